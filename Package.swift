@@ -1,0 +1,124 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "seatd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "seatd", targets: ["seatd"]),
+        .executable(name: "seatctl", targets: ["seatctl"]),
+        .library(name: "SeatClient", targets: ["SeatClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // LMDB from the system (Debian: liblmdb-dev).
+        .systemLibrary(
+            name: "CLMDB",
+            path: "Sources/CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        // Pure seat rules: licenses, sessions, the per-license ledger. No I/O.
+        .target(name: "SeatCore", path: "Sources/SeatCore"),
+        // Wire format: messages, codec and frame decoder. No sockets.
+        .target(
+            name: "SeatProtocol",
+            dependencies: [
+                "SeatCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/Protocol"
+        ),
+        // LMDB persistence: environment, group-commit writer, record codec.
+        .target(
+            name: "SeatStorage",
+            dependencies: [
+                "CLMDB",
+                "SeatCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Storage"
+        ),
+        // The daemon as a library: configuration, TLS, license actors, sweeper, server.
+        .target(
+            name: "SeatServer",
+            dependencies: [
+                "SeatCore",
+                "SeatProtocol",
+                "SeatStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/SeatServer"
+        ),
+        .executableTarget(
+            name: "seatd",
+            dependencies: [
+                "SeatServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/seatd"
+        ),
+        // Client library used by workstations, seatctl, the tests and the load generator.
+        .target(
+            name: "SeatClient",
+            dependencies: [
+                "SeatCore",
+                "SeatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/SeatClient"
+        ),
+        .executableTarget(
+            name: "seatctl",
+            dependencies: [
+                "SeatClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/seatctl"
+        ),
+        .testTarget(name: "SeatCoreTests", dependencies: ["SeatCore"]),
+        .testTarget(name: "ProtocolTests", dependencies: ["SeatProtocol"]),
+        .testTarget(name: "StorageTests", dependencies: ["SeatStorage"]),
+        .testTarget(
+            name: "SeatServerTests",
+            dependencies: [
+                "SeatServer",
+                "SeatProtocol",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        // Drives the real seatd binary over TLS on loopback.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "SeatClient",
+                "SeatCore",
+                "SeatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,67 @@
+import NIOCore
+
+extension ClientMessage: FramePayload {
+    var messageType: MessageType {
+        switch self {
+        case .hello: .hello
+        case .acquire: .acquire
+        case .heartbeat: .heartbeat
+        case .release: .release
+        case .validate: .validate
+        }
+    }
+
+    func writePayload(into buffer: inout ByteBuffer) {
+        switch self {
+        case .hello(let hello):
+            buffer.writeMultipleIntegers(WireConstants.magic, hello.minimumVersion, hello.maximumVersion)
+            buffer.writeWireString(hello.clientName, limit: WireLimits.clientName)
+        case .acquire(let request):
+            buffer.writeWireString(request.licenseKey, limit: WireLimits.licenseKey)
+            buffer.writeWireString(request.user, limit: WireLimits.user)
+            buffer.writeWireString(request.hostname, limit: WireLimits.hostname)
+            buffer.writeWireString(request.hardwareID, limit: WireLimits.hardwareID)
+            buffer.writeWireString(request.clientVersion, limit: WireLimits.clientVersion)
+        case .heartbeat(let token), .release(let token):
+            buffer.writeWireToken(token)
+        case .validate(let licenseKey):
+            buffer.writeWireString(licenseKey, limit: WireLimits.licenseKey)
+        }
+    }
+
+    init(typeByte: UInt8, payload buffer: inout ByteBuffer) throws(WireError) {
+        switch MessageType(rawValue: typeByte) {
+        case .hello:
+            let magic = try buffer.readWireInteger("magic", as: UInt32.self)
+            guard magic == WireConstants.magic else {
+                throw WireError(code: .malformedMessage, reason: "bad Hello magic 0x\(String(magic, radix: 16))")
+            }
+            let minimumVersion = try buffer.readWireInteger("minimumVersion", as: UInt16.self)
+            let maximumVersion = try buffer.readWireInteger("maximumVersion", as: UInt16.self)
+            guard minimumVersion <= maximumVersion else {
+                throw .invalidField("minimumVersion", "\(minimumVersion) is above maximumVersion \(maximumVersion)")
+            }
+            self = .hello(Hello(
+                minimumVersion: minimumVersion,
+                maximumVersion: maximumVersion,
+                clientName: try buffer.readWireString("clientName", limit: WireLimits.clientName)
+            ))
+        case .acquire:
+            self = .acquire(AcquireRequest(
+                licenseKey: try buffer.readWireString("licenseKey", limit: WireLimits.licenseKey),
+                user: try buffer.readWireString("user", limit: WireLimits.user),
+                hostname: try buffer.readWireString("hostname", limit: WireLimits.hostname),
+                hardwareID: try buffer.readWireString("hardwareID", limit: WireLimits.hardwareID),
+                clientVersion: try buffer.readWireString("clientVersion", limit: WireLimits.clientVersion)
+            ))
+        case .heartbeat:
+            self = .heartbeat(try buffer.readWireToken("token"))
+        case .release:
+            self = .release(try buffer.readWireToken("token"))
+        case .validate:
+            self = .validate(licenseKey: try buffer.readWireString("licenseKey", limit: WireLimits.licenseKey))
+        case .helloAccepted, .acquired, .heartbeatAccepted, .released, .validated, .error, nil:
+            throw .unknownMessageType(typeByte)
+        }
+    }
+}

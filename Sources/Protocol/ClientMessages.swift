@@ -1,0 +1,68 @@
+import SeatCore
+
+/// The first message of every connection (type `0x01`): the client's protocol version range.
+public struct Hello: Sendable, Equatable {
+    /// The oldest protocol version the client speaks.
+    public var minimumVersion: UInt16
+    /// The newest protocol version the client speaks; at least `minimumVersion`.
+    public var maximumVersion: UInt16
+    /// A free-form client identification for logs, e.g. `"seatctl 1.2"` (0...64 bytes).
+    public var clientName: String
+
+    /// Creates a Hello; by default for every version this implementation speaks.
+    public init(
+        minimumVersion: UInt16 = WireConstants.supportedVersions.lowerBound,
+        maximumVersion: UInt16 = WireConstants.supportedVersions.upperBound,
+        clientName: String
+    ) {
+        self.minimumVersion = minimumVersion
+        self.maximumVersion = maximumVersion
+        self.clientName = clientName
+    }
+
+    /// The newest version both sides speak, or `nil` when the ranges do not overlap (the
+    /// server then answers ``ErrorCode/unsupportedVersion``).
+    public func negotiatedVersion(
+        serverSupports supported: ClosedRange<UInt16> = WireConstants.supportedVersions
+    ) -> UInt16? {
+        let newest = min(maximumVersion, supported.upperBound)
+        return newest >= max(minimumVersion, supported.lowerBound) ? newest : nil
+    }
+}
+
+/// A request for a seat (type `0x02`). Idempotent per (license key, user, hardware id).
+public struct AcquireRequest: Sendable, Equatable {
+    /// The license to take a seat of (1...128 bytes).
+    public var licenseKey: String
+    /// Who uses the seat (1...256 bytes).
+    public var user: String
+    /// The workstation's host name, for administrators (0...255 bytes).
+    public var hostname: String
+    /// A stable identifier of the workstation (1...256 bytes).
+    public var hardwareID: String
+    /// The client software's version, for administrators (0...64 bytes).
+    public var clientVersion: String
+
+    /// Creates an acquire request.
+    public init(licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String) {
+        self.licenseKey = licenseKey
+        self.user = user
+        self.hostname = hostname
+        self.hardwareID = hardwareID
+        self.clientVersion = clientVersion
+    }
+}
+
+/// Every message a client sends.
+public enum ClientMessage: Sendable, Equatable {
+    /// Opens the conversation; must be the first message and sent once.
+    case hello(Hello)
+    /// Takes (or re-attaches to) a seat.
+    case acquire(AcquireRequest)
+    /// Extends the lease of a session (type `0x03`).
+    case heartbeat(SessionToken)
+    /// Ends a session and frees its seat (type `0x04`). Idempotent.
+    case release(SessionToken)
+    /// Asks for a license's status without taking a seat (type `0x05`).
+    case validate(licenseKey: String)
+}

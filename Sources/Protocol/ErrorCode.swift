@@ -1,0 +1,80 @@
+/// The stable numeric codes of an Error reply (message type `0xFF`).
+///
+/// Each case says what a client should do. ``isRetryable`` summarises it: whether sending
+/// the same request again later (on a new connection where the server closed this one) can
+/// succeed without any change by the user or an administrator.
+public enum ErrorCode: UInt16, Sendable, CaseIterable {
+    /// The frame or message could not be parsed: truncated, trailing bytes, a bad `bool`,
+    /// a wrong Hello magic, duplicate feature keys, request id 0, or a frame length below 5.
+    /// Not retryable: the client has a bug.
+    case malformedMessage = 1
+    /// A string field is not valid UTF-8. Not retryable: the client has a bug.
+    case invalidUTF8 = 2
+    /// A field is out of its limits (too long, or empty where required). Not retryable:
+    /// fix the input.
+    case invalidField = 3
+    /// The message type byte is unknown to the server. Not retryable on this server.
+    case unknownMessageType = 4
+    /// No protocol version is shared; the detail carries the server's supported range.
+    /// The server closes the connection. Not retryable: upgrade the client or the server.
+    case unsupportedVersion = 5
+    /// A request arrived before Hello. The server closes the connection. Not retryable:
+    /// the client has a bug.
+    case helloRequired = 6
+    /// A frame header announced more than the server's maximum frame size. The server
+    /// closes the connection. Not retryable.
+    case frameTooLarge = 7
+    /// A message arrived that is not allowed at this point (a second Hello). Not retryable.
+    case unexpectedMessage = 8
+    /// The connection was idle too long; the server closes it. Retryable: reconnect when
+    /// there is something to send.
+    case idleTimeout = 9
+
+    /// No license has this key. Not retryable: check the key.
+    case unknownLicense = 100
+    /// The license has expired; the detail carries when. Not retryable until renewed.
+    case licenseExpired = 101
+    /// The license is suspended by an administrator. Not retryable until reinstated.
+    case licenseSuspended = 102
+    /// The license is revoked. Not retryable.
+    case licenseRevoked = 103
+    /// Every seat is taken; the detail carries the counts and the earliest time a seat may
+    /// free up. Retryable: wait until `nextFreeAt` (or poll with back-off) and acquire again.
+    case noSeats = 104
+
+    /// The server knows no session with this token (never existed, or ended so long ago it
+    /// was forgotten). Not retryable: acquire a new seat.
+    case unknownSession = 110
+    /// The session's lease ran out before this heartbeat. Not retryable: acquire again.
+    case sessionExpired = 111
+    /// The session was released. Not retryable: acquire again.
+    case sessionReleased = 112
+    /// An administrator ended the session. Not retryable: acquire again only if the user
+    /// is meant to.
+    case sessionRevoked = 113
+
+    /// The server's storage is full; nothing new can be committed. Retryable with back-off;
+    /// an administrator must act.
+    case storageFull = 200
+    /// A storage commit failed; nothing was changed. Retryable with back-off.
+    case storageFailure = 201
+    /// The server is shutting down; it closes the connection after answering. Retryable:
+    /// reconnect (with back-off) and send again.
+    case shuttingDown = 202
+    /// An unexpected server fault; nothing was changed. Retryable with back-off.
+    case internalError = 203
+
+    /// Whether the same request, sent again later, can succeed without anyone changing
+    /// anything (see each case).
+    public var isRetryable: Bool {
+        switch self {
+        case .idleTimeout, .noSeats, .storageFull, .storageFailure, .shuttingDown, .internalError:
+            true
+        case .malformedMessage, .invalidUTF8, .invalidField, .unknownMessageType, .unsupportedVersion,
+            .helloRequired, .frameTooLarge, .unexpectedMessage, .unknownLicense, .licenseExpired,
+            .licenseSuspended, .licenseRevoked, .unknownSession, .sessionExpired, .sessionReleased,
+            .sessionRevoked:
+            false
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import NIOCore
+import SeatCore
+
+extension ServerMessage: FramePayload {
+    var messageType: MessageType {
+        switch self {
+        case .helloAccepted: .helloAccepted
+        case .acquired: .acquired
+        case .heartbeatAccepted: .heartbeatAccepted
+        case .released: .released
+        case .validated: .validated
+        case .error: .error
+        }
+    }
+
+    func writePayload(into buffer: inout ByteBuffer) {
+        switch self {
+        case .helloAccepted(let accepted):
+            buffer.writeMultipleIntegers(
+                accepted.version,
+                accepted.maximumFrameBytes,
+                accepted.leaseMilliseconds,
+                accepted.heartbeatIntervalMilliseconds
+            )
+            buffer.writeWireString(accepted.serverName, limit: WireLimits.serverName)
+        case .acquired(let grant):
+            buffer.writeWireToken(grant.token)
+            buffer.writeWireTimestamp(grant.leaseExpiresAt)
+            buffer.writeMultipleIntegers(grant.heartbeatIntervalMilliseconds, grant.seatsTotal, grant.seatsInUse)
+            buffer.writeWireBool(grant.reattached)
+            buffer.writeWireString(grant.tier, limit: WireLimits.tier)
+            buffer.writeWireOptionalTimestamp(grant.licenseExpiresAt)
+            buffer.writeWireFeatures(grant.features)
+        case .heartbeatAccepted(let accepted):
+            buffer.writeWireTimestamp(accepted.leaseExpiresAt)
+            buffer.writeInteger(accepted.heartbeatIntervalMilliseconds)
+        case .released(let result):
+            buffer.writeWireBool(result.ended)
+            buffer.writeMultipleIntegers(result.seatsTotal, result.seatsInUse)
+        case .validated(let result):
+            buffer.writeInteger(result.status.rawValue)
+            buffer.writeWireString(result.tier, limit: WireLimits.tier)
+            buffer.writeWireOptionalTimestamp(result.licenseExpiresAt)
+            buffer.writeWireFeatures(result.features)
+            buffer.writeMultipleIntegers(result.seatsTotal, result.seatsInUse)
+        case .error(let reply):
+            buffer.writeInteger(reply.rawCode)
+            buffer.writeWireString(reply.message, limit: WireLimits.errorMessage)
+            reply.detail.write(into: &buffer)
+        }
+    }
+
+    init(typeByte: UInt8, payload buffer: inout ByteBuffer) throws(WireError) {
+        switch MessageType(rawValue: typeByte) {
+        case .helloAccepted:
+            self = .helloAccepted(HelloAccepted(
+                version: try buffer.readWireInteger("version"),
+                maximumFrameBytes: try buffer.readWireInteger("maximumFrameBytes"),
+                leaseMilliseconds: try buffer.readWireInteger("leaseMilliseconds"),
+                heartbeatIntervalMilliseconds: try buffer.readWireInteger("heartbeatIntervalMilliseconds"),
+                serverName: try buffer.readWireString("serverName", limit: WireLimits.serverName)
+            ))
+        case .acquired:
+            self = .acquired(AcquireGrant(
+                token: try buffer.readWireToken("token"),
+                leaseExpiresAt: try buffer.readWireTimestamp("leaseExpiresAt"),
+                heartbeatIntervalMilliseconds: try buffer.readWireInteger("heartbeatIntervalMilliseconds"),
+                seatsTotal: try buffer.readWireInteger("seatsTotal"),
+                seatsInUse: try buffer.readWireInteger("seatsInUse"),
+                reattached: try buffer.readWireBool("reattached"),
+                tier: try buffer.readWireString("tier", limit: WireLimits.tier),
+                licenseExpiresAt: try buffer.readWireOptionalTimestamp("licenseExpiresAt"),
+                features: try buffer.readWireFeatures("features")
+            ))
+        case .heartbeatAccepted:
+            self = .heartbeatAccepted(HeartbeatAccepted(
+                leaseExpiresAt: try buffer.readWireTimestamp("leaseExpiresAt"),
+                heartbeatIntervalMilliseconds: try buffer.readWireInteger("heartbeatIntervalMilliseconds")
+            ))
+        case .released:
+            self = .released(ReleaseResult(
+                ended: try buffer.readWireBool("ended"),
+                seatsTotal: try buffer.readWireInteger("seatsTotal"),
+                seatsInUse: try buffer.readWireInteger("seatsInUse")
+            ))
+        case .validated:
+            let rawStatus = try buffer.readWireInteger("status", as: UInt8.self)
+            guard let status = LicenseStatus(rawValue: rawStatus) else {
+                throw .invalidField("status", "is \(rawStatus); known statuses are 0...3")
+            }
+            self = .validated(ValidateResult(
+                status: status,
+                tier: try buffer.readWireString("tier", limit: WireLimits.tier),
+                licenseExpiresAt: try buffer.readWireOptionalTimestamp("licenseExpiresAt"),
+                features: try buffer.readWireFeatures("features"),
+                seatsTotal: try buffer.readWireInteger("seatsTotal"),
+                seatsInUse: try buffer.readWireInteger("seatsInUse")
+            ))
+        case .error:
+            let rawCode = try buffer.readWireInteger("code", as: UInt16.self)
+            let message = try buffer.readWireString("message", limit: WireLimits.errorMessage)
+            self = .error(ErrorReply(
+                rawCode: rawCode,
+                message: message,
+                detail: try ErrorDetail(code: ErrorCode(rawValue: rawCode), reading: &buffer)
+            ))
+        case .hello, .acquire, .heartbeat, .release, .validate, nil:
+            throw .unknownMessageType(typeByte)
+        }
+    }
+}
+
+extension ErrorDetail {
+    /// Reads a `u16` length and the detail bytes. A known code's layout is used only when
+    /// the length matches it exactly; anything else is kept raw.
+    init(code: ErrorCode?, reading buffer: inout ByteBuffer) throws(WireError) {
+        let length = Int(try buffer.readWireInteger("detailLength", as: UInt16.self))
+        guard WireLimits.errorDetail.contains(length) else {
+            throw .invalidField("detail", "is \(length) bytes; at most \(WireLimits.errorDetail.upperBound)")
+        }
+        guard var detail = buffer.readSlice(length: length) else { throw .truncated("detail") }
+        switch (code, length) {
+        case (_, 0):
+            self = .none
+        case (.noSeats?, 16):
+            self = .noSeats(
+                seatsTotal: try detail.readWireInteger("seatsTotal"),
+                seatsInUse: try detail.readWireInteger("seatsInUse"),
+                nextFreeAt: try detail.readWireTimestamp("nextFreeAt")
+            )
+        case (.unsupportedVersion?, 4):
+            self = .supportedVersions(
+                minimum: try detail.readWireInteger("minimumSupported"),
+                maximum: try detail.readWireInteger("maximumSupported")
+            )
+        case (.licenseExpired?, 8):
+            self = .licenseExpired(at: try detail.readWireTimestamp("expiredAt"))
+        default:
+            self = .raw(Array(detail.readableBytesView))
+        }
+    }
+
+    /// Writes a `u16` length and the detail bytes; raw bytes beyond
+    /// ``WireLimits/errorDetail`` are cut off.
+    func write(into buffer: inout ByteBuffer) {
+        let lengthIndex = buffer.writerIndex
+        buffer.writeInteger(UInt16(0))
+        switch self {
+        case .none:
+            return
+        case .noSeats(let seatsTotal, let seatsInUse, let nextFreeAt):
+            buffer.writeMultipleIntegers(seatsTotal, seatsInUse)
+            buffer.writeWireTimestamp(nextFreeAt)
+        case .supportedVersions(let minimum, let maximum):
+            buffer.writeMultipleIntegers(minimum, maximum)
+        case .licenseExpired(let expiredAt):
+            buffer.writeWireTimestamp(expiredAt)
+        case .raw(let bytes):
+            buffer.writeBytes(bytes.prefix(WireLimits.errorDetail.upperBound))
+        }
+        buffer.setInteger(UInt16(buffer.writerIndex - lengthIndex - 2), at: lengthIndex)
+    }
+}

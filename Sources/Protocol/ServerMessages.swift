@@ -1,0 +1,168 @@
+import SeatCore
+
+/// The server's answer to a compatible Hello (type `0x81`).
+public struct HelloAccepted: Sendable, Equatable {
+    /// The protocol version used for the rest of the connection.
+    public var version: UInt16
+    /// The largest frame body the server accepts.
+    public var maximumFrameBytes: UInt32
+    /// How long a session lives after an acquire or heartbeat.
+    public var leaseMilliseconds: UInt32
+    /// How often a client should heartbeat each session.
+    public var heartbeatIntervalMilliseconds: UInt32
+    /// A free-form server identification for logs (0...64 bytes).
+    public var serverName: String
+
+    /// Creates a HelloAccepted.
+    public init(
+        version: UInt16,
+        maximumFrameBytes: UInt32,
+        leaseMilliseconds: UInt32,
+        heartbeatIntervalMilliseconds: UInt32,
+        serverName: String
+    ) {
+        self.version = version
+        self.maximumFrameBytes = maximumFrameBytes
+        self.leaseMilliseconds = leaseMilliseconds
+        self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
+        self.serverName = serverName
+    }
+}
+
+/// A granted seat (type `0x82`).
+public struct AcquireGrant: Sendable, Equatable {
+    /// The session's secret; needed to heartbeat and release it.
+    public var token: SessionToken
+    /// When the seat is lost unless a heartbeat arrives first.
+    public var leaseExpiresAt: Timestamp
+    /// How often the client should heartbeat this session.
+    public var heartbeatIntervalMilliseconds: UInt32
+    /// Seats the license has.
+    public var seatsTotal: UInt32
+    /// Seats taken, including this one.
+    public var seatsInUse: UInt32
+    /// `true` when the holder's existing live session was returned (and its lease renewed)
+    /// instead of a new one.
+    public var reattached: Bool
+    /// The license's tier, e.g. `"pro"` (0...64 bytes).
+    public var tier: String
+    /// When the license expires; `nil` for never.
+    public var licenseExpiresAt: Timestamp?
+    /// The license's feature flags (at most 64; keys 1...64 bytes, values 0...256 bytes).
+    public var features: [String: String]
+
+    /// Creates a grant.
+    public init(
+        token: SessionToken,
+        leaseExpiresAt: Timestamp,
+        heartbeatIntervalMilliseconds: UInt32,
+        seatsTotal: UInt32,
+        seatsInUse: UInt32,
+        reattached: Bool,
+        tier: String,
+        licenseExpiresAt: Timestamp?,
+        features: [String: String]
+    ) {
+        self.token = token
+        self.leaseExpiresAt = leaseExpiresAt
+        self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
+        self.seatsTotal = seatsTotal
+        self.seatsInUse = seatsInUse
+        self.reattached = reattached
+        self.tier = tier
+        self.licenseExpiresAt = licenseExpiresAt
+        self.features = features
+    }
+}
+
+/// An extended lease (type `0x83`).
+public struct HeartbeatAccepted: Sendable, Equatable {
+    /// The new lease expiry.
+    public var leaseExpiresAt: Timestamp
+    /// How often the client should heartbeat this session from now on.
+    public var heartbeatIntervalMilliseconds: UInt32
+
+    /// Creates a HeartbeatAccepted.
+    public init(leaseExpiresAt: Timestamp, heartbeatIntervalMilliseconds: UInt32) {
+        self.leaseExpiresAt = leaseExpiresAt
+        self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
+    }
+}
+
+/// The answer to a release (type `0x84`).
+public struct ReleaseResult: Sendable, Equatable {
+    /// `true` when this request ended the session; `false` when it had already ended.
+    public var ended: Bool
+    /// Seats the license has.
+    public var seatsTotal: UInt32
+    /// Seats taken after the release.
+    public var seatsInUse: UInt32
+
+    /// Creates a ReleaseResult.
+    public init(ended: Bool, seatsTotal: UInt32, seatsInUse: UInt32) {
+        self.ended = ended
+        self.seatsTotal = seatsTotal
+        self.seatsInUse = seatsInUse
+    }
+}
+
+/// A license's status as reported by Validate.
+public enum LicenseStatus: UInt8, Sendable, CaseIterable {
+    /// Usable now.
+    case valid = 0
+    /// Past its expiry.
+    case expired = 1
+    /// Suspended by an administrator.
+    case suspended = 2
+    /// Revoked by an administrator.
+    case revoked = 3
+}
+
+/// The answer to a validate (type `0x85`).
+public struct ValidateResult: Sendable, Equatable {
+    /// Whether the license can be used now.
+    public var status: LicenseStatus
+    /// The license's tier (0...64 bytes).
+    public var tier: String
+    /// When the license expires; `nil` for never.
+    public var licenseExpiresAt: Timestamp?
+    /// The license's feature flags.
+    public var features: [String: String]
+    /// Seats the license has.
+    public var seatsTotal: UInt32
+    /// Seats taken now.
+    public var seatsInUse: UInt32
+
+    /// Creates a ValidateResult.
+    public init(
+        status: LicenseStatus,
+        tier: String,
+        licenseExpiresAt: Timestamp?,
+        features: [String: String],
+        seatsTotal: UInt32,
+        seatsInUse: UInt32
+    ) {
+        self.status = status
+        self.tier = tier
+        self.licenseExpiresAt = licenseExpiresAt
+        self.features = features
+        self.seatsTotal = seatsTotal
+        self.seatsInUse = seatsInUse
+    }
+}
+
+/// Every message a server sends. Replies carry the request id of the request they answer.
+public enum ServerMessage: Sendable, Equatable {
+    /// Answers Hello.
+    case helloAccepted(HelloAccepted)
+    /// Answers Acquire.
+    case acquired(AcquireGrant)
+    /// Answers Heartbeat.
+    case heartbeatAccepted(HeartbeatAccepted)
+    /// Answers Release.
+    case released(ReleaseResult)
+    /// Answers Validate.
+    case validated(ValidateResult)
+    /// Answers any request that failed (type `0xFF`).
+    case error(ErrorReply)
+}

@@ -1,0 +1,44 @@
+/// Why an acquire was refused.
+public enum AcquireRefusal: Sendable, Equatable {
+    case license(LicenseRefusal)
+    /// Every seat is taken. `nextFreeAt` is the earliest time a seat may free up
+    /// (the earliest lease expiry), so a client can decide whether to wait.
+    case noSeats(seatsTotal: Int, seatsInUse: Int, nextFreeAt: Timestamp)
+}
+
+/// What the ledger decided for an acquire. `granted` and `attached(durable: false)`
+/// must be made durable by the caller before the client is told.
+public enum AcquireDecision: Sendable, Equatable {
+    /// The holder already has this session (idempotent re-acquire or re-attach after a
+    /// network blip). If `durable` is false its grant is still being committed: wait for
+    /// that commit before answering.
+    case attached(Session, durable: Bool)
+    /// A new session, reserved as pending. `reclaimed` are lapsed sessions the grant
+    /// ends in the same commit. Follow with `confirmGrant` or `abortGrant`.
+    case granted(Session, reclaimed: [Session])
+    case refused(AcquireRefusal)
+}
+
+/// Why a heartbeat was refused.
+public enum HeartbeatRefusal: Sendable, Equatable {
+    /// This ledger has no such session (the caller may know it as a tombstone).
+    case unknownSession
+    /// The session has ended (or its lease ran out): acquire again.
+    case ended(SessionEnd)
+    /// The session exists but its license can no longer be used.
+    case license(LicenseRefusal)
+}
+
+public enum HeartbeatOutcome: Sendable, Equatable {
+    case extended(Session)
+    case refused(HeartbeatRefusal)
+}
+
+/// What the ledger decided for a release, force-release or revocation.
+public enum EndDecision: Sendable, Equatable {
+    /// The session is now ending: commit its end, then `finishEnd` (or `abortEnd`).
+    case ending(Session)
+    /// Another end is already being committed.
+    case alreadyEnding(SessionEnd)
+    case unknownSession
+}

@@ -1,0 +1,245 @@
+/// The seats of one license: every session that holds one, and the rules for
+/// granting, extending and ending them. Pure: time comes in as an argument and
+/// persistence is the caller's job.
+///
+/// A seat is reserved the moment a grant is decided (phase `pending`) and stays
+/// taken until the session's end has been committed (phase `ending` until then).
+/// So the in-memory count is never below what storage holds, and storage can never
+/// hold more live sessions than the license has seats.
+public struct SeatLedger: Sendable {
+    public enum Phase: Sendable, Equatable {
+        case pending
+        case live
+        case ending(SessionEnd)
+    }
+
+    private struct Entry: Sendable {
+        var session: Session
+        var phase: Phase
+        /// Whether the session's grant has been committed (restored sessions were). A
+        /// failed end returns an uncommitted session to `pending`, not `live`.
+        var committed: Bool
+
+        var isEnding: Bool {
+            if case .ending = phase { return true }
+            return false
+        }
+    }
+
+    public private(set) var license: License
+    private var entries: [SessionToken: Entry] = [:]
+    /// The session a re-acquire attaches to. For a holder not in `crowdedHolders`, this is
+    /// the only session of that holder that may be pending or live.
+    private var holders: [Holder: SessionToken] = [:]
+    /// Holders that may have more than one session that is not ending: storage held
+    /// duplicates, or a failed end revived a session next to a newer one. Looking up
+    /// their sessions scans `entries`; both situations are rare.
+    private var crowdedHolders: Set<Holder> = []
+
+    /// Rebuilds a ledger from stored sessions, all of them live.
+    public init(license: License, restoring sessions: [Session] = []) {
+        self.license = license
+        for session in sessions {
+            entries[session.token] = Entry(session: session, phase: .live, committed: true)
+            // Storage holds two live sessions of one holder only if an end failed to commit
+            // after the holder got a new session. Keep the newest as the one a re-acquire
+            // attaches to, and remember that the holder has more.
+            if let existing = holders[session.holder], existing != session.token {
+                crowdedHolders.insert(session.holder)
+                if let other = entries[existing], other.session.createdAt > session.createdAt { continue }
+            }
+            holders[session.holder] = session.token
+        }
+    }
+
+    /// Seats taken: pending grants, live sessions and ends not yet committed.
+    public var seatsInUse: Int { entries.count }
+    public var seatsTotal: Int { license.seats }
+    public var seatsFree: Int { max(0, license.seats - entries.count) }
+
+    public func session(_ token: SessionToken) -> Session? { entries[token]?.session }
+    public func phase(of token: SessionToken) -> Phase? { entries[token]?.phase }
+    public var sessions: [Session] { entries.values.map(\.session) }
+
+    /// The earliest time a seat may free up: the earliest lease expiry, or `now` when
+    /// an end is already being committed.
+    public func nextFreeAt(now: Timestamp) -> Timestamp {
+        var earliest: Timestamp?
+        for entry in entries.values {
+            if case .ending = entry.phase { return now }
+            if earliest == nil || entry.session.leaseExpiresAt < earliest! {
+                earliest = entry.session.leaseExpiresAt
+            }
+        }
+        return max(now, earliest ?? now)
+    }
+
+    public mutating func updateLicense(_ newLicense: License) {
+        precondition(newLicense.key == license.key, "a ledger belongs to one license")
+        license = newLicense
+    }
+
+    // MARK: Acquire
+
+    public mutating func acquire(
+        _ request: SeatRequest,
+        now: Timestamp,
+        policy: LeasePolicy,
+        newToken: () -> SessionToken
+    ) -> AcquireDecision {
+        if let refusal = license.refusal(at: now) { return .refused(.license(refusal)) }
+
+        // The holder's sessions that are not ending: attach to the newest pending or
+        // unlapsed one; the lapsed ones are reclaimed by the new grant.
+        let own = sessionsNotEnding(of: request.holder)
+        let attachable = own.filter { entries[$0]!.phase == .pending || !entries[$0]!.session.isLapsed(at: now) }
+        if let token = attachable.max(by: { entries[$0]!.session.createdAt < entries[$1]!.session.createdAt }) {
+            holders[request.holder] = token
+            var entry = entries[token]!
+            if entry.phase == .pending { return .attached(entry.session, durable: false) }
+            entry.session.lastHeartbeatAt = now
+            entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)
+            entries[token] = entry
+            return .attached(entry.session, durable: true)
+        }
+        var reclaim = own
+
+        if entries.count - reclaim.count >= license.seats {
+            reclaim = lapsedLiveTokens(at: now)
+            if entries.count - reclaim.count >= license.seats {
+                return .refused(.noSeats(seatsTotal: license.seats, seatsInUse: entries.count, nextFreeAt: nextFreeAt(now: now)))
+            }
+        }
+
+        var reclaimed: [Session] = []
+        for token in reclaim {
+            entries[token]!.phase = .ending(.expired)
+            reclaimed.append(entries[token]!.session)
+        }
+        var token = newToken()
+        while entries[token] != nil { token = newToken() }
+        let session = Session(
+            token: token,
+            licenseKey: license.key,
+            user: request.user,
+            hostname: request.hostname,
+            hardwareID: request.hardwareID,
+            clientVersion: request.clientVersion,
+            clientAddress: request.clientAddress,
+            createdAt: now,
+            lastHeartbeatAt: now,
+            leaseExpiresAt: policy.leaseExpiry(from: now)
+        )
+        entries[token] = Entry(session: session, phase: .pending, committed: false)
+        holders[request.holder] = token
+        // Every other session of the holder was lapsed and is now ending.
+        crowdedHolders.remove(request.holder)
+        return .granted(session, reclaimed: reclaimed)
+    }
+
+    /// The grant's commit succeeded: the session is live and the reclaimed ones are gone.
+    public mutating func confirmGrant(_ token: SessionToken, reclaimed: [SessionToken]) {
+        if entries[token]?.phase == .pending { entries[token]!.phase = .live }
+        entries[token]?.committed = true
+        finishEnd(reclaimed)
+    }
+
+    /// The grant's commit failed: give the seat back and revive the reclaimed sessions.
+    public mutating func abortGrant(_ token: SessionToken, reclaimed: [SessionToken]) {
+        if let entry = entries[token] {
+            entries[token] = nil
+            if holders[entry.session.holder] == token { holders[entry.session.holder] = nil }
+        }
+        abortEnd(reclaimed)
+    }
+
+    // MARK: Heartbeat
+
+    public mutating func heartbeat(_ token: SessionToken, now: Timestamp, policy: LeasePolicy) -> HeartbeatOutcome {
+        guard var entry = entries[token] else { return .refused(.unknownSession) }
+        if case .ending(let end) = entry.phase { return .refused(.ended(end)) }
+        if entry.session.isLapsed(at: now) { return .refused(.ended(.expired)) }
+        if let refusal = license.refusal(at: now) { return .refused(.license(refusal)) }
+        entry.session.lastHeartbeatAt = now
+        entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)
+        entries[token] = entry
+        return .extended(entry.session)
+    }
+
+    // MARK: Ending sessions
+
+    /// Starts ending a session (release, force-release, revocation). The seat stays
+    /// taken until `finishEnd`, so a failed commit can never leave storage oversubscribed.
+    public mutating func beginEnd(_ token: SessionToken, reason: SessionEnd) -> EndDecision {
+        guard let entry = entries[token] else { return .unknownSession }
+        if case .ending(let end) = entry.phase { return .alreadyEnding(end) }
+        entries[token]!.phase = .ending(reason)
+        return .ending(entry.session)
+    }
+
+    /// Starts ending every session whose lease has run out; returns them for the commit.
+    public mutating func beginExpiry(now: Timestamp) -> [Session] {
+        lapsedLiveTokens(at: now).map { token in
+            entries[token]!.phase = .ending(.expired)
+            return entries[token]!.session
+        }
+    }
+
+    /// Starts ending every session that is not already ending (the license was deleted).
+    public mutating func beginEndAll(reason: SessionEnd) -> [Session] {
+        var ended: [Session] = []
+        for (token, entry) in entries {
+            if case .ending = entry.phase { continue }
+            entries[token]!.phase = .ending(reason)
+            ended.append(entry.session)
+        }
+        return ended
+    }
+
+    /// The ends were committed: free the seats.
+    public mutating func finishEnd(_ tokens: [SessionToken]) {
+        for token in tokens {
+            guard let entry = entries[token], case .ending = entry.phase else { continue }
+            entries[token] = nil
+            if holders[entry.session.holder] == token { holders[entry.session.holder] = nil }
+        }
+    }
+
+    /// The ends could not be committed: the sessions are live again (or pending again,
+    /// if their grant is still being committed).
+    public mutating func abortEnd(_ tokens: [SessionToken]) {
+        for token in tokens {
+            guard let entry = entries[token], entry.isEnding else { continue }
+            entries[token]!.phase = entry.committed ? .live : .pending
+            let holder = entry.session.holder
+            if let current = holders[holder], current != token, let other = entries[current], !other.isEnding {
+                // The holder got another session meanwhile: it now has two.
+                crowdedHolders.insert(holder)
+            } else {
+                holders[holder] = token
+            }
+        }
+    }
+
+    /// The holder's sessions that are pending or live.
+    private mutating func sessionsNotEnding(of holder: Holder) -> [SessionToken] {
+        guard crowdedHolders.contains(holder) else {
+            if let token = holders[holder], let entry = entries[token], !entry.isEnding { return [token] }
+            return []
+        }
+        let tokens = entries.compactMap { token, entry in
+            entry.session.holder == holder && !entry.isEnding ? token : nil
+        }
+        if tokens.count <= 1 {
+            crowdedHolders.remove(holder)
+            if let token = tokens.first { holders[holder] = token }
+        }
+        return tokens
+    }
+
+    private func lapsedLiveTokens(at now: Timestamp) -> [SessionToken] {
+        entries.compactMap { token, entry in
+            entry.phase == .live && entry.session.isLapsed(at: now) ? token : nil
+        }
+    }
+}

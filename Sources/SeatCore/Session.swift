@@ -1,0 +1,98 @@
+/// Who holds a seat, for idempotency: the same user on the same machine gets the same session.
+public struct Holder: Hashable, Sendable {
+    public var user: String
+    public var hardwareID: String
+
+    public init(user: String, hardwareID: String) {
+        self.user = user
+        self.hardwareID = hardwareID
+    }
+}
+
+/// What a workstation tells the server when it asks for a seat.
+public struct SeatRequest: Sendable, Equatable {
+    public var licenseKey: String
+    public var user: String
+    public var hostname: String
+    public var hardwareID: String
+    public var clientVersion: String
+    /// The peer address as the server saw it, for administrators.
+    public var clientAddress: String
+
+    public init(licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String, clientAddress: String = "") {
+        self.licenseKey = licenseKey
+        self.user = user
+        self.hostname = hostname
+        self.hardwareID = hardwareID
+        self.clientVersion = clientVersion
+        self.clientAddress = clientAddress
+    }
+
+    public var holder: Holder { Holder(user: user, hardwareID: hardwareID) }
+}
+
+/// A seat held by a workstation.
+public struct Session: Sendable, Equatable {
+    public var token: SessionToken
+    public var licenseKey: String
+    public var user: String
+    public var hostname: String
+    public var hardwareID: String
+    public var clientVersion: String
+    public var clientAddress: String
+    public var createdAt: Timestamp
+    public var lastHeartbeatAt: Timestamp
+    public var leaseExpiresAt: Timestamp
+
+    public init(
+        token: SessionToken,
+        licenseKey: String,
+        user: String,
+        hostname: String,
+        hardwareID: String,
+        clientVersion: String,
+        clientAddress: String,
+        createdAt: Timestamp,
+        lastHeartbeatAt: Timestamp,
+        leaseExpiresAt: Timestamp
+    ) {
+        self.token = token
+        self.licenseKey = licenseKey
+        self.user = user
+        self.hostname = hostname
+        self.hardwareID = hardwareID
+        self.clientVersion = clientVersion
+        self.clientAddress = clientAddress
+        self.createdAt = createdAt
+        self.lastHeartbeatAt = lastHeartbeatAt
+        self.leaseExpiresAt = leaseExpiresAt
+    }
+
+    public var holder: Holder { Holder(user: user, hardwareID: hardwareID) }
+
+    /// A lease that has run out; the seat is reclaimable.
+    public func isLapsed(at now: Timestamp) -> Bool { leaseExpiresAt <= now }
+}
+
+/// How a session ended. Kept (as a tombstone) for a while so a late heartbeat
+/// learns why its session is gone instead of just "unknown".
+public enum SessionEnd: UInt8, Sendable, Equatable, CaseIterable {
+    case released = 1
+    case expired = 2
+    case revoked = 3
+}
+
+/// A session that ended, remembered for `LeasePolicy.endedSessionRetention`.
+public struct EndedSession: Sendable, Equatable {
+    public var token: SessionToken
+    public var licenseKey: String
+    public var end: SessionEnd
+    public var endedAt: Timestamp
+
+    public init(token: SessionToken, licenseKey: String, end: SessionEnd, endedAt: Timestamp) {
+        self.token = token
+        self.licenseKey = licenseKey
+        self.end = end
+        self.endedAt = endedAt
+    }
+}

@@ -1,0 +1,217 @@
+import CLMDB
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A thin wrapper over one LMDB environment. Transactions exist only inside the
+/// closures of `read` and `write` (and are non-copyable), so no handle outlives them.
+///
+/// Thread rules (lmdb.h): with `MDB_NOTLS` read transactions may run on any thread;
+/// `write` must be called from a single thread (the storage writer); remapping and
+/// closing exclude every read transaction through `lock`.
+final class LMDBEnvironment: @unchecked Sendable {
+    // @unchecked: `env` is thread-safe under the rules above; `isClosed` is read under
+    // `lock` shared and written under it exclusive.
+    private let env: OpaquePointer
+    private let lock = ReadersWriterLock()
+    private var isClosed = false
+
+    init(directory: String, mapSizeBytes: Int, maximumReaders: UInt32, noSync: Bool) throws(StorageError) {
+        var handle: OpaquePointer?
+        try check(mdb_env_create(&handle), "mdb_env_create")
+        guard let env = handle else { throw .io(code: ENOMEM, "mdb_env_create returned no environment") }
+        var flags = UInt32(MDB_NOTLS)
+        if noSync { flags |= UInt32(MDB_NOSYNC) }
+        do {
+            try check(mdb_env_set_maxdbs(env, 8), "mdb_env_set_maxdbs")
+            try check(mdb_env_set_maxreaders(env, maximumReaders), "mdb_env_set_maxreaders")
+            // LMDB raises this to the size of the data already stored when reopening.
+            try check(mdb_env_set_mapsize(env, mapSizeBytes), "mdb_env_set_mapsize")
+            try check(mdb_env_open(env, directory, flags, 0o600), "mdb_env_open \(directory)")
+        } catch {
+            // Required even when mdb_env_open failed, to free the handle.
+            mdb_env_close(env)
+            throw error
+        }
+        self.env = env
+    }
+
+    deinit {
+        close()
+    }
+
+    /// The longest key LMDB accepts (511 bytes in default builds).
+    var maximumKeySize: Int {
+        Int(mdb_env_get_maxkeysize(env))
+    }
+
+    /// Closes the environment once no read transaction is open. The caller must have
+    /// stopped the writer thread first.
+    func close() {
+        lock.withExclusiveLock {
+            guard !isClosed else { return }
+            isClosed = true
+            mdb_env_close(env)
+        }
+    }
+
+    /// Runs `body` in a read-only transaction (a consistent snapshot).
+    func read<T>(_ body: (borrowing LMDBTransaction) throws(StorageError) -> T) throws(StorageError) -> T {
+        try lock.withSharedLock { () throws(StorageError) -> T in
+            guard !isClosed else { throw .closed }
+            var handle: OpaquePointer?
+            try check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &handle), "mdb_txn_begin (read)")
+            defer { mdb_txn_abort(handle) }
+            return try body(LMDBTransaction(handle!))
+        }
+    }
+
+    /// Runs `body` in a write transaction and commits it; aborts it if `body` throws.
+    /// Only the writer thread (or `SeatStore.init`, before that thread starts) calls this.
+    func write<T>(_ body: (borrowing LMDBTransaction) throws(StorageError) -> T) throws(StorageError) -> T {
+        var handle: OpaquePointer?
+        try check(mdb_txn_begin(env, nil, 0, &handle), "mdb_txn_begin (write)")
+        let value: T
+        do {
+            value = try body(LMDBTransaction(handle!))
+        } catch {
+            mdb_txn_abort(handle)
+            throw error
+        }
+        // mdb_txn_commit frees the transaction even when it fails: never abort after it.
+        try check(mdb_txn_commit(handle), "mdb_txn_commit")
+        return value
+    }
+
+    /// Current map size and the bytes in use (pages up to the last one written).
+    func usage() throws(StorageError) -> (mapSizeBytes: Int, usedBytes: Int) {
+        try lock.withSharedLock { () throws(StorageError) -> (mapSizeBytes: Int, usedBytes: Int) in
+            guard !isClosed else { throw .closed }
+            var info = MDB_envinfo()
+            var stat = MDB_stat()
+            try check(mdb_env_info(env, &info), "mdb_env_info")
+            try check(mdb_env_stat(env, &stat), "mdb_env_stat")
+            return (info.me_mapsize, (info.me_last_pgno + 1) * Int(stat.ms_psize))
+        }
+    }
+
+    /// Remaps at a new size. Waits until no read transaction is open; the caller (the
+    /// writer thread) must not hold a write transaction either.
+    func setMapSize(_ bytes: Int) throws(StorageError) {
+        try lock.withExclusiveLock { () throws(StorageError) in
+            guard !isClosed else { throw .closed }
+            try check(mdb_env_set_mapsize(env, bytes), "mdb_env_set_mapsize \(bytes)")
+        }
+    }
+
+    /// A compacted, consistent copy into `directory` (which must hold no data.mdb yet),
+    /// taken from a read snapshot while writes continue.
+    func copyCompacted(toDirectory directory: String) throws(StorageError) {
+        try lock.withSharedLock { () throws(StorageError) in
+            guard !isClosed else { throw .closed }
+            try check(mdb_env_copy2(env, directory, UInt32(MDB_CP_COMPACT)), "mdb_env_copy2 \(directory)")
+        }
+    }
+}
+
+/// A transaction borrowed from `LMDBEnvironment.read` or `write`. Buffers it hands to
+/// closures point into the map and are valid only inside those closures.
+struct LMDBTransaction: ~Copyable {
+    private let txn: OpaquePointer
+
+    fileprivate init(_ txn: OpaquePointer) {
+        self.txn = txn
+    }
+
+    /// Opens (creating if needed, in a write transaction) a named database.
+    func openDatabase(named name: String, create: Bool) throws(StorageError) -> MDB_dbi {
+        var dbi: MDB_dbi = 0
+        try check(mdb_dbi_open(txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi), "mdb_dbi_open \(name)")
+        return dbi
+    }
+
+    /// Calls `body` with the value stored under `key`, or returns nil if there is none.
+    func get<T>(
+        _ dbi: MDB_dbi,
+        _ key: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) throws(StorageError) -> T
+    ) throws(StorageError) -> T? {
+        var keyValue = MDB_val(key)
+        var value = MDB_val()
+        let code = mdb_get(txn, dbi, &keyValue, &value)
+        if code == MDB_NOTFOUND { return nil }
+        try check(code, "mdb_get")
+        return try body(value.bytes)
+    }
+
+    func put(_ dbi: MDB_dbi, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(StorageError) {
+        var keyValue = MDB_val(key)
+        var dataValue = MDB_val(value)
+        try check(mdb_put(txn, dbi, &keyValue, &dataValue, 0), "mdb_put")
+    }
+
+    /// Returns whether a record was there to delete.
+    @discardableResult
+    func delete(_ dbi: MDB_dbi, _ key: UnsafeRawBufferPointer) throws(StorageError) -> Bool {
+        var keyValue = MDB_val(key)
+        let code = mdb_del(txn, dbi, &keyValue, nil)
+        if code == MDB_NOTFOUND { return false }
+        try check(code, "mdb_del")
+        return true
+    }
+
+    func count(_ dbi: MDB_dbi) throws(StorageError) -> Int {
+        var stat = MDB_stat()
+        try check(mdb_stat(txn, dbi, &stat), "mdb_stat")
+        return stat.ms_entries
+    }
+
+    /// Calls `body` for every record in key order, with one cursor.
+    func forEach(
+        _ dbi: MDB_dbi,
+        _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(StorageError) -> Void
+    ) throws(StorageError) {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        var key = MDB_val()
+        var value = MDB_val()
+        var code = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+        while code == 0 {
+            try body(key.bytes, value.bytes)
+            code = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+        }
+        if code != MDB_NOTFOUND { try check(code, "mdb_cursor_get") }
+    }
+
+    /// Calls `body` with the smallest key, or returns nil when the database is empty.
+    func firstKey<T>(_ dbi: MDB_dbi, _ body: (UnsafeRawBufferPointer) throws(StorageError) -> T) throws(StorageError) -> T? {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        var key = MDB_val()
+        var value = MDB_val()
+        let code = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+        if code == MDB_NOTFOUND { return nil }
+        try check(code, "mdb_cursor_get")
+        return try body(key.bytes)
+    }
+}
+
+private func check(_ code: Int32, _ operation: @autoclosure () -> String) throws(StorageError) {
+    guard code == 0 else { throw StorageError(lmdbCode: code, operation()) }
+}
+
+extension MDB_val {
+    /// LMDB never writes through the data pointer of a key or value passed to it.
+    fileprivate init(_ buffer: UnsafeRawBufferPointer) {
+        self.init(mv_size: buffer.count, mv_data: UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+    }
+
+    fileprivate var bytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: mv_data, count: mv_size)
+    }
+}

@@ -1,0 +1,325 @@
+import SeatCore
+
+/// The on-disk encoding of keys and records. Pure: no I/O, so it is tested on its own.
+///
+/// Every record starts with a version byte. Integers are big-endian, strings are
+/// UTF-8 with an unsigned LEB128 length prefix (records are mostly short strings, so a
+/// one-byte length keeps them compact). Decoding works directly on the bytes LMDB
+/// hands out, without copying them first.
+enum RecordCodec {
+    static let recordVersion: UInt8 = 1
+
+    // MARK: Keys
+
+    /// A session token as a 16-byte big-endian key, without allocating.
+    static func withTokenKey<T, E: Error>(
+        _ token: SessionToken,
+        _ body: (UnsafeRawBufferPointer) throws(E) -> T
+    ) throws(E) -> T {
+        var key = (token.high.bigEndian, token.low.bigEndian)
+        return try withUnsafeBytes(of: &key) { bytes throws(E) in try body(bytes) }
+    }
+
+    static func decodeToken(_ key: UnsafeRawBufferPointer) throws(StorageError) -> SessionToken {
+        guard key.count == SessionToken.byteCount else {
+            throw .corrupt("session key has \(key.count) bytes, expected \(SessionToken.byteCount)")
+        }
+        return SessionToken(
+            high: UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            low: UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        )
+    }
+
+    static let endedByTimeKeyCount = 8 + SessionToken.byteCount
+
+    /// `ended_by_time` key: endedAt then token, so keys sort by end time. The sign bit is
+    /// flipped so negative times still sort before positive ones as unsigned bytes.
+    static func withEndedByTimeKey<T, E: Error>(
+        endedAt: Timestamp,
+        token: SessionToken,
+        _ body: (UnsafeRawBufferPointer) throws(E) -> T
+    ) throws(E) -> T {
+        let time = UInt64(bitPattern: endedAt.millisecondsSinceEpoch) ^ (1 << 63)
+        var key = (time.bigEndian, token.high.bigEndian, token.low.bigEndian)
+        return try withUnsafeBytes(of: &key) { bytes throws(E) in try body(bytes) }
+    }
+
+    static func decodeEndedByTimeKey(_ key: UnsafeRawBufferPointer) throws(StorageError) -> (endedAt: Timestamp, token: SessionToken) {
+        guard key.count == endedByTimeKeyCount else {
+            throw .corrupt("ended_by_time key has \(key.count) bytes, expected \(endedByTimeKeyCount)")
+        }
+        let time = UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) ^ (1 << 63)
+        let token = try decodeToken(UnsafeRawBufferPointer(rebasing: key[8...]))
+        return (Timestamp(millisecondsSinceEpoch: Int64(bitPattern: time)), token)
+    }
+
+    // MARK: License
+
+    static func encode(_ license: License) -> [UInt8] {
+        var writer = RecordWriter(capacity: 32 + license.key.utf8.count + license.tier.utf8.count)
+        writer.append(recordVersion)
+        writer.append(license.key)
+        writer.append(Int64(license.seats))
+        writer.append(license.tier)
+        // Sorted so equal licenses always encode to equal bytes.
+        let features = license.features.sorted { $0.key < $1.key }
+        writer.appendLength(features.count)
+        for (key, value) in features {
+            writer.append(key)
+            writer.append(value)
+        }
+        if let expiresAt = license.expiresAt {
+            writer.append(UInt8(1))
+            writer.append(expiresAt.millisecondsSinceEpoch)
+        } else {
+            writer.append(UInt8(0))
+        }
+        writer.append(stateCode(license.state))
+        return writer.bytes
+    }
+
+    static func decodeLicense(_ bytes: UnsafeRawBufferPointer) throws(StorageError) -> License {
+        var reader = RecordReader(bytes, record: "license")
+        try reader.expectVersion(recordVersion)
+        let key = try reader.string()
+        let seats = try reader.int64()
+        guard let seatCount = Int(exactly: seats) else { throw reader.corrupt("seat count \(seats) out of range") }
+        let tier = try reader.string()
+        let featureCount = try reader.length()
+        var features: [String: String] = [:]
+        features.reserveCapacity(featureCount)
+        for _ in 0..<featureCount {
+            let name = try reader.string()
+            let value = try reader.string()
+            guard features.updateValue(value, forKey: name) == nil else { throw reader.corrupt("duplicate feature \(name)") }
+        }
+        let expiresAt: Timestamp?
+        switch try reader.uint8() {
+        case 0: expiresAt = nil
+        case 1: expiresAt = Timestamp(millisecondsSinceEpoch: try reader.int64())
+        case let flag: throw reader.corrupt("bad expiry flag \(flag)")
+        }
+        let state = try licenseState(try reader.uint8(), reader)
+        try reader.expectEnd()
+        return License(key: key, seats: seatCount, tier: tier, features: features, expiresAt: expiresAt, state: state)
+    }
+
+    private static func stateCode(_ state: LicenseState) -> UInt8 {
+        switch state {
+        case .active: 0
+        case .suspended: 1
+        case .revoked: 2
+        }
+    }
+
+    private static func licenseState(_ code: UInt8, _ reader: RecordReader) throws(StorageError) -> LicenseState {
+        switch code {
+        case 0: .active
+        case 1: .suspended
+        case 2: .revoked
+        default: throw reader.corrupt("unknown license state \(code)")
+        }
+    }
+
+    // MARK: Session
+
+    // Layout: version, createdAt, lastHeartbeatAt, leaseExpiresAt, then the strings. The
+    // token is the key. The lease times sit at a fixed offset so a heartbeat patches
+    // them in place instead of decoding and re-encoding the record.
+    private static let leaseOffset = 1 + 8
+
+    static func encode(_ session: Session) -> [UInt8] {
+        var writer = RecordWriter(capacity: 64 + session.licenseKey.utf8.count + session.user.utf8.count
+            + session.hostname.utf8.count + session.hardwareID.utf8.count)
+        writer.append(recordVersion)
+        writer.append(session.createdAt.millisecondsSinceEpoch)
+        writer.append(session.lastHeartbeatAt.millisecondsSinceEpoch)
+        writer.append(session.leaseExpiresAt.millisecondsSinceEpoch)
+        writer.append(session.licenseKey)
+        writer.append(session.user)
+        writer.append(session.hostname)
+        writer.append(session.hardwareID)
+        writer.append(session.clientVersion)
+        writer.append(session.clientAddress)
+        return writer.bytes
+    }
+
+    static func decodeSession(token: SessionToken, _ bytes: UnsafeRawBufferPointer) throws(StorageError) -> Session {
+        var reader = RecordReader(bytes, record: "session")
+        try reader.expectVersion(recordVersion)
+        let createdAt = try reader.int64()
+        let lastHeartbeatAt = try reader.int64()
+        let leaseExpiresAt = try reader.int64()
+        let session = Session(
+            token: token,
+            licenseKey: try reader.string(),
+            user: try reader.string(),
+            hostname: try reader.string(),
+            hardwareID: try reader.string(),
+            clientVersion: try reader.string(),
+            clientAddress: try reader.string(),
+            createdAt: Timestamp(millisecondsSinceEpoch: createdAt),
+            lastHeartbeatAt: Timestamp(millisecondsSinceEpoch: lastHeartbeatAt),
+            leaseExpiresAt: Timestamp(millisecondsSinceEpoch: leaseExpiresAt)
+        )
+        try reader.expectEnd()
+        return session
+    }
+
+    /// A copy of an encoded session record with new lease times.
+    static func refreshingLease(
+        _ bytes: UnsafeRawBufferPointer,
+        lastHeartbeatAt: Timestamp,
+        leaseExpiresAt: Timestamp
+    ) throws(StorageError) -> [UInt8] {
+        guard bytes.count >= leaseOffset + 16, bytes[0] == recordVersion else {
+            throw .corrupt("session record: unknown version or truncated")
+        }
+        var record = Array(bytes)
+        record.withUnsafeMutableBytes { out in
+            out.storeBytes(of: lastHeartbeatAt.millisecondsSinceEpoch.bigEndian, toByteOffset: leaseOffset, as: Int64.self)
+            out.storeBytes(of: leaseExpiresAt.millisecondsSinceEpoch.bigEndian, toByteOffset: leaseOffset + 8, as: Int64.self)
+        }
+        return record
+    }
+
+    // MARK: Ended session (tombstone)
+
+    static func encode(_ ended: EndedSession) -> [UInt8] {
+        var writer = RecordWriter(capacity: 16 + ended.licenseKey.utf8.count)
+        writer.append(recordVersion)
+        writer.append(ended.end.rawValue)
+        writer.append(ended.endedAt.millisecondsSinceEpoch)
+        writer.append(ended.licenseKey)
+        return writer.bytes
+    }
+
+    static func decodeEndedSession(token: SessionToken, _ bytes: UnsafeRawBufferPointer) throws(StorageError) -> EndedSession {
+        var reader = RecordReader(bytes, record: "ended session")
+        try reader.expectVersion(recordVersion)
+        let code = try reader.uint8()
+        guard let end = SessionEnd(rawValue: code) else { throw reader.corrupt("unknown session end \(code)") }
+        let endedAt = Timestamp(millisecondsSinceEpoch: try reader.int64())
+        let licenseKey = try reader.string()
+        try reader.expectEnd()
+        return EndedSession(token: token, licenseKey: licenseKey, end: end, endedAt: endedAt)
+    }
+
+    // MARK: Schema version
+
+    static func encodeSchemaVersion(_ version: UInt32) -> [UInt8] {
+        var writer = RecordWriter(capacity: 4)
+        writer.append(version)
+        return writer.bytes
+    }
+
+    static func decodeSchemaVersion(_ bytes: UnsafeRawBufferPointer) throws(StorageError) -> UInt32 {
+        var reader = RecordReader(bytes, record: "schema version")
+        let version = try reader.uint32()
+        try reader.expectEnd()
+        return version
+    }
+}
+
+/// Appends big-endian integers and length-prefixed strings to a byte array.
+struct RecordWriter {
+    private(set) var bytes: [UInt8]
+
+    init(capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func append(_ value: UInt8) {
+        bytes.append(value)
+    }
+
+    mutating func append(_ value: UInt32) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(_ value: Int64) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Unsigned LEB128.
+    mutating func appendLength(_ length: Int) {
+        var remaining = UInt(length)
+        while remaining >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
+            remaining >>= 7
+        }
+        bytes.append(UInt8(remaining))
+    }
+
+    mutating func append(_ string: String) {
+        appendLength(string.utf8.count)
+        bytes.append(contentsOf: string.utf8)
+    }
+}
+
+/// Reads what `RecordWriter` wrote; every failure is `StorageError.corrupt`.
+struct RecordReader {
+    private let bytes: UnsafeRawBufferPointer
+    private var offset = 0
+    private let record: StaticString
+
+    init(_ bytes: UnsafeRawBufferPointer, record: StaticString) {
+        self.bytes = bytes
+        self.record = record
+    }
+
+    func corrupt(_ reason: String) -> StorageError {
+        .corrupt("\(record) record: \(reason)")
+    }
+
+    private mutating func take(_ count: Int) throws(StorageError) -> UnsafeRawBufferPointer {
+        guard count <= bytes.count - offset else { throw corrupt("truncated at byte \(offset)") }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
+    }
+
+    mutating func expectVersion(_ version: UInt8) throws(StorageError) {
+        let found = try uint8()
+        guard found == version else { throw corrupt("unknown record version \(found)") }
+    }
+
+    mutating func expectEnd() throws(StorageError) {
+        guard offset == bytes.count else { throw corrupt("\(bytes.count - offset) trailing bytes") }
+    }
+
+    mutating func uint8() throws(StorageError) -> UInt8 {
+        try take(1)[0]
+    }
+
+    mutating func uint32() throws(StorageError) -> UInt32 {
+        UInt32(bigEndian: try take(4).loadUnaligned(as: UInt32.self))
+    }
+
+    mutating func int64() throws(StorageError) -> Int64 {
+        Int64(bigEndian: try take(8).loadUnaligned(as: Int64.self))
+    }
+
+    /// Unsigned LEB128, at most 32 bits: a longer length can only be garbage.
+    mutating func length() throws(StorageError) -> Int {
+        var result: UInt32 = 0
+        var shift: UInt32 = 0
+        while true {
+            let byte = try uint8()
+            guard shift < 32, shift < 28 || byte & 0x7f < 0x10 else { throw corrupt("length prefix too long") }
+            result |= UInt32(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return Int(result) }
+            shift += 7
+        }
+    }
+
+    mutating func string() throws(StorageError) -> String {
+        let utf8 = try take(try length()).assumingMemoryBound(to: UInt8.self)
+        // Nearly every stored string is ASCII. `String(decoding:)` is the fast path but
+        // repairs invalid UTF-8 instead of rejecting it, so only ASCII skips validation
+        // (the generic `String(validating:)` cost a third of the start-up load).
+        if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
+        guard let string = String(validating: utf8, as: UTF8.self) else { throw corrupt("invalid UTF-8") }
+        return string
+    }
+}

@@ -1,0 +1,170 @@
+import CLMDB
+import Foundation
+import Logging
+import SeatCore
+
+/// Durable storage of licenses, live sessions and tombstones of ended sessions.
+///
+/// Reads run on the calling thread in their own snapshot. Writes go through one writer
+/// thread that groups concurrent callers into one transaction (group commit).
+public final class SeatStore: Sendable {
+    public struct Statistics: Sendable {
+        public var mapSizeBytes: Int
+        public var usedBytes: Int
+        /// Write transactions committed since open.
+        public var commits: Int
+        /// Changes in those transactions (a coalesced heartbeat counts once).
+        public var committedChanges: Int
+        /// Changes in the most recent committed transaction.
+        public var lastBatchSize: Int
+    }
+
+    private let environment: LMDBEnvironment
+    private let databases: StorageDatabases
+    private let writer: StorageWriter
+    private let logger: Logger
+    private let maximumKeySize: Int
+
+    /// Opens or creates the store in `options.directory` and starts its writer thread.
+    public init(options: StorageOptions, logger: Logger) throws(StorageError) {
+        try Self.createDirectory(options.directory)
+        let environment = try LMDBEnvironment(
+            directory: options.directory,
+            mapSizeBytes: options.initialMapSizeBytes,
+            maximumReaders: 512,
+            noSync: options.durability == .noSync
+        )
+        do {
+            databases = try StorageDatabases.open(in: environment)
+            writer = try StorageWriter(
+                environment: environment,
+                databases: databases,
+                maximumMapSizeBytes: options.maximumMapSizeBytes,
+                logger: logger
+            )
+        } catch {
+            environment.close()
+            throw error
+        }
+        self.environment = environment
+        self.logger = logger
+        maximumKeySize = environment.maximumKeySize
+        writer.start()
+        logger.info("storage opened", metadata: [
+            "directory": "\(options.directory)", "durability": "\(options.durability.rawValue)",
+            "mapSizeBytes": "\(writer.statistics.mapSizeBytes)",
+        ])
+    }
+
+    deinit {
+        close()
+    }
+
+    // MARK: Reads
+
+    public func loadLicenses() throws(StorageError) -> [License] {
+        try environment.read { txn throws(StorageError) in
+            var licenses: [License] = []
+            licenses.reserveCapacity(try txn.count(databases.licenses))
+            try txn.forEach(databases.licenses) { _, value throws(StorageError) in
+                licenses.append(try RecordCodec.decodeLicense(value))
+            }
+            return licenses
+        }
+    }
+
+    public func loadLiveSessions() throws(StorageError) -> [Session] {
+        try environment.read { txn throws(StorageError) in
+            var sessions: [Session] = []
+            sessions.reserveCapacity(try txn.count(databases.sessions))
+            try txn.forEach(databases.sessions) { key, value throws(StorageError) in
+                sessions.append(try RecordCodec.decodeSession(token: try RecordCodec.decodeToken(key), value))
+            }
+            return sessions
+        }
+    }
+
+    /// The tombstone of an ended session, if it has not been purged yet.
+    public func endedSession(_ token: SessionToken) throws(StorageError) -> EndedSession? {
+        try environment.read { txn throws(StorageError) in
+            try RecordCodec.withTokenKey(token) { key throws(StorageError) in
+                try txn.get(databases.ended, key) { record throws(StorageError) in
+                    try RecordCodec.decodeEndedSession(token: token, record)
+                }
+            }
+        }
+    }
+
+    // MARK: Writes
+
+    /// Stores all `changes` atomically; returns once the commit holding them is durable.
+    public func commit(_ changes: [StoreChange]) async throws(StorageError) {
+        if let error = invalidKey(in: changes) { throw error }
+        try await writer.commit(changes).get()
+    }
+
+    /// Queues `changes` for the next batch without waiting (heartbeats). They may be
+    /// lost if that batch fails or the process dies first; `flush` reports a failure.
+    public func commitLazily(_ changes: [StoreChange]) {
+        if let error = invalidKey(in: changes) {
+            logger.error("lazy changes dropped", metadata: ["error": "\(error)"])
+        } else if !writer.commitLazily(changes) {
+            logger.warning("lazy changes dropped: the store is closed", metadata: ["changes": "\(changes.count)"])
+        }
+    }
+
+    /// Waits until everything enqueued before this call is committed.
+    public func flush() async throws(StorageError) {
+        try await writer.flush().get()
+    }
+
+    /// Deletes at most `limit` tombstones that ended before `cutoff`, oldest first.
+    public func purgeEndedSessions(endedBefore cutoff: Timestamp, limit: Int) async throws(StorageError) -> Int {
+        try await writer.purgeEndedSessions(endedBefore: cutoff, limit: limit).get()
+    }
+
+    /// A compacted, consistent copy into `directory` (created if missing; it must not
+    /// hold a data.mdb yet). Writes continue meanwhile, but the map cannot grow until
+    /// the copy is done.
+    public func backup(toDirectory directory: String) throws(StorageError) {
+        try Self.createDirectory(directory)
+        try environment.copyCompacted(toDirectory: directory)
+    }
+
+    public var statistics: Statistics {
+        writer.statistics
+    }
+
+    /// Completes everything queued, stops the writer and closes the environment.
+    /// Idempotent; afterwards every call throws `.closed`.
+    public func close() {
+        writer.close()
+        environment.close()
+    }
+
+    /// LMDB refuses empty and over-long keys. Inside a group commit that would fail
+    /// every caller of the batch, so such a call is refused on its own, up front.
+    private func invalidKey(in changes: [StoreChange]) -> StorageError? {
+        for change in changes {
+            let key: String
+            switch change {
+            case .putLicense(let license): key = license.key
+            case .deleteLicense(let licenseKey): key = licenseKey
+            case .putSession, .refreshLease, .endSession: continue
+            }
+            if key.utf8.isEmpty || key.utf8.count > maximumKeySize {
+                return .io(code: MDB_BAD_VALSIZE, "license key must be 1 to \(maximumKeySize) UTF-8 bytes, got \(key.utf8.count)")
+            }
+        }
+        return nil
+    }
+
+    private static func createDirectory(_ path: String) throws(StorageError) {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .io(code: EIO, "cannot create directory \(path): \(error)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import CLMDB
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The map cannot grow further, or the disk is full (ENOSPC/EDQUOT): nothing of that batch was stored.
+    case full(String)
+    /// Any other LMDB or OS failure; nothing of that batch was stored.
+    case io(code: Int32, String)
+    /// A record that does not decode, or an unknown schema version at open.
+    case corrupt(String)
+    /// The store was closed.
+    case closed
+
+    public var description: String {
+        switch self {
+        case .full(let message): "storage full: \(message)"
+        case .io(let code, let message): "storage I/O error \(code): \(message)"
+        case .corrupt(let message): "storage corrupt: \(message)"
+        case .closed: "storage closed"
+        }
+    }
+
+    /// Maps an LMDB/errno return code. A full disk is `.full` so operators see one
+    /// cause for "no more space", whether the map or the file system ran out.
+    /// `MDB_MAP_FULL` stays `.io` here: the writer grows the map on it and only
+    /// reports `.full` once the configured maximum is reached.
+    init(lmdbCode code: Int32, _ operation: String) {
+        let message = "\(operation): \(String(cString: mdb_strerror(code)))"
+        switch code {
+        case ENOSPC, EDQUOT: self = .full(message)
+        default: self = .io(code: code, message)
+        }
+    }
+
+    var isMapFull: Bool {
+        if case .io(MDB_MAP_FULL, _) = self { return true }
+        return false
+    }
+
+    var isTransactionFull: Bool {
+        if case .io(MDB_TXN_FULL, _) = self { return true }
+        return false
+    }
+}

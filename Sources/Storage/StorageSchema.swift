@@ -1,0 +1,44 @@
+import CLMDB
+
+/// The named databases of a seatd store, opened and version-checked once at start-up.
+struct StorageDatabases: Sendable {
+    static let schemaVersion: UInt32 = 1
+    private static let schemaVersionKey = Array("schema_version".utf8)
+
+    /// `schema_version` -> UInt32.
+    let meta: MDB_dbi
+    /// UTF-8 license key -> license record.
+    let licenses: MDB_dbi
+    /// 16 token bytes -> live session record.
+    let sessions: MDB_dbi
+    /// 16 token bytes -> tombstone record.
+    let ended: MDB_dbi
+    /// endedAt (8 bytes) + token -> empty: tombstones in end-time order, for purging.
+    let endedByTime: MDB_dbi
+
+    /// Opens or creates the databases and checks or writes the schema version. Runs
+    /// before the writer thread starts, so it may use a write transaction itself.
+    static func open(in environment: LMDBEnvironment) throws(StorageError) -> StorageDatabases {
+        try environment.write { txn throws(StorageError) in
+            let databases = StorageDatabases(
+                meta: try txn.openDatabase(named: "meta", create: true),
+                licenses: try txn.openDatabase(named: "licenses", create: true),
+                sessions: try txn.openDatabase(named: "sessions", create: true),
+                ended: try txn.openDatabase(named: "ended", create: true),
+                endedByTime: try txn.openDatabase(named: "ended_by_time", create: true)
+            )
+            try schemaVersionKey.withBytes { key throws(StorageError) in
+                if let found = try txn.get(databases.meta, key, RecordCodec.decodeSchemaVersion) {
+                    guard found == schemaVersion else {
+                        throw .corrupt("unknown schema version \(found); this seatd reads version \(schemaVersion)")
+                    }
+                } else {
+                    try RecordCodec.encodeSchemaVersion(schemaVersion).withBytes { value throws(StorageError) in
+                        try txn.put(databases.meta, key, value)
+                    }
+                }
+            }
+            return databases
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import SeatProtocol
+import Testing
+
+@Suite("Constants and helpers")
+struct ConstantsTests {
+    @Test func errorCodesAreStable() {
+        let expected: [UInt16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101, 102, 103, 104, 110, 111, 112, 113, 200, 201, 202, 203]
+        #expect(ErrorCode.allCases.map(\.rawValue) == expected)
+        #expect(ErrorCode.allCases.filter(\.isRetryable) == [.idleTimeout, .noSeats, .storageFull, .storageFailure, .shuttingDown, .internalError])
+    }
+
+    @Test func wireConstants() {
+        #expect(WireConstants.magic == 0x5345_4154)
+        #expect(Array("SEAT".utf8) == [0x53, 0x45, 0x41, 0x54])
+        #expect(WireConstants.currentVersion == 1)
+        #expect(WireConstants.supportedVersions == 1...1)
+        #expect(WireConstants.serverPushRequestID == 0)
+    }
+
+    @Test func versionNegotiationPicksTheNewestCommonVersion() {
+        #expect(Hello(clientName: "").negotiatedVersion() == 1)
+        #expect(Hello(minimumVersion: 1, maximumVersion: 5, clientName: "").negotiatedVersion(serverSupports: 2...3) == 3)
+        #expect(Hello(minimumVersion: 3, maximumVersion: 5, clientName: "").negotiatedVersion(serverSupports: 1...3) == 3)
+        #expect(Hello(minimumVersion: 2, maximumVersion: 5, clientName: "").negotiatedVersion() == nil)
+        #expect(Hello(minimumVersion: 0, maximumVersion: 0, clientName: "").negotiatedVersion() == nil)
+    }
+
+    @Test func errorReplyCodes() {
+        #expect(ErrorReply(code: .noSeats, message: "").rawCode == 104)
+        #expect(ErrorReply(rawCode: 104, message: "").code == .noSeats)
+        #expect(ErrorReply(rawCode: 105, message: "").code == nil)
+        let error = WireError(code: .invalidField, requestID: 3, reason: "user is 0 bytes")
+        #expect(error.errorReply == ErrorReply(code: .invalidField, message: "user is 0 bytes"))
+    }
+}

@@ -1,0 +1,180 @@
+import NIOCore
+import SeatCore
+import SeatProtocol
+import Testing
+
+/// What each vector in `protocol-spec.md` must decode to (and encode from).
+let expectedVectors: [String: AnyFrame] = [
+    "client.hello": .client(ClientFrame(
+        requestID: 1,
+        message: .hello(Hello(minimumVersion: 1, maximumVersion: 1, clientName: "seatctl 1.0"))
+    )),
+    "client.acquire": .client(ClientFrame(
+        requestID: 2,
+        message: .acquire(AcquireRequest(
+            licenseKey: "ACME-PRO-2024",
+            user: "alice",
+            hostname: "ws-17.example.com",
+            hardwareID: "hw:5f3a9c",
+            clientVersion: "2.4.1"
+        ))
+    )),
+    "client.heartbeat": .client(ClientFrame(requestID: 3, message: .heartbeat(specToken))),
+    "client.release": .client(ClientFrame(requestID: 4, message: .release(specToken))),
+    "client.validate": .client(ClientFrame(requestID: 5, message: .validate(licenseKey: "ACME-PRO-2024"))),
+    "server.helloAccepted": .server(ServerFrame(
+        requestID: 1,
+        message: .helloAccepted(HelloAccepted(
+            version: 1,
+            maximumFrameBytes: 65_536,
+            leaseMilliseconds: 360_000,
+            heartbeatIntervalMilliseconds: 120_000,
+            serverName: "seatd 1.0"
+        ))
+    )),
+    "server.acquired": .server(ServerFrame(
+        requestID: 2,
+        message: .acquired(AcquireGrant(
+            token: specToken,
+            leaseExpiresAt: timestamp(1_767_225_960_000),
+            heartbeatIntervalMilliseconds: 120_000,
+            seatsTotal: 10,
+            seatsInUse: 3,
+            reattached: false,
+            tier: "pro",
+            licenseExpiresAt: timestamp(1_798_761_600_000),
+            features: ["maxThreads": "16", "export": "pdf,svg"]
+        ))
+    )),
+    "server.acquired.reattached": .server(ServerFrame(
+        requestID: 7,
+        message: .acquired(AcquireGrant(
+            token: specToken,
+            leaseExpiresAt: timestamp(1_767_226_200_000),
+            heartbeatIntervalMilliseconds: 120_000,
+            seatsTotal: 5,
+            seatsInUse: 5,
+            reattached: true,
+            tier: "équipe",
+            licenseExpiresAt: nil,
+            features: [:]
+        ))
+    )),
+    "server.heartbeatAccepted": .server(ServerFrame(
+        requestID: 3,
+        message: .heartbeatAccepted(HeartbeatAccepted(
+            leaseExpiresAt: timestamp(1_767_226_080_000),
+            heartbeatIntervalMilliseconds: 120_000
+        ))
+    )),
+    "server.released": .server(ServerFrame(
+        requestID: 4,
+        message: .released(ReleaseResult(ended: true, seatsTotal: 10, seatsInUse: 2))
+    )),
+    "server.validated": .server(ServerFrame(
+        requestID: 5,
+        message: .validated(ValidateResult(
+            status: .valid,
+            tier: "pro",
+            licenseExpiresAt: timestamp(1_798_761_600_000),
+            features: ["export": "pdf,svg", "maxThreads": "16"],
+            seatsTotal: 10,
+            seatsInUse: 2
+        ))
+    )),
+    "server.validated.suspended": .server(ServerFrame(
+        requestID: 6,
+        message: .validated(ValidateResult(
+            status: .suspended,
+            tier: "",
+            licenseExpiresAt: nil,
+            features: [:],
+            seatsTotal: 4,
+            seatsInUse: 0
+        ))
+    )),
+    "server.error.noSeats": .server(ServerFrame(
+        requestID: 2,
+        message: .error(ErrorReply(
+            code: .noSeats,
+            message: "all 10 seats are in use",
+            detail: .noSeats(seatsTotal: 10, seatsInUse: 10, nextFreeAt: timestamp(1_767_225_960_000))
+        ))
+    )),
+    "server.error.unsupportedVersion": .server(ServerFrame(
+        requestID: 1,
+        message: .error(ErrorReply(
+            code: .unsupportedVersion,
+            message: "no common protocol version",
+            detail: .supportedVersions(minimum: 1, maximum: 1)
+        ))
+    )),
+    "server.error.licenseExpired": .server(ServerFrame(
+        requestID: 2,
+        message: .error(ErrorReply(
+            code: .licenseExpired,
+            message: "license expired",
+            detail: .licenseExpired(at: timestamp(1_767_225_600_000))
+        ))
+    )),
+    "server.error.unknownSession": .server(ServerFrame(
+        requestID: 3,
+        message: .error(ErrorReply(code: .unknownSession, message: "no such session"))
+    )),
+    "server.error.frameTooLarge": .server(ServerFrame(
+        requestID: 0,
+        message: .error(ErrorReply(code: .frameTooLarge, message: "frame too large"))
+    )),
+    "server.error.unknownCode": .server(ServerFrame(
+        requestID: 9,
+        message: .error(ErrorReply(rawCode: 999, message: "from the future", detail: .raw([0xCA, 0xFE])))
+    )),
+]
+
+@Suite("protocol-spec.md test vectors")
+struct SpecVectorTests {
+    @Test func specListsExactlyTheKnownVectors() throws {
+        let names = try SpecFile.vectors().map(\.name)
+        let unknown = names.filter { expectedVectors[$0] == nil }
+        let missing = expectedVectors.keys.filter { !names.contains($0) }.sorted()
+        #expect(unknown.isEmpty, "vectors in the spec without an expected message: \(unknown)")
+        #expect(missing.isEmpty, "expected vectors missing from the spec: \(missing)")
+    }
+
+    @Test(arguments: expectedVectors.keys.sorted())
+    func vectorDecodesAndEncodes(name: String) throws {
+        let expected = try #require(expectedVectors[name])
+        let vector = try #require(try SpecFile.vectors().first { $0.name == name }, "vector \(name) is not in the spec")
+
+        let bodies = try decodeFrames([vector.bytes], atEOF: true)
+        try #require(bodies.count == 1, "\(name) must be exactly one frame")
+        #expect(try expected.decodeSameDirection(bodies[0]) == expected)
+        #expect(expected.encoded == vector.bytes, "encoding \(name) must yield the vector's bytes")
+    }
+
+    @Test(arguments: expectedVectors.keys.sorted())
+    func everyTruncationOfTheBodyIsMalformed(name: String) throws {
+        let expected = try #require(expectedVectors[name])
+        let body = Array(body(of: expected.encoded).readableBytesView)
+        for length in 0..<body.count {
+            let error = #expect(throws: WireError.self) {
+                _ = try expected.decodeSameDirection(ByteBuffer(bytes: body.prefix(length)))
+            }
+            #expect(error?.code == .malformedMessage, "\(name) cut to \(length) bytes")
+            #expect(error?.requestID == (length >= WireConstants.minimumBodyBytes ? expected.requestID : nil))
+        }
+    }
+
+    @Test(arguments: expectedVectors.keys.sorted())
+    func everyTruncationOfTheFrameFailsAtEndOfStream(name: String) throws {
+        let frame = try #require(expectedVectors[name]).encoded
+        for length in 1..<frame.count {
+            #expect(try decodeFrames([Array(frame.prefix(length))]).isEmpty)
+            let error = #expect(throws: WireError.self) {
+                _ = try decodeFrames([Array(frame.prefix(length))], atEOF: true)
+            }
+            #expect(error?.code == .malformedMessage, "\(name) cut to \(length) bytes")
+            #expect(error?.reason.hasPrefix("truncated frame") == true)
+        }
+    }
+}

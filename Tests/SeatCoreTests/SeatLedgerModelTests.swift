@@ -1,0 +1,509 @@
+import Foundation
+import SeatCore
+import Testing
+
+/// Seeded randomized model test: random operation sequences against `SeatLedger` and an
+/// independent reference model of the seat rules, comparing every decision and the
+/// whole ledger state after every step, and checking the product invariants:
+///
+/// 1. No oversubscription: the most sessions storage could hold once every in-flight
+///    commit has either succeeded or failed (`worstCaseStored`) never exceeds the seat
+///    count, except after `updateLicense` lowered it below what was already held; and
+///    no grant is made unless it fits (counting the sessions it reclaims as freed).
+/// 2. Idempotency: a holder with a pending or unlapsed live session is attached to it;
+///    a grant leaves its holder with exactly one non-ending session. A holder has two
+///    non-ending sessions only after a failed end revived one next to a newer one.
+/// 3. Lapsed sessions are reclaimed by a full license; confirm frees them, abort revives them.
+/// 4. Seats stay taken until ends are finished; aborted ends make sessions live again.
+///
+/// Reproduce a failure with `SEATCORE_MODEL_SEED=<seed> SWIFT_DETERMINISTIC_HASHING=1 swift test --filter SeatLedgerModel`
+/// (the ledger's dictionary order, and so the order of some results, depends on hash seeding).
+@Suite("SeatLedger: randomized model")
+struct SeatLedgerModelTests {
+    static let holders: [Holder] = [
+        Holder(user: "u0", hardwareID: "h0"),
+        Holder(user: "u0", hardwareID: "h1"),
+        Holder(user: "u1", hardwareID: "h0"),
+        Holder(user: "u2", hardwareID: "h0"),
+        Holder(user: "u3", hardwareID: "h2"),
+    ]
+
+    static let chunks = 4
+    static let seedsPerChunk = 500
+    static let steps = 200
+
+    /// 4 × 500 seeded sequences of 200 steps, in parallel chunks.
+    @Test("random operation sequences match the reference model and keep the invariants", arguments: 0..<chunks)
+    func randomSequences(chunk: Int) throws {
+        let seeds: [UInt64]
+        if let text = ProcessInfo.processInfo.environment["SEATCORE_MODEL_SEED"], let seed = UInt64(text) {
+            guard chunk == 0 else { return }
+            seeds = [seed]
+        } else {
+            let first = 0x5EA7_D000 + UInt64(chunk * Self.seedsPerChunk)
+            seeds = (0..<UInt64(Self.seedsPerChunk)).map { first + $0 }
+        }
+        var stats = ModelRun.Stats()
+        for seed in seeds {
+            var run = ModelRun(seed: seed, holders: Self.holders, logging: seeds.count == 1)
+            do {
+                try run.run(steps: Self.steps)
+            } catch let failure as ModelFailure {
+                // Run the same seed again, logging this time (same process, same hash seed,
+                // so the same sequence).
+                var replay = ModelRun(seed: seed, holders: Self.holders, logging: true)
+                try? replay.run(steps: run.step + 1)
+                Issue.record(Comment(rawValue: """
+                    model test failed with seed \(seed) at step \(run.step): \(failure.message)
+                    reproduce: SEATCORE_MODEL_SEED=\(seed) SWIFT_DETERMINISTIC_HASHING=1 swift test --filter SeatLedgerModel
+                    last operations:
+                    \(replay.log.suffix(30).joined(separator: "\n"))
+                    """))
+                return
+            }
+            stats.add(run.stats)
+        }
+        // Make sure the generator actually exercises the interesting paths (per chunk).
+        if seeds.count > 1 {
+            #expect(stats.grants > 3_000)
+            #expect(stats.reclaimingGrants > 500)
+            #expect(stats.attachedDurable > 1_200)
+            #expect(stats.attachedPending > 1_000)
+            #expect(stats.noSeats > 4_000)
+            #expect(stats.licenseRefusals > 3_000)
+            #expect(stats.abortedGrants > 900)
+            #expect(stats.abortedEnds > 600)
+            #expect(stats.tokenCollisions > 400)
+            #expect(stats.duplicateHolders > 30)
+            #expect(stats.overLoweredSeats > 5_000)
+            #expect(stats.heartbeatsExtended > 2_000 && stats.heartbeatsExpired > 500)
+        }
+    }
+}
+
+struct ModelFailure: Error {
+    var message: String
+}
+
+/// One seeded run: the real ledger, the model, and the commits in flight.
+struct ModelRun {
+    struct Stats {
+        var grants = 0, reclaimingGrants = 0, attachedDurable = 0, attachedPending = 0
+        var noSeats = 0, licenseRefusals = 0, abortedGrants = 0, abortedEnds = 0
+        var tokenCollisions = 0, duplicateHolders = 0, overLoweredSeats = 0
+        var heartbeatsExtended = 0, heartbeatsExpired = 0
+
+        mutating func add(_ other: Stats) {
+            grants += other.grants; reclaimingGrants += other.reclaimingGrants
+            attachedDurable += other.attachedDurable; attachedPending += other.attachedPending
+            noSeats += other.noSeats; licenseRefusals += other.licenseRefusals
+            abortedGrants += other.abortedGrants; abortedEnds += other.abortedEnds
+            tokenCollisions += other.tokenCollisions; duplicateHolders += other.duplicateHolders
+            overLoweredSeats += other.overLoweredSeats
+            heartbeatsExtended += other.heartbeatsExtended; heartbeatsExpired += other.heartbeatsExpired
+        }
+    }
+
+    struct Entry: Equatable {
+        var session: Session
+        var phase: SeatLedger.Phase
+        /// Whether its grant was confirmed (restored or confirmed sessions); decides the phase
+        /// a failed end returns it to.
+        var confirmed: Bool
+        var ending: Bool { if case .ending = phase { true } else { false } }
+    }
+
+    enum InFlight: CustomStringConvertible {
+        case grant(SessionToken, reclaimed: [SessionToken])
+        case end([SessionToken])
+        var description: String {
+            switch self {
+            case .grant(let token, let reclaimed): "grant \(token) reclaiming \(reclaimed)"
+            case .end(let tokens): "end \(tokens)"
+            }
+        }
+    }
+
+    let holders: [Holder]
+    let policy = testPolicy
+    var rng: SplitMix64
+    var ledger: SeatLedger
+    var now: Timestamp
+
+    // The model.
+    var license: License
+    var entries: [SessionToken: Entry] = [:]
+    var inFlight: [InFlight] = []
+    /// The bound for `worstCaseStored`: the seat count, or more right after seats were lowered.
+    var allowed: Int
+    /// Holders allowed two non-ending sessions, because a failed end revived one.
+    var duplicateHolders: Set<Holder> = []
+    /// Every token ever issued, for heartbeats and ends on finished sessions.
+    var issued: [SessionToken] = []
+
+    var step = 0
+    /// Describing decisions is slow (reflection), so only a replay of a failing seed logs.
+    let logging: Bool
+    var log: [String] = []
+    var stats = Stats()
+
+    init(seed: UInt64, holders: [Holder], logging: Bool) {
+        self.holders = holders
+        self.logging = logging
+        rng = SplitMix64(seed: seed)
+        now = Timestamp(millisecondsSinceEpoch: 1_000_000)
+        let seats = Int(rng.next() % 4) + 1
+        license = License(key: "LIC-1", seats: seats)
+        ledger = SeatLedger(license: license)
+        allowed = seats
+    }
+
+    mutating func random(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+    mutating func chance(_ percent: Int) -> Bool { random(100) < percent }
+
+    func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw ModelFailure(message: message()) }
+    }
+
+    mutating func run(steps: Int) throws {
+        for i in 0..<steps {
+            step = i
+            let roll = random(100)
+            switch roll {
+            case 0..<30: try acquire()
+            case 30..<44: try heartbeat()
+            case 44..<52: try beginEnd()
+            case 52..<57: try beginExpiry()
+            case 57..<58: try beginEndAll()
+            case 58..<80: resolve()
+            case 80..<96: advanceClock()
+            default: updateLicense()
+            }
+            try checkState()
+        }
+    }
+
+    // MARK: Operations
+
+    mutating func acquire() throws {
+        let holder = holders[random(holders.count)]
+        let req = SeatRequest(
+            licenseKey: "LIC-1", user: holder.user, hostname: "host-\(random(3))",
+            hardwareID: holder.hardwareID, clientVersion: "v\(random(2))", clientAddress: "10.0.0.\(random(9))"
+        )
+        let existing = sortedTokens()
+        var draws: [SessionToken] = []
+        var collisions = 0
+        var generator = rng
+        let decision = ledger.acquire(req, now: now, policy: policy) {
+            // Sometimes hand out a token that is already in use: the ledger must draw again.
+            if !existing.isEmpty, generator.next() % 100 < 15 {
+                collisions += 1
+                let t = existing[Int(generator.next() % UInt64(existing.count))]
+                draws.append(t)
+                return t
+            }
+            let t = SessionToken.random(using: &generator)
+            draws.append(t)
+            return t
+        }
+        rng = generator
+        stats.tokenCollisions += collisions
+        if logging { log.append("t=\(now) acquire \(holder.user)/\(holder.hardwareID) -> \(decision)") }
+
+        if let refusal = license.refusal(at: now) {
+            try check(decision == .refused(.license(refusal)), "expected license refusal \(refusal), got \(decision)")
+            try check(draws.isEmpty, "refusal drew tokens")
+            stats.licenseRefusals += 1
+            return
+        }
+
+        let mine = entries.filter { $0.value.session.holder == holder && !$0.value.ending }
+        let attachable = mine.filter { $0.value.phase == .pending || !$0.value.session.isLapsed(at: now) }
+        if !attachable.isEmpty {
+            guard case .attached(let session, let durable) = decision else {
+                throw ModelFailure(message: "holder has \(attachable.keys) but got \(decision)")
+            }
+            let entry = try attachableEntry(session.token, attachable)
+            try check(draws.isEmpty, "attach drew tokens")
+            if entry.phase == .pending {
+                try check(!durable, "attached to a pending session as durable")
+                try check(session == entry.session, "attach to pending changed the session")
+                stats.attachedPending += 1
+            } else {
+                var renewed = entry.session
+                renewed.lastHeartbeatAt = now
+                renewed.leaseExpiresAt = policy.leaseExpiry(from: now)
+                try check(durable, "attached to a live session as not durable")
+                try check(session == renewed, "attach to live did not renew: \(session) vs \(renewed)")
+                entries[session.token]!.session = renewed
+                stats.attachedDurable += 1
+            }
+            return
+        }
+
+        // No attachable session: the holder's lapsed ones are reclaimed, and a full
+        // license reclaims every lapsed live session.
+        var reclaim = Set(mine.keys)
+        if entries.count - reclaim.count >= license.seats {
+            reclaim = Set(entries.filter { $0.value.phase == .live && $0.value.session.isLapsed(at: now) }.keys)
+            if entries.count - reclaim.count >= license.seats {
+                let expected = AcquireDecision.refused(.noSeats(seatsTotal: license.seats, seatsInUse: entries.count, nextFreeAt: nextFreeAt()))
+                try check(decision == expected, "expected \(expected), got \(decision)")
+                try check(draws.isEmpty, "noSeats drew tokens")
+                stats.noSeats += 1
+                return
+            }
+        }
+        guard case .granted(let session, let reclaimed) = decision else {
+            throw ModelFailure(message: "expected a grant reclaiming \(reclaim), got \(decision)")
+        }
+        let reclaimedTokens = reclaimed.map(\.token)
+        try check(Set(reclaimedTokens) == reclaim && reclaimedTokens.count == reclaim.count,
+                  "reclaimed \(reclaimedTokens), expected \(reclaim)")
+        for r in reclaimed {
+            try check(r == entries[r.token]?.session, "reclaimed session content differs: \(r)")
+        }
+        try check(entries[session.token] == nil, "granted token \(session.token) already in use")
+        try check(draws.last == session.token, "granted token was not the last drawn")
+        try check(draws.dropLast().allSatisfy { entries[$0] != nil }, "a fresh token was skipped")
+        let expected = Session(
+            token: session.token, licenseKey: license.key, user: req.user, hostname: req.hostname,
+            hardwareID: req.hardwareID, clientVersion: req.clientVersion, clientAddress: req.clientAddress,
+            createdAt: now, lastHeartbeatAt: now, leaseExpiresAt: policy.leaseExpiry(from: now)
+        )
+        try check(session == expected, "granted \(session), expected \(expected)")
+        // Invariant 1: the grant fits once the sessions it reclaims are gone.
+        try check(entries.count + 1 - reclaim.count <= license.seats,
+                  "grant over capacity: \(entries.count) held, \(reclaim.count) reclaimed, \(license.seats) seats")
+
+        for token in reclaim { entries[token]!.phase = .ending(.expired) }
+        entries[session.token] = Entry(session: session, phase: .pending, confirmed: false)
+        inFlight.append(.grant(session.token, reclaimed: reclaimedTokens))
+        issued.append(session.token)
+        stats.grants += 1
+        if !reclaim.isEmpty { stats.reclaimingGrants += 1 }
+        // Invariant 2: after a grant its holder has exactly one non-ending session.
+        try check(nonEnding(of: holder) == 1, "holder \(holder) has \(nonEnding(of: holder)) non-ending sessions after a grant")
+    }
+
+    func attachableEntry(_ token: SessionToken, _ attachable: [SessionToken: Entry]) throws -> Entry {
+        guard let entry = attachable[token] else {
+            throw ModelFailure(message: "attached to \(token), not one of \(attachable.keys)")
+        }
+        return entry
+    }
+
+    mutating func heartbeat() throws {
+        let token = pickToken()
+        let outcome = ledger.heartbeat(token, now: now, policy: policy)
+        if logging { log.append("t=\(now) heartbeat \(token) -> \(outcome)") }
+        guard let entry = entries[token] else {
+            return try check(outcome == .refused(.unknownSession), "expected unknownSession, got \(outcome)")
+        }
+        if case .ending(let end) = entry.phase {
+            return try check(outcome == .refused(.ended(end)), "expected ended(\(end)), got \(outcome)")
+        }
+        if entry.session.isLapsed(at: now) {
+            stats.heartbeatsExpired += 1
+            return try check(outcome == .refused(.ended(.expired)), "expected ended(expired), got \(outcome)")
+        }
+        if let refusal = license.refusal(at: now) {
+            return try check(outcome == .refused(.license(refusal)), "expected license(\(refusal)), got \(outcome)")
+        }
+        var renewed = entry.session
+        renewed.lastHeartbeatAt = now
+        renewed.leaseExpiresAt = policy.leaseExpiry(from: now)
+        try check(outcome == .extended(renewed), "expected extended \(renewed), got \(outcome)")
+        entries[token]!.session = renewed
+        stats.heartbeatsExtended += 1
+    }
+
+    mutating func beginEnd() throws {
+        let token = pickToken()
+        let reason: SessionEnd = chance(80) ? .released : .revoked
+        let decision = ledger.beginEnd(token, reason: reason)
+        if logging { log.append("t=\(now) beginEnd \(token) \(reason) -> \(decision)") }
+        guard let entry = entries[token] else {
+            return try check(decision == .unknownSession, "expected unknownSession, got \(decision)")
+        }
+        if case .ending(let end) = entry.phase {
+            return try check(decision == .alreadyEnding(end), "expected alreadyEnding(\(end)), got \(decision)")
+        }
+        try check(decision == .ending(entry.session), "expected ending, got \(decision)")
+        entries[token]!.phase = .ending(reason)
+        inFlight.append(.end([token]))
+    }
+
+    mutating func beginExpiry() throws {
+        let ended = ledger.beginExpiry(now: now)
+        if logging { log.append("t=\(now) beginExpiry -> \(ended.map(\.token))") }
+        let expected = entries.filter { $0.value.phase == .live && $0.value.session.isLapsed(at: now) }
+        try check(ended.count == expected.count && Set(ended.map(\.token)) == Set(expected.keys),
+                  "expiry ended \(ended.map(\.token)), expected \(expected.keys)")
+        for session in ended {
+            try check(session == entries[session.token]?.session, "expired session content differs")
+            entries[session.token]!.phase = .ending(.expired)
+        }
+        if !ended.isEmpty { inFlight.append(.end(ended.map(\.token))) }
+    }
+
+    mutating func beginEndAll() throws {
+        let reason: SessionEnd = chance(50) ? .revoked : .released
+        let ended = ledger.beginEndAll(reason: reason)
+        if logging { log.append("t=\(now) beginEndAll \(reason) -> \(ended.map(\.token))") }
+        let expected = entries.filter { !$0.value.ending }
+        try check(ended.count == expected.count && Set(ended.map(\.token)) == Set(expected.keys),
+                  "endAll ended \(ended.map(\.token)), expected \(expected.keys)")
+        for session in ended {
+            try check(session == entries[session.token]?.session, "ended session content differs")
+            entries[session.token]!.phase = .ending(reason)
+        }
+        if !ended.isEmpty { inFlight.append(.end(ended.map(\.token))) }
+    }
+
+    /// Completes one in-flight commit, chosen at random: success or failure.
+    mutating func resolve() {
+        guard !inFlight.isEmpty else { return }
+        let op = inFlight.remove(at: random(inFlight.count))
+        let succeeded = chance(70)
+        if logging { log.append("t=\(now) \(succeeded ? "commit" : "fail") \(op)") }
+        switch (op, succeeded) {
+        case (.grant(let token, let reclaimed), true):
+            ledger.confirmGrant(token, reclaimed: reclaimed)
+            if entries[token]?.phase == .pending { entries[token]!.phase = .live }
+            entries[token]?.confirmed = true
+            modelFinishEnd(reclaimed)
+        case (.grant(let token, let reclaimed), false):
+            ledger.abortGrant(token, reclaimed: reclaimed)
+            entries[token] = nil
+            modelAbortEnd(reclaimed)
+            stats.abortedGrants += 1
+        case (.end(let tokens), true):
+            ledger.finishEnd(tokens)
+            modelFinishEnd(tokens)
+        case (.end(let tokens), false):
+            ledger.abortEnd(tokens)
+            modelAbortEnd(tokens)
+            stats.abortedEnds += 1
+        }
+    }
+
+    mutating func modelFinishEnd(_ tokens: [SessionToken]) {
+        for token in tokens where entries[token]?.ending == true { entries[token] = nil }
+    }
+
+    mutating func modelAbortEnd(_ tokens: [SessionToken]) {
+        for token in tokens {
+            guard let entry = entries[token], entry.ending else { continue }
+            entries[token]!.phase = entry.confirmed ? .live : .pending
+            if nonEnding(of: entry.session.holder) > 1 {
+                duplicateHolders.insert(entry.session.holder)
+                stats.duplicateHolders += 1
+            }
+        }
+    }
+
+    mutating func advanceClock() {
+        let roll = random(100)
+        let delta: Int64 = switch roll {
+        case 0..<3: -Int64(random(300))             // wall clock stepped back
+        case 3..<70: Int64(random(400))
+        case 70..<95: Int64(random(1_500))
+        default: Int64(random(4_000))
+        }
+        now = now.adding(milliseconds: delta)
+        if logging { log.append("t=\(now) clock \(delta >= 0 ? "+" : "")\(delta)") }
+    }
+
+    mutating func updateLicense() {
+        let seats = [0, 1, 1, 2, 2, 3, 3, 4][random(8)]
+        let state: LicenseState = switch random(10) {
+        case 0: .suspended
+        case 1: .revoked
+        default: .active
+        }
+        let expiresAt: Timestamp? = chance(20) ? now.adding(milliseconds: Int64(random(3_500)) - 500) : nil
+        license = License(key: "LIC-1", seats: seats, tier: "t\(random(2))", expiresAt: expiresAt, state: state)
+        ledger.updateLicense(license)
+        allowed = max(seats, worstCaseStored())
+        if logging { log.append("t=\(now) updateLicense seats=\(seats) \(state) expiresAt=\(expiresAt.map(\.description) ?? "never")") }
+    }
+
+    // MARK: Model queries
+
+    mutating func pickToken() -> SessionToken {
+        switch random(10) {
+        case 0: return SessionToken(high: rng.next(), low: rng.next()) // never issued
+        case 1, 2: return issued.isEmpty ? SessionToken(high: 0, low: 0) : issued[random(issued.count)]
+        default:
+            let live = sortedTokens()
+            return live.isEmpty ? SessionToken(high: 0, low: 0) : live[random(live.count)]
+        }
+    }
+
+    /// The model's tokens in a fixed order, so a seed replays the same whatever the hash seed.
+    func sortedTokens() -> [SessionToken] {
+        entries.keys.sorted { ($0.high, $0.low) < ($1.high, $1.low) }
+    }
+
+    func nonEnding(of holder: Holder) -> Int {
+        var count = 0
+        for entry in entries.values where !entry.ending && entry.session.holder == holder { count += 1 }
+        return count
+    }
+
+    func nextFreeAt() -> Timestamp {
+        if entries.values.contains(where: \.ending) { return now }
+        return max(now, entries.values.map(\.session.leaseExpiresAt).min() ?? now)
+    }
+
+    /// The most sessions storage can hold once every commit in flight has succeeded or
+    /// failed: a grant that reclaims sessions stores either itself or them, not both.
+    func worstCaseStored() -> Int {
+        var overlap = 0
+        for case .grant(let token, let reclaimed) in inFlight
+        where entries[token] != nil && reclaimed.contains(where: { entries[$0] != nil }) {
+            overlap += 1
+        }
+        return entries.count - overlap
+    }
+
+    // MARK: State check after every step
+
+    mutating func checkState() throws {
+        try check(ledger.license == license, "license differs")
+        try check(ledger.seatsInUse == entries.count, "seatsInUse \(ledger.seatsInUse), model \(entries.count)")
+        try check(ledger.seatsTotal == license.seats, "seatsTotal differs")
+        try check(ledger.seatsFree == max(0, license.seats - entries.count), "seatsFree \(ledger.seatsFree)")
+        let sessions = ledger.sessions
+        try check(sessions.count == entries.count, "ledger lists \(sessions.count) sessions, model \(entries.count)")
+        for session in sessions {
+            guard let entry = entries[session.token] else {
+                throw ModelFailure(message: "ledger has unexpected session \(session.token)")
+            }
+            try check(session == entry.session, "session \(session.token) differs: \(session) vs \(entry.session)")
+            try check(ledger.session(session.token) == entry.session, "session(_:) differs for \(session.token)")
+            try check(ledger.phase(of: session.token) == entry.phase,
+                      "phase of \(session.token): ledger \(String(describing: ledger.phase(of: session.token))), model \(entry.phase)")
+        }
+        try check(ledger.nextFreeAt(now: now) == nextFreeAt(), "nextFreeAt \(ledger.nextFreeAt(now: now)), model \(nextFreeAt())")
+        try check(ledger.nextFreeAt(now: now) >= now, "nextFreeAt before now")
+
+        // Invariant 1.
+        let stored = worstCaseStored()
+        try check(stored <= allowed, "storage could hold \(stored) sessions, allowed \(allowed) (seats \(license.seats))")
+        if stored > license.seats { stats.overLoweredSeats += 1 }
+        allowed = max(license.seats, min(allowed, stored))
+
+        // Invariant 2.
+        for holder in holders {
+            let count = nonEnding(of: holder)
+            if count <= 1 {
+                duplicateHolders.remove(holder)
+            } else {
+                try check(duplicateHolders.contains(holder), "holder \(holder) has \(count) non-ending sessions")
+            }
+        }
+    }
+}
