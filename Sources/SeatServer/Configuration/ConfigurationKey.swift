@@ -1,0 +1,75 @@
+import SeatStorage
+
+/// One configuration key: its name in the file, its documentation and how to apply a value.
+struct ConfigurationKey: Sendable {
+    let name: String
+    let help: String
+    let apply: @Sendable (inout ServerConfiguration, String) throws(ConfigurationError) -> Void
+    /// The key's current value as the configuration file spells it.
+    let render: @Sendable (ServerConfiguration) -> String
+}
+
+extension ConfigurationKey {
+    /// Every key the daemon accepts, in the order `seatd --print-default-config` shows them.
+    static let all: [ConfigurationKey] = [
+        .string("listen_address", "Address to listen on for clients (IPv4 or IPv6 literal).", \.listenAddress),
+        .integer("port", "TCP port for the TLS client protocol; 0 picks a free port.", \.port, 0...65_535),
+        .string("state_directory", "Directory for the LMDB store and generated TLS files.", \.stateDirectory, required: true),
+        .string("licenses_file", "JSON license list loaded at start and on SIGHUP; empty keeps what storage holds.", \.licensesFile),
+        .seconds("lease_seconds", "How long a seat is held after the last acquire or heartbeat.", \.leaseSeconds, 1...86_400),
+        .seconds("heartbeat_interval_seconds", "Heartbeat interval advised to clients; must be below lease_seconds.", \.heartbeatIntervalSeconds, 0.1...86_400),
+        .seconds("sweep_interval_seconds", "How often expired sessions are reclaimed.", \.sweepIntervalSeconds, 0.05...3_600),
+        .seconds("ended_session_retention_seconds", "How long ended sessions are remembered so late heartbeats get a precise error.", \.endedSessionRetentionSeconds, 0...2_592_000),
+        .string("tls_certificate_file", "PEM server certificate chain; empty generates a development CA in <state_directory>/tls.", \.tlsCertificateFile),
+        .string("tls_private_key_file", "PEM private key of the server certificate.", \.tlsPrivateKeyFile),
+        .integer("max_frame_bytes", "Largest frame body accepted; a larger length header closes the connection.", \.maxFrameBytes, 1_024...16_777_216),
+        .seconds("handshake_timeout_seconds", "Time a new connection has to finish TLS and send Hello.", \.handshakeTimeoutSeconds, 0.1...600),
+        .seconds("idle_timeout_seconds", "A connection that sends nothing for this long is closed.", \.idleTimeoutSeconds, 1...86_400),
+        .integer("max_connections", "Concurrent client connections; beyond it new connections are closed at once.", \.maxConnections, 1...1_000_000),
+        ConfigurationKey(name: "durability", help: "fsync: acknowledged writes survive power loss; nosync: they survive a process crash only.", apply: { configuration, value throws(ConfigurationError) in
+            switch value {
+            case "fsync": configuration.durability = .fsync
+            case "nosync": configuration.durability = .noSync
+            default: throw ConfigurationError.invalidValue(key: "durability", value: value, expected: "fsync or nosync")
+            }
+        }, render: { $0.durability == .fsync ? "fsync" : "nosync" }),
+        .integer("storage_initial_map_mb", "Initial LMDB map size; it grows by doubling when full.", \.storageInitialMapMegabytes, 1...1_048_576),
+        .integer("storage_max_map_mb", "Largest LMDB map; beyond it writes are refused with storageFull.", \.storageMaxMapMegabytes, 1...16_777_216),
+        ConfigurationKey(name: "log_level", help: "trace, debug, info, notice, warning, error or critical.", apply: { configuration, value throws(ConfigurationError) in
+            guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
+                throw ConfigurationError.invalidValue(key: "log_level", value: value, expected: "trace, debug, info, notice, warning, error or critical")
+            }
+            configuration.logLevel = value
+        }, render: \.logLevel),
+        .string("server_name", "Name sent to clients in HelloAccepted.", \.serverName, required: true),
+    ]
+
+    static func named(_ name: String) -> ConfigurationKey? { all.first { $0.name == name } }
+
+    private static func string(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, String> & Sendable, required: Bool = false) -> ConfigurationKey {
+        ConfigurationKey(name: name, help: help) { configuration, value throws(ConfigurationError) in
+            if required && value.isEmpty {
+                throw ConfigurationError.invalidValue(key: name, value: value, expected: "a non-empty value")
+            }
+            configuration[keyPath: path] = value
+        } render: { $0[keyPath: path] }
+    }
+
+    private static func integer(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, Int> & Sendable, _ range: ClosedRange<Int>) -> ConfigurationKey {
+        ConfigurationKey(name: name, help: help) { configuration, value throws(ConfigurationError) in
+            guard let number = Int(value), range.contains(number) else {
+                throw ConfigurationError.invalidValue(key: name, value: value, expected: "an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            configuration[keyPath: path] = number
+        } render: { String($0[keyPath: path]) }
+    }
+
+    private static func seconds(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, Double> & Sendable, _ range: ClosedRange<Double>) -> ConfigurationKey {
+        ConfigurationKey(name: name, help: help) { configuration, value throws(ConfigurationError) in
+            guard let number = Double(value), number.isFinite, range.contains(number) else {
+                throw ConfigurationError.invalidValue(key: name, value: value, expected: "seconds in \(range.lowerBound)...\(range.upperBound)")
+            }
+            configuration[keyPath: path] = number
+        } render: { String($0[keyPath: path]) }
+    }
+}

@@ -1,0 +1,50 @@
+import SeatCore
+import SeatStorage
+
+/// Everything the daemon can be told, with the default for every key.
+/// Keys in the configuration file are the snake_case names listed in `ConfigurationKey`.
+public struct ServerConfiguration: Sendable, Equatable {
+    public var listenAddress = "0.0.0.0"
+    public var port = 7420
+    public var stateDirectory = "./state"
+    /// Licenses loaded at start and on SIGHUP; empty means "keep what storage has".
+    public var licensesFile = ""
+    public var leaseSeconds = 360.0
+    public var heartbeatIntervalSeconds = 120.0
+    public var sweepIntervalSeconds = 15.0
+    public var endedSessionRetentionSeconds = 600.0
+    /// Empty certificate and key: a development CA and server certificate are generated
+    /// in `<state_directory>/tls` on first start.
+    public var tlsCertificateFile = ""
+    public var tlsPrivateKeyFile = ""
+    public var maxFrameBytes = 65_536
+    public var handshakeTimeoutSeconds = 10.0
+    public var idleTimeoutSeconds = 900.0
+    public var maxConnections = 60_000
+    public var durability = Durability.fsync
+    public var storageInitialMapMegabytes = 64
+    public var storageMaxMapMegabytes = 16_384
+    public var logLevel = "info"
+    public var serverName = "seatd"
+
+    public init() {}
+
+    public var leasePolicy: LeasePolicy {
+        LeasePolicy(
+            leaseMilliseconds: Int64(leaseSeconds * 1000),
+            heartbeatIntervalMilliseconds: Int64(heartbeatIntervalSeconds * 1000)
+        )
+    }
+
+    public var storageDirectory: String { stateDirectory + "/data" }
+    public var tlsDirectory: String { stateDirectory + "/tls" }
+
+    public var storageOptions: StorageOptions {
+        StorageOptions(
+            directory: storageDirectory,
+            initialMapSizeBytes: storageInitialMapMegabytes << 20,
+            maximumMapSizeBytes: storageMaxMapMegabytes << 20,
+            durability: durability
+        )
+    }
+}

@@ -1,0 +1,37 @@
+import SeatCore
+import SeatProtocol
+import SeatStorage
+
+extension ErrorReply {
+    /// The one place where domain failures become wire error codes.
+    init(_ failure: SeatFailure) {
+        switch failure {
+        case .unknownLicense:
+            self.init(code: .unknownLicense, message: "no such license")
+        case .license(.expired(let at)):
+            self.init(code: .licenseExpired, message: "the license has expired", detail: .licenseExpired(at: at))
+        case .license(.suspended):
+            self.init(code: .licenseSuspended, message: "the license is suspended")
+        case .license(.revoked):
+            self.init(code: .licenseRevoked, message: "the license has been revoked")
+        case .noSeats(let total, let inUse, let nextFreeAt):
+            self.init(
+                code: .noSeats,
+                message: "all \(total) seats are in use",
+                detail: .noSeats(seatsTotal: UInt32(clamping: total), seatsInUse: UInt32(clamping: inUse), nextFreeAt: nextFreeAt)
+            )
+        case .unknownSession:
+            self.init(code: .unknownSession, message: "no such session; acquire a seat")
+        case .sessionEnded(.released):
+            self.init(code: .sessionReleased, message: "the session was released; acquire a seat")
+        case .sessionEnded(.expired):
+            self.init(code: .sessionExpired, message: "the session's lease ran out; acquire a seat")
+        case .sessionEnded(.revoked):
+            self.init(code: .sessionRevoked, message: "the session was revoked by an administrator")
+        case .storage(.full(let reason)):
+            self.init(code: .storageFull, message: "the server's storage is full: \(reason)")
+        case .storage(let error):
+            self.init(code: .storageFailure, message: "the server could not store the change: \(error)")
+        }
+    }
+}

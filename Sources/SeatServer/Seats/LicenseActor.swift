@@ -1,0 +1,140 @@
+import Logging
+import SeatCore
+import SeatStorage
+
+/// The live seats of one license. Every decision is taken synchronously on the actor
+/// by `SeatLedger` before the first suspension point (the storage commit), so
+/// interleaved requests can never oversubscribe the license.
+actor LicenseActor {
+    nonisolated let key: String
+    private var ledger: SeatLedger
+    private let store: SeatStore
+    private let directory: SessionDirectory
+    private let policy: LeasePolicy
+    private let logger: Logger
+
+    init(ledger: SeatLedger, store: SeatStore, directory: SessionDirectory, policy: LeasePolicy, logger: Logger) {
+        self.key = ledger.license.key
+        self.ledger = ledger
+        self.store = store
+        self.directory = directory
+        self.policy = policy
+        self.logger = logger
+        directory.register(ledger.sessions.map(\.token), owner: self)
+    }
+
+    var snapshot: LicenseSnapshot { LicenseSnapshot(license: ledger.license, seatsInUse: ledger.seatsInUse) }
+
+    func acquire(_ request: SeatRequest) async -> Result<AcquireSuccess, SeatFailure> {
+        var random = SystemRandomNumberGenerator()
+        let decision = ledger.acquire(request, now: WallClock.now(), policy: policy) {
+            SessionToken.random(using: &random)
+        }
+        switch decision {
+        case .refused(let refusal):
+            return .failure(SeatFailure(refusal))
+
+        case .attached(let session, durable: true):
+            store.commitLazily([.refreshLease(token: session.token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
+            return .success(success(session, reattached: true))
+
+        case .attached(let session, durable: false):
+            // Its grant is still being committed by another request: answer only once that is durable.
+            do {
+                try await store.flush()
+            } catch {
+                return .failure(.storage(error))
+            }
+            guard ledger.phase(of: session.token) == .live, let current = ledger.session(session.token) else {
+                return .failure(.storage(.io(code: 0, "the session's grant was not stored")))
+            }
+            return .success(success(current, reattached: true))
+
+        case .granted(let session, let reclaimed):
+            let reclaimedTokens = reclaimed.map(\.token)
+            var changes: [StoreChange] = [.putSession(session)]
+            changes += reclaimed.map { .endSession(EndedSession(token: $0.token, licenseKey: key, end: .expired, endedAt: session.createdAt)) }
+            do {
+                try await store.commit(changes)
+            } catch {
+                ledger.abortGrant(session.token, reclaimed: reclaimedTokens)
+                logger.warning("acquire not stored", metadata: ["license": "\(key)", "error": "\(error)"])
+                return .failure(.storage(error))
+            }
+            ledger.confirmGrant(session.token, reclaimed: reclaimedTokens)
+            directory.remove(reclaimedTokens)
+            directory.register([session.token], owner: self)
+            return .success(success(session, reattached: false))
+        }
+    }
+
+    func heartbeat(_ token: SessionToken) -> Result<Session, SeatFailure> {
+        switch ledger.heartbeat(token, now: WallClock.now(), policy: policy) {
+        case .extended(let session):
+            store.commitLazily([.refreshLease(token: token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
+            return .success(session)
+        case .refused(let refusal):
+            return .failure(SeatFailure(refusal))
+        }
+    }
+
+    /// Ends one session (release, or a force-release with `.revoked`). The seat is freed
+    /// only once the end is durable.
+    func end(_ token: SessionToken, reason: SessionEnd) async -> Result<ReleaseSuccess, SeatFailure> {
+        switch ledger.beginEnd(token, reason: reason) {
+        case .unknownSession:
+            return .failure(.unknownSession)
+        case .alreadyEnding:
+            do {
+                try await store.flush()
+            } catch {
+                return .failure(.storage(error))
+            }
+            return .success(ReleaseSuccess(ended: false, seatsTotal: ledger.seatsTotal, seatsInUse: ledger.seatsInUse))
+        case .ending(let session):
+            let ended = EndedSession(token: token, licenseKey: key, end: reason, endedAt: WallClock.now())
+            do {
+                try await store.commit([.endSession(ended)])
+            } catch {
+                ledger.abortEnd([token])
+                return .failure(.storage(error))
+            }
+            ledger.finishEnd([session.token])
+            directory.remove([token])
+            return .success(ReleaseSuccess(ended: true, seatsTotal: ledger.seatsTotal, seatsInUse: ledger.seatsInUse))
+        }
+    }
+
+    /// Reclaims every seat whose lease has run out. Returns how many were reclaimed.
+    func expire(now: Timestamp) async -> Int {
+        await endAll(ledger.beginExpiry(now: now), reason: .expired, at: now)
+    }
+
+    /// Ends every session, e.g. when the license is deleted.
+    func revokeAll() async -> Int {
+        await endAll(ledger.beginEndAll(reason: .revoked), reason: .revoked, at: WallClock.now())
+    }
+
+    func update(_ license: License) {
+        ledger.updateLicense(license)
+    }
+
+    private func endAll(_ sessions: [Session], reason: SessionEnd, at now: Timestamp) async -> Int {
+        guard !sessions.isEmpty else { return 0 }
+        let tokens = sessions.map(\.token)
+        do {
+            try await store.commit(tokens.map { .endSession(EndedSession(token: $0, licenseKey: key, end: reason, endedAt: now)) })
+        } catch {
+            ledger.abortEnd(tokens)
+            logger.warning("ending sessions not stored; will retry", metadata: ["license": "\(key)", "sessions": "\(tokens.count)", "error": "\(error)"])
+            return 0
+        }
+        ledger.finishEnd(tokens)
+        directory.remove(tokens)
+        return tokens.count
+    }
+
+    private func success(_ session: Session, reattached: Bool) -> AcquireSuccess {
+        AcquireSuccess(session: session, reattached: reattached, license: ledger.license, seatsInUse: ledger.seatsInUse)
+    }
+}

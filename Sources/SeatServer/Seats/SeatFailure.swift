@@ -1,0 +1,47 @@
+import SeatCore
+import SeatStorage
+
+/// Why a seat operation did not succeed, in domain terms; `ErrorReply+SeatFailure`
+/// maps each case to its wire error code.
+enum SeatFailure: Error, Equatable {
+    case unknownLicense
+    case license(LicenseRefusal)
+    case noSeats(seatsTotal: Int, seatsInUse: Int, nextFreeAt: Timestamp)
+    case unknownSession
+    case sessionEnded(SessionEnd)
+    case storage(StorageError)
+
+    init(_ refusal: AcquireRefusal) {
+        switch refusal {
+        case .license(let reason): self = .license(reason)
+        case .noSeats(let total, let inUse, let next): self = .noSeats(seatsTotal: total, seatsInUse: inUse, nextFreeAt: next)
+        }
+    }
+
+    init(_ refusal: HeartbeatRefusal) {
+        switch refusal {
+        case .unknownSession: self = .unknownSession
+        case .ended(let end): self = .sessionEnded(end)
+        case .license(let reason): self = .license(reason)
+        }
+    }
+}
+
+struct AcquireSuccess: Equatable {
+    var session: Session
+    var reattached: Bool
+    var license: License
+    var seatsInUse: Int
+}
+
+struct ReleaseSuccess: Equatable {
+    /// False when the session had already ended (release is idempotent).
+    var ended: Bool
+    var seatsTotal: Int
+    var seatsInUse: Int
+}
+
+struct LicenseSnapshot: Equatable {
+    var license: License
+    var seatsInUse: Int
+}

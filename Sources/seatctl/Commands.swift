@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import SeatClient
+import SeatCore
+import SeatProtocol
+
+struct Acquire: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Acquire a seat (prints the session token).")
+
+    @OptionGroup var server: ServerOptions
+    @Option(help: "License key.") var license: String
+    @Option(help: "User name (default: $USER).") var user: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+    @Option(help: "Host name reported to the server (default: this host).") var hostname: String = ProcessInfo.processInfo.hostName
+    @Option(help: "Hardware id; the same user and hardware id get the same seat back (default: this host's machine id).")
+    var hardwareID: String = MachineIdentity.hardwareID()
+
+    func run() async throws {
+        try await withConnection(server) { connection in
+            let grant = try await connection.acquire(licenseKey: license, user: user, hostname: hostname, hardwareID: hardwareID, clientVersion: "seatctl")
+            Output.print(server.json, [
+                ("token", .string(grant.token.hex)),
+                ("reattached", .bool(grant.reattached)),
+                ("lease_expires_at", .time(grant.leaseExpiresAt)),
+                ("heartbeat_interval_seconds", .number(Double(grant.heartbeatIntervalMilliseconds) / 1000)),
+                ("seats_total", .number(Double(grant.seatsTotal))),
+                ("seats_in_use", .number(Double(grant.seatsInUse))),
+                ("tier", .string(grant.tier)),
+                ("license_expires_at", grant.licenseExpiresAt.map { .time($0) } ?? .null),
+                ("features", .object(grant.features)),
+            ])
+        }
+    }
+}
+
+struct Heartbeat: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Renew a session's lease.")
+
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "Session token (32 hex digits).") var token: String
+
+    func run() async throws {
+        let token = try parseToken(token)
+        try await withConnection(server) { connection in
+            let accepted = try await connection.heartbeat(token)
+            Output.print(server.json, [
+                ("lease_expires_at", .time(accepted.leaseExpiresAt)),
+                ("heartbeat_interval_seconds", .number(Double(accepted.heartbeatIntervalMilliseconds) / 1000)),
+            ])
+        }
+    }
+}
+
+struct Release: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Release a seat (idempotent).")
+
+    @OptionGroup var server: ServerOptions
+    @Argument(help: "Session token (32 hex digits).") var token: String
+
+    func run() async throws {
+        let token = try parseToken(token)
+        try await withConnection(server) { connection in
+            let result = try await connection.release(token)
+            Output.print(server.json, [
+                ("ended", .bool(result.ended)),
+                ("seats_total", .number(Double(result.seatsTotal))),
+                ("seats_in_use", .number(Double(result.seatsInUse))),
+                ("seats_free", .number(Double(result.seatsTotal) - Double(min(result.seatsInUse, result.seatsTotal)))),
+            ])
+        }
+    }
+}
+
+struct Validate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check a license without taking a seat.")
+
+    @OptionGroup var server: ServerOptions
+    @Option(help: "License key.") var license: String
+
+    func run() async throws {
+        try await withConnection(server) { connection in
+            let result = try await connection.validate(licenseKey: license)
+            Output.print(server.json, [
+                ("status", .string("\(result.status)")),
+                ("tier", .string(result.tier)),
+                ("license_expires_at", result.licenseExpiresAt.map { .time($0) } ?? .null),
+                ("seats_total", .number(Double(result.seatsTotal))),
+                ("seats_in_use", .number(Double(result.seatsInUse))),
+                ("features", .object(result.features)),
+            ])
+            if result.status != .valid { throw ExitStatus.licenseUnusable.exitCode }
+        }
+    }
+}
+
+func parseToken(_ text: String) throws -> SessionToken {
+    guard let token = SessionToken(hex: text) else { throw ValidationError("a session token is 32 hex digits") }
+    return token
+}
+
+/// Connects, runs `body`, closes; maps failures to a message on stderr and a documented exit code.
+func withConnection(_ options: ServerOptions, _ body: (SeatConnection) async throws -> Void) async throws {
+    let connection: SeatConnection
+    do {
+        connection = try await SeatConnection.connect(options.clientConfiguration())
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        Output.error(options.json, code: "unreachable", message: "cannot reach \(options.server): \(error)", detail: [])
+        throw ExitStatus.unreachable.exitCode
+    }
+    defer { Task { await connection.close() } }
+    do {
+        try await body(connection)
+    } catch let reply as ErrorReply {
+        Output.error(options.json, code: reply.code.map { "\($0)" } ?? "code_\(reply.rawCode)", message: reply.message, detail: Output.fields(of: reply.detail))
+        throw ExitStatus(reply).exitCode
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        Output.error(options.json, code: "failure", message: "\(error)", detail: [])
+        throw ExitStatus.failure.exitCode
+    }
+}

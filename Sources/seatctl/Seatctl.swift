@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct Seatctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seatctl",
+        abstract: "Talk to a seatd license server.",
+        discussion: """
+            Exit status: \(ExitStatus.documentation)
+            """,
+        subcommands: [Acquire.self, Heartbeat.self, Release.self, Validate.self]
+    )
+}

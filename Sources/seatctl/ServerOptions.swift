@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import SeatClient
+
+/// How to reach the server; defaults come from SEATD_SERVER and SEATD_CA, then the demo setup.
+struct ServerOptions: ParsableArguments {
+    @Option(name: .long, help: "Server as host[:port] (default: $SEATD_SERVER or localhost:7420).")
+    var server: String = ProcessInfo.processInfo.environment["SEATD_SERVER"] ?? "localhost:7420"
+
+    @Option(name: .long, help: "CA certificate (PEM) that signed the server's certificate (default: $SEATD_CA or ./state/tls/ca.pem).")
+    var ca: String = ProcessInfo.processInfo.environment["SEATD_CA"] ?? "./state/tls/ca.pem"
+
+    @Option(name: .long, help: "Seconds to wait for each reply.")
+    var timeout: Double = 15
+
+    @Flag(name: .long, help: "Print the result as JSON.")
+    var json = false
+
+    func clientConfiguration() throws -> SeatClientConfiguration {
+        let (host, port) = try Self.split(server)
+        return SeatClientConfiguration(
+            host: host,
+            port: port,
+            trustRootsFile: ca,
+            requestTimeout: .milliseconds(Int64(timeout * 1000)),
+            clientName: "seatctl"
+        )
+    }
+
+    /// `host`, `host:port`, `[v6]:port` or a bare IPv6 literal.
+    static func split(_ server: String) throws -> (String, Int) {
+        if server.hasPrefix("["), let close = server.firstIndex(of: "]") {
+            let host = String(server[server.index(after: server.startIndex)..<close])
+            let rest = server[server.index(after: close)...]
+            guard rest.isEmpty || rest.hasPrefix(":") else { throw ValidationError("invalid --server '\(server)'") }
+            return (host, rest.isEmpty ? 7420 : try port(String(rest.dropFirst()), server))
+        }
+        let parts = server.split(separator: ":", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1: return (server, 7420)
+        case 2: return (String(parts[0]), try port(String(parts[1]), server))
+        default: return (server, 7420)
+        }
+    }
+
+    private static func port(_ text: String, _ server: String) throws -> Int {
+        guard let port = Int(text), (1...65_535).contains(port) else { throw ValidationError("invalid port in --server '\(server)'") }
+        return port
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import SeatClient
+import SeatCore
+import SeatProtocol
+import Testing
+
+/// Sessions survive SIGKILL: everything acknowledged is there after a restart, and
+/// nothing is counted twice.
+@Suite struct RestartTests {
+    @Test func acknowledgedSessionsSurviveSigkill() async throws {
+        let stateDirectory = DaemonProcess.makeStateDirectory()
+        let licenses = [TestLicense(key: "DUR", seats: 5), TestLicense(key: "FULL", seats: 2)]
+        let first = try await DaemonProcess.start(licenses: licenses, stateDirectory: stateDirectory)
+        let client = try await first.connect()
+        var held: [String: SessionToken] = [:]
+        for user in ["a", "b", "c"] {
+            held[user] = try await client.acquire(licenseKey: "DUR", user: user, hostname: "h", hardwareID: user, clientVersion: "1").token
+        }
+        for user in ["x", "y"] {
+            _ = try await client.acquire(licenseKey: "FULL", user: user, hostname: "h", hardwareID: user, clientVersion: "1")
+        }
+        let released = held.removeValue(forKey: "c")!
+        _ = try await client.release(released)
+        await first.kill()
+
+        let second = try await DaemonProcess.start(stateDirectory: stateDirectory)
+        try await second.use { second in
+            let again = try await second.connect()
+            for (user, token) in held {
+                _ = try await again.heartbeat(token)
+                // Re-acquiring returns the same session: no second seat after the restart.
+                let reattached = try await again.acquire(licenseKey: "DUR", user: user, hostname: "h", hardwareID: user, clientVersion: "1")
+                #expect(reattached.token == token)
+                #expect(reattached.reattached)
+            }
+            #expect(try await again.validate(licenseKey: "DUR").seatsInUse == 2)
+            let gone = await #expect(throws: ErrorReply.self) { try await again.heartbeat(released) }
+            #expect(gone?.code == .sessionReleased)
+            let full = await #expect(throws: ErrorReply.self) {
+                try await again.acquire(licenseKey: "FULL", user: "z", hostname: "h", hardwareID: "z", clientVersion: "1")
+            }
+            #expect(full?.code == .noSeats)
+            await again.close()
+        }
+    }
+
+    @Test func killDuringConcurrentAcquiresLosesNothingAcknowledged() async throws {
+        let stateDirectory = DaemonProcess.makeStateDirectory()
+        let seats = 40
+        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "STORM", seats: seats)], stateDirectory: stateDirectory)
+        var connections: [SeatConnection] = []
+        for _ in 0..<16 { connections.append(try await first.connect()) }
+        let acknowledged = Acknowledged()
+        let clients = connections
+        let storm = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for (index, connection) in clients.enumerated() {
+                    group.addTask {
+                        for attempt in 0..<100 {
+                            let user = "u\(index)-\(attempt)"
+                            guard let grant = try? await connection.acquire(licenseKey: "STORM", user: user, hostname: "h", hardwareID: user, clientVersion: "1") else { continue }
+                            await acknowledged.add(grant.token)
+                            if attempt % 3 == 0 {
+                                await acknowledged.releasing(grant.token)
+                                if (try? await connection.release(grant.token)) != nil {
+                                    await acknowledged.released(grant.token)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(400))
+        await first.kill()
+        await storm.value
+
+        let second = try await DaemonProcess.start(stateDirectory: stateDirectory)
+        try await second.use { second in
+            let client = try await second.connect()
+            let live = await acknowledged.held
+            let maybeReleased = await acknowledged.releaseUnacknowledged
+            #expect(!live.isEmpty)
+            for token in live {
+                _ = try await client.heartbeat(token)
+            }
+            // A release that was cut off may or may not have been stored; either answer is honest.
+            for token in maybeReleased {
+                do {
+                    _ = try await client.heartbeat(token)
+                } catch let reply as ErrorReply {
+                    #expect(reply.code == .sessionReleased)
+                }
+            }
+            let inUse = try await client.validate(licenseKey: "STORM").seatsInUse
+            #expect(inUse <= UInt32(seats))
+            #expect(inUse >= UInt32(live.count))
+            await client.close()
+        }
+    }
+}
+
+/// What the server acknowledged: sessions held, and releases sent but never answered.
+private actor Acknowledged {
+    private(set) var held = Set<SessionToken>()
+    private(set) var releaseUnacknowledged = Set<SessionToken>()
+
+    func add(_ token: SessionToken) { held.insert(token) }
+
+    func releasing(_ token: SessionToken) {
+        held.remove(token)
+        releaseUnacknowledged.insert(token)
+    }
+
+    func released(_ token: SessionToken) { releaseUnacknowledged.remove(token) }
+}
+
+/// Leases across restarts and clean shutdown.
+@Suite struct LeaseAcrossRestartTests {
+    @Test func sessionHeartbeatingOnScheduleSurvivesACrashLongerThanItsStoredLease() async throws {
+        let stateDirectory = DaemonProcess.makeStateDirectory()
+        let timings = ["lease_seconds": "2", "heartbeat_interval_seconds": "0.5", "sweep_interval_seconds": "0.2"]
+        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "HB", seats: 1)], stateDirectory: stateDirectory, settings: timings)
+        let client = try await first.connect()
+        let grant = try await client.acquire(licenseKey: "HB", user: "a", hostname: "h", hardwareID: "a", clientVersion: "1")
+        for _ in 0..<6 {
+            try await Task.sleep(for: .milliseconds(500))
+            _ = try await client.heartbeat(grant.token)
+        }
+        await first.kill()
+        // Down for longer than the whole lease: every stored expiry has passed by the restart.
+        // The session survives because a restart grants every stored session a full lease.
+        try await Task.sleep(for: .milliseconds(2_500))
+        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: timings).use { second in
+            let again = try await second.connect()
+            let beat = try await again.heartbeat(grant.token)
+            #expect(beat.leaseExpiresAt.millisecondsSinceEpoch > grant.leaseExpiresAt.millisecondsSinceEpoch)
+            #expect(try await again.validate(licenseKey: "HB").seatsInUse == 1)
+            await again.close()
+        }
+    }
+
+    @Test func sigtermAnswersThenExitsZeroAndKeepsSessions() async throws {
+        let stateDirectory = DaemonProcess.makeStateDirectory()
+        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "T", seats: 2)], stateDirectory: stateDirectory)
+        let client = try await first.connect()
+        let grant = try await client.acquire(licenseKey: "T", user: "a", hostname: "h", hardwareID: "a", clientVersion: "1")
+        let status = await first.terminate()
+        #expect(status == 0)
+        #expect(first.log.contains("msg=stopped"))
+        // The idle connection was told why it closed.
+        await #expect(throws: (any Error).self) { try await client.validate(licenseKey: "T") }
+        try await DaemonProcess.start(stateDirectory: stateDirectory).use { second in
+            let again = try await second.connect()
+            let reattached = try await again.acquire(licenseKey: "T", user: "a", hostname: "h", hardwareID: "a", clientVersion: "1")
+            #expect(reattached.token == grant.token)
+            await again.close()
+        }
+    }
+}

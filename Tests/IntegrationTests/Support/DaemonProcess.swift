@@ -1,0 +1,193 @@
+import Foundation
+import SeatClient
+import Synchronization
+import Testing
+
+/// The real `seatd` binary, run as a child process on a private state directory and a
+/// free loopback port, so tests exercise exactly what users run (and can SIGKILL it).
+final class DaemonProcess: Sendable {
+    let stateDirectory: String
+    let port: Int
+    private let process: Process
+    private let output: OutputCollector
+
+    var caFile: String { stateDirectory + "/tls/ca.pem" }
+    var licensesFile: String { stateDirectory + "/licenses.json" }
+    var log: String { output.text }
+
+    private init(stateDirectory: String, port: Int, process: Process, output: OutputCollector) {
+        self.stateDirectory = stateDirectory
+        self.port = port
+        self.process = process
+        self.output = output
+    }
+
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["SEATD_BIN"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/seatd").path
+    }
+
+    static func makeStateDirectory() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-test-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Starts seatd with short test timings unless overridden, writing `licenses` to its licenses file.
+    static func start(
+        licenses: [TestLicense],
+        stateDirectory: String = makeStateDirectory(),
+        settings: [String: String] = [:]
+    ) async throws -> DaemonProcess {
+        try TestLicense.write(licenses, to: stateDirectory + "/licenses.json")
+        return try await start(stateDirectory: stateDirectory, settings: settings)
+    }
+
+    /// Starts seatd on an existing state directory (e.g. after a kill), keeping its licenses file.
+    static func start(stateDirectory: String, settings: [String: String] = [:]) async throws -> DaemonProcess {
+        var effective = [
+            "listen_address": "127.0.0.1",
+            "port": "0",
+            "state_directory": stateDirectory,
+            "licenses_file": stateDirectory + "/licenses.json",
+            "log_level": "debug",
+        ]
+        effective.merge(settings) { $1 }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = effective.sorted { $0.key < $1.key }.flatMap { ["-o", "\($0.key)=\($0.value)"] }
+        let output = OutputCollector()
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { output.append(data) }
+        }
+        try process.run()
+        let port = try await output.waitForListeningPort(process: process)
+        return DaemonProcess(stateDirectory: stateDirectory, port: port, process: process, output: output)
+    }
+
+    func clientConfiguration(requestTimeout: Duration = .seconds(10)) -> SeatClientConfiguration {
+        SeatClientConfiguration(host: "127.0.0.1", port: port, trustRootsFile: caFile, requestTimeout: requestTimeout, clientName: "tests")
+    }
+
+    func connect() async throws -> SeatConnection {
+        try await SeatConnection.connect(clientConfiguration())
+    }
+
+    /// SIGKILL: no flush, no clean shutdown, like a crash or power cut of the process.
+    func kill() async {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        await waitForExit()
+    }
+
+    /// SIGTERM, then waits; returns the exit status.
+    @discardableResult
+    func terminate() async -> Int32 {
+        process.terminate()
+        await waitForExit()
+        return process.terminationStatus
+    }
+
+    func signal(_ number: Int32) {
+        Glibc.kill(process.processIdentifier, number)
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func waitForExit(timeout: Duration = .seconds(20)) async {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Stops the daemon (if running) and removes its state directory.
+    func cleanUp() async {
+        if process.isRunning { await kill() }
+        try? FileManager.default.removeItem(atPath: stateDirectory)
+    }
+}
+
+/// Collects the daemon's output and finds its "listening" line.
+final class OutputCollector: Sendable {
+    private let buffer = Mutex<String>("")
+
+    func append(_ data: Data) {
+        let text = String(decoding: data, as: UTF8.self)
+        buffer.withLock { $0 += text }
+    }
+
+    var text: String { buffer.withLock { $0 } }
+
+    func waitForListeningPort(process: Process) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            for line in text.split(separator: "\n") where line.contains("msg=listening") {
+                if let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
+                   let port = address.split(separator: ":").last.flatMap({ Int($0) }) {
+                    return port
+                }
+            }
+            if !process.isRunning {
+                throw DaemonStartError(log: text, status: process.terminationStatus)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw DaemonStartError(log: text, status: -1)
+    }
+}
+
+struct DaemonStartError: Error, CustomStringConvertible {
+    var log: String
+    var status: Int32
+    var description: String { "seatd did not start (status \(status)):\n\(log)" }
+}
+
+/// A license as the test writes it into the daemon's licenses file.
+struct TestLicense {
+    var key: String
+    var seats: Int
+    var tier = "standard"
+    var features: [String: String] = [:]
+    var expires: String?
+    var state = "active"
+
+    static func write(_ licenses: [TestLicense], to path: String) throws {
+        let entries: [[String: Any]] = licenses.map { license in
+            var entry: [String: Any] = ["key": license.key, "seats": license.seats, "tier": license.tier, "features": license.features, "state": license.state]
+            if let expires = license.expires { entry["expires"] = expires }
+            return entry
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["licenses": entries], options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// Runs `body` with a started daemon and always cleans up after it.
+func withDaemon<Result>(
+    licenses: [TestLicense],
+    settings: [String: String] = [:],
+    _ body: (DaemonProcess) async throws -> Result
+) async throws -> Result {
+    try await DaemonProcess.start(licenses: licenses, settings: settings).use(body)
+}
+
+extension DaemonProcess {
+    /// Runs `body`, then stops the daemon and removes its state; on failure the daemon's
+    /// log is attached to the test.
+    func use<Result>(_ body: (DaemonProcess) async throws -> Result) async throws -> Result {
+        do {
+            let result = try await body(self)
+            await cleanUp()
+            return result
+        } catch {
+            Issue.record("daemon log:\n\(log.suffix(4000))")
+            await cleanUp()
+            throw error
+        }
+    }
+}

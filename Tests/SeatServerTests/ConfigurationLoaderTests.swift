@@ -1,0 +1,70 @@
+import Foundation
+@testable import SeatServer
+import SeatStorage
+import Testing
+
+@Suite struct ConfigurationLoaderTests {
+    @Test func defaultsAreDocumented() throws {
+        let configuration = try ConfigurationLoader.load(file: nil, overrides: [])
+        #expect(configuration == ServerConfiguration())
+        #expect(configuration.leasePolicy.leaseMilliseconds == 360_000)
+        #expect(configuration.leasePolicy.heartbeatIntervalMilliseconds == 120_000)
+        let text = ConfigurationLoader.defaultConfigurationText()
+        for key in ConfigurationKey.all { #expect(text.contains("\n\(key.name) = ") || text.hasPrefix("# ")) }
+        var reparsed = ServerConfiguration()
+        try ConfigurationLoader.apply(fileContents: text, to: &reparsed)
+        #expect(reparsed == ServerConfiguration())
+    }
+
+    @Test func fileThenOverrides() throws {
+        var configuration = ServerConfiguration()
+        try ConfigurationLoader.apply(fileContents: """
+            # a comment
+            port = 9000   # trailing comment
+            lease_seconds = 60
+            heartbeat_interval_seconds=20
+            durability = nosync
+
+            """, to: &configuration)
+        #expect(configuration.port == 9000)
+        #expect(configuration.leaseSeconds == 60)
+        #expect(configuration.heartbeatIntervalSeconds == 20)
+        #expect(configuration.durability == .noSync)
+
+        let overridden = try ConfigurationLoader.load(file: nil, overrides: ["port=1234", "log_level=debug"])
+        #expect(overridden.port == 1234)
+        #expect(overridden.logLevel == "debug")
+    }
+
+    @Test func errorsNameTheKey() {
+        #expect(throws: ConfigurationError.unknownKey("colour", line: nil)) { try ConfigurationLoader.load(file: nil, overrides: ["colour=blue"]) }
+        #expect(throws: ConfigurationError.invalidValue(key: "port", value: "70000", expected: "an integer in 0...65535")) {
+            try ConfigurationLoader.load(file: nil, overrides: ["port=70000"])
+        }
+        #expect(throws: ConfigurationError.invalidValue(key: "durability", value: "maybe", expected: "fsync or nosync")) {
+            try ConfigurationLoader.load(file: nil, overrides: ["durability=maybe"])
+        }
+        #expect(throws: ConfigurationError.syntax(line: 0, "port")) { try ConfigurationLoader.load(file: nil, overrides: ["port"]) }
+        #expect(throws: ConfigurationError.inconsistent(key: "heartbeat_interval_seconds", "must be below lease_seconds (30.0)")) {
+            try ConfigurationLoader.load(file: nil, overrides: ["lease_seconds=30", "heartbeat_interval_seconds=30"])
+        }
+        #expect(throws: ConfigurationError.inconsistent(key: "tls_private_key_file", "tls_certificate_file and tls_private_key_file must be set together")) {
+            try ConfigurationLoader.load(file: nil, overrides: ["tls_certificate_file=/x.pem"])
+        }
+        var configuration = ServerConfiguration()
+        #expect(throws: ConfigurationError.atLine(2, .invalidValue(key: "max_connections", value: "0", expected: "an integer in 1...1000000"))) {
+            try ConfigurationLoader.apply(fileContents: "port = 1\nmax_connections = 0\n", to: &configuration)
+        }
+        #expect(throws: ConfigurationError.syntax(line: 1, "just words")) {
+            try ConfigurationLoader.apply(fileContents: "just words\n", to: &configuration)
+        }
+        #expect(throws: ConfigurationError.invalidValue(key: "state_directory", value: "", expected: "a non-empty value")) {
+            try ConfigurationLoader.load(file: nil, overrides: ["state_directory="])
+        }
+    }
+
+    @Test func errorMessagesAreReadable() {
+        let error = ConfigurationError.atLine(3, .unknownKey("leese_seconds", line: nil))
+        #expect(error.description == "line 3: unknown configuration key 'leese_seconds'")
+    }
+}

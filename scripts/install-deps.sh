@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the system packages seatd needs to build and test, if they are missing.
+# Swift itself (6.x) is expected on PATH.
+set -euo pipefail
+
+missing=()
+pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v mdb_stat >/dev/null || missing+=(lmdb-utils)
+command -v openssl >/dev/null || missing+=(openssl)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+
+command -v swift >/dev/null || { echo "swift (6.x) is required on PATH" >&2; exit 1; }
