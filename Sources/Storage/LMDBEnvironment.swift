@@ -16,6 +16,7 @@ final class LMDBEnvironment: @unchecked Sendable {
     // @unchecked: `env` is thread-safe under the rules above; `isClosed` is read under
     // `lock` shared and written under it exclusive.
     private let env: OpaquePointer
+    private let directory: String
     private let lock = ReadersWriterLock()
     private var isClosed = false
 
@@ -37,10 +38,18 @@ final class LMDBEnvironment: @unchecked Sendable {
             throw error
         }
         self.env = env
+        self.directory = directory
     }
 
     deinit {
         close()
+    }
+
+    /// Bytes the file system holding the store can still give this process, if known.
+    var availableDiskBytes: Int? {
+        var stats = statvfs()
+        guard statvfs(directory, &stats) == 0 else { return nil }
+        return Int(stats.f_bavail) * Int(stats.f_frsize)
     }
 
     /// The longest key LMDB accepts (511 bytes in default builds).

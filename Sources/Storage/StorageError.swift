@@ -42,6 +42,12 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
+    /// LMDB reports a short write (as when the file system fills up mid-write) as EIO.
+    var isInputOutputError: Bool {
+        if case .io(EIO, _) = self { return true }
+        return false
+    }
+
     var isTransactionFull: Bool {
         if case .io(MDB_TXN_FULL, _) = self { return true }
         return false

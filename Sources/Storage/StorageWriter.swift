@@ -265,11 +265,20 @@ final class StorageWriter: @unchecked Sendable {
                 } catch {
                     return .failure(error)
                 }
+            } catch where error.isInputOutputError {
+                // A short write on a file system that is (nearly) out of space is a full
+                // disk, not a failing one: report it as such so operators see the real cause.
+                if let available = environment.availableDiskBytes, available < Self.nearlyFullDiskBytes {
+                    return .failure(.full("no space left on the file system (\(available) bytes available)"))
+                }
+                return .failure(error)
             } catch {
                 return .failure(error)
             }
         }
     }
+
+    private static let nearlyFullDiskBytes = 1 << 20
 
     /// Applies every job in order; returns the number purged by each purge job.
     private func apply(_ batch: ArraySlice<Job>, _ txn: borrowing LMDBTransaction) throws(StorageError) -> [Int] {

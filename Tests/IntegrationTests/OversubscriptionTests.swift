@@ -4,7 +4,7 @@ import Testing
 
 /// Many clients race for few seats over real connections: exactly `seats` grants, every time.
 @Suite struct OversubscriptionTests {
-    @Test(arguments: [1, 2, 7])
+    @Test(arguments: [1, 2, 16])
     func concurrentAcquiresGrantExactlyTheSeatCount(seats: Int) async throws {
         let rounds = 8
         let clientsPerRound = 24
