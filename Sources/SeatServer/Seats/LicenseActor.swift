@@ -12,6 +12,9 @@ actor LicenseActor {
     private let directory: SessionDirectory
     private let policy: LeasePolicy
     private let logger: Logger
+    /// Set once the license is deleted: an acquire that found this actor just before the
+    /// deletion must not grant a seat of a license that no longer exists.
+    private var retired = false
 
     init(ledger: SeatLedger, store: SeatStore, directory: SessionDirectory, policy: LeasePolicy, logger: Logger) {
         self.key = ledger.license.key
@@ -26,6 +29,7 @@ actor LicenseActor {
     var snapshot: LicenseSnapshot { LicenseSnapshot(license: ledger.license, seatsInUse: ledger.seatsInUse) }
 
     func acquire(_ request: SeatRequest) async -> Result<AcquireSuccess, SeatFailure> {
+        guard !retired else { return .failure(.unknownLicense) }
         var random = SystemRandomNumberGenerator()
         let decision = ledger.acquire(request, now: WallClock.now(), policy: policy) {
             SessionToken.random(using: &random)
@@ -110,9 +114,10 @@ actor LicenseActor {
         await endAll(ledger.beginExpiry(now: now), reason: .expired, at: now)
     }
 
-    /// Ends every session, e.g. when the license is deleted.
-    func revokeAll() async -> Int {
-        await endAll(ledger.beginEndAll(reason: .revoked), reason: .revoked, at: WallClock.now())
+    /// Retires the actor and ends every session: the license was deleted.
+    func retire() async -> Int {
+        retired = true
+        return await endAll(ledger.beginEndAll(reason: .revoked), reason: .revoked, at: WallClock.now())
     }
 
     func update(_ license: License) {

@@ -137,7 +137,7 @@ final class SeatService: Sendable {
             for key in deleted.keys { map[key] = nil }
         }
         var revoked = 0
-        for actor in deleted.values { revoked += await actor.revokeAll() }
+        for actor in deleted.values { revoked += await actor.retire() }
         logger.info("licenses applied", metadata: [
             "added": "\(added.count)", "updated": "\(updated.count)", "deleted": "\(deleted.count)", "sessions_revoked": "\(revoked)",
         ])
