@@ -96,6 +96,8 @@ let package = Package(
             path: "Sources/seatctl"
         ),
         .testTarget(name: "SeatCoreTests", dependencies: ["SeatCore"]),
+        // The lease state machine and backoff, without sockets.
+        .testTarget(name: "SeatClientTests", dependencies: ["SeatClient", "SeatCore", "SeatProtocol"]),
         .testTarget(name: "ProtocolTests", dependencies: ["SeatProtocol"]),
         .testTarget(name: "StorageTests", dependencies: ["SeatStorage"]),
         .testTarget(
