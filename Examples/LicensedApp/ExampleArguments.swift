@@ -26,6 +26,14 @@ struct ExampleArguments {
         return parsed
     }
 
+    /// The server ended the seat and the lease will not get another one.
+    static func isLostForGood(_ state: LeaseState) -> Bool {
+        switch state {
+        case .lost(let loss), .revoked(let loss): !loss.willReacquire
+        default: false
+        }
+    }
+
     static func describe(_ state: LeaseState) -> String {
         switch state {
         case .held(let grant): "held (session \(grant.token), \(grant.seatsInUse)/\(grant.seatsTotal) seats in use)"

@@ -18,22 +18,14 @@ do {
     exit(3)
 }
 
-// Ctrl-C and SIGTERM end the work; the signal's default action (exit without releasing)
-// is replaced by a dispatch source so the seat is released first.
+// Ctrl-C and SIGTERM end the work; the seat is released before the program exits.
 let (stop, stopContinuation) = AsyncStream.makeStream(of: Int32.self)
-// Kept for the life of the program: a cancelled or freed source stops delivering.
-let signalSources = [SIGINT, SIGTERM].map { signalNumber in
-    signal(signalNumber, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: signalNumber)
-    source.setEventHandler { stopContinuation.yield(signalNumber) }
-    source.resume()
-    return source
-}
+let signalSources = catchStopSignals { stopContinuation.yield($0) }
 
 let watcher = Task {
     for await state in lease.states {
         print("lease: \(ExampleArguments.describe(state))")
-        if state.isFinal { print("the seat is gone; a real application would save work and stop here") }
+        if ExampleArguments.isLostForGood(state) { print("the seat is gone; a real application would save work and stop here") }
     }
 }
 
