@@ -114,4 +114,36 @@ import Testing
             await proxy.stop()
         }
     }
+
+    @Test func cancelledOrDroppedLeasesStopHeartbeatingAndTheirSeatsExpire() async throws {
+        try await withDaemon(licenses: [TestLicense(key: "DROP", seats: 2)], settings: ShortLeases.settings) { daemon in
+            // The first server in the list refuses every connection: the lease fails over.
+            let deadServer = try await TCPProxy.start(targetPort: daemon.port)
+            deadServer.setRefusing(true)
+            var configuration = ShortLeases.configuration(port: daemon.port, daemon: daemon)
+            configuration.servers.insert(ServerEndpoint(host: "127.0.0.1", port: deadServer.port), at: 0)
+
+            let cancelled = try await SeatLease.acquire(SeatRequest(licenseKey: "DROP", user: "mia", hardwareID: "ws-8"), configuration: configuration, options: ShortLeases.options)
+            let cancelledToken = try #require(cancelled.session)
+            var dropped: SeatLease? = try await SeatLease.acquire(SeatRequest(licenseKey: "DROP", user: "ned", hardwareID: "ws-9"), configuration: configuration, options: ShortLeases.options)
+            let droppedToken = try #require(dropped?.session)
+            #expect(deadServer.acceptedConnections >= 2)
+
+            await cancelled.cancel()
+            #expect(cancelled.state == .cancelled)
+            dropped = nil
+            _ = dropped
+            // Like a crash: nobody releases, so the seats go only when their leases run out.
+            let check = try await daemon.connect()
+            #expect(try await check.validate(licenseKey: "DROP").seatsInUse == 2)
+            try await Task.sleep(for: .milliseconds(2_500))
+            for token in [cancelledToken, droppedToken] {
+                let gone = await #expect(throws: ErrorReply.self) { try await check.heartbeat(token) }
+                #expect(gone?.code == .sessionExpired)
+            }
+            #expect(try await check.validate(licenseKey: "DROP").seatsInUse == 0)
+            await check.close()
+            await deadServer.stop()
+        }
+    }
 }
