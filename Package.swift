@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
         .library(name: "SeatClient", targets: ["SeatClient"]),
+        .executable(name: "licensed-app-example", targets: ["LicensedApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -95,7 +96,15 @@ let package = Package(
             ],
             path: "Sources/seatctl"
         ),
+        // The client guide's example: acquire, print lease states, release on SIGINT.
+        .executableTarget(
+            name: "LicensedApp",
+            dependencies: ["SeatClient", "SeatProtocol"],
+            path: "Examples/LicensedApp"
+        ),
         .testTarget(name: "SeatCoreTests", dependencies: ["SeatCore"]),
+        // The lease state machine and backoff, without sockets.
+        .testTarget(name: "SeatClientTests", dependencies: ["SeatClient", "SeatCore", "SeatProtocol"]),
         .testTarget(name: "ProtocolTests", dependencies: ["SeatProtocol"]),
         .testTarget(name: "StorageTests", dependencies: ["SeatStorage"]),
         .testTarget(

@@ -2,21 +2,46 @@ import Foundation
 import NIOSSL
 
 /// Where and how a client reaches a seat server.
+///
+/// Several servers may be listed; they are tried in order, so the first is the preferred
+/// one and the others are fallbacks. A lease that loses its connection starts again from
+/// the first.
 public struct SeatClientConfiguration: Sendable {
-    /// Server host name or IP literal.
-    public var host: String
-    public var port: Int
+    /// The servers to try, in order. Never empty.
+    public var servers: [ServerEndpoint] {
+        didSet { precondition(!servers.isEmpty, "a client configuration needs at least one server") }
+    }
     /// PEM file of the CA that signed the server's certificate (the site CA, or the
-    /// development CA seatd generated in `<state_directory>/tls/ca.pem`).
+    /// development CA seatd generated in `<state_directory>/tls/ca.pem`). It is read again
+    /// on every connection, so a replaced CA file takes effect on the next reconnect.
     public var trustRootsFile: String
-    /// Name to verify in the server certificate when it differs from `host`.
-    public var serverName: String?
+    /// How long to wait for the TCP connection to each server.
     public var connectTimeout: Duration
-    /// How long to wait for each reply before failing the request with `timedOut`.
+    /// How long to wait for each reply (and for the TLS handshake plus Hello) before
+    /// failing the request with ``SeatClientError/timedOut``.
     public var requestTimeout: Duration
     /// Sent in Hello; appears in server logs.
     public var clientName: String
 
+    /// The first server's host name or IP literal.
+    public var host: String {
+        get { servers[0].host }
+        set { servers[0].host = newValue }
+    }
+
+    /// The first server's port.
+    public var port: Int {
+        get { servers[0].port }
+        set { servers[0].port = newValue }
+    }
+
+    /// The name verified in the first server's certificate when it differs from `host`.
+    public var serverName: String? {
+        get { servers[0].serverName }
+        set { servers[0].serverName = newValue }
+    }
+
+    /// Creates a configuration for a single server.
     public init(
         host: String,
         port: Int = 7420,
@@ -26,10 +51,26 @@ public struct SeatClientConfiguration: Sendable {
         requestTimeout: Duration = .seconds(15),
         clientName: String = "seatclient"
     ) {
-        self.host = host
-        self.port = port
+        self.init(
+            servers: [ServerEndpoint(host: host, port: port, serverName: serverName)],
+            trustRootsFile: trustRootsFile,
+            connectTimeout: connectTimeout,
+            requestTimeout: requestTimeout,
+            clientName: clientName
+        )
+    }
+
+    /// Creates a configuration for servers tried in order. `servers` must not be empty.
+    public init(
+        servers: [ServerEndpoint],
+        trustRootsFile: String,
+        connectTimeout: Duration = .seconds(10),
+        requestTimeout: Duration = .seconds(15),
+        clientName: String = "seatclient"
+    ) {
+        precondition(!servers.isEmpty, "a client configuration needs at least one server")
+        self.servers = servers
         self.trustRootsFile = trustRootsFile
-        self.serverName = serverName
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.clientName = clientName
@@ -44,14 +85,5 @@ public struct SeatClientConfiguration: Sendable {
         tls.certificateVerification = .fullVerification
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem)))
         return try NIOSSLContext(configuration: tls)
-    }
-
-    /// SNI and verification name; nil for an IP literal (verified against the certificate's IP SANs).
-    var verificationHostname: String? {
-        let name = serverName ?? host
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        if inet_pton(AF_INET, name, &v4) == 1 || inet_pton(AF_INET6, name, &v6) == 1 { return nil }
-        return name
     }
 }

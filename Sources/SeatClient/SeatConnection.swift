@@ -18,13 +18,36 @@ public final class SeatConnection: Sendable {
         self.server = server
     }
 
-    /// Connects, completes TLS (verifying the server against the configured CA) and Hello.
+    /// Connects to the configured servers in order and returns the first connection that
+    /// completes TLS (verifying the server against the configured CA) and Hello. When every
+    /// server fails, throws the last server's error.
     public static func connect(
         _ configuration: SeatClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> SeatConnection {
+        var lastError: (any Error)?
+        for endpoint in configuration.servers {
+            do {
+                return try await connect(to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup)
+            } catch let error as SeatClientError where error == .trustRootsUnreadable(configuration.trustRootsFile) {
+                // The same for every server: no point trying the others.
+                throw error
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? SeatClientError.connectionClosed
+    }
+
+    /// Connects to one server, completes TLS (verifying the server against the
+    /// configuration's CA) and Hello, using the configuration's timeouts.
+    public static func connect(
+        to endpoint: ServerEndpoint,
+        configuration: SeatClientConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> SeatConnection {
         let tlsContext = try configuration.makeTLSContext()
-        let hostname = configuration.verificationHostname
+        let hostname = endpoint.verificationHostname
         let channel = try await ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.nanoseconds)))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -37,8 +60,10 @@ public final class SeatConnection: Sendable {
                     try pipeline.addHandler(ResponseRouter())
                 }
             }
-            .connect(host: configuration.host, port: configuration.port)
+            .connect(host: endpoint.host, port: endpoint.port)
             .get()
+        // The Hello's timeout starts when it is written, before the TLS handshake, so it
+        // also bounds a handshake that never completes.
         let timeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout.nanoseconds))
         do {
             let hello = Hello(minimumVersion: WireConstants.supportedVersions.lowerBound, maximumVersion: WireConstants.supportedVersions.upperBound, clientName: configuration.clientName)
@@ -58,16 +83,21 @@ public final class SeatConnection: Sendable {
         return grant
     }
 
+    /// Renews a session's lease. Throws `ErrorReply` when the session has ended
+    /// (`sessionExpired`, `sessionReleased`, `sessionRevoked`, `unknownSession`) or its
+    /// license can no longer be used.
     public func heartbeat(_ token: SessionToken) async throws -> HeartbeatAccepted {
         guard case .heartbeatAccepted(let accepted) = try await expectSuccess(.heartbeat(token)) else { throw SeatClientError.unexpectedReply("not HeartbeatAccepted") }
         return accepted
     }
 
+    /// Ends a session and frees its seat; idempotent (an ended session answers `ended == false`).
     public func release(_ token: SessionToken) async throws -> ReleaseResult {
         guard case .released(let result) = try await expectSuccess(.release(token)) else { throw SeatClientError.unexpectedReply("not Released") }
         return result
     }
 
+    /// Checks a license and reads its seat counts without taking a seat.
     public func validate(licenseKey: String) async throws -> ValidateResult {
         guard case .validated(let result) = try await expectSuccess(.validate(licenseKey: licenseKey)) else { throw SeatClientError.unexpectedReply("not Validated") }
         return result
@@ -78,6 +108,7 @@ public final class SeatConnection: Sendable {
         try await Self.send(message, on: channel, timeout: requestTimeout)
     }
 
+    /// Closes the connection; requests still in flight fail with ``SeatClientError/connectionClosed``.
     public func close() async {
         try? await channel.close()
     }

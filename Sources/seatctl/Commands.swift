@@ -8,15 +8,12 @@ struct Acquire: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Acquire a seat (prints the session token).")
 
     @OptionGroup var server: ServerOptions
-    @Option(help: "License key.") var license: String
-    @Option(help: "User name (default: $USER).") var user: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-    @Option(help: "Host name reported to the server (default: this host).") var hostname: String = ProcessInfo.processInfo.hostName
-    @Option(help: "Hardware id; the same user and hardware id get the same seat back (default: this host's machine id).")
-    var hardwareID: String = MachineIdentity.hardwareID()
+    @OptionGroup var holder: HolderOptions
 
     func run() async throws {
+        let request = holder.seatRequest
         try await withConnection(server) { connection in
-            let grant = try await connection.acquire(licenseKey: license, user: user, hostname: hostname, hardwareID: hardwareID, clientVersion: "seatctl")
+            let grant = try await connection.acquire(licenseKey: request.licenseKey, user: request.user, hostname: request.hostname, hardwareID: request.hardwareID, clientVersion: request.clientVersion)
             Output.print(server.json, [
                 ("token", .string(grant.token.hex)),
                 ("reattached", .bool(grant.reattached)),
@@ -112,12 +109,18 @@ func withConnection(_ options: ServerOptions, _ body: (SeatConnection) async thr
     do {
         try await body(connection)
     } catch let reply as ErrorReply {
-        Output.error(options.json, code: reply.code.map { "\($0)" } ?? "code_\(reply.rawCode)", message: reply.message, detail: Output.fields(of: reply.detail))
-        throw ExitStatus(reply).exitCode
+        throw reportRefusal(reply, options)
     } catch let exit as ExitCode {
         throw exit
     } catch {
         Output.error(options.json, code: "failure", message: "\(error)", detail: [])
         throw ExitStatus.failure.exitCode
     }
+}
+
+/// Prints a server refusal (code, message and detail, e.g. the seat counts of `noSeats`)
+/// on stderr and returns the documented exit code for it.
+func reportRefusal(_ reply: ErrorReply, _ options: ServerOptions) -> ExitCode {
+    Output.error(options.json, code: reply.code.map { "\($0)" } ?? "code_\(reply.rawCode)", message: reply.message, detail: Output.fields(of: reply.detail))
+    return ExitStatus(reply).exitCode
 }

@@ -15,7 +15,8 @@ enum ExitStatus: Int32, CaseIterable {
     static var documentation: String {
         "0 success; 1 other failure; 3 no seat free; 4 license unknown, expired, suspended or revoked; "
             + "5 session unknown, expired, released or revoked (acquire again); 6 server unreachable or TLS failure; "
-            + "7 server-side error (e.g. storage full). 64 marks a usage error."
+            + "7 server-side error (e.g. storage full). 64 marks a usage error. "
+            + "seatctl run exits with the command's status (128+N if signal N killed it; 127/126 if it could not be started)."
     }
 
     init(_ reply: ErrorReply) {

@@ -58,6 +58,11 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// A line for people on stderr, prefixed with "seatctl: ".
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data("seatctl: \(text)\n".utf8))
+    }
+
     static func fields(of detail: ErrorDetail) -> [(String, Value)] {
         switch detail {
         case .noSeats(let total, let inUse, let next):

@@ -4,7 +4,7 @@ import SeatClient
 
 /// How to reach the server; defaults come from SEATD_SERVER and SEATD_CA, then the demo setup.
 struct ServerOptions: ParsableArguments {
-    @Option(name: .long, help: "Server as host[:port] (default: $SEATD_SERVER or localhost:7420).")
+    @Option(name: .long, help: "Server as host[:port], or several separated by commas, tried in order (default: $SEATD_SERVER or localhost:7420).")
     var server: String = ProcessInfo.processInfo.environment["SEATD_SERVER"] ?? "localhost:7420"
 
     @Option(name: .long, help: "CA certificate (PEM) that signed the server's certificate (default: $SEATD_CA or ./state/tls/ca.pem).")
@@ -17,10 +17,13 @@ struct ServerOptions: ParsableArguments {
     var json = false
 
     func clientConfiguration() throws -> SeatClientConfiguration {
-        let (host, port) = try Self.split(server)
+        let servers = try server.split(separator: ",").map { entry in
+            let (host, port) = try Self.split(entry.trimmingCharacters(in: .whitespaces))
+            return ServerEndpoint(host: host, port: port)
+        }
+        guard !servers.isEmpty else { throw ValidationError("--server names no server") }
         return SeatClientConfiguration(
-            host: host,
-            port: port,
+            servers: servers,
             trustRootsFile: ca,
             requestTimeout: .milliseconds(Int64(timeout * 1000)),
             clientName: "seatctl"

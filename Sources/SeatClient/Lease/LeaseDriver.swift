@@ -1,0 +1,174 @@
+import Foundation
+import SeatCore
+import SeatProtocol
+import Synchronization
+
+/// The I/O around `LeaseStateMachine`: performs its actions on real connections and feeds
+/// the outcomes back. One task runs `run` at a time; `release` and `abandon` stop that task
+/// before they touch the connection.
+final class LeaseDriver: Sendable {
+    private let request: SeatRequest
+    private let configuration: SeatClientConfiguration
+    private let machine: Mutex<LeaseStateMachine<SystemRandomNumberGenerator>>
+    private let connection = Mutex<SeatConnection?>(nil)
+    private let origin = ContinuousClock.now
+    let states = StateBroadcaster()
+
+    init(request: SeatRequest, configuration: SeatClientConfiguration, options: LeaseOptions) {
+        self.request = request
+        self.configuration = configuration
+        self.machine = Mutex(LeaseStateMachine(serverCount: configuration.servers.count, options: options, random: SystemRandomNumberGenerator(), startedAt: .zero))
+    }
+
+    var start: LeaseStateMachine<SystemRandomNumberGenerator>.Start { machine.withLock { $0.start } }
+    var session: SessionToken? { machine.withLock { $0.session } }
+    var leaseExpiresAt: Timestamp? { machine.withLock { $0.leaseExpiresAt } }
+
+    /// Drives the machine until it finishes, the task is cancelled, or (with `untilStarted`)
+    /// the first acquire has been granted or has failed.
+    func run(untilStarted: Bool) async {
+        while !Task.isCancelled {
+            let action = machine.withLock { $0.nextAction(now: now()) }
+            if action == .finish { break }
+            let outcome = await perform(action)
+            let (change, start, finished) = machine.withLock { machine in
+                (machine.handle(outcome, now: now()), machine.start, machine.isFinished)
+            }
+            if let change { states.publish(change) }
+            if finished {
+                // The lease ended on its own (lost or revoked for good, or the start failed).
+                await shutDown()
+                return
+            }
+            if untilStarted, start != .pending { return }
+        }
+    }
+
+    /// Releases the session (after `run` has stopped), on the current connection or, if it
+    /// is gone, on a new one. Returns nil when no seat was held or the lease had already
+    /// stopped.
+    func release() async throws -> ReleaseResult? {
+        guard case .stopped(let holding) = machine.withLock({ $0.stop() }) else { return nil }
+        guard let token = holding else {
+            end(.released)
+            await shutDown()
+            return nil
+        }
+        do {
+            let result = try await releaseOnSomeConnection(token)
+            end(.released)
+            await shutDown()
+            return result
+        } catch {
+            end(.cancelled)
+            await shutDown()
+            throw error
+        }
+    }
+
+    /// Stops without releasing (after `run` has stopped): the seat expires on the server.
+    func abandon() async {
+        guard case .stopped = machine.withLock({ $0.stop() }) else { return }
+        end(.cancelled)
+        await shutDown()
+    }
+
+    // MARK: Actions
+
+    private func perform(_ action: LeaseStateMachine<SystemRandomNumberGenerator>.Action) async -> LeaseStateMachine<SystemRandomNumberGenerator>.Outcome {
+        switch action {
+        case .connect(let server):
+            await closeConnection()
+            let endpoint = configuration.servers[server]
+            do {
+                let opened = try await SeatConnection.connect(to: endpoint, configuration: configuration)
+                connection.withLock { $0 = opened }
+                return .connected(server: server)
+            } catch {
+                return .connectFailed(server: server, LeaseFailure(error, connectingTo: endpoint))
+            }
+        case .acquire:
+            guard let current = connection.withLock({ $0 }) else { return .requestFailed(.connectionLost("not connected")) }
+            do {
+                return .acquired(try await current.acquire(
+                    licenseKey: request.licenseKey, user: request.user, hostname: request.hostname,
+                    hardwareID: request.hardwareID, clientVersion: request.clientVersion
+                ))
+            } catch {
+                return .requestFailed(LeaseFailure(error, connectingTo: nil))
+            }
+        case .heartbeat(let token):
+            guard let current = connection.withLock({ $0 }) else { return .requestFailed(.connectionLost("not connected")) }
+            do {
+                return .heartbeatAccepted(try await current.heartbeat(token))
+            } catch {
+                return .requestFailed(LeaseFailure(error, connectingTo: nil))
+            }
+        case .sleep(let until):
+            // Cancellation (release, cancel, deinit) ends the sleep early; `run` then stops.
+            try? await Task.sleep(until: origin + until, clock: .continuous)
+            return .slept
+        case .finish:
+            return .slept
+        }
+    }
+
+    private func releaseOnSomeConnection(_ token: SessionToken) async throws -> ReleaseResult {
+        if let current = connection.withLock({ $0 }) {
+            do {
+                return try await current.release(token)
+            } catch let reply as ErrorReply {
+                throw reply
+            } catch {
+                // The connection broke; fall through to a fresh one.
+            }
+        }
+        await closeConnection()
+        let fresh = try await SeatConnection.connect(configuration)
+        connection.withLock { $0 = fresh }
+        return try await fresh.release(token)
+    }
+
+    private func end(_ final: LeaseState) {
+        if let change = machine.withLock({ $0.end(final) }) { states.publish(change) }
+    }
+
+    private func shutDown() async {
+        states.finish()
+        await closeConnection()
+    }
+
+    private func closeConnection() async {
+        let old = connection.withLock { current -> SeatConnection? in
+            defer { current = nil }
+            return current
+        }
+        await old?.close()
+    }
+
+    private func now() -> LeaseMoment {
+        LeaseMoment(
+            monotonic: ContinuousClock.now - origin,
+            wall: Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+        )
+    }
+}
+
+extension LeaseFailure {
+    /// Classifies a thrown error: a server refusal, a timeout, or a broken connection
+    /// (`unreachable` when it happened while connecting to `endpoint`).
+    init(_ error: any Error, connectingTo endpoint: ServerEndpoint?) {
+        switch error {
+        case let reply as ErrorReply:
+            self = .server(reply)
+        case SeatClientError.timedOut:
+            self = .timedOut
+        default:
+            if let endpoint {
+                self = .unreachable("\(endpoint): \(error)")
+            } else {
+                self = .connectionLost("\(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+import SeatCore
+import SeatProtocol
+
+/// A moment as the lease sees it: monotonic time for scheduling (immune to clock steps),
+/// and the wall clock only to compare with times the server sends (`nextFreeAt`).
+struct LeaseMoment: Sendable, Equatable {
+    /// Monotonic time since an origin chosen by the driver.
+    var monotonic: Duration
+    /// The wall clock now.
+    var wall: Timestamp
+}
+
+/// The decisions of a lease, with no I/O: which request to make next, when, and what each
+/// outcome means (reconnect, re-attach, re-acquire, back off, give up). Time and randomness
+/// are passed in, so every path is unit-tested without sockets; `LeaseDriver` performs the
+/// actions and feeds their outcomes back, strictly one at a time.
+struct LeaseStateMachine<Random: RandomNumberGenerator> {
+    /// What the driver should do next.
+    enum Action: Equatable {
+        /// Close any connection and connect to the server at this index of the list.
+        case connect(server: Int)
+        /// Send Acquire on the connection.
+        case acquire
+        /// Send Heartbeat for this session on the connection.
+        case heartbeat(SessionToken)
+        /// Sleep until this monotonic time (or until cancelled), then report `.slept`.
+        case sleep(until: Duration)
+        /// Nothing more to do: the lease has ended (or the first acquire failed).
+        case finish
+    }
+
+    /// What happened when the driver performed an action.
+    enum Outcome: Equatable {
+        case connected(server: Int)
+        case connectFailed(server: Int, LeaseFailure)
+        case acquired(AcquireGrant)
+        case heartbeatAccepted(HeartbeatAccepted)
+        case requestFailed(LeaseFailure)
+        case slept
+    }
+
+    /// How the first acquire went.
+    enum Start: Equatable {
+        case pending
+        case granted(AcquireGrant)
+        case failed(LeaseFailure)
+    }
+
+    /// The session held now.
+    private struct Held {
+        var grant: AcquireGrant
+        var nextHeartbeatAt: Duration
+    }
+
+    private let serverCount: Int
+    private let options: LeaseOptions
+    private var random: Random
+    private let startDeadline: Duration
+
+    private(set) var start = Start.pending
+    /// The state last reported; nil until the first grant.
+    private(set) var state: LeaseState?
+    /// Whether the lease has ended; `nextAction` then answers `.finish`.
+    private(set) var isFinished = false
+
+    private var connectedServer: Int?
+    private var nextServer = 0
+    private var held: Held?
+    /// After a reconnect or retry, the session must be confirmed by a heartbeat at once.
+    private var mustConfirmSession = false
+    /// The session a re-acquire replaces, to tell the application whether it got it back.
+    private var replacedSession: SessionToken?
+    private var retryAt: Duration?
+    private var consecutiveFailures = 0
+
+    /// - Parameters:
+    ///   - serverCount: how many servers the configuration lists (at least 1).
+    ///   - startedAt: the monotonic time of the first acquire; `options.waitForSeat` counts from it.
+    init(serverCount: Int, options: LeaseOptions, random: Random, startedAt: Duration) {
+        precondition(serverCount > 0)
+        self.serverCount = serverCount
+        self.options = options
+        self.random = random
+        self.startDeadline = startedAt + options.waitForSeat
+    }
+
+    /// The session held now, if any.
+    var session: SessionToken? { held?.grant.token }
+
+    /// The latest lease expiry the server confirmed for the session held now.
+    var leaseExpiresAt: Timestamp? { held?.grant.leaseExpiresAt }
+
+    // MARK: Deciding
+
+    mutating func nextAction(now: LeaseMoment) -> Action {
+        if isFinished { return .finish }
+        if let retryAt, now.monotonic < retryAt { return .sleep(until: retryAt) }
+        retryAt = nil
+        guard connectedServer != nil else { return .connect(server: nextServer) }
+        guard let held else { return .acquire }
+        if mustConfirmSession || now.monotonic >= held.nextHeartbeatAt { return .heartbeat(held.grant.token) }
+        return .sleep(until: held.nextHeartbeatAt)
+    }
+
+    /// Takes an outcome into account and returns the new state when it changed (for the
+    /// application to see).
+    mutating func handle(_ outcome: Outcome, now: LeaseMoment) -> LeaseState? {
+        guard !isFinished else { return nil }
+        switch outcome {
+        case .slept:
+            return nil
+        case .connected(let server):
+            connectedServer = server
+            // The next reconnect starts again from the preferred server.
+            nextServer = 0
+            return nil
+        case .connectFailed(let server, let failure):
+            connectedServer = nil
+            if server + 1 < serverCount {
+                // Try the next server at once; back off only after a whole round failed.
+                nextServer = server + 1
+                return nil
+            }
+            nextServer = 0
+            return retryLater(after: failure, now: now)
+        case .acquired(let grant):
+            return granted(grant, now: now)
+        case .heartbeatAccepted(let accepted):
+            return confirmed(accepted, now: now)
+        case .requestFailed(let failure):
+            return failed(failure, now: now)
+        }
+    }
+
+    /// Whether `stop()` found the lease running, and the session it held.
+    enum Stop: Equatable {
+        case stopped(holding: SessionToken?)
+        case alreadyStopped
+    }
+
+    /// Stops the lease on the application's request (release or cancel). Only the caller
+    /// that gets `.stopped` goes on to release and to record the final state with `end`.
+    mutating func stop() -> Stop {
+        guard !isFinished else { return .alreadyStopped }
+        isFinished = true
+        return .stopped(holding: held?.grant.token)
+    }
+
+    /// Records the final state of a lease the application stopped (released or cancelled).
+    mutating func end(_ final: LeaseState) -> LeaseState? {
+        held = nil
+        return report(final)
+    }
+
+    // MARK: Outcomes
+
+    private mutating func granted(_ grant: AcquireGrant, now: LeaseMoment) -> LeaseState? {
+        consecutiveFailures = 0
+        mustConfirmSession = false
+        held = Held(grant: grant, nextHeartbeatAt: now.monotonic + .milliseconds(Int64(grant.heartbeatIntervalMilliseconds)))
+        if start == .pending {
+            start = .granted(grant)
+            return report(.held(grant))
+        }
+        let recovery: LeaseRecovery = grant.token == replacedSession ? .sameSession : .newSession(replacing: replacedSession)
+        replacedSession = nil
+        return report(.regained(grant, recovery))
+    }
+
+    private mutating func confirmed(_ accepted: HeartbeatAccepted, now: LeaseMoment) -> LeaseState? {
+        guard var held else { return nil }
+        consecutiveFailures = 0
+        held.grant.leaseExpiresAt = accepted.leaseExpiresAt
+        held.grant.heartbeatIntervalMilliseconds = accepted.heartbeatIntervalMilliseconds
+        held.nextHeartbeatAt = now.monotonic + .milliseconds(Int64(accepted.heartbeatIntervalMilliseconds))
+        self.held = held
+        var wasInterrupted = mustConfirmSession
+        if case .reconnecting = state { wasInterrupted = true }
+        mustConfirmSession = false
+        return wasInterrupted ? report(.regained(held.grant, .sameSession)) : nil
+    }
+
+    private mutating func failed(_ failure: LeaseFailure, now: LeaseMoment) -> LeaseState? {
+        guard case .server(let reply) = failure else {
+            // Timeout or closed connection: this connection is done for.
+            connectedServer = nil
+            return retryLater(after: failure, now: now)
+        }
+        switch ReplyDisposition(reply) {
+        case .reconnect:
+            connectedServer = nil
+            return retryLater(after: failure, now: now)
+        case .retryLater:
+            return retryLater(after: failure, now: now)
+        case .noSeats(let total, let inUse, let nextFreeAt):
+            return noSeats(total: total, inUse: inUse, nextFreeAt: nextFreeAt, reply: reply, now: now)
+        case .sessionGone(let reason):
+            return sessionGone(reason, reply: reply)
+        case .licenseUnusable:
+            return endForGood(.licenseUnusable, reply: reply)
+        case .refused:
+            return endForGood(.refused, reply: reply)
+        }
+    }
+
+    /// Schedules the next attempt with backoff. While starting, gives up at the wait deadline
+    /// (making one last attempt exactly at it).
+    private mutating func retryLater(after failure: LeaseFailure, now: LeaseMoment) -> LeaseState? {
+        if held != nil { mustConfirmSession = true }
+        let delay = nextBackoff()
+        guard start != .pending else {
+            scheduleWhileStarting(delay, failure: failure, now: now)
+            return nil
+        }
+        retryAt = now.monotonic + delay
+        return report(.reconnecting(LeaseInterruption(
+            attempt: consecutiveFailures, cause: failure, retryIn: delay,
+            session: held?.grant.token, lastConfirmedExpiry: held?.grant.leaseExpiresAt
+        )))
+    }
+
+    private mutating func noSeats(total: UInt32, inUse: UInt32, nextFreeAt: Timestamp?, reply: ErrorReply, now: LeaseMoment) -> LeaseState? {
+        var delay = nextBackoff()
+        if let nextFreeAt {
+            // A release frees a seat at once (polling catches it), but an expiry frees one
+            // exactly at nextFreeAt: never sleep past it.
+            let untilFree = Duration.milliseconds(nextFreeAt.millisecondsSinceEpoch - now.wall.millisecondsSinceEpoch) + Self.nextFreeMargin
+            delay = min(delay, max(untilFree, Self.minimumSeatPoll))
+        }
+        guard start != .pending else {
+            scheduleWhileStarting(delay, failure: .server(reply), now: now)
+            return nil
+        }
+        retryAt = now.monotonic + delay
+        return report(.waitingForSeat(SeatShortage(seatsTotal: total, seatsInUse: inUse, nextFreeAt: nextFreeAt, retryIn: delay)))
+    }
+
+    private mutating func scheduleWhileStarting(_ delay: Duration, failure: LeaseFailure, now: LeaseMoment) {
+        if now.monotonic >= startDeadline {
+            start = .failed(failure)
+            isFinished = true
+        } else {
+            retryAt = min(now.monotonic + delay, startDeadline)
+        }
+    }
+
+    private mutating func sessionGone(_ reason: LeaseLossReason, reply: ErrorReply) -> LeaseState? {
+        guard let lost = held?.grant.token else {
+            // Only a heartbeat can report a lost session; anything else is a server bug.
+            return endForGood(.refused, reply: reply)
+        }
+        held = nil
+        mustConfirmSession = false
+        consecutiveFailures = 0
+        let reacquire = switch options.onSessionLoss {
+        case .stop: false
+        case .reacquire: reason != .revoked
+        case .reacquireEvenIfRevoked: true
+        }
+        let loss = LeaseLoss(session: lost, reason: reason, reply: reply, willReacquire: reacquire)
+        if reacquire { replacedSession = lost } else { isFinished = true }
+        return report(reason == .revoked ? .revoked(loss) : .lost(loss))
+    }
+
+    private mutating func endForGood(_ reason: LeaseLossReason, reply: ErrorReply) -> LeaseState? {
+        isFinished = true
+        guard start != .pending else {
+            start = .failed(.server(reply))
+            return nil
+        }
+        let loss = LeaseLoss(session: held?.grant.token, reason: reason, reply: reply, willReacquire: false)
+        held = nil
+        return report(reason == .licenseUnusable ? .revoked(loss) : .lost(loss))
+    }
+
+    // MARK: Helpers
+
+    private mutating func nextBackoff() -> Duration {
+        consecutiveFailures += 1
+        return options.backoff.delay(beforeAttempt: consecutiveFailures, unitRandom: Double.random(in: 0..<1, using: &random))
+    }
+
+    private mutating func report(_ new: LeaseState) -> LeaseState? {
+        guard new != state else { return nil }
+        state = new
+        return new
+    }
+
+    /// Acquire this long after `nextFreeAt`, so the holder's lease has surely run out.
+    static var nextFreeMargin: Duration { .milliseconds(50) }
+    /// Never poll for a seat more often than this.
+    static var minimumSeatPoll: Duration { .milliseconds(50) }
+}

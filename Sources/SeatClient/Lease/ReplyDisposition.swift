@@ -1,0 +1,40 @@
+import SeatCore
+import SeatProtocol
+
+/// What a lease does about a server refusal, by error code (protocol-spec.md, 8.1).
+enum ReplyDisposition: Equatable {
+    /// The server closed (or is closing) the connection: reconnect with backoff.
+    case reconnect
+    /// Nothing changed on the server; retry the same request on the same connection later.
+    case retryLater
+    /// No seat free; retry later, no later than `nextFreeAt`.
+    case noSeats(seatsTotal: UInt32, seatsInUse: UInt32, nextFreeAt: Timestamp?)
+    /// The session is gone; the seat is no longer held.
+    case sessionGone(LeaseLossReason)
+    /// The license cannot be used; retrying cannot help until an administrator acts.
+    case licenseUnusable
+    /// A bug, or a code this client does not know: not retryable.
+    case refused
+
+    init(_ reply: ErrorReply) {
+        switch reply.code {
+        case .idleTimeout, .shuttingDown: self = .reconnect
+        case .storageFull, .storageFailure, .internalError: self = .retryLater
+        case .noSeats:
+            if case .noSeats(let total, let inUse, let nextFreeAt) = reply.detail {
+                // nextFreeAt 0 would mean "unknown"; the server always sends a time.
+                self = .noSeats(seatsTotal: total, seatsInUse: inUse, nextFreeAt: nextFreeAt.millisecondsSinceEpoch > 0 ? nextFreeAt : nil)
+            } else {
+                self = .noSeats(seatsTotal: 0, seatsInUse: 0, nextFreeAt: nil)
+            }
+        case .sessionExpired: self = .sessionGone(.expired)
+        case .sessionReleased: self = .sessionGone(.releasedElsewhere)
+        case .unknownSession: self = .sessionGone(.forgotten)
+        case .sessionRevoked: self = .sessionGone(.revoked)
+        case .unknownLicense, .licenseExpired, .licenseSuspended, .licenseRevoked: self = .licenseUnusable
+        case .malformedMessage, .invalidUTF8, .invalidField, .unknownMessageType, .unsupportedVersion,
+            .helloRequired, .frameTooLarge, .unexpectedMessage, nil:
+            self = .refused
+        }
+    }
+}
