@@ -71,7 +71,10 @@ import Testing
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(400))
+        // Kill in the middle of the storm: once some grants are acknowledged, with more in flight.
+        for _ in 0..<400 where await acknowledged.held.count < 20 {
+            try await Task.sleep(for: .milliseconds(25))
+        }
         await first.kill()
         await storm.value
 
