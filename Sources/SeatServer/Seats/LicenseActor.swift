@@ -10,15 +10,15 @@ actor LicenseActor {
     private var ledger: SeatLedger
     private let store: SeatStore
     private let directory: SessionDirectory
-    private let policy: LeasePolicy
+    private let livePolicy: LiveValue<LeasePolicy>
     private let logger: Logger
 
-    init(ledger: SeatLedger, store: SeatStore, directory: SessionDirectory, policy: LeasePolicy, logger: Logger) {
+    init(ledger: SeatLedger, store: SeatStore, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, logger: Logger) {
         self.key = ledger.license.key
         self.ledger = ledger
         self.store = store
         self.directory = directory
-        self.policy = policy
+        self.livePolicy = policy
         self.logger = logger
         directory.register(ledger.sessions.map(\.token), owner: self)
     }
@@ -27,7 +27,7 @@ actor LicenseActor {
 
     func acquire(_ request: SeatRequest) async -> Result<AcquireSuccess, SeatFailure> {
         var random = SystemRandomNumberGenerator()
-        let decision = ledger.acquire(request, now: WallClock.now(), policy: policy) {
+        let decision = ledger.acquire(request, now: WallClock.now(), policy: livePolicy.value) {
             SessionToken.random(using: &random)
         }
         switch decision {
@@ -69,7 +69,7 @@ actor LicenseActor {
     }
 
     func heartbeat(_ token: SessionToken) -> Result<Session, SeatFailure> {
-        switch ledger.heartbeat(token, now: WallClock.now(), policy: policy) {
+        switch ledger.heartbeat(token, now: WallClock.now(), policy: livePolicy.value) {
         case .extended(let session):
             store.commitLazily([.refreshLease(token: token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
             return .success(session)
