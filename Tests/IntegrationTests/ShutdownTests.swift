@@ -1,4 +1,7 @@
 import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
 import SeatClient
 import SeatCore
 import SeatProtocol
@@ -63,6 +66,66 @@ import Testing
             await client.close()
         }
         for connection in connections { await connection.close() }
+    }
+}
+
+extension ShutdownTests {
+    /// A client that pipelines requests and never reads a reply leaves its connection
+    /// stuck writing, which graceful shutdown alone would wait on forever:
+    /// shutdown_timeout_seconds is what ends it, and seatd still exits 0.
+    @Test func shutdownTimeoutBoundsAConnectionThatStopsReading() async throws {
+        // ~16 KB of features make every Validated reply large, so socket buffers (which
+        // autotune to megabytes on loopback) fill after a few hundred replies.
+        let features = Dictionary(uniqueKeysWithValues: (0..<60).map { ("feature\($0)", String(repeating: "x", count: 250)) })
+        try await withDaemon(licenses: [TestLicense(key: "SLOW", seats: 1, features: features)], settings: ["shutdown_timeout_seconds": "1"]) { daemon in
+            let metricsPort = try await daemon.metricsPort()
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(daemon.caFile))
+            let context = try NIOSSLContext(configuration: tls)
+            // autoRead off: after the handshake (NIOSSL reads for it by itself) and the first
+            // reply, this client reads nothing more, and a small receive buffer fills fast.
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.socketOption(.so_rcvbuf), value: 4096)
+                .channelOption(.autoRead, value: false)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+                    }
+                }
+                .connect(host: "127.0.0.1", port: daemon.port).get()
+            defer { channel.close(promise: nil) }
+            channel.read()
+            var requestID: UInt32 = 1
+            for batch in 0..<5 {
+                var buffer = ByteBuffer()
+                if batch == 0 { ClientFrame.hello().encode(into: &buffer) }
+                for _ in 0..<1_000 {
+                    requestID += 1
+                    ClientFrame(requestID: requestID, message: .validate(licenseKey: "SLOW")).encode(into: &buffer)
+                }
+                channel.writeAndFlush(buffer, promise: nil)
+            }
+            // Wait until seatd is stuck: its validate count stops moving.
+            var answered = -1.0
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(300))
+                let now = PrometheusSamples(try await HTTPProbe.get(port: metricsPort, path: "/metrics").body)["seatd_request_duration_seconds_count{operation=\"validate\"}"] ?? 0
+                if now > 0 && now == answered { break }
+                answered = now
+            }
+            #expect(answered > 0 && answered < 5_000, "validate requests answered before the client stopped reading: \(answered)")
+
+            let signalled = ContinuousClock.now
+            let status = await daemon.terminate()
+            let took = ContinuousClock.now - signalled
+            #expect(status == 0)
+            #expect(took >= .milliseconds(900), "shutdown took \(took): the stuck connection did not hold it up")
+            // 1 s timeout + at most 1 s waiting for the stuck peer's TLS close_notify.
+            #expect(took < .seconds(4), "shutdown took \(took)")
+            #expect(daemon.log.contains("msg=stopped"))
+            #expect(daemon.log.contains("shutdown_timeout_seconds reached"))
+        }
     }
 }
 

@@ -105,7 +105,16 @@ public enum Daemon {
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Past this, connections still busy are cancelled; storage is flushed regardless.
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch is CancellationError where readiness.isShuttingDown {
+            // The shutdown timeout cancelled services that were still busy (e.g. writing
+            // to a client that stopped reading). That is the bounded shutdown working,
+            // not a failure: flush and exit 0 like any other shutdown.
+            logger.warning("shutdown_timeout_seconds reached; connections still busy were closed", metadata: [
+                "shutdown_timeout_seconds": "\(configuration.shutdownTimeoutSeconds)",
+            ])
+        }
         // Everything acknowledged is already durable; this only waits for lazy heartbeats.
         try? await store.flush()
         logger.notice("stopped", metadata: ["sessions": "\(service.sessionCount)"])

@@ -35,6 +35,10 @@ final class Readiness: Sendable {
         state.withLock { $0.storageOpen && $0.listeningAddress != nil && !$0.shuttingDown }
     }
 
+    var isShuttingDown: Bool {
+        state.withLock { $0.shuttingDown }
+    }
+
     var listeningAddress: String? {
         state.withLock { $0.listeningAddress }
     }
