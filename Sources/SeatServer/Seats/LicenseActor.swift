@@ -12,6 +12,9 @@ actor LicenseActor {
     private let directory: SessionDirectory
     private let livePolicy: LiveValue<LeasePolicy>
     private let logger: Logger
+    /// Re-acquires of a holder whose grant is still being committed, waiting for the
+    /// granting request to confirm or abort it.
+    private var grantOutcomeWaiters: [SessionToken: [CheckedContinuation<Void, Never>]] = [:]
 
     init(ledger: SeatLedger, store: SeatStore, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, logger: Logger) {
         self.key = ledger.license.key
@@ -39,11 +42,12 @@ actor LicenseActor {
             return .success(success(session, reattached: true))
 
         case .attached(let session, durable: false):
-            // Its grant is still being committed by another request: answer only once that is durable.
-            do {
-                try await store.flush()
-            } catch {
-                return .failure(.storage(error))
+            // Its grant is still being committed by another request: answer only once that
+            // request has confirmed (or aborted) it. Waiting for the commit alone is not
+            // enough: the granting request re-enters the actor to confirm after its commit
+            // completes, and this one may get back onto the actor first.
+            if ledger.phase(of: session.token) == .pending {
+                await withCheckedContinuation { grantOutcomeWaiters[session.token, default: []].append($0) }
             }
             guard ledger.phase(of: session.token) == .live, let current = ledger.session(session.token) else {
                 return .failure(.storage(.io(code: 0, "the session's grant was not stored")))
@@ -58,10 +62,12 @@ actor LicenseActor {
                 try await store.commit(changes)
             } catch {
                 ledger.abortGrant(session.token, reclaimed: reclaimedTokens)
+                resumeGrantOutcomeWaiters(session.token)
                 logger.warning("acquire not stored", metadata: ["license": "\(key)", "error": "\(error)"])
                 return .failure(.storage(error))
             }
             ledger.confirmGrant(session.token, reclaimed: reclaimedTokens)
+            resumeGrantOutcomeWaiters(session.token)
             directory.remove(reclaimedTokens)
             directory.register([session.token], owner: self)
             return .success(success(session, reattached: false))
@@ -132,6 +138,10 @@ actor LicenseActor {
         ledger.finishEnd(tokens)
         directory.remove(tokens)
         return tokens.count
+    }
+
+    private func resumeGrantOutcomeWaiters(_ token: SessionToken) {
+        for waiter in grantOutcomeWaiters.removeValue(forKey: token) ?? [] { waiter.resume() }
     }
 
     private func success(_ session: Session, reattached: Bool) -> AcquireSuccess {
