@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 @testable import SeatServer
 @testable import SeatStorage
 import Testing
@@ -80,5 +81,21 @@ import Testing
         let text = render(metrics, licenses: [("KEEP", 2, 2)])
         #expect(!text.contains("license=\"OLD\""))
         #expect(text.contains("seatd_seats_in_use{license=\"KEEP\"} 2.0\n"))
+    }
+}
+
+@Suite struct LogLevelControlTests {
+    @Test func handlersFollowTheSharedLevelUnlessGivenTheirOwn() {
+        let control = LogLevelControl(.info)
+        let shared = LogfmtLogHandler(label: "a", control: control)
+        var own = LogfmtLogHandler(label: "b", control: control)
+        own.logLevel = .error
+        control.level = .debug
+        #expect(shared.logLevel == .debug)
+        #expect(own.logLevel == .error)
+        for level in Logger.Level.allCases {
+            control.level = level
+            #expect(shared.logLevel == level)
+        }
     }
 }
