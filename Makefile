@@ -1,5 +1,5 @@
 # seatd: the two commands a fresh machine needs are `make demo` and `make test`.
-.PHONY: deps build demo test clean
+.PHONY: deps build demo test install uninstall check-systemd clean
 
 deps:
 	@scripts/install-deps.sh
@@ -14,6 +14,20 @@ demo: build
 # The whole test suite (unit, protocol vectors, storage, and the daemon over TLS).
 test: build
 	swift test
+
+# Release build, then binaries, systemd unit, default configuration and the seatd user
+# (PREFIX=/usr/local and DESTDIR are honoured). See docs/operations.md.
+install: deps
+	swift build -c release
+	scripts/install.sh .build/release
+
+# Keeps /etc/seatd and /var/lib/seatd unless PURGE=1.
+uninstall:
+	scripts/uninstall.sh
+
+# systemd-analyze verify + security exposure of systemd/seatd.service (also part of `make test`).
+check-systemd: build
+	scripts/check-systemd.sh
 
 clean:
 	rm -rf .build state

@@ -8,6 +8,8 @@ pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v mdb_stat >/dev/null || missing+=(lmdb-utils)
 command -v openssl >/dev/null || missing+=(openssl)
+# systemd-analyze checks the unit (scripts/check-systemd.sh, run by the test suite).
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"

@@ -25,8 +25,12 @@ public final class SeatStore: Sendable {
     private let logger: Logger
     private let maximumKeySize: Int
 
+    /// Told the size and duration of every committed write transaction (for metrics).
+    /// It runs on the writer thread between batches, so it must be quick.
+    public typealias CommitObserver = @Sendable (_ changes: Int, _ duration: Duration) -> Void
+
     /// Opens or creates the store in `options.directory` and starts its writer thread.
-    public init(options: StorageOptions, logger: Logger) throws(StorageError) {
+    public init(options: StorageOptions, logger: Logger, commitObserver: CommitObserver? = nil) throws(StorageError) {
         try Self.createDirectory(options.directory)
         let environment = try LMDBEnvironment(
             directory: options.directory,
@@ -40,7 +44,8 @@ public final class SeatStore: Sendable {
                 environment: environment,
                 databases: databases,
                 maximumMapSizeBytes: options.maximumMapSizeBytes,
-                logger: logger
+                logger: logger,
+                commitObserver: commitObserver
             )
         } catch {
             environment.close()

@@ -34,6 +34,7 @@ final class StorageWriter: @unchecked Sendable {
     private let maximumMapSizeBytes: Int
     private let logger: Logger
     private let stats: Mutex<SeatStore.Statistics>
+    private let commitObserver: SeatStore.CommitObserver?
 
     private let condition = NSCondition()
     private var queue: [Job] = []
@@ -43,7 +44,8 @@ final class StorageWriter: @unchecked Sendable {
     private var state = State.running
     private var thread: Thread?
 
-    init(environment: LMDBEnvironment, databases: StorageDatabases, maximumMapSizeBytes: Int, logger: Logger) throws(StorageError) {
+    init(environment: LMDBEnvironment, databases: StorageDatabases, maximumMapSizeBytes: Int, logger: Logger, commitObserver: SeatStore.CommitObserver? = nil) throws(StorageError) {
+        self.commitObserver = commitObserver
         self.environment = environment
         self.databases = databases
         self.maximumMapSizeBytes = maximumMapSizeBytes
@@ -189,6 +191,7 @@ final class StorageWriter: @unchecked Sendable {
         }
 
         var outcome = Result<[Int], StorageError>.success([])
+        let started = ContinuousClock.now
         if needsTransaction {
             outcome = commitGrowingMap(batch)
             if case .failure(let error) = outcome, error.isTransactionFull, batch.count > 1 {
@@ -214,6 +217,7 @@ final class StorageWriter: @unchecked Sendable {
                         stats.usedBytes = usage.usedBytes
                     }
                 }
+                commitObserver?(changeCount, ContinuousClock.now - started)
             }
         case .failure(let error):
             logger.error("storage batch failed; nothing of it was stored", metadata: [

@@ -11,15 +11,13 @@ struct SeatdCommand: AsyncParsableCommand {
         discussion: """
             Every setting has a default; a configuration file (--config) and -o key=value \
             overrides change them, in that order. --print-default-config lists every key.
+            SIGHUP reloads the configuration, licenses and TLS files; SIGTERM shuts down gracefully.
             Exit status: 0 after a clean shutdown, 78 for an invalid configuration, 1 for any other failure.
-            """
+            """,
+        subcommands: [BackupCommand.self]
     )
 
-    @Option(name: [.short, .long], help: "Configuration file (key = value lines).")
-    var config: String?
-
-    @Option(name: [.customShort("o"), .customLong("set")], help: "Override one key, e.g. -o port=7420 (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var source: ConfigurationSource
 
     @Flag(help: "Print every configuration key with its default and exit.")
     var printDefaultConfig = false
@@ -34,7 +32,7 @@ struct SeatdCommand: AsyncParsableCommand {
         }
         let settings: ServerConfiguration
         do {
-            settings = try ConfigurationLoader.load(file: config, overrides: overrides)
+            settings = try source.load()
         } catch {
             FileHandle.standardError.write(Data("seatd: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
@@ -43,11 +41,12 @@ struct SeatdCommand: AsyncParsableCommand {
             print("configuration ok")
             return
         }
-        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
+        let level = LogLevelControl(Logger.Level(rawValue: settings.logLevel) ?? .info)
+        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, control: level) }
         let logger = Logger(label: "seatd")
+        let source = self.source
         do {
-            try await Daemon.run(configuration: settings, logger: logger)
+            try await Daemon.run(configuration: settings, reloadConfiguration: { try source.load() }, logLevel: level, logger: logger)
         } catch {
             logger.critical("seatd stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode.failure

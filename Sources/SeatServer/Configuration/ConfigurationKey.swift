@@ -4,6 +4,8 @@ import SeatStorage
 struct ConfigurationKey: Sendable {
     let name: String
     let help: String
+    /// Whether a SIGHUP reload applies a new value; if not, a change waits for a restart.
+    var appliesOnReload = true
     let apply: @Sendable (inout ServerConfiguration, String) throws(ConfigurationError) -> Void
     /// The key's current value as the configuration file spells it.
     let render: @Sendable (ServerConfiguration) -> String
@@ -12,9 +14,9 @@ struct ConfigurationKey: Sendable {
 extension ConfigurationKey {
     /// Every key the daemon accepts, in the order `seatd --print-default-config` shows them.
     static let all: [ConfigurationKey] = [
-        .string("listen_address", "Address to listen on for clients (IPv4 or IPv6 literal).", \.listenAddress),
-        .integer("port", "TCP port for the TLS client protocol; 0 picks a free port.", \.port, 0...65_535),
-        .string("state_directory", "Directory for the LMDB store and generated TLS files.", \.stateDirectory, required: true),
+        .string("listen_address", "Address to listen on for clients (IPv4 or IPv6 literal).", \.listenAddress, restartOnly: true),
+        .integer("port", "TCP port for the TLS client protocol; 0 picks a free port.", \.port, 0...65_535, restartOnly: true),
+        .string("state_directory", "Directory for the LMDB store and generated TLS files.", \.stateDirectory, required: true, restartOnly: true),
         .string("licenses_file", "JSON license list loaded at start and on SIGHUP; empty keeps what storage holds.", \.licensesFile),
         .seconds("lease_seconds", "How long a seat is held after the last acquire or heartbeat.", \.leaseSeconds, 1...86_400),
         .seconds("heartbeat_interval_seconds", "Heartbeat interval advised to clients; must be below lease_seconds.", \.heartbeatIntervalSeconds, 0.1...86_400),
@@ -26,15 +28,15 @@ extension ConfigurationKey {
         .seconds("handshake_timeout_seconds", "Time a new connection has to finish TLS and send Hello.", \.handshakeTimeoutSeconds, 0.1...600),
         .seconds("idle_timeout_seconds", "A connection that sends nothing for this long is closed.", \.idleTimeoutSeconds, 1...86_400),
         .integer("max_connections", "Concurrent client connections; beyond it new connections are closed at once.", \.maxConnections, 1...1_000_000),
-        ConfigurationKey(name: "durability", help: "fsync: acknowledged writes survive power loss; nosync: they survive a process crash only.", apply: { configuration, value throws(ConfigurationError) in
+        ConfigurationKey(name: "durability", help: "fsync: acknowledged writes survive power loss; nosync: they survive a process crash only.", appliesOnReload: false, apply: { configuration, value throws(ConfigurationError) in
             switch value {
             case "fsync": configuration.durability = .fsync
             case "nosync": configuration.durability = .noSync
             default: throw ConfigurationError.invalidValue(key: "durability", value: value, expected: "fsync or nosync")
             }
         }, render: { $0.durability == .fsync ? "fsync" : "nosync" }),
-        .integer("storage_initial_map_mb", "Initial LMDB map size; it grows by doubling when full.", \.storageInitialMapMegabytes, 1...1_048_576),
-        .integer("storage_max_map_mb", "Largest LMDB map; beyond it writes are refused with storageFull.", \.storageMaxMapMegabytes, 1...16_777_216),
+        .integer("storage_initial_map_mb", "Initial LMDB map size; it grows by doubling when full.", \.storageInitialMapMegabytes, 1...1_048_576, restartOnly: true),
+        .integer("storage_max_map_mb", "Largest LMDB map; beyond it writes are refused with storageFull.", \.storageMaxMapMegabytes, 1...16_777_216, restartOnly: true),
         ConfigurationKey(name: "log_level", help: "trace, debug, info, notice, warning, error or critical.", apply: { configuration, value throws(ConfigurationError) in
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
                 throw ConfigurationError.invalidValue(key: "log_level", value: value, expected: "trace, debug, info, notice, warning, error or critical")
@@ -42,12 +44,15 @@ extension ConfigurationKey {
             configuration.logLevel = value
         }, render: \.logLevel),
         .string("server_name", "Name sent to clients in HelloAccepted.", \.serverName, required: true),
+        .seconds("shutdown_timeout_seconds", "On SIGTERM, requests in flight get this long to finish before connections are cut; storage is flushed either way.", \.shutdownTimeoutSeconds, 0.1...3_600, restartOnly: true),
+        .string("metrics_listen_address", "Address of the HTTP listener for /healthz, /readyz and /metrics; empty disables it.", \.metricsListenAddress, restartOnly: true),
+        .integer("metrics_port", "TCP port of the health and metrics listener; 0 picks a free one (the log names it).", \.metricsPort, 0...65_535, restartOnly: true),
     ]
 
     static func named(_ name: String) -> ConfigurationKey? { all.first { $0.name == name } }
 
-    private static func string(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, String> & Sendable, required: Bool = false) -> ConfigurationKey {
-        ConfigurationKey(name: name, help: help) { configuration, value throws(ConfigurationError) in
+    private static func string(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, String> & Sendable, required: Bool = false, restartOnly: Bool = false) -> ConfigurationKey {
+        ConfigurationKey(name: name, help: help, appliesOnReload: !restartOnly) { configuration, value throws(ConfigurationError) in
             if required && value.isEmpty {
                 throw ConfigurationError.invalidValue(key: name, value: value, expected: "a non-empty value")
             }
@@ -55,8 +60,8 @@ extension ConfigurationKey {
         } render: { $0[keyPath: path] }
     }
 
-    private static func integer(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, Int> & Sendable, _ range: ClosedRange<Int>) -> ConfigurationKey {
-        ConfigurationKey(name: name, help: help) { configuration, value throws(ConfigurationError) in
+    private static func integer(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, Int> & Sendable, _ range: ClosedRange<Int>, restartOnly: Bool = false) -> ConfigurationKey {
+        ConfigurationKey(name: name, help: help, appliesOnReload: !restartOnly) { configuration, value throws(ConfigurationError) in
             guard let number = Int(value), range.contains(number) else {
                 throw ConfigurationError.invalidValue(key: name, value: value, expected: "an integer in \(range.lowerBound)...\(range.upperBound)")
             }
@@ -64,8 +69,8 @@ extension ConfigurationKey {
         } render: { String($0[keyPath: path]) }
     }
 
-    private static func seconds(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, Double> & Sendable, _ range: ClosedRange<Double>) -> ConfigurationKey {
-        ConfigurationKey(name: name, help: help) { configuration, value throws(ConfigurationError) in
+    private static func seconds(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, Double> & Sendable, _ range: ClosedRange<Double>, restartOnly: Bool = false) -> ConfigurationKey {
+        ConfigurationKey(name: name, help: help, appliesOnReload: !restartOnly) { configuration, value throws(ConfigurationError) in
             guard let number = Double(value), number.isFinite, range.contains(number) else {
                 throw ConfigurationError.invalidValue(key: name, value: value, expected: "seconds in \(range.lowerBound)...\(range.upperBound)")
             }

@@ -42,8 +42,29 @@ public enum ConfigurationLoader {
     public static func defaultConfigurationText() -> String {
         let defaults = ServerConfiguration()
         return ConfigurationKey.all.map { key in
-            "# \(key.help)\n\(key.name) = \(key.render(defaults))\n"
+            "# \(key.help)\(key.appliesOnReload ? "" : " (Needs a restart; SIGHUP does not change it.)")\n\(key.name) = \(key.render(defaults))\n"
         }.joined(separator: "\n")
+    }
+
+    /// Names of the keys SIGHUP cannot change, in `seatd --print-default-config` order.
+    public static var restartOnlyKeys: [String] {
+        ConfigurationKey.all.filter { !$0.appliesOnReload }.map(\.name)
+    }
+
+    /// `proposed` with every key that needs a restart set back to its value in `running`,
+    /// and the names of the keys that were set back because they differed.
+    public static func reloadable(_ proposed: ServerConfiguration, running: ServerConfiguration) -> (configuration: ServerConfiguration, needsRestart: [String]) {
+        var result = proposed
+        var needsRestart: [String] = []
+        for key in ConfigurationKey.all where !key.appliesOnReload {
+            let current = key.render(running)
+            if key.render(proposed) != current {
+                needsRestart.append(key.name)
+                // The rendered value of a running configuration always applies again.
+                try? key.apply(&result, current)
+            }
+        }
+        return (result, needsRestart)
     }
 
     static func validate(_ configuration: ServerConfiguration) throws(ConfigurationError) {

@@ -26,6 +26,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var storageMaxMapMegabytes = 16_384
     public var logLevel = "info"
     public var serverName = "seatd"
+    public var shutdownTimeoutSeconds = 30.0
+    /// Health and metrics over HTTP; loopback by default, empty disables the listener.
+    public var metricsListenAddress = "127.0.0.1"
+    public var metricsPort = 7421
 
     public init() {}
 

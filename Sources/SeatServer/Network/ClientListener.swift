@@ -8,29 +8,46 @@ import ServiceLifecycle
 /// Accepts TLS client connections and serves the seat protocol on each, one request at a
 /// time per connection (so replies keep request order). On graceful shutdown it stops
 /// accepting, lets every connection finish the request in hand, and returns.
+///
+/// Connection settings and the TLS context are read when a connection is accepted, so a
+/// SIGHUP reload applies to new connections and leaves open ones as they are.
 final class ClientListener: Service {
-    struct Settings {
-        var host: String
-        var port: Int
+    /// What a new connection is set up with; replaced by a SIGHUP reload.
+    struct ConnectionSettings: Sendable {
         var maximumFrameBytes: Int
         var handshakeTimeout: TimeAmount
         var idleTimeout: TimeAmount
-        var maxConnections: Int
         var serverInfo: ConnectionStateMachine.ServerInfo
     }
 
-    private let settings: Settings
-    private let tlsContext: NIOSSLContext
+    private let host: String
+    private let port: Int
+    private let connectionSettings: LiveValue<ConnectionSettings>
+    private let tlsContext: LiveValue<NIOSSLContext>
     private let dispatcher: RequestDispatcher
     private let limiter: ConnectionLimiter
+    private let metrics: SeatMetrics
     private let logger: Logger
     private let onListening: @Sendable (SocketAddress) -> Void
 
-    init(settings: Settings, tlsContext: NIOSSLContext, service: SeatService, logger: Logger, onListening: @escaping @Sendable (SocketAddress) -> Void) {
-        self.settings = settings
+    init(
+        host: String,
+        port: Int,
+        connectionSettings: LiveValue<ConnectionSettings>,
+        tlsContext: LiveValue<NIOSSLContext>,
+        limiter: ConnectionLimiter,
+        service: SeatService,
+        metrics: SeatMetrics,
+        logger: Logger,
+        onListening: @escaping @Sendable (SocketAddress) -> Void
+    ) {
+        self.host = host
+        self.port = port
+        self.connectionSettings = connectionSettings
         self.tlsContext = tlsContext
-        self.dispatcher = RequestDispatcher(service: service)
-        self.limiter = ConnectionLimiter(limit: settings.maxConnections)
+        self.dispatcher = RequestDispatcher(service: service, metrics: metrics)
+        self.limiter = limiter
+        self.metrics = metrics
         self.logger = logger
         self.onListening = onListening
     }
@@ -38,7 +55,7 @@ final class ClientListener: Service {
     func run() async throws {
         let listener = try await bind()
         if let address = listener.channel.localAddress {
-            logger.notice("listening", metadata: ["address": "\(address.ipAddress ?? settings.host):\(address.port ?? settings.port)"])
+            logger.notice("listening", metadata: ["address": "\(address.ipAddress ?? host):\(address.port ?? port)"])
             onListening(address)
         }
         try await withGracefulShutdownHandler {
@@ -56,25 +73,29 @@ final class ClientListener: Service {
     }
 
     private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ServerFrame>, Never> {
-        let settings = self.settings
+        let connectionSettings = self.connectionSettings
         let tlsContext = self.tlsContext
         let limiter = self.limiter
+        let metrics = self.metrics
         let logger = self.logger
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .bind(host: settings.host, port: settings.port) { channel in
+            .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard limiter.tryAcquire() else {
+                        metrics.connectionsRefused.increment()
                         logger.warning("connection refused: max_connections reached", metadata: ["limit": "\(limiter.limit)"])
                         // A failed initializer alone leaves the socket open and unread.
                         channel.close(promise: nil)
                         throw ConnectionLimitReached()
                     }
                     channel.closeFuture.whenComplete { _ in limiter.release() }
+                    let settings = connectionSettings.value
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext))
+                    try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext.value))
+                    try pipeline.addHandler(TLSHandshakeObserver(metrics: metrics))
                     try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maximumFrameBytes: settings.maximumFrameBytes)))
                     try pipeline.addHandler(MessageToByteHandler(ServerFrameEncoder()))
                     try pipeline.addHandler(IdleStateHandler(readTimeout: settings.idleTimeout))
@@ -88,7 +109,7 @@ final class ClientListener: Service {
         let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
         do {
             try await connection.executeThenClose { inbound, outbound in
-                var machine = ConnectionStateMachine(info: settings.serverInfo)
+                var machine = ConnectionStateMachine(info: connectionSettings.value.serverInfo)
                 do {
                     for try await body in inbound.cancelOnGracefulShutdown() {
                         switch machine.received(Result { () throws(WireError) in try ClientFrame(decoding: body) }) {

@@ -1,11 +1,45 @@
 import SeatCore
 import SeatProtocol
 
-/// Turns a decoded request into a call on `SeatService` and its result into a reply.
+/// Turns a decoded request into a call on `SeatService` and its result into a reply,
+/// and counts it (after the license actor has answered, so metrics never lengthen a
+/// critical section).
 struct RequestDispatcher: Sendable {
     let service: SeatService
+    let metrics: SeatMetrics
 
     func respond(to message: ClientMessage, peerAddress: String) async -> ServerMessage {
+        let started = ContinuousClock.now
+        let reply = await answer(message, peerAddress: peerAddress)
+        if let operation = Self.operation(of: message) {
+            metrics.recordRequest(operation, duration: ContinuousClock.now - started)
+        }
+        switch reply {
+        case .acquired(let grant):
+            (grant.reattached ? metrics.reattachments : metrics.grants).increment()
+        case .heartbeatAccepted:
+            metrics.heartbeats.increment()
+        case .released(let result) where result.ended:
+            metrics.releases.increment()
+        case .error(let error):
+            metrics.recordRefusal(error.code ?? .internalError)
+        default:
+            break
+        }
+        return reply
+    }
+
+    private static func operation(of message: ClientMessage) -> SeatMetrics.Operation? {
+        switch message {
+        case .acquire: .acquire
+        case .heartbeat: .heartbeat
+        case .release: .release
+        case .validate: .validate
+        case .hello: nil
+        }
+    }
+
+    private func answer(_ message: ClientMessage, peerAddress: String) async -> ServerMessage {
         switch message {
         case .hello:
             return .error(ErrorReply(code: .unexpectedMessage, message: "Hello was already received"))

@@ -1,20 +1,37 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import SeatStorage
 import ServiceLifecycle
 
-/// Starts seatd: storage, TLS, seat state, the sweeper, SIGHUP reloads and the client
-/// listener, then serves until SIGTERM or SIGINT, and closes storage last.
+/// Starts seatd: storage, TLS, seat state, the sweeper, SIGHUP reloads, the client
+/// listener, the health and metrics listener and the systemd notifications, then serves
+/// until SIGTERM or SIGINT, and closes storage last.
 public enum Daemon {
-    public static func run(configuration: ServerConfiguration, logger: Logger, onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) async throws {
+    /// - Parameters:
+    ///   - reloadConfiguration: reads the configuration again on SIGHUP (the same file and
+    ///     overrides); by default SIGHUP re-applies `configuration` and re-reads only the
+    ///     licenses file and the TLS files.
+    ///   - logLevel: the log level control the logging system was bootstrapped with, so
+    ///     a reload can change `log_level`.
+    public static func run(
+        configuration: ServerConfiguration,
+        reloadConfiguration: (@Sendable () throws -> ServerConfiguration)? = nil,
+        logLevel: LogLevelControl? = nil,
+        logger: Logger,
+        onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
+    ) async throws {
         ResourceLimits.raiseOpenFileLimit(logger: logger)
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
 
-        let tlsFiles = try resolveTLSFiles(configuration, logger: logger)
-        let tlsContext = try ServerTLS.makeContext(certificateChainFile: tlsFiles.certificate, privateKeyFile: tlsFiles.privateKey)
+        let metrics = SeatMetrics()
+        let readiness = Readiness()
+        let tlsContext = LiveValue(try makeTLSContext(configuration, logger: logger))
 
-        let store = try SeatStore(options: configuration.storageOptions, logger: logger)
+        let store = try SeatStore(options: configuration.storageOptions, logger: logger) { changes, duration in
+            metrics.recordStorageCommit(changes: changes, duration: duration)
+        }
         defer { store.close() }
         let service = try await SeatService(
             store: store,
@@ -25,41 +42,89 @@ public enum Daemon {
         if !configuration.licensesFile.isEmpty {
             try await service.applyLicenses(LicenseFile.load(path: configuration.licensesFile))
         }
+        readiness.markStorageOpen()
 
-        let policy = configuration.leasePolicy
+        let limiter = ConnectionLimiter(limit: configuration.maxConnections)
+        let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
         let listener = ClientListener(
-            settings: ClientListener.Settings(
-                host: configuration.listenAddress,
-                port: configuration.port,
-                maximumFrameBytes: configuration.maxFrameBytes,
-                handshakeTimeout: .milliseconds(Int64(configuration.handshakeTimeoutSeconds * 1000)),
-                idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)),
-                maxConnections: configuration.maxConnections,
-                serverInfo: ConnectionStateMachine.ServerInfo(
-                    maximumFrameBytes: UInt32(configuration.maxFrameBytes),
-                    leaseMilliseconds: UInt32(clamping: policy.leaseMilliseconds),
-                    heartbeatIntervalMilliseconds: UInt32(clamping: policy.heartbeatIntervalMilliseconds),
-                    serverName: configuration.serverName
-                )
-            ),
+            host: configuration.listenAddress,
+            port: configuration.port,
+            connectionSettings: connectionSettings,
             tlsContext: tlsContext,
+            limiter: limiter,
             service: service,
+            metrics: metrics,
             logger: logger,
-            onListening: onListening
+            onListening: { address in
+                readiness.markListening(address: "\(address.ipAddress ?? configuration.listenAddress):\(address.port ?? configuration.port)")
+                onListening(address)
+            }
         )
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: Sweeper(intervalSeconds: configuration.sweepIntervalSeconds, service: service)),
-                .init(service: LicenseReloader(licensesFile: configuration.licensesFile, service: service, logger: logger)),
-                .init(service: listener),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
+        let environment = ProcessInfo.processInfo.environment
+        let reporter = LifecycleReporter(
+            notifier: SystemdNotifier(environment: environment),
+            watchdogInterval: SystemdNotifier.watchdogInterval(environment: environment, processID: getpid()),
+            readiness: readiness,
+            status: {
+                "serving \(service.sessionCount) sessions on \(readiness.listeningAddress ?? "?"), \(limiter.openConnections) connections"
+            },
             logger: logger
-        ))
-        try await group.run()
+        )
+        let sweeper = Sweeper(intervalSeconds: configuration.sweepIntervalSeconds, service: service, metrics: metrics)
+        let reloader = ConfigurationReloader(
+            initial: configuration,
+            load: reloadConfiguration ?? { configuration },
+            makeTLSContext: { try makeTLSContext($0, logger: logger) },
+            targets: .init(
+                service: service, sweeper: sweeper, limiter: limiter, connectionSettings: connectionSettings,
+                tlsContext: tlsContext, logLevel: logLevel, metrics: metrics, reporter: reporter
+            ),
+            logger: logger
+        )
+
+        // The group shuts services down in reverse order: the reporter first (readiness
+        // drops, systemd hears STOPPING=1), then the client listener drains, and the
+        // health listener last, so /readyz answers 503 while requests finish.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if !configuration.metricsListenAddress.isEmpty {
+            services.append(.init(service: HealthServer(
+                host: configuration.metricsListenAddress,
+                port: configuration.metricsPort,
+                readiness: readiness,
+                metrics: {
+                    let licenses = await service.licenseSnapshots().map { ($0.license.key, $0.license.seats, $0.seatsInUse) }
+                    return metrics.render(SeatMetrics.Snapshot(
+                        licenses: licenses, liveSessions: service.sessionCount,
+                        openConnections: limiter.openConnections, storage: store.statistics
+                    ))
+                },
+                logger: logger
+            )))
+        }
+        services += [.init(service: sweeper), .init(service: reloader), .init(service: listener), .init(service: reporter)]
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Past this, connections still busy are cancelled; storage is flushed regardless.
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch is CancellationError where readiness.isShuttingDown {
+            // The shutdown timeout cancelled services that were still busy (e.g. writing
+            // to a client that stopped reading). That is the bounded shutdown working,
+            // not a failure: flush and exit 0 like any other shutdown.
+            logger.warning("shutdown_timeout_seconds reached; connections still busy were closed", metadata: [
+                "shutdown_timeout_seconds": "\(configuration.shutdownTimeoutSeconds)",
+            ])
+        }
         // Everything acknowledged is already durable; this only waits for lazy heartbeats.
         try? await store.flush()
         logger.notice("stopped", metadata: ["sessions": "\(service.sessionCount)"])
+    }
+
+    /// The TLS context for `configuration`: its certificate files, or the development CA
+    /// in the state directory (generated on first use).
+    static func makeTLSContext(_ configuration: ServerConfiguration, logger: Logger) throws -> NIOSSLContext {
+        let files = try resolveTLSFiles(configuration, logger: logger)
+        return try ServerTLS.makeContext(certificateChainFile: files.certificate, privateKeyFile: files.privateKey)
     }
 
     private static func resolveTLSFiles(_ configuration: ServerConfiguration, logger: Logger) throws -> (certificate: String, privateKey: String) {

@@ -6,14 +6,25 @@ import Synchronization
 /// `time=… level=info msg="listening" address=127.0.0.1:7420`.
 /// Callers never put tokens, keys or secrets into messages or metadata.
 public struct LogfmtLogHandler: LogHandler {
-    public var logLevel: Logger.Level
+    /// The shared level (changed by a SIGHUP reload of `log_level`), unless this one
+    /// logger was given its own.
+    public var logLevel: Logger.Level {
+        get { ownLevel ?? control.level }
+        set { ownLevel = newValue }
+    }
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
+    private let control: LogLevelControl
+    private var ownLevel: Logger.Level?
 
     public init(label: String, level: Logger.Level) {
+        self.init(label: label, control: LogLevelControl(level))
+    }
+
+    public init(label: String, control: LogLevelControl) {
         self.label = label
-        self.logLevel = level
+        self.control = control
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -57,4 +68,20 @@ public struct LogfmtLogHandler: LogHandler {
         }
         return "\"" + escaped + "\""
     }
+}
+
+/// The log level every `LogfmtLogHandler` made with it follows; set on SIGHUP.
+public final class LogLevelControl: Sendable {
+    private let current: Atomic<UInt8>
+
+    public init(_ level: Logger.Level) {
+        current = Atomic(Self.levels.firstIndex(of: level).map(UInt8.init) ?? 2)
+    }
+
+    public var level: Logger.Level {
+        get { Self.levels[Int(current.load(ordering: .relaxed))] }
+        set { current.store(UInt8(Self.levels.firstIndex(of: newValue)!), ordering: .relaxed) }
+    }
+
+    private static let levels = Logger.Level.allCases
 }

@@ -5,23 +5,33 @@ import Synchronization
 /// Reclaims expired seats on a `DispatchSourceTimer`. A sweep that is still running
 /// when the timer fires again is not doubled up; the next tick catches up.
 final class Sweeper: Service {
-    private let interval: DispatchTimeInterval
     private let service: SeatService
+    private let metrics: SeatMetrics
     private let busy = Atomic<Bool>(false)
+    // A dispatch source may be rescheduled from any thread; the overlay just does not
+    // declare it Sendable.
+    nonisolated(unsafe) private let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "seatd.sweeper"))
 
-    init(intervalSeconds: Double, service: SeatService) {
-        self.interval = .milliseconds(Int(intervalSeconds * 1000))
+    init(intervalSeconds: Double, service: SeatService, metrics: SeatMetrics) {
         self.service = service
+        self.metrics = metrics
+        setInterval(seconds: intervalSeconds)
+    }
+
+    /// Reschedules the timer (SIGHUP with a new sweep_interval_seconds); the next sweep
+    /// runs one new interval from now.
+    func setInterval(seconds: Double) {
+        let interval = DispatchTimeInterval.milliseconds(Int(seconds * 1000))
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
     }
 
     func run() async throws {
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "seatd.sweeper"))
-        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
         // @Sendable: the handler runs on the timer's queue, never on the main actor.
         timer.setEventHandler { @Sendable [self] in
             guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
             Task {
-                await service.sweep()
+                let expired = await service.sweep()
+                if expired > 0 { metrics.expiries.increment(by: expired) }
                 busy.store(false, ordering: .releasing)
             }
         }

@@ -10,18 +10,21 @@ actor LicenseActor {
     private var ledger: SeatLedger
     private let store: SeatStore
     private let directory: SessionDirectory
-    private let policy: LeasePolicy
+    private let livePolicy: LiveValue<LeasePolicy>
     private let logger: Logger
     /// Set once the license is deleted: an acquire that found this actor just before the
     /// deletion must not grant a seat of a license that no longer exists.
     private var retired = false
+    /// Re-acquires of a holder whose grant is still being committed, waiting for the
+    /// granting request to confirm or abort it.
+    private var grantOutcomeWaiters: [SessionToken: [CheckedContinuation<Void, Never>]] = [:]
 
-    init(ledger: SeatLedger, store: SeatStore, directory: SessionDirectory, policy: LeasePolicy, logger: Logger) {
+    init(ledger: SeatLedger, store: SeatStore, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, logger: Logger) {
         self.key = ledger.license.key
         self.ledger = ledger
         self.store = store
         self.directory = directory
-        self.policy = policy
+        self.livePolicy = policy
         self.logger = logger
         directory.register(ledger.sessions.map(\.token), owner: self)
     }
@@ -31,7 +34,7 @@ actor LicenseActor {
     func acquire(_ request: SeatRequest) async -> Result<AcquireSuccess, SeatFailure> {
         guard !retired else { return .failure(.unknownLicense) }
         var random = SystemRandomNumberGenerator()
-        let decision = ledger.acquire(request, now: WallClock.now(), policy: policy) {
+        let decision = ledger.acquire(request, now: WallClock.now(), policy: livePolicy.value) {
             SessionToken.random(using: &random)
         }
         switch decision {
@@ -43,11 +46,12 @@ actor LicenseActor {
             return .success(success(session, reattached: true))
 
         case .attached(let session, durable: false):
-            // Its grant is still being committed by another request: answer only once that is durable.
-            do {
-                try await store.flush()
-            } catch {
-                return .failure(.storage(error))
+            // Its grant is still being committed by another request: answer only once that
+            // request has confirmed (or aborted) it. Waiting for the commit alone is not
+            // enough: the granting request re-enters the actor to confirm after its commit
+            // completes, and this one may get back onto the actor first.
+            if ledger.phase(of: session.token) == .pending {
+                await withCheckedContinuation { grantOutcomeWaiters[session.token, default: []].append($0) }
             }
             guard ledger.phase(of: session.token) == .live, let current = ledger.session(session.token) else {
                 return .failure(.storage(.io(code: 0, "the session's grant was not stored")))
@@ -62,10 +66,12 @@ actor LicenseActor {
                 try await store.commit(changes)
             } catch {
                 ledger.abortGrant(session.token, reclaimed: reclaimedTokens)
+                resumeGrantOutcomeWaiters(session.token)
                 logger.warning("acquire not stored", metadata: ["license": "\(key)", "error": "\(error)"])
                 return .failure(.storage(error))
             }
             ledger.confirmGrant(session.token, reclaimed: reclaimedTokens)
+            resumeGrantOutcomeWaiters(session.token)
             directory.remove(reclaimedTokens)
             directory.register([session.token], owner: self)
             return .success(success(session, reattached: false))
@@ -73,7 +79,7 @@ actor LicenseActor {
     }
 
     func heartbeat(_ token: SessionToken) -> Result<Session, SeatFailure> {
-        switch ledger.heartbeat(token, now: WallClock.now(), policy: policy) {
+        switch ledger.heartbeat(token, now: WallClock.now(), policy: livePolicy.value) {
         case .extended(let session):
             store.commitLazily([.refreshLease(token: token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
             return .success(session)
@@ -137,6 +143,10 @@ actor LicenseActor {
         ledger.finishEnd(tokens)
         directory.remove(tokens)
         return tokens.count
+    }
+
+    private func resumeGrantOutcomeWaiters(_ token: SessionToken) {
+        for waiter in grantOutcomeWaiters.removeValue(forKey: token) ?? [] { waiter.resume() }
     }
 
     private func success(_ session: Session, reattached: Bool) -> AcquireSuccess {

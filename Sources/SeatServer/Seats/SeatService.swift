@@ -6,11 +6,12 @@ import Synchronization
 /// The seat operations the network layer calls: routes each request to the actor of
 /// its license and falls back to storage for sessions that have already ended.
 final class SeatService: Sendable {
-    let policy: LeasePolicy
+    /// Replaced by a SIGHUP reload; every request reads the policy in force.
+    private let livePolicy: LiveValue<LeasePolicy>
     private let store: SeatStore
     private let directory = SessionDirectory()
     private let actors = Mutex<[String: LicenseActor]>([:])
-    private let endedSessionRetentionMilliseconds: Int64
+    private let endedSessionRetentionMilliseconds: Atomic<Int64>
     private let logger: Logger
 
     /// Rebuilds every license actor from storage. Sessions that were live get at least a
@@ -18,8 +19,8 @@ final class SeatService: Sendable {
     /// no longer exists are ended as revoked.
     init(store: SeatStore, policy: LeasePolicy, endedSessionRetentionSeconds: Double, logger: Logger) async throws {
         self.store = store
-        self.policy = policy
-        self.endedSessionRetentionMilliseconds = Int64(endedSessionRetentionSeconds * 1000)
+        self.livePolicy = LiveValue(policy)
+        self.endedSessionRetentionMilliseconds = Atomic(Int64(endedSessionRetentionSeconds * 1000))
         self.logger = logger
 
         let now = WallClock.now()
@@ -32,7 +33,7 @@ final class SeatService: Sendable {
         var restored: [String: LicenseActor] = [:]
         for license in licenses {
             let ledger = SeatLedger(license: license, restoring: sessionsByLicense.removeValue(forKey: license.key) ?? [])
-            restored[license.key] = LicenseActor(ledger: ledger, store: store, directory: directory, policy: policy, logger: logger)
+            restored[license.key] = LicenseActor(ledger: ledger, store: store, directory: directory, policy: livePolicy, logger: logger)
         }
         let orphans = sessionsByLicense.values.joined().map {
             StoreChange.endSession(EndedSession(token: $0.token, licenseKey: $0.licenseKey, end: .revoked, endedAt: now))
@@ -46,6 +47,24 @@ final class SeatService: Sendable {
     }
 
     var sessionCount: Int { directory.count }
+
+    var policy: LeasePolicy { livePolicy.value }
+
+    /// Applies reloaded settings: later grants and heartbeats use the new lease (sessions
+    /// keep the expiry they were given until their next heartbeat).
+    func update(policy: LeasePolicy, endedSessionRetentionSeconds: Double) {
+        livePolicy.set(policy)
+        endedSessionRetentionMilliseconds.store(Int64(endedSessionRetentionSeconds * 1000), ordering: .relaxed)
+    }
+
+    /// Seats of every license, for metrics.
+    func licenseSnapshots() async -> [LicenseSnapshot] {
+        let all = actors.withLock { Array($0.values) }
+        var snapshots: [LicenseSnapshot] = []
+        snapshots.reserveCapacity(all.count)
+        for actor in all { snapshots.append(await actor.snapshot) }
+        return snapshots
+    }
 
     private func actor(for licenseKey: String) -> LicenseActor? {
         actors.withLock { $0[licenseKey] }
@@ -85,7 +104,9 @@ final class SeatService: Sendable {
     }
 
     /// Reclaims lapsed seats on every license, then forgets ended sessions past retention.
-    func sweep() async {
+    /// Returns how many seats were reclaimed.
+    @discardableResult
+    func sweep() async -> Int {
         let now = WallClock.now()
         let all = actors.withLock { Array($0.values) }
         var expired = 0
@@ -94,13 +115,14 @@ final class SeatService: Sendable {
         }
         var purged = 0
         do {
-            purged = try await store.purgeEndedSessions(endedBefore: now.adding(milliseconds: -endedSessionRetentionMilliseconds), limit: 10_000)
+            purged = try await store.purgeEndedSessions(endedBefore: now.adding(milliseconds: -endedSessionRetentionMilliseconds.load(ordering: .relaxed)), limit: 10_000)
         } catch {
             logger.warning("purging ended sessions failed", metadata: ["error": "\(error)"])
         }
         if expired > 0 || purged > 0 {
             logger.info("sweep", metadata: ["expired": "\(expired)", "forgotten": "\(purged)"])
         }
+        return expired
     }
 
     /// Makes the license list `licenses` the one in force: adds and updates licenses,
@@ -130,7 +152,7 @@ final class SeatService: Sendable {
         try await store.commit(changes)
         for (actor, license) in updated { await actor.update(license) }
         let newActors = added.map {
-            LicenseActor(ledger: SeatLedger(license: $0), store: store, directory: directory, policy: policy, logger: logger)
+            LicenseActor(ledger: SeatLedger(license: $0), store: store, directory: directory, policy: livePolicy, logger: logger)
         }
         actors.withLock { map in
             for actor in newActors { map[actor.key] = actor }

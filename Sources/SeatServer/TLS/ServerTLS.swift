@@ -16,6 +16,10 @@ enum ServerTLS {
             privateKey: .privateKey(key)
         )
         configuration.minimumTLSVersion = .tlsv13
+        // How long a closing connection waits for the peer's close_notify (NIOSSL's
+        // default is 5 s). A peer that stopped reading never sends one, and this wait
+        // comes on top of shutdown_timeout_seconds when such connections are cut.
+        configuration.shutdownTimeout = .seconds(1)
         return try NIOSSLContext(configuration: configuration)
     }
 }

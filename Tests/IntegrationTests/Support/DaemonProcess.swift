@@ -38,25 +38,39 @@ final class DaemonProcess: Sendable {
     static func start(
         licenses: [TestLicense],
         stateDirectory: String = makeStateDirectory(),
-        settings: [String: String] = [:]
+        settings: [String: String] = [:],
+        configFile: String? = nil,
+        environment: [String: String] = [:]
     ) async throws -> DaemonProcess {
         try TestLicense.write(licenses, to: stateDirectory + "/licenses.json")
-        return try await start(stateDirectory: stateDirectory, settings: settings)
+        return try await start(stateDirectory: stateDirectory, settings: settings, configFile: configFile, environment: environment)
     }
 
     /// Starts seatd on an existing state directory (e.g. after a kill), keeping its licenses file.
-    static func start(stateDirectory: String, settings: [String: String] = [:]) async throws -> DaemonProcess {
+    /// `settings` become -o overrides (they win over `configFile`); `environment` is added
+    /// to the child's environment (e.g. NOTIFY_SOCKET).
+    static func start(
+        stateDirectory: String,
+        settings: [String: String] = [:],
+        configFile: String? = nil,
+        environment: [String: String] = [:]
+    ) async throws -> DaemonProcess {
         var effective = [
             "listen_address": "127.0.0.1",
             "port": "0",
             "state_directory": stateDirectory,
             "licenses_file": stateDirectory + "/licenses.json",
             "log_level": "debug",
+            // Tests run in parallel: never the fixed default metrics port.
+            "metrics_port": "0",
         ]
         effective.merge(settings) { $1 }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = effective.sorted { $0.key < $1.key }.flatMap { ["-o", "\($0.key)=\($0.value)"] }
+        process.arguments = (configFile.map { ["--config", $0] } ?? []) + effective.sorted { $0.key < $1.key }.flatMap { ["-o", "\($0.key)=\($0.value)"] }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let output = OutputCollector()
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -97,6 +111,30 @@ final class DaemonProcess: Sendable {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    var processIdentifier: Int32 { process.processIdentifier }
+
+    /// The port of the health and metrics listener, from its log line.
+    func metricsPort() async throws -> Int {
+        let line = try await waitForLog(containing: "msg=\"health and metrics listening\"")
+        guard let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
+              let port = address.split(separator: ":").last.flatMap({ Int($0) }) else {
+            throw DaemonStartError(log: log, status: -1)
+        }
+        return port
+    }
+
+    /// Waits for the first log line containing `text` (after `skipping` earlier matches).
+    @discardableResult
+    func waitForLog(containing text: String, skipping: Int = 0, timeout: Duration = .seconds(20)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let matches = log.split(separator: "\n").filter { $0.contains(text) }
+            if matches.count > skipping { return String(matches[skipping]) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw LogLineMissing(text: text, log: log)
+    }
 
     func waitForExit(timeout: Duration = .seconds(20)) async {
         let deadline = ContinuousClock.now + timeout
@@ -139,6 +177,12 @@ final class OutputCollector: Sendable {
         }
         throw DaemonStartError(log: text, status: -1)
     }
+}
+
+struct LogLineMissing: Error, CustomStringConvertible {
+    var text: String
+    var log: String
+    var description: String { "no log line containing \(text) in:\n\(log.suffix(4000))" }
 }
 
 struct DaemonStartError: Error, CustomStringConvertible {

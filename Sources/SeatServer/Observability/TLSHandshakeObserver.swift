@@ -1,0 +1,34 @@
+import NIOCore
+import NIOTLS
+
+/// Sits right behind `NIOSSLServerHandler` and counts connections whose TLS handshake
+/// failed (wrong CA, old TLS version, plaintext, a port scanner). Passes everything on.
+final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let metrics: SeatMetrics
+    private var handshakeDone = false
+    private var failureCounted = false
+
+    init(metrics: SeatMetrics) {
+        self.metrics = metrics
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            handshakeDone = true
+            // Nothing more to watch: leave the pipeline to the request path.
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !handshakeDone && !failureCounted {
+            failureCounted = true
+            metrics.tlsHandshakeFailures.increment()
+        }
+        context.fireErrorCaught(error)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// seatd as a `Type=notify` service: the test plays systemd's part with a datagram
+/// socket in NOTIFY_SOCKET.
+@Suite struct SystemdNotifyTests {
+    @Test func readyWatchdogAndStoppingArriveInOrder() async throws {
+        let notify = try NotifySocketListener()
+        let daemon = try await DaemonProcess.start(
+            licenses: [TestLicense(key: "NOTIFY", seats: 1)],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "300000"]
+        )
+        try await daemon.use { daemon in
+            let serving = try await notify.wait { $0.filter { $0 == "WATCHDOG=1" }.count >= 3 }
+            // READY=1 comes first, names the bound port, and the port is serving by then.
+            #expect(serving.first?.hasPrefix("READY=1\nSTATUS=serving 0 sessions on 127.0.0.1:\(daemon.port)") == true)
+            let client = try await daemon.connect()
+            #expect(try await client.validate(licenseKey: "NOTIFY").seatsTotal == 1)
+            await client.close()
+
+            // Pings keep coming at about half of WATCHDOG_USEC (150 ms).
+            let before = notify.messages.filter { $0 == "WATCHDOG=1" }.count
+            try await Task.sleep(for: .milliseconds(900))
+            let pings = notify.messages.filter { $0 == "WATCHDOG=1" }.count - before
+            #expect(pings >= 3 && pings <= 9, "pings in 900 ms: \(pings)")
+
+            #expect(await daemon.terminate() == 0)
+            let all = notify.messages
+            let stopping = try #require(all.firstIndex { $0.hasPrefix("STOPPING=1") })
+            #expect(all.firstIndex { $0.hasPrefix("READY=1") }! < stopping)
+            #expect(!all[(stopping + 1)...].contains("WATCHDOG=1"), "no pings after STOPPING=1: \(all[stopping...])")
+        }
+    }
+
+    @Test func watchdogForAnotherProcessIsNotPinged() async throws {
+        let notify = try NotifySocketListener()
+        // WATCHDOG_PID names some other process (PID 1): the watchdog is not seatd's to feed.
+        let daemon = try await DaemonProcess.start(
+            licenses: [TestLicense(key: "NOTIFY", seats: 1)],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"]
+        )
+        try await daemon.use { _ in
+            _ = try await notify.wait { $0.contains { $0.hasPrefix("READY=1") } }
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(!notify.messages.contains("WATCHDOG=1"))
+        }
+    }
+
+    @Test func reloadIsAnnouncedAndEndsReady() async throws {
+        let notify = try NotifySocketListener()
+        let daemon = try await DaemonProcess.start(licenses: [TestLicense(key: "NOTIFY", seats: 1)], environment: ["NOTIFY_SOCKET": notify.path])
+        try await daemon.use { daemon in
+            _ = try await notify.wait { $0.contains { $0.hasPrefix("READY=1") } }
+            daemon.signal(SIGHUP)
+            let messages = try await notify.wait { $0.filter { $0.hasPrefix("READY=1") }.count >= 2 }
+            let reloading = try #require(messages.firstIndex { $0.hasPrefix("RELOADING=1") })
+            #expect(messages[reloading...].contains { $0.hasPrefix("READY=1") })
+        }
+    }
+}
