@@ -48,7 +48,7 @@ final class LifecycleReporter: Service {
     }
 
     private func serve() async {
-        let address: String? = (try? await cancelWhenGracefulShutdown { await self.readiness.waitUntilListening() }) ?? nil
+        let address: String? = await cancelWhenGracefulShutdown { await self.readiness.waitUntilListening() } ?? nil
         guard address != nil else { return }
         notifier?.notify("READY=1\nSTATUS=\(status())")
         guard let notifier else {
