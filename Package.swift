@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
+        .executable(name: "seatload", targets: ["seatload"]),
         .library(name: "SeatClient", targets: ["SeatClient"]),
     ],
     dependencies: [
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // LMDB from the system (Debian: liblmdb-dev).
@@ -95,6 +97,29 @@ let package = Package(
             ],
             path: "Sources/seatctl"
         ),
+        // Load generator: pure parts (scenarios, data set, reporting) and the executable.
+        .target(
+            name: "SeatLoadKit",
+            dependencies: [
+                "SeatCore",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Sources/SeatLoadKit"
+        ),
+        .executableTarget(
+            name: "seatload",
+            dependencies: [
+                "SeatLoadKit",
+                "SeatCore",
+                "SeatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/seatload"
+        ),
+        .testTarget(name: "SeatLoadTests", dependencies: ["SeatLoadKit"]),
         .testTarget(name: "SeatCoreTests", dependencies: ["SeatCore"]),
         .testTarget(name: "ProtocolTests", dependencies: ["SeatProtocol"]),
         .testTarget(name: "StorageTests", dependencies: ["SeatStorage"]),
