@@ -26,6 +26,10 @@ actor LicenseActor {
     var snapshot: LicenseSnapshot { LicenseSnapshot(license: ledger.license, seatsInUse: ledger.seatsInUse) }
 
     func acquire(_ request: SeatRequest) async -> Result<AcquireSuccess, SeatFailure> {
+        await acquire(request, attempt: 1)
+    }
+
+    private func acquire(_ request: SeatRequest, attempt: Int) async -> Result<AcquireSuccess, SeatFailure> {
         var random = SystemRandomNumberGenerator()
         let decision = ledger.acquire(request, now: WallClock.now(), policy: policy) {
             SessionToken.random(using: &random)
@@ -45,10 +49,23 @@ actor LicenseActor {
             } catch {
                 return .failure(.storage(error))
             }
-            guard ledger.phase(of: session.token) == .live, let current = ledger.session(session.token) else {
+            // The grant's commit is decided now, but the request that made it resumes on its
+            // own and may not have recorded the outcome in the ledger yet: let it run first.
+            var yields = 0
+            while ledger.phase(of: session.token) == .pending && yields < 10_000 {
+                yields += 1
+                await Task.yield()
+            }
+            if ledger.phase(of: session.token) == .live, let current = ledger.session(session.token) {
+                return .success(success(current, reattached: true))
+            }
+            // While this request waited, the session it attached to was released by its
+            // holder (or its grant's commit failed). Nothing was promised to this caller
+            // yet, so decide again as if the request had arrived just now.
+            guard attempt < 3 else {
                 return .failure(.storage(.io(code: 0, "the session's grant was not stored")))
             }
-            return .success(success(current, reattached: true))
+            return await acquire(request, attempt: attempt + 1)
 
         case .granted(let session, let reclaimed):
             let reclaimedTokens = reclaimed.map(\.token)
