@@ -45,9 +45,7 @@ final class ClientListener: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 try await listener.executeThenClose { connections in
                     for try await connection in connections {
-                        // Serve on the connection's own event loop (see EventLoopTaskExecutor).
-                        let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
-                        group.addTask(executorPreference: executor) { await self.serve(connection) }
+                        group.addTask { await self.serve(connection) }
                     }
                 }
             }
