@@ -74,16 +74,25 @@ public struct LoadReport: Sendable {
         return names[code] ?? "code\(code)"
     }
 
-    /// Failed operations in the peers' sense: transport errors plus error replies other
-    /// than the expected refusals (noSeats on acquire).
+    /// Failed operations in the peers' sense: transport errors plus error replies other than
+    /// the workload's expected refusals: noSeats on acquire, and "session no longer live"
+    /// (110...113) on a heartbeat or release, which happens when two clients drew the same
+    /// (license, user, hardware), shared the session idempotently, and one released it.
     public var failedCount: Int {
         var failed = recorder.errorCount
         for (operation, codes) in recorder.refusals {
-            for (code, count) in codes where !(operation == .acquire || operation == .reacquire) || code != 104 {
+            for (code, count) in codes where !Self.isExpected(code, operation) {
                 failed += count
             }
         }
         return failed
+    }
+
+    static func isExpected(_ code: UInt16, _ operation: LoadOperation) -> Bool {
+        switch operation {
+        case .acquire, .reacquire: code == 104
+        case .heartbeat, .release: (110...113).contains(code)
+        }
     }
 
     public var heartbeatNotLive: Int {
