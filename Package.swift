@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "seatd", targets: ["seatd"]),
         .executable(name: "seatctl", targets: ["seatctl"]),
+        .executable(name: "seatload", targets: ["seatload"]),
         .library(name: "SeatClient", targets: ["SeatClient"]),
         .executable(name: "licensed-app-example", targets: ["LicensedApp"]),
     ],
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // LMDB from the system (Debian: liblmdb-dev).
@@ -108,6 +110,29 @@ let package = Package(
             dependencies: ["SeatClient", "SeatProtocol"],
             path: "Examples/LicensedApp"
         ),
+        // Load generator: pure parts (scenarios, data set, reporting) and the executable.
+        .target(
+            name: "SeatLoadKit",
+            dependencies: [
+                "SeatCore",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Sources/SeatLoadKit"
+        ),
+        .executableTarget(
+            name: "seatload",
+            dependencies: [
+                "SeatLoadKit",
+                "SeatCore",
+                "SeatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/seatload"
+        ),
+        .testTarget(name: "SeatLoadTests", dependencies: ["SeatLoadKit"]),
         .testTarget(name: "SeatCoreTests", dependencies: ["SeatCore"]),
         // The lease state machine and backoff, without sockets.
         .testTarget(name: "SeatClientTests", dependencies: ["SeatClient", "SeatCore", "SeatProtocol"]),

@@ -32,6 +32,10 @@ actor LicenseActor {
     var snapshot: LicenseSnapshot { LicenseSnapshot(license: ledger.license, seatsInUse: ledger.seatsInUse) }
 
     func acquire(_ request: SeatRequest) async -> Result<AcquireSuccess, SeatFailure> {
+        await acquire(request, attempt: 1)
+    }
+
+    private func acquire(_ request: SeatRequest, attempt: Int) async -> Result<AcquireSuccess, SeatFailure> {
         guard !retired else { return .failure(.unknownLicense) }
         var random = SystemRandomNumberGenerator()
         let decision = ledger.acquire(request, now: WallClock.now(), policy: livePolicy.value) {
@@ -53,10 +57,16 @@ actor LicenseActor {
             if ledger.phase(of: session.token) == .pending {
                 await withCheckedContinuation { grantOutcomeWaiters[session.token, default: []].append($0) }
             }
-            guard ledger.phase(of: session.token) == .live, let current = ledger.session(session.token) else {
+            if ledger.phase(of: session.token) == .live, let current = ledger.session(session.token) {
+                return .success(success(current, reattached: true))
+            }
+            // While this request waited, the session it attached to was released by its
+            // holder (or its grant's commit failed). Nothing was promised to this caller
+            // yet, so decide again as if the request had arrived just now.
+            guard attempt < 3 else {
                 return .failure(.storage(.io(code: 0, "the session's grant was not stored")))
             }
-            return .success(success(current, reattached: true))
+            return await acquire(request, attempt: attempt + 1)
 
         case .granted(let session, let reclaimed):
             let reclaimedTokens = reclaimed.map(\.token)

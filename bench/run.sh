@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The side-by-side benchmark (see docs/performance.md):
+#   bench/run.sh            seatd alone: every point (mix x clients), RUNS times
+#   bench/run.sh --peers    seatd, PostgreSQL and Redis from ../shared/peers in the same run,
+#                           interleaved point by point (the order rotates per run)
+# Builds seatd and seatload in release mode first. Everything listens on 127.0.0.1 only, and
+# every point is bounded by DURATION. Knobs (env, as the peers'): DURATION=15 RUNS=3
+# CLIENTS="1 16 64 256" MIXES="churn steady" COOLDOWN=10 STATE_DIR=/tmp/seatbench
+# Output: bench/results/<time>/raw.jsonl, per-point directories, and table.md (printed).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PEERS=0
+[ "${1:-}" = --peers ] && PEERS=1
+export PEERS_SRC="${PEERS_SRC:-$ROOT/../shared/peers}"
+export RESULTS_DIR="${RESULTS_DIR:-$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$RESULTS_DIR/seatd" "$RESULTS_DIR/pg" "$RESULTS_DIR/redis"
+# shellcheck source=/dev/null
+source "$PEERS_SRC/lib.sh"
+export STATE_DIR DURATION RUNS COOLDOWN CLIENTS MIXES
+source "$ROOT/bench/run_seatd.sh"
+
+# Runs one function of a peer script (run_pg.sh / run_redis.sh) in a subshell; $0 is set so
+# the script finds its lib.sh without running its own main.
+peer() {
+  local script="$1"; shift
+  bash -c 'source "$1"; shift; "$@"' "$PEERS_SRC/./peer" "$PEERS_SRC/$script" "$@"
+}
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  log "building seatd and seatload (release)"
+  (cd "$ROOT" && swift build -c release --product seatd >/dev/null && swift build -c release --product seatload >/dev/null)
+fi
+
+cleanup() {
+  seatd_stop || true
+  if [ "$PEERS" = 1 ]; then peer run_redis.sh redis_stop || true; peer run_pg.sh pg_stop || true; fi
+}
+trap cleanup EXIT
+
+if [ "$PEERS" = 1 ]; then
+  [ -x "$PEERS_SRC/build/seatbench_redis" ] || (cd "$PEERS_SRC" && ./setup.sh)
+  peer run_pg.sh pg_start
+  peer run_pg.sh pg_load_schema
+  peer run_redis.sh redis_start
+fi
+log "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); DURATION=$DURATION RUNS=$RUNS CLIENTS=\"$CLIENTS\" MIXES=\"$MIXES\""
+
+for mix in $MIXES; do
+  for c in $CLIENTS; do
+    for run in $(seq 1 "$RUNS"); do
+      if [ "$PEERS" = 1 ]; then
+        case $((run % 3)) in
+          1) seatd_run_point "$mix" "$c" "$run"; peer run_pg.sh pg_run_point "$mix" "$c" "$run"; peer run_redis.sh redis_run_point "$mix" "$c" "$run" ;;
+          2) peer run_pg.sh pg_run_point "$mix" "$c" "$run"; peer run_redis.sh redis_run_point "$mix" "$c" "$run"; seatd_run_point "$mix" "$c" "$run" ;;
+          0) peer run_redis.sh redis_run_point "$mix" "$c" "$run"; seatd_run_point "$mix" "$c" "$run"; peer run_pg.sh pg_run_point "$mix" "$c" "$run" ;;
+        esac
+      else
+        seatd_run_point "$mix" "$c" "$run"
+      fi
+    done
+  done
+done
+
+python3 "$ROOT/bench/report.py" "$RESULTS_DIR/raw.jsonl" | tee "$RESULTS_DIR/table.md"
+log "results: $RESULTS_DIR"

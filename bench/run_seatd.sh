@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# seatd as a peer of shared/peers: same data set, same client state machines (seatload), same
+# JSON record (through the peers' tools/annotate.py). Source it after the peers' lib.sh, then:
+#   seatd_start; seatd_run_point MIX CLIENTS RUN; seatd_stop
+# Env: SEATD_BIN SEATLOAD_BIN SEATD_PORT SEATD_EXTRA (extra "-o key=value" words), plus lib.sh's knobs.
+
+SEATD_ROOT="${SEATD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+SEATD_BIN="${SEATD_BIN:-$SEATD_ROOT/.build/release/seatd}"
+SEATLOAD_BIN="${SEATLOAD_BIN:-$SEATD_ROOT/.build/release/seatload}"
+SEATD_PORT="${SEATD_PORT:-57420}"
+SEATD_DIR="$STATE_DIR/seatd"
+SEATD_LOG="$SEATD_DIR/seatd.log"
+SEATD_EXTRA="${SEATD_EXTRA:-}"
+SEATD_HOLD_SESSIONS="${SEATD_HOLD_SESSIONS:-0}"   # extra hold-* licenses (hold scenario / restart test)
+
+# Production settings: TLS (development CA kept across restarts), durability = fsync.
+seatd_start() {
+  mkdir -p "$SEATD_DIR"
+  "$SEATLOAD_BIN" licenses --hold-sessions "$SEATD_HOLD_SESSIONS" --out "$SEATD_DIR/licenses.json"
+  cat > "$SEATD_DIR/seatd.conf" <<CONF
+listen_address = 127.0.0.1
+port = $SEATD_PORT
+state_directory = $SEATD_DIR/state
+licenses_file = $SEATD_DIR/licenses.json
+durability = fsync
+lease_seconds = $LEASE_S
+log_level = info
+CONF
+  # Room for the hold test's 50,000 connections (seatd raises its soft limit to the hard one;
+  # in production that is systemd's LimitNOFILE).
+  # shellcheck disable=SC2086
+  ( ulimit -Hn 131072 2>/dev/null || true; ulimit -Sn 131072 2>/dev/null || true
+    exec "$SEATD_BIN" --config "$SEATD_DIR/seatd.conf" $SEATD_EXTRA > "$SEATD_LOG" 2>&1 ) &
+  echo $! > "$SEATD_DIR/seatd.pid"
+  local i
+  for i in $(seq 1 1200); do
+    grep -q 'listening' "$SEATD_LOG" 2>/dev/null && break
+    kill -0 "$(cat "$SEATD_DIR/seatd.pid")" 2>/dev/null || { log "seatd exited: $(tail -3 "$SEATD_LOG")"; return 1; }
+    sleep 0.05
+  done
+  log "seatd started, pid $(cat "$SEATD_DIR/seatd.pid") on 127.0.0.1:$SEATD_PORT (durability=fsync, TLS 1.3)"
+}
+
+seatd_stop() {
+  if [ -s "$SEATD_DIR/seatd.pid" ]; then
+    local pid; pid="$(cat "$SEATD_DIR/seatd.pid")"
+    log "stopping seatd pid $pid (SIGTERM)"
+    stop_pid "$pid" TERM
+    rm -f "$SEATD_DIR/seatd.pid"
+  fi
+}
+
+seatd_ca() { echo "$SEATD_DIR/state/tls/ca.pem"; }
+
+# Fresh data set: stop, wipe the LMDB store (keep the CA), start, create the 27,500 live
+# sessions of the peers' preload through the protocol.
+seatd_reset() {
+  seatd_stop
+  rm -rf "$SEATD_DIR/state/data"
+  seatd_start
+  "$SEATLOAD_BIN" preload --set bench --port "$SEATD_PORT" --ca "$(seatd_ca)" --connections 64 --quiet
+}
+
+# seatd_run_point MIX CLIENTS RUN#
+seatd_run_point() {
+  local mix="$1" c="$2" run="$3" j; j="$(threads_for "$c")"
+  local out="$RESULTS_DIR/seatd/$mix-c$c-r$run"
+  rm -rf "$out"; mkdir -p "$out"
+  seatd_reset
+  sleep "$COOLDOWN"
+  local probe cpuprobe d0 d1 c0 c1; cpuprobe="$(cpu_quick)"; probe="$(fsync_quick)"; d0="$(data_disk_line)"; c0="$(grep '^cpu ' /proc/stat)"
+  "$SEATLOAD_BIN" run --scenario "$mix" --clients "$c" --threads "$j" --duration "$DURATION" --run "$run" \
+      --port "$SEATD_PORT" --ca "$(seatd_ca)" --quiet --json-out "$out/driver.json" > "$out/seatload.txt" 2> "$out/seatload.err" \
+    || log "seatload reported failures: $(tail -c 300 "$out/driver.json" 2>/dev/null)"
+  d1="$(data_disk_line)"; c1="$(grep '^cpu ' /proc/stat)"
+  grep -E 'rss|VmRSS' "/proc/$(cat "$SEATD_DIR/seatd.pid")/status" > "$out/seatd_status.txt" 2>/dev/null || true
+  python3 "$PEERS_DIR/tools/annotate.py" --probe "$probe" --cpuprobe "$cpuprobe" --disk "$d0" "$d1" --cpu "$c0" "$c1" < "$out/driver.json" > "$out/summary.json"
+  cat "$out/summary.json" >> "$RESULTS_DIR/raw.jsonl"
+  python3 "$PEERS_DIR/tools/oneline.py" < "$out/summary.json"
+}
