@@ -80,7 +80,14 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     /// Runs `body` in a write transaction and commits it; aborts it if `body` throws.
     /// Only the writer thread (or `SeatStore.init`, before that thread starts) calls this.
-    func write<T>(_ body: (borrowing LMDBTransaction) throws(StorageError) -> T) throws(StorageError) -> T {
+    ///
+    /// `syncMetaPage: false` commits with `MDB_NOMETASYNC`: the data is flushed but not the
+    /// meta page, so a system crash may undo this transaction, never corrupt the store,
+    /// and the next fully synced commit makes it durable too. Used for lazily persisted
+    /// heartbeats, never for anything a caller waits on.
+    func write<T>(syncMetaPage: Bool = true, _ body: (borrowing LMDBTransaction) throws(StorageError) -> T) throws(StorageError) -> T {
+        if !syncMetaPage { mdb_env_set_flags(env, UInt32(MDB_NOMETASYNC), 1) }
+        defer { if !syncMetaPage { mdb_env_set_flags(env, UInt32(MDB_NOMETASYNC), 0) } }
         var handle: OpaquePointer?
         try check(mdb_txn_begin(env, nil, 0, &handle), "mdb_txn_begin (write)")
         let value: T

@@ -21,7 +21,17 @@ final class StorageWriter: @unchecked Sendable {
         case changes([StoreChange], completion: Completion?)
         case purge(endedBefore: Timestamp, limit: Int, completion: PurgeCompletion)
         case flush(Completion)
+
+        /// Someone waits for this job's commit, so it must be fully durable.
+        var isAwaited: Bool {
+            if case .changes(_, nil) = self { return false }
+            return true
+        }
     }
+
+    /// How long a queue of lazy changes alone (heartbeats) may wait to be joined by more:
+    /// fewer, larger commits. A job someone waits for ends the wait at once.
+    private static let lazyCommitDelay: TimeInterval = 0.02
 
     private enum State {
         case running
@@ -38,6 +48,7 @@ final class StorageWriter: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var queue: [Job] = []
+    private var queueHasAwaitedJob = false
     /// Queue index of each lone lazy `refreshLease` still waiting, so a newer heartbeat
     /// of the same session replaces it instead of queueing a second write.
     private var queuedRefreshes: [SessionToken: Int] = [:]
@@ -145,8 +156,10 @@ final class StorageWriter: @unchecked Sendable {
     }
 
     private func appendLocked(_ job: Job) {
-        // The thread only waits on an empty queue, so only the first job needs a signal.
-        if queue.isEmpty { condition.signal() }
+        // The thread waits on an empty queue, or on a queue of lazy changes for the first
+        // awaited job: only those two moments need a signal.
+        if queue.isEmpty || (job.isAwaited && !queueHasAwaitedJob) { condition.signal() }
+        if job.isAwaited { queueHasAwaitedJob = true }
         queue.append(job)
     }
 
@@ -171,8 +184,11 @@ final class StorageWriter: @unchecked Sendable {
             condition.wait()
         }
         if queue.isEmpty { return nil }
+        let deadline = Date(timeIntervalSinceNow: Self.lazyCommitDelay)
+        while !queueHasAwaitedJob && state == .running && condition.wait(until: deadline) {}
         var batch: [Job] = []
         swap(&batch, &queue)
+        queueHasAwaitedJob = false
         queuedRefreshes.removeAll(keepingCapacity: true)
         return batch
     }
@@ -193,7 +209,7 @@ final class StorageWriter: @unchecked Sendable {
         var outcome = Result<[Int], StorageError>.success([])
         let started = ContinuousClock.now
         if needsTransaction {
-            outcome = commitGrowingMap(batch)
+            outcome = commitGrowingMap(batch, syncMetaPage: batch.contains { $0.isAwaited })
             if case .failure(let error) = outcome, error.isTransactionFull, batch.count > 1 {
                 // Too many dirty pages for one transaction: commit the halves separately.
                 // Each job stays atomic, and FIFO order is kept.
@@ -252,10 +268,11 @@ final class StorageWriter: @unchecked Sendable {
 
     /// Commits the batch, doubling the map on `MDB_MAP_FULL` (up to the maximum) and
     /// retrying it: the failed attempt was aborted, so nothing of it is stored.
-    private func commitGrowingMap(_ batch: ArraySlice<Job>) -> Result<[Int], StorageError> {
+    /// A batch of lazy changes only skips the meta-page sync (see `LMDBEnvironment.write`).
+    private func commitGrowingMap(_ batch: ArraySlice<Job>, syncMetaPage: Bool) -> Result<[Int], StorageError> {
         while true {
             do throws(StorageError) {
-                return .success(try environment.write { txn throws(StorageError) in try apply(batch, txn) })
+                return .success(try environment.write(syncMetaPage: syncMetaPage) { txn throws(StorageError) in try apply(batch, txn) })
             } catch where error.isMapFull {
                 do throws(StorageError) {
                     let current = try environment.usage().mapSizeBytes

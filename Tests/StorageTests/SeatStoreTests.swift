@@ -138,6 +138,40 @@ import Testing
         }
     }
 
+    /// Lazy changes are committed on their own (no flush needed), grouped into few commits,
+    /// and survive a reopen; an awaited commit does not wait for the lazy grouping delay.
+    @Test func lazyChangesAloneAreCommittedInGroups() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try openStore(directory)
+            try await store.commit((1...50).map { .putSession(session($0)) })
+            let commitsBefore = store.statistics.commits
+            for number in 1...50 {
+                store.commitLazily([.refreshLease(token: token(number), lastHeartbeatAt: .init(millisecondsSinceEpoch: 5_000),
+                                                  leaseExpiresAt: .init(millisecondsSinceEpoch: 9_000))])
+            }
+            var refreshed = 0
+            for _ in 0..<200 where refreshed < 50 {
+                try await Task.sleep(for: .milliseconds(10))
+                refreshed = try store.loadLiveSessions().filter { $0.leaseExpiresAt.millisecondsSinceEpoch == 9_000 }.count
+            }
+            #expect(refreshed == 50)
+            #expect(store.statistics.commits - commitsBefore < 10)
+
+            store.commitLazily([.refreshLease(token: token(1), lastHeartbeatAt: .init(millisecondsSinceEpoch: 6_000),
+                                              leaseExpiresAt: .init(millisecondsSinceEpoch: 10_000))])
+            let started = ContinuousClock.now
+            try await store.commit([.putSession(session(51))])
+            #expect(ContinuousClock.now - started < .seconds(1))
+            store.close()
+
+            let reopened = try openStore(directory)
+            defer { reopened.close() }
+            let sessions = try reopened.loadLiveSessions()
+            #expect(sessions.count == 51)
+            #expect(sessions.first { $0.token == token(1) }?.leaseExpiresAt.millisecondsSinceEpoch == 10_000)
+        }
+    }
+
     /// A heartbeat queued before a re-put of the same session must not be coalesced past it.
     @Test func laterPutSessionWinsOverEarlierHeartbeat() async throws {
         try await withTemporaryDirectory { directory in
