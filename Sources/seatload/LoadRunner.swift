@@ -135,18 +135,7 @@ struct LoadRunner {
             try await worker.eventLoop.submit { worker.stop() }.get()
         }
         // In-flight transactions finish (bounded by the request timeout).
-        let drainDeadline = Date().addingTimeInterval(20)
-        while Date() < drainDeadline {
-            var active = 0
-            for worker in workers {
-                active += try await worker.eventLoop.submit { () -> Int in
-                    worker.checkTimeouts()
-                    return worker.active
-                }.get()
-            }
-            if active == 0 { break }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await waitUntilIdle(until: Date().addingTimeInterval(20), polling: .milliseconds(5))
         let elapsed = Date().timeIntervalSince(start)
         var merged = LoadRecorder()
         for worker in workers {
@@ -155,13 +144,9 @@ struct LoadRunner {
         return (merged, elapsed)
     }
 
-    /// Preload: every connection acquires its share of `keys`, closed loop, until done.
-    func runToCompletion(timeoutSeconds: Double) async throws -> (LoadRecorder, Double) {
-        let start = Date()
-        for worker in workers {
-            try await worker.eventLoop.submit { worker.go(pacing: .closed) }.get()
-        }
-        let deadline = start.addingTimeInterval(timeoutSeconds)
+    /// Polls the workers (expiring timed-out requests) until none has a transaction in
+    /// flight, or the deadline passes.
+    private func waitUntilIdle(until deadline: Date, polling interval: Duration) async throws {
         while Date() < deadline {
             var active = 0
             for worker in workers {
@@ -170,9 +155,18 @@ struct LoadRunner {
                     return worker.active
                 }.get()
             }
-            if active == 0 { break }
-            try await Task.sleep(for: .milliseconds(20))
+            if active == 0 { return }
+            try await Task.sleep(for: interval)
         }
+    }
+
+    /// Preload: every connection acquires its share of `keys`, closed loop, until done.
+    func runToCompletion(timeoutSeconds: Double) async throws -> (LoadRecorder, Double) {
+        let start = Date()
+        for worker in workers {
+            try await worker.eventLoop.submit { worker.go(pacing: .closed) }.get()
+        }
+        try await waitUntilIdle(until: start.addingTimeInterval(timeoutSeconds), polling: .milliseconds(20))
         var merged = LoadRecorder()
         for worker in workers {
             merged.merge(try await worker.eventLoop.submit { () -> LoadRecorder in
