@@ -123,6 +123,7 @@ let package = Package(
             name: "seatload",
             dependencies: [
                 "SeatLoadKit",
+                "SeatClient",
                 "SeatCore",
                 "SeatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -77,6 +77,12 @@ public struct SeatClientConfiguration: Sendable {
     }
 
     func makeTLSContext() throws -> NIOSSLContext {
+        try Self.makeTLSContext(trustRootsFile: trustRootsFile)
+    }
+
+    /// The client TLS policy seatd expects: TLS 1.3 only, the server verified against the
+    /// CA in `trustRootsFile`. Public for clients that drive their own channels (seatload).
+    public static func makeTLSContext(trustRootsFile: String) throws -> NIOSSLContext {
         guard let pem = FileManager.default.contents(atPath: trustRootsFile) else {
             throw SeatClientError.trustRootsUnreadable(trustRootsFile)
         }

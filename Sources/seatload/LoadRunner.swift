@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SeatClient
 import SeatLoadKit
 import SeatProtocol
 
@@ -26,7 +27,7 @@ struct LoadRunner {
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         var seeds = SystemRandomNumberGenerator()
         workers = group.makeIterator().map { LoadWorker(eventLoop: $0, seed: seeds.next()) }
-        tls = try ClientTLS.makeContext(caFile: target.caFile)
+        tls = try SeatClientConfiguration.makeTLSContext(trustRootsFile: target.caFile)
     }
 
     func shutdown() async {
