@@ -55,10 +55,15 @@ enum RecordCodec {
 
     // MARK: License
 
+    /// Version 2 added the tenant (after the key) and the provenance (at the end);
+    /// version 1 records read as the default tenant, unsigned, from the licenses file.
+    static let licenseRecordVersion: UInt8 = 2
+
     static func encode(_ license: License) -> [UInt8] {
-        var writer = RecordWriter(capacity: 32 + license.key.utf8.count + license.tier.utf8.count)
-        writer.append(recordVersion)
+        var writer = RecordWriter(capacity: 48 + license.key.utf8.count + license.tenant.utf8.count + license.tier.utf8.count)
+        writer.append(licenseRecordVersion)
         writer.append(license.key)
+        writer.append(license.tenant)
         writer.append(Int64(license.seats))
         writer.append(license.tier)
         // Sorted so equal licenses always encode to equal bytes.
@@ -68,20 +73,22 @@ enum RecordCodec {
             writer.append(key)
             writer.append(value)
         }
-        if let expiresAt = license.expiresAt {
-            writer.append(UInt8(1))
-            writer.append(expiresAt.millisecondsSinceEpoch)
-        } else {
-            writer.append(UInt8(0))
-        }
+        writer.appendOptional(license.expiresAt)
         writer.append(stateCode(license.state))
+        let provenance = license.provenance
+        writer.append(provenance.serial)
+        writer.appendOptional(provenance.issuedAt)
+        writer.append(provenance.signingKeyID ?? "")
+        writer.append(provenance.origin == .file ? UInt8(0) : UInt8(1))
         return writer.bytes
     }
 
     static func decodeLicense(_ bytes: UnsafeRawBufferPointer) throws(StorageError) -> License {
         var reader = RecordReader(bytes, record: "license")
-        try reader.expectVersion(recordVersion)
+        let version = try reader.uint8()
+        guard version == 1 || version == licenseRecordVersion else { throw reader.corrupt("unknown record version \(version)") }
         let key = try reader.string()
+        let tenant = version == 1 ? License.defaultTenant : try reader.string()
         let seats = try reader.int64()
         guard let seatCount = Int(exactly: seats) else { throw reader.corrupt("seat count \(seats) out of range") }
         let tier = try reader.string()
@@ -93,15 +100,22 @@ enum RecordCodec {
             let value = try reader.string()
             guard features.updateValue(value, forKey: name) == nil else { throw reader.corrupt("duplicate feature \(name)") }
         }
-        let expiresAt: Timestamp?
-        switch try reader.uint8() {
-        case 0: expiresAt = nil
-        case 1: expiresAt = Timestamp(millisecondsSinceEpoch: try reader.int64())
-        case let flag: throw reader.corrupt("bad expiry flag \(flag)")
-        }
+        let expiresAt = try reader.optionalTimestamp("expiry")
         let state = try licenseState(try reader.uint8(), reader)
+        var provenance = LicenseProvenance()
+        if version == licenseRecordVersion {
+            provenance.serial = try reader.string()
+            provenance.issuedAt = try reader.optionalTimestamp("issue time")
+            let keyID = try reader.string()
+            provenance.signingKeyID = keyID.isEmpty ? nil : keyID
+            switch try reader.uint8() {
+            case 0: provenance.origin = .file
+            case 1: provenance.origin = .admin
+            case let origin: throw reader.corrupt("unknown license origin \(origin)")
+            }
+        }
         try reader.expectEnd()
-        return License(key: key, seats: seatCount, tier: tier, features: features, expiresAt: expiresAt, state: state)
+        return License(key: key, tenant: tenant, seats: seatCount, tier: tier, features: features, expiresAt: expiresAt, state: state, provenance: provenance)
     }
 
     private static func stateCode(_ state: LicenseState) -> UInt8 {
@@ -256,6 +270,16 @@ struct RecordWriter {
         appendLength(string.utf8.count)
         bytes.append(contentsOf: string.utf8)
     }
+
+    /// A presence flag (0 or 1), then the time if present.
+    mutating func appendOptional(_ time: Timestamp?) {
+        if let time {
+            append(UInt8(1))
+            append(time.millisecondsSinceEpoch)
+        } else {
+            append(UInt8(0))
+        }
+    }
 }
 
 /// Reads what `RecordWriter` wrote; every failure is `StorageError.corrupt`.
@@ -298,6 +322,15 @@ struct RecordReader {
 
     mutating func int64() throws(StorageError) -> Int64 {
         Int64(bigEndian: try take(8).loadUnaligned(as: Int64.self))
+    }
+
+    /// What `RecordWriter.appendOptional` wrote.
+    mutating func optionalTimestamp(_ field: String) throws(StorageError) -> Timestamp? {
+        switch try uint8() {
+        case 0: return nil
+        case 1: return Timestamp(millisecondsSinceEpoch: try int64())
+        case let flag: throw corrupt("bad \(field) flag \(flag)")
+        }
     }
 
     /// Unsigned LEB128, at most 32 bits: a longer length can only be garbage.

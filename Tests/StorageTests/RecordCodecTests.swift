@@ -11,12 +11,14 @@ import Testing
         License(key: "k", seats: 0, tier: "", features: [:], expiresAt: nil, state: .revoked),
         License(key: "neg", seats: Int(Int32.max) + 7, features: ["long": String(repeating: "x", count: 200)],
                 expiresAt: Timestamp(millisecondsSinceEpoch: -5), state: .active),
+        License(key: "SIGNED", tenant: "acme", seats: 5, provenance: LicenseProvenance(
+            serial: "S-0001", issuedAt: Timestamp(millisecondsSinceEpoch: 1_800_000_000_000), signingKeyID: "0123abcd", origin: .admin)),
     ]
 
     @Test(arguments: licenses)
     func licenseRoundTrip(_ license: License) throws {
         let bytes = RecordCodec.encode(license)
-        #expect(bytes.first == RecordCodec.recordVersion)
+        #expect(bytes.first == RecordCodec.licenseRecordVersion)
         let decoded = try bytes.withUnsafeBytes { try RecordCodec.decodeLicense($0) }
         #expect(decoded == license)
     }
@@ -26,12 +28,27 @@ import Testing
         let license = License(key: "AB", seats: 2, tier: "t", features: ["b": "2", "a": "1"],
                               expiresAt: Timestamp(millisecondsSinceEpoch: 258), state: .revoked)
         let expected: [UInt8] = [
+            2, 2, 0x41, 0x42, 7, 0x64, 0x65, 0x66, 0x61, 0x75, 0x6C, 0x74, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0x74,
+            2, 1, 0x61, 1, 0x31, 1, 0x62, 1, 0x32,
+            1, 0, 0, 0, 0, 0, 0, 1, 2,
+            2,
+            0, 0, 0, 0,
+        ]
+        #expect(RecordCodec.encode(license) == expected)
+    }
+
+    /// Stores written before tenants existed keep working: a version 1 record reads as
+    /// the default tenant, unsigned, from the licenses file.
+    @Test func licenseVersion1RecordStillDecodes() throws {
+        let version1: [UInt8] = [
             1, 2, 0x41, 0x42, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0x74,
             2, 1, 0x61, 1, 0x31, 1, 0x62, 1, 0x32,
             1, 0, 0, 0, 0, 0, 0, 1, 2,
             2,
         ]
-        #expect(RecordCodec.encode(license) == expected)
+        let decoded = try version1.withUnsafeBytes { try RecordCodec.decodeLicense($0) }
+        #expect(decoded == License(key: "AB", seats: 2, tier: "t", features: ["b": "2", "a": "1"],
+                                   expiresAt: Timestamp(millisecondsSinceEpoch: 258), state: .revoked))
     }
 
     @Test func sessionRoundTrip() throws {
