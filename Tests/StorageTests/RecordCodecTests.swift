@@ -121,7 +121,7 @@ import Testing
             }
             #expect(throws: StorageError.self, "\(kind) with a trailing byte") { try decode(kind, bytes + [0]) }
             var future = bytes
-            future[0] = 2
+            future[0] = 9
             #expect(throws: StorageError.self, "\(kind) with an unknown version") { try decode(kind, future) }
         }
     }
