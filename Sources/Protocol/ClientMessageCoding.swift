@@ -8,6 +8,8 @@ extension ClientMessage: FramePayload {
         case .heartbeat: .heartbeat
         case .release: .release
         case .validate: .validate
+        case .authenticate: .authenticate
+        case .admin: .adminRequest
         }
     }
 
@@ -26,6 +28,10 @@ extension ClientMessage: FramePayload {
             buffer.writeWireToken(token)
         case .validate(let licenseKey):
             buffer.writeWireString(licenseKey, limit: WireLimits.licenseKey)
+        case .authenticate(let accessKey):
+            buffer.writeWireString(accessKey, limit: WireLimits.accessKey)
+        case .admin(let request):
+            buffer.writeWireLongString(request.json)
         }
     }
 
@@ -60,7 +66,12 @@ extension ClientMessage: FramePayload {
             self = .release(try buffer.readWireToken("token"))
         case .validate:
             self = .validate(licenseKey: try buffer.readWireString("licenseKey", limit: WireLimits.licenseKey))
-        case .helloAccepted, .acquired, .heartbeatAccepted, .released, .validated, .error, nil:
+        case .authenticate:
+            self = .authenticate(accessKey: try buffer.readWireString("accessKey", limit: WireLimits.accessKey))
+        case .adminRequest:
+            self = .admin(AdminRequest(json: try buffer.readWireLongString("json", limit: WireLimits.adminJSON)))
+        case .helloAccepted, .acquired, .heartbeatAccepted, .released, .validated, .authenticated, .adminReply,
+            .sessionRevoked, .error, nil:
             throw .unknownMessageType(typeByte)
         }
     }

@@ -53,6 +53,18 @@ public struct AcquireRequest: Sendable, Equatable {
     }
 }
 
+/// An administrative operation (type `0x10`): a JSON object described in
+/// `docs/admin-protocol.md`. Allowed only on the admin socket or on a connection
+/// authenticated with an admin access key.
+public struct AdminRequest: Sendable, Equatable {
+    /// UTF-8 JSON text of one object with an `"op"` member.
+    public var json: String
+
+    public init(json: String) {
+        self.json = json
+    }
+}
+
 /// Every message a client sends.
 public enum ClientMessage: Sendable, Equatable {
     /// Opens the conversation; must be the first message and sent once.
@@ -65,4 +77,8 @@ public enum ClientMessage: Sendable, Equatable {
     case release(SessionToken)
     /// Asks for a license's status without taking a seat (type `0x05`).
     case validate(licenseKey: String)
+    /// Presents a tenant's access key (type `0x06`); once per connection, after Hello.
+    case authenticate(accessKey: String)
+    /// An administrative operation.
+    case admin(AdminRequest)
 }

@@ -53,6 +53,32 @@ public enum ErrorCode: UInt16, Sendable, CaseIterable {
     /// is meant to.
     case sessionRevoked = 113
 
+    /// The access key is unknown, malformed or revoked. The server closes the connection.
+    /// Not retryable: get a valid key from an administrator.
+    case authenticationFailed = 120
+    /// A seat request arrived before Authenticate on a server that requires it. Not
+    /// retryable: configure the client's access key.
+    case authenticationRequired = 121
+    /// Too many failed authentications from this address; the detail carries how long
+    /// until the next attempt is heard. The server closes the connection. Retryable after
+    /// that time (with a valid key).
+    case authenticationThrottled = 122
+
+    /// An admin request on a connection that is not an administrator's. Not retryable.
+    case notAuthorized = 130
+    /// The admin request is not valid JSON, names an unknown operation, or lacks or
+    /// mistypes a member. Not retryable: fix the request.
+    case invalidAdminRequest = 131
+    /// The admin request names something that does not exist (license, tenant, key,
+    /// session). Not retryable.
+    case notFound = 132
+    /// The admin request conflicts with the current state (already exists, still in use,
+    /// managed by the licenses file, requires development mode). Not retryable as is.
+    case conflict = 133
+    /// A license's signature does not verify, or it is unsigned outside development
+    /// mode. Not retryable: get a correctly signed license from the vendor.
+    case licenseNotVerified = 134
+
     /// The server's storage is full; nothing new can be committed. Retryable with back-off;
     /// an administrator must act.
     case storageFull = 200
@@ -68,12 +94,13 @@ public enum ErrorCode: UInt16, Sendable, CaseIterable {
     /// anything (see each case).
     public var isRetryable: Bool {
         switch self {
-        case .idleTimeout, .noSeats, .storageFull, .storageFailure, .shuttingDown, .internalError:
+        case .idleTimeout, .noSeats, .authenticationThrottled, .storageFull, .storageFailure, .shuttingDown, .internalError:
             true
         case .malformedMessage, .invalidUTF8, .invalidField, .unknownMessageType, .unsupportedVersion,
             .helloRequired, .frameTooLarge, .unexpectedMessage, .unknownLicense, .licenseExpired,
             .licenseSuspended, .licenseRevoked, .unknownSession, .sessionExpired, .sessionReleased,
-            .sessionRevoked:
+            .sessionRevoked, .authenticationFailed, .authenticationRequired, .notAuthorized, .invalidAdminRequest,
+            .notFound, .conflict, .licenseNotVerified:
             false
         }
     }

@@ -11,6 +11,9 @@ public enum ErrorDetail: Sendable, Equatable {
     case supportedVersions(minimum: UInt16, maximum: UInt16)
     /// With ``ErrorCode/licenseExpired``: when the license expired.
     case licenseExpired(at: Timestamp)
+    /// With ``ErrorCode/authenticationThrottled``: how long until the server hears
+    /// another attempt from this address.
+    case retryAfter(milliseconds: UInt32)
     /// Detail bytes this version cannot interpret: an unknown code's detail, or a known
     /// code's detail whose length does not match its layout (a newer server may extend it).
     case raw([UInt8])

@@ -8,11 +8,16 @@ enum MessageType: UInt8 {
     case heartbeat = 0x03
     case release = 0x04
     case validate = 0x05
+    case authenticate = 0x06
+    case adminRequest = 0x10
     case helloAccepted = 0x81
     case acquired = 0x82
     case heartbeatAccepted = 0x83
     case released = 0x84
     case validated = 0x85
+    case authenticated = 0x86
+    case adminReply = 0x90
+    case sessionRevoked = 0xA0
     case error = 0xFF
 }
 

@@ -9,6 +9,9 @@ extension ServerMessage: FramePayload {
         case .heartbeatAccepted: .heartbeatAccepted
         case .released: .released
         case .validated: .validated
+        case .authenticated: .authenticated
+        case .adminReply: .adminReply
+        case .sessionRevoked: .sessionRevoked
         case .error: .error
         }
     }
@@ -43,6 +46,15 @@ extension ServerMessage: FramePayload {
             buffer.writeWireOptionalTimestamp(result.licenseExpiresAt)
             buffer.writeWireFeatures(result.features)
             buffer.writeMultipleIntegers(result.seatsTotal, result.seatsInUse)
+        case .authenticated(let authenticated):
+            buffer.writeWireString(authenticated.tenant, limit: WireLimits.tenant)
+            buffer.writeInteger(authenticated.role.rawValue)
+        case .adminReply(let json):
+            buffer.writeWireLongString(json)
+        case .sessionRevoked(let notice):
+            buffer.writeWireToken(notice.token)
+            buffer.writeInteger(notice.reason.rawValue)
+            buffer.writeWireString(notice.message, limit: WireLimits.revocationMessage)
         case .error(let reply):
             buffer.writeInteger(reply.rawCode)
             buffer.writeWireString(reply.message, limit: WireLimits.errorMessage)
@@ -104,7 +116,26 @@ extension ServerMessage: FramePayload {
                 message: message,
                 detail: try ErrorDetail(code: ErrorCode(rawValue: rawCode), reading: &buffer)
             ))
-        case .hello, .acquire, .heartbeat, .release, .validate, nil:
+        case .authenticated:
+            let tenant = try buffer.readWireString("tenant", limit: 0...WireLimits.tenant.upperBound)
+            let rawRole = try buffer.readWireInteger("role", as: UInt8.self)
+            guard let role = PrincipalRole(rawValue: rawRole) else {
+                throw .invalidField("role", "is \(rawRole); known roles are 0...1")
+            }
+            self = .authenticated(Authenticated(tenant: tenant, role: role))
+        case .adminReply:
+            self = .adminReply(json: try buffer.readWireLongString("json", limit: WireLimits.adminJSON))
+        case .sessionRevoked:
+            let token = try buffer.readWireToken("token")
+            let rawReason = try buffer.readWireInteger("reason", as: UInt8.self)
+            guard let reason = RevocationReason(rawValue: rawReason) else {
+                throw .invalidField("reason", "is \(rawReason); known reasons are 1...3")
+            }
+            self = .sessionRevoked(SessionRevokedNotice(
+                token: token, reason: reason,
+                message: try buffer.readWireString("message", limit: WireLimits.revocationMessage)
+            ))
+        case .hello, .acquire, .heartbeat, .release, .validate, .authenticate, .adminRequest, nil:
             throw .unknownMessageType(typeByte)
         }
     }
@@ -135,6 +166,8 @@ extension ErrorDetail {
             )
         case (.licenseExpired?, 8):
             self = .licenseExpired(at: try detail.readWireTimestamp("expiredAt"))
+        case (.authenticationThrottled?, 4):
+            self = .retryAfter(milliseconds: try detail.readWireInteger("retryAfterMilliseconds"))
         default:
             self = .raw(Array(detail.readableBytesView))
         }
@@ -155,6 +188,8 @@ extension ErrorDetail {
             buffer.writeMultipleIntegers(minimum, maximum)
         case .licenseExpired(let expiredAt):
             buffer.writeWireTimestamp(expiredAt)
+        case .retryAfter(let milliseconds):
+            buffer.writeInteger(milliseconds)
         case .raw(let bytes):
             buffer.writeBytes(bytes.prefix(WireLimits.errorDetail.upperBound))
         }

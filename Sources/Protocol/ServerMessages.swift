@@ -151,6 +151,53 @@ public struct ValidateResult: Sendable, Equatable {
     }
 }
 
+/// What an access key grants (`Authenticated.role`).
+public enum PrincipalRole: UInt8, Sendable, CaseIterable {
+    /// Seat operations on the tenant's licenses.
+    case client = 0
+    /// Administrative operations (and seat operations) on every tenant.
+    case admin = 1
+}
+
+/// The answer to a valid Authenticate (type `0x86`).
+public struct Authenticated: Sendable, Equatable {
+    /// The tenant the connection now acts for; empty for an admin key, which is not
+    /// bound to one tenant.
+    public var tenant: String
+    public var role: PrincipalRole
+
+    public init(tenant: String, role: PrincipalRole) {
+        self.tenant = tenant
+        self.role = role
+    }
+}
+
+/// Why the server ended a session on its own (`SessionRevokedNotice.reason`).
+public enum RevocationReason: UInt8, Sendable, CaseIterable {
+    /// An administrator force-released the session.
+    case forceReleased = 1
+    /// The license was revoked.
+    case licenseRevoked = 2
+    /// The license was deleted.
+    case licenseDeleted = 3
+}
+
+/// A server-initiated notice (type `0xA0`, request id 0): a session this connection used
+/// has ended at the server's initiative; its seat is already free, and a heartbeat of its
+/// token gets ``ErrorCode/sessionRevoked``.
+public struct SessionRevokedNotice: Sendable, Equatable {
+    public var token: SessionToken
+    public var reason: RevocationReason
+    /// For the user, e.g. "released by an administrator" (0...1024 bytes).
+    public var message: String
+
+    public init(token: SessionToken, reason: RevocationReason, message: String) {
+        self.token = token
+        self.reason = reason
+        self.message = message
+    }
+}
+
 /// Every message a server sends. Replies carry the request id of the request they answer.
 public enum ServerMessage: Sendable, Equatable {
     /// Answers Hello.
@@ -163,6 +210,13 @@ public enum ServerMessage: Sendable, Equatable {
     case released(ReleaseResult)
     /// Answers Validate.
     case validated(ValidateResult)
+    /// Answers Authenticate.
+    case authenticated(Authenticated)
+    /// Answers an AdminRequest (type `0x90`): a JSON object described in
+    /// `docs/admin-protocol.md`.
+    case adminReply(json: String)
+    /// Sent on the server's own initiative with request id 0.
+    case sessionRevoked(SessionRevokedNotice)
     /// Answers any request that failed (type `0xFF`).
     case error(ErrorReply)
 }

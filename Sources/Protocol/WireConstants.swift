@@ -52,4 +52,12 @@ public enum WireLimits {
     public static let errorMessage: ClosedRange<Int> = 0...1024
     /// Error `detail` bytes.
     public static let errorDetail: ClosedRange<Int> = 0...1024
+    /// Authenticate `accessKey`.
+    public static let accessKey: ClosedRange<Int> = 1...256
+    /// Authenticated `tenant`.
+    public static let tenant: ClosedRange<Int> = 1...64
+    /// AdminRequest and AdminReply `json` (a `u32` length; the frame size bounds it too).
+    public static let adminJSON: ClosedRange<Int> = 2...16_777_216
+    /// SessionRevoked `message`.
+    public static let revocationMessage: ClosedRange<Int> = 0...1024
 }

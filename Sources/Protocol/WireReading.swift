@@ -28,6 +28,22 @@ extension ByteBuffer {
         return string
     }
 
+    /// A `u32` length and that many bytes of UTF-8, within `limit` (admin JSON).
+    mutating func readWireLongString(_ field: String, limit: ClosedRange<Int>) throws(WireError) -> String {
+        let length = Int(try readWireInteger(field, as: UInt32.self))
+        guard limit.contains(length) else {
+            throw .invalidField(field, "is \(length) bytes; allowed \(limit.lowerBound)...\(limit.upperBound)")
+        }
+        let string: String?
+        do {
+            string = try readUTF8ValidatedString(length: length)
+        } catch {
+            throw WireError(code: .invalidUTF8, reason: "\(field) is not valid UTF-8")
+        }
+        guard let string else { throw .truncated(field) }
+        return string
+    }
+
     /// A `u8` that must be 0 or 1.
     mutating func readWireBool(_ field: String) throws(WireError) -> Bool {
         switch try readWireInteger(field, as: UInt8.self) {

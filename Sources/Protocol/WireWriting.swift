@@ -24,6 +24,12 @@ extension ByteBuffer {
         writeBytes(prefix)
     }
 
+    /// A `u32` length and the UTF-8 bytes (admin JSON; the frame size is its real bound).
+    mutating func writeWireLongString(_ string: String) {
+        writeInteger(UInt32(truncatingIfNeeded: string.utf8.count))
+        writeString(string)
+    }
+
     mutating func writeWireBool(_ value: Bool) {
         writeInteger(value ? 1 : 0, as: UInt8.self)
     }

@@ -149,8 +149,8 @@ final class LoadConnectionHandler: ChannelInboundHandler {
                 return
             }
             reply = .refused(code: error.rawCode)
-        case .validated:
-            fail("unexpected reply", "Validated", context: context)
+        case .validated, .authenticated, .adminReply, .sessionRevoked:
+            fail("unexpected reply", "\(frame.message)", context: context)
             return
         }
         guard let request = inFlight else {

@@ -4,9 +4,14 @@ import Testing
 @Suite("Constants and helpers")
 struct ConstantsTests {
     @Test func errorCodesAreStable() {
-        let expected: [UInt16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101, 102, 103, 104, 110, 111, 112, 113, 200, 201, 202, 203]
+        let expected: [UInt16] = [
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101, 102, 103, 104, 110, 111, 112, 113,
+            120, 121, 122, 130, 131, 132, 133, 134, 200, 201, 202, 203,
+        ]
         #expect(ErrorCode.allCases.map(\.rawValue) == expected)
-        #expect(ErrorCode.allCases.filter(\.isRetryable) == [.idleTimeout, .noSeats, .storageFull, .storageFailure, .shuttingDown, .internalError])
+        #expect(ErrorCode.allCases.filter(\.isRetryable) == [
+            .idleTimeout, .noSeats, .authenticationThrottled, .storageFull, .storageFailure, .shuttingDown, .internalError,
+        ])
     }
 
     @Test func wireConstants() {

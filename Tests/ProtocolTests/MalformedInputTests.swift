@@ -140,12 +140,12 @@ struct MalformedInputTests {
     }
 
     @Test func unknownMessageTypesKeepTheRequestID() {
-        for type in [0x00, 0x06, 0x7F, 0x80, 0x81, 0x85, 0x86, 0xFE, 0xFF] as [UInt8] {
+        for type in [0x00, 0x07, 0x11, 0x7F, 0x80, 0x81, 0x85, 0x86, 0x90, 0xA0, 0xFE, 0xFF] as [UInt8] {
             let error = clientError(rawBody(type: type, requestID: 42))
             #expect(error?.code == .unknownMessageType)
             #expect(error?.requestID == 42)
         }
-        for type in [0x00, 0x01, 0x05, 0x06, 0x80, 0x86, 0xFE] as [UInt8] {
+        for type in [0x00, 0x01, 0x05, 0x06, 0x10, 0x80, 0x87, 0x91, 0xA1, 0xFE] as [UInt8] {
             #expect(serverError(rawBody(type: type, requestID: 42))?.code == .unknownMessageType)
         }
     }

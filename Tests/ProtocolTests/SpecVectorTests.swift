@@ -129,6 +129,19 @@ let expectedVectors: [String: AnyFrame] = [
         requestID: 9,
         message: .error(ErrorReply(rawCode: 999, message: "from the future", detail: .raw([0xCA, 0xFE])))
     )),
+    "client.authenticate": .client(ClientFrame(requestID: 2, message: .authenticate(accessKey: "seatd_3f9a0c1d2e4b5a69_c2VjcmV0"))),
+    "client.adminRequest": .client(ClientFrame(requestID: 7, message: .admin(AdminRequest(json: #"{"op":"status"}"#)))),
+    "server.authenticated": .server(ServerFrame(requestID: 2, message: .authenticated(Authenticated(tenant: "acme", role: .client)))),
+    "server.adminReply": .server(ServerFrame(requestID: 7, message: .adminReply(json: #"{"licenses":[]}"#))),
+    "server.sessionRevoked": .server(ServerFrame(requestID: 0, message: .sessionRevoked(SessionRevokedNotice(
+        token: specToken,
+        reason: .forceReleased,
+        message: "released by an administrator"
+    )))),
+    "server.error.authenticationThrottled": .server(ServerFrame(
+        requestID: 2,
+        message: .error(ErrorReply(code: .authenticationThrottled, message: "too many failed authentications", detail: .retryAfter(milliseconds: 30_000)))
+    )),
 ]
 
 @Suite("protocol-spec.md test vectors")

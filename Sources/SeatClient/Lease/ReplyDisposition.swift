@@ -18,7 +18,7 @@ enum ReplyDisposition: Equatable {
 
     init(_ reply: ErrorReply) {
         switch reply.code {
-        case .idleTimeout, .shuttingDown: self = .reconnect
+        case .idleTimeout, .shuttingDown, .authenticationThrottled: self = .reconnect
         case .storageFull, .storageFailure, .internalError: self = .retryLater
         case .noSeats:
             if case .noSeats(let total, let inUse, let nextFreeAt) = reply.detail {
@@ -33,7 +33,8 @@ enum ReplyDisposition: Equatable {
         case .sessionRevoked: self = .sessionGone(.revoked)
         case .unknownLicense, .licenseExpired, .licenseSuspended, .licenseRevoked: self = .licenseUnusable
         case .malformedMessage, .invalidUTF8, .invalidField, .unknownMessageType, .unsupportedVersion,
-            .helloRequired, .frameTooLarge, .unexpectedMessage, nil:
+            .helloRequired, .frameTooLarge, .unexpectedMessage, .authenticationFailed, .authenticationRequired,
+            .notAuthorized, .invalidAdminRequest, .notFound, .conflict, .licenseNotVerified, nil:
             self = .refused
         }
     }

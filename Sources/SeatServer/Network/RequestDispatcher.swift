@@ -35,7 +35,7 @@ struct RequestDispatcher: Sendable {
         case .heartbeat: .heartbeat
         case .release: .release
         case .validate: .validate
-        case .hello: nil
+        case .hello, .authenticate, .admin: nil
         }
     }
 
@@ -43,6 +43,8 @@ struct RequestDispatcher: Sendable {
         switch message {
         case .hello:
             return .error(ErrorReply(code: .unexpectedMessage, message: "Hello was already received"))
+        case .authenticate, .admin:
+            return .error(ErrorReply(code: .unknownMessageType, message: "not yet served"))
 
         case .acquire(let request):
             let seatRequest = SeatRequest(
