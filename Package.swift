@@ -135,8 +135,20 @@ let package = Package(
         ),
         .testTarget(name: "SeatLoadTests", dependencies: ["SeatLoadKit"]),
         .testTarget(name: "SeatCoreTests", dependencies: ["SeatCore"]),
-        // The lease state machine and backoff, without sockets.
-        .testTarget(name: "SeatClientTests", dependencies: ["SeatClient", "SeatCore", "SeatProtocol"]),
+        // The lease state machine and backoff, the response router on an embedded channel,
+        // the admin JSON: without sockets.
+        .testTarget(
+            name: "SeatClientTests",
+            dependencies: [
+                "SeatClient",
+                "SeatCore",
+                "SeatProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        // seatctl's argument parsing and output, without a server.
+        .testTarget(name: "SeatctlTests", dependencies: ["seatctl", "SeatClient", "SeatProtocol"]),
         .testTarget(name: "ProtocolTests", dependencies: ["SeatProtocol"]),
         .testTarget(name: "StorageTests", dependencies: ["SeatStorage"]),
         .testTarget(

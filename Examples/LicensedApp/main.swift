@@ -1,14 +1,19 @@
 // A licensed application in miniature: takes a seat from seatd, prints every change of
 // the lease while it "works", and releases the seat on Ctrl-C (SIGINT) or SIGTERM.
 //
-//   swift run licensed-app-example --server localhost:7420 --ca ./state/tls/ca.pem DEMO-CAD-5
+//   SEATD_ACCESS_KEY=seatd_... swift run licensed-app-example --server localhost:7420 --ca ./state/tls/ca.pem DEMO-CAD-5
 import Dispatch
 import Foundation
 import SeatClient
 import SeatProtocol
 
 let arguments = ExampleArguments.parse(CommandLine.arguments.dropFirst())
-let configuration = SeatClientConfiguration(servers: arguments.servers, trustRootsFile: arguments.caFile, clientName: "licensed-app-example")
+// The tenant's access key comes from the environment, not the command line, where other
+// users could read it.
+let configuration = SeatClientConfiguration(
+    servers: arguments.servers, trustRootsFile: arguments.caFile, clientName: "licensed-app-example",
+    accessKey: ProcessInfo.processInfo.environment["SEATD_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+)
 
 let lease: SeatLease
 do {

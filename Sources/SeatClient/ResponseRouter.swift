@@ -2,7 +2,8 @@ import NIOCore
 import SeatProtocol
 
 /// Numbers outgoing requests and completes each one's promise when the reply with its id
-/// arrives. Runs on the channel's event loop only.
+/// arrives, and hands server-initiated notices (request id 0) to the connection's
+/// listeners without touching pending requests. Runs on the channel's event loop only.
 final class ResponseRouter: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = PendingRequest
@@ -17,6 +18,12 @@ final class ResponseRouter: ChannelDuplexHandler {
     private var nextRequestID: UInt32 = 1
     private var pending: [UInt32: (promise: EventLoopPromise<ServerMessage>, timeout: Scheduled<Void>)] = [:]
     private var closedError: (any Error)?
+    /// Where SessionRevoked notices go; finished when the channel closes.
+    private let revocations: AsyncStream<SessionRevokedNotice>.Continuation
+
+    init(revocations: AsyncStream<SessionRevokedNotice>.Continuation) {
+        self.revocations = revocations
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
@@ -40,14 +47,25 @@ final class ResponseRouter: ChannelDuplexHandler {
         let frame: ServerFrame
         do {
             frame = try ServerFrame(decoding: unwrapInboundIn(data))
+        } catch where error.code == .unknownMessageType && error.requestID == WireConstants.serverPushRequestID {
+            // A notification a later protocol version added (protocol-spec.md 5.4).
+            return
         } catch {
             failAll(error)
             context.close(promise: nil)
             return
         }
         if frame.requestID == WireConstants.serverPushRequestID {
-            // v1 pushes only errors that end the connection (frameTooLarge, idleTimeout, ...).
-            if case .error(let reply) = frame.message { failAll(reply) }
+            switch frame.message {
+            case .error(let reply):
+                // A connection-level error (frameTooLarge, idleTimeout, ...): the server closes.
+                failAll(reply)
+            case .sessionRevoked(let notice):
+                revocations.yield(notice)
+            default:
+                // protocol-spec.md 5.4: ignore other pushes, so later versions can add some.
+                break
+            }
             return
         }
         complete(frame.requestID, with: .success(frame.message))
@@ -55,6 +73,7 @@ final class ResponseRouter: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         failAll(SeatClientError.connectionClosed)
+        revocations.finish()
         context.fireChannelInactive()
     }
 

@@ -22,6 +22,10 @@ public struct SeatClientConfiguration: Sendable {
     public var requestTimeout: Duration
     /// Sent in Hello; appears in server logs.
     public var clientName: String
+    /// The tenant's access key (`seatd_<id>_<secret>`, created with `seatctl key create`),
+    /// presented in Authenticate right after Hello; `nil` connects anonymously, which only a
+    /// server with an anonymous tenant accepts for seat requests.
+    public var accessKey: String?
 
     /// The first server's host name or IP literal.
     public var host: String {
@@ -49,14 +53,16 @@ public struct SeatClientConfiguration: Sendable {
         serverName: String? = nil,
         connectTimeout: Duration = .seconds(10),
         requestTimeout: Duration = .seconds(15),
-        clientName: String = "seatclient"
+        clientName: String = "seatclient",
+        accessKey: String? = nil
     ) {
         self.init(
             servers: [ServerEndpoint(host: host, port: port, serverName: serverName)],
             trustRootsFile: trustRootsFile,
             connectTimeout: connectTimeout,
             requestTimeout: requestTimeout,
-            clientName: clientName
+            clientName: clientName,
+            accessKey: accessKey
         )
     }
 
@@ -66,7 +72,8 @@ public struct SeatClientConfiguration: Sendable {
         trustRootsFile: String,
         connectTimeout: Duration = .seconds(10),
         requestTimeout: Duration = .seconds(15),
-        clientName: String = "seatclient"
+        clientName: String = "seatclient",
+        accessKey: String? = nil
     ) {
         precondition(!servers.isEmpty, "a client configuration needs at least one server")
         self.servers = servers
@@ -74,6 +81,7 @@ public struct SeatClientConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.clientName = clientName
+        self.accessKey = accessKey
     }
 
     func makeTLSContext() throws -> NIOSSLContext {

@@ -4,18 +4,29 @@ import NIOSSL
 import SeatCore
 import SeatProtocol
 
-/// One TLS connection to a seat server, Hello done. Requests may be issued concurrently
-/// from any task; they are pipelined on the connection and matched by request id.
+/// One connection to a seat server, Hello (and Authenticate, with an access key) done.
+/// Requests may be issued concurrently from any task; they are pipelined on the connection
+/// and matched by request id.
 public final class SeatConnection: Sendable {
     private let channel: any Channel
     private let requestTimeout: TimeAmount
     /// What the server said in HelloAccepted: protocol version, lease and heartbeat interval.
     public let server: HelloAccepted
+    /// What the server said in Authenticated (the tenant and role of the access key), or
+    /// nil when the connection did not authenticate.
+    public let authenticated: Authenticated?
+    /// SessionRevoked notices (protocol-spec.md 7.9) the server pushes on this connection:
+    /// a session it used was force-released, or its license revoked or deleted. Buffered
+    /// from the moment the connection opens, so none is missed; the stream ends when the
+    /// connection closes. One reader only (it is a single `AsyncStream`).
+    public let revocations: AsyncStream<SessionRevokedNotice>
 
-    private init(channel: any Channel, requestTimeout: TimeAmount, server: HelloAccepted) {
+    private init(channel: any Channel, requestTimeout: TimeAmount, server: HelloAccepted, authenticated: Authenticated?, revocations: AsyncStream<SessionRevokedNotice>) {
         self.channel = channel
         self.requestTimeout = requestTimeout
         self.server = server
+        self.authenticated = authenticated
+        self.revocations = revocations
     }
 
     /// Connects to the configured servers in order and returns the first connection that
@@ -46,35 +57,99 @@ public final class SeatConnection: Sendable {
         configuration: SeatClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> SeatConnection {
+        try await connect(to: endpoint, configuration: configuration, maximumFrameBytes: WireConstants.defaultMaximumFrameBytes, eventLoopGroup: eventLoopGroup)
+    }
+
+    /// `maximumFrameBytes` bounds the replies accepted: admin replies (whole lists, audit
+    /// pages) are larger than seat replies.
+    static func connect(
+        to endpoint: ServerEndpoint,
+        configuration: SeatClientConfiguration,
+        maximumFrameBytes: Int,
+        eventLoopGroup: any EventLoopGroup
+    ) async throws -> SeatConnection {
         let tlsContext = try configuration.makeTLSContext()
         let hostname = endpoint.verificationHostname
+        let (revocations, revocationSink) = AsyncStream<SessionRevokedNotice>.makeStream(bufferingPolicy: .bufferingNewest(Self.revocationBuffer))
         let channel = try await ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.nanoseconds)))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
-                    try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maximumFrameBytes: WireConstants.defaultMaximumFrameBytes)))
-                    try pipeline.addHandler(MessageToByteHandler(ClientFrameEncoder()))
-                    try pipeline.addHandler(ResponseRouter())
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
+                    try addFraming(to: channel, maximumFrameBytes: maximumFrameBytes, revocations: revocationSink)
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
             .get()
         // The Hello's timeout starts when it is written, before the TLS handshake, so it
         // also bounds a handshake that never completes.
-        let timeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout.nanoseconds))
+        return try await greet(
+            on: channel, revocations: revocations, clientName: configuration.clientName, accessKey: configuration.accessKey,
+            timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds))
+        )
+    }
+
+    /// Connects to a server's admin Unix-domain socket (no TLS: whoever may open the socket
+    /// file is an administrator) and completes Hello.
+    public static func connect(
+        unixDomainSocketPath path: String,
+        clientName: String,
+        requestTimeout: Duration = .seconds(15),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> SeatConnection {
+        let (revocations, revocationSink) = AsyncStream<SessionRevokedNotice>.makeStream(bufferingPolicy: .bufferingNewest(Self.revocationBuffer))
+        let channel = try await ClientBootstrap(group: eventLoopGroup)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try addFraming(to: channel, maximumFrameBytes: Self.adminMaximumFrameBytes, revocations: revocationSink)
+                }
+            }
+            .connect(unixDomainSocketPath: path)
+            .get()
+        return try await greet(
+            on: channel, revocations: revocations, clientName: clientName, accessKey: nil,
+            timeout: .nanoseconds(Int64(requestTimeout.nanoseconds))
+        )
+    }
+
+    /// Frames, the encoder and the router, after TLS when there is TLS.
+    private static func addFraming(to channel: any Channel, maximumFrameBytes: Int, revocations: AsyncStream<SessionRevokedNotice>.Continuation) throws {
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maximumFrameBytes: maximumFrameBytes)))
+        try pipeline.addHandler(MessageToByteHandler(ClientFrameEncoder()))
+        try pipeline.addHandler(ResponseRouter(revocations: revocations))
+    }
+
+    /// Hello, then Authenticate when there is an access key; closes the channel on failure.
+    private static func greet(
+        on channel: any Channel, revocations: AsyncStream<SessionRevokedNotice>, clientName: String, accessKey: String?, timeout: TimeAmount
+    ) async throws -> SeatConnection {
         do {
-            let hello = Hello(minimumVersion: WireConstants.supportedVersions.lowerBound, maximumVersion: WireConstants.supportedVersions.upperBound, clientName: configuration.clientName)
+            let hello = Hello(minimumVersion: WireConstants.supportedVersions.lowerBound, maximumVersion: WireConstants.supportedVersions.upperBound, clientName: clientName)
             let reply = try await send(.hello(hello), on: channel, timeout: timeout)
             guard case .helloAccepted(let accepted) = reply else { throw unexpected(reply) }
-            return SeatConnection(channel: channel, requestTimeout: timeout, server: accepted)
+            var authenticated: Authenticated?
+            if let accessKey {
+                // authenticationFailed and authenticationThrottled arrive as ErrorReply.
+                let answer = try await send(.authenticate(accessKey: accessKey), on: channel, timeout: timeout)
+                guard case .authenticated(let principal) = answer else { throw unexpected(answer) }
+                authenticated = principal
+            }
+            return SeatConnection(channel: channel, requestTimeout: timeout, server: accepted, authenticated: authenticated, revocations: revocations)
         } catch {
             try? await channel.close()
             throw error
         }
     }
+
+    /// Notices kept for a reader that has not caught up; a lease holds one session per
+    /// connection, so a handful is plenty, and the oldest are the least useful.
+    private static var revocationBuffer: Int { 64 }
+
+    /// The largest admin reply accepted: the protocol's limit on admin JSON plus the
+    /// frame header and the JSON length.
+    static var adminMaximumFrameBytes: Int { WireLimits.adminJSON.upperBound + 9 }
 
     /// Asks for a seat. Throws `ErrorReply` when refused (e.g. code `.noSeats` with its detail).
     public func acquire(licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String) async throws -> AcquireGrant {
@@ -101,6 +176,14 @@ public final class SeatConnection: Sendable {
     public func validate(licenseKey: String) async throws -> ValidateResult {
         guard case .validated(let result) = try await expectSuccess(.validate(licenseKey: licenseKey)) else { throw SeatClientError.unexpectedReply("not Validated") }
         return result
+    }
+
+    /// Sends an administrative operation (admin socket, or a connection authenticated with
+    /// an admin key) and returns the reply's JSON. Throws `ErrorReply` when refused
+    /// (`notAuthorized`, `invalidAdminRequest`, `notFound`, `conflict`, ...).
+    public func admin(_ request: AdminRequest) async throws -> String {
+        guard case .adminReply(let json) = try await expectSuccess(.admin(request)) else { throw SeatClientError.unexpectedReply("not AdminReply") }
+        return json
     }
 
     /// Sends any message and returns the server's reply as is, errors included.

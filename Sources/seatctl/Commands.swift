@@ -47,26 +47,6 @@ struct Heartbeat: AsyncParsableCommand {
     }
 }
 
-struct Release: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Release a seat (idempotent).")
-
-    @OptionGroup var server: ServerOptions
-    @Argument(help: "Session token (32 hex digits).") var token: String
-
-    func run() async throws {
-        let token = try parseToken(token)
-        try await withConnection(server) { connection in
-            let result = try await connection.release(token)
-            Output.print(server.json, [
-                ("ended", .bool(result.ended)),
-                ("seats_total", .number(Double(result.seatsTotal))),
-                ("seats_in_use", .number(Double(result.seatsInUse))),
-                ("seats_free", .number(Double(result.seatsTotal) - Double(min(result.seatsInUse, result.seatsTotal)))),
-            ])
-        }
-    }
-}
-
 struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Check a license without taking a seat.")
 
@@ -101,15 +81,18 @@ func withConnection(_ options: ServerOptions, _ body: (SeatConnection) async thr
         connection = try await SeatConnection.connect(options.clientConfiguration())
     } catch let error as ValidationError {
         throw error
+    } catch let reply as ErrorReply {
+        // Authenticate refused the access key.
+        throw reportRefusal(reply, json: options.json)
     } catch {
-        Output.error(options.json, code: "unreachable", message: "cannot reach \(options.server): \(error)", detail: [])
+        Output.error(options.json, code: "unreachable", message: "cannot reach \(options.servers): \(error)", detail: [])
         throw ExitStatus.unreachable.exitCode
     }
     defer { Task { await connection.close() } }
     do {
         try await body(connection)
     } catch let reply as ErrorReply {
-        throw reportRefusal(reply, options)
+        throw reportRefusal(reply, json: options.json)
     } catch let exit as ExitCode {
         throw exit
     } catch {
@@ -120,7 +103,7 @@ func withConnection(_ options: ServerOptions, _ body: (SeatConnection) async thr
 
 /// Prints a server refusal (code, message and detail, e.g. the seat counts of `noSeats`)
 /// on stderr and returns the documented exit code for it.
-func reportRefusal(_ reply: ErrorReply, _ options: ServerOptions) -> ExitCode {
-    Output.error(options.json, code: reply.code.map { "\($0)" } ?? "code_\(reply.rawCode)", message: reply.message, detail: Output.fields(of: reply.detail))
+func reportRefusal(_ reply: ErrorReply, json: Bool) -> ExitCode {
+    Output.error(json, code: reply.code.map { "\($0)" } ?? "code_\(reply.rawCode)", message: reply.message, detail: Output.fields(of: reply.detail))
     return ExitStatus(reply).exitCode
 }

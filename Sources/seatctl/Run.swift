@@ -38,7 +38,7 @@ struct Run: AsyncParsableCommand {
         do {
             lease = try await SeatLease.acquire(holder.seatRequest, configuration: server.clientConfiguration(), options: options)
         } catch let reply as ErrorReply {
-            let exit = reportRefusal(reply, server)
+            let exit = reportRefusal(reply, json: server.json)
             if reply.code == .noSeats, !server.json {
                 Output.note(wait > 0 ? "no seat became free within \(Self.seconds(wait))" : "use --wait SECONDS to wait for a seat")
             }
@@ -46,7 +46,7 @@ struct Run: AsyncParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            Output.error(server.json, code: "unreachable", message: "cannot reach \(server.server): \(error)", detail: [])
+            Output.error(server.json, code: "unreachable", message: "cannot reach \(server.servers): \(error)", detail: [])
             throw ExitStatus.unreachable.exitCode
         }
 

@@ -8,6 +8,9 @@ struct Seatctl: AsyncParsableCommand {
         discussion: """
             Exit status: \(ExitStatus.documentation)
             """,
-        subcommands: [Acquire.self, Heartbeat.self, Release.self, Validate.self, Run.self]
+        subcommands: [
+            Acquire.self, Heartbeat.self, Release.self, Validate.self, Run.self,
+            Status.self, Sessions.self, LicenseAdminGroup.self, Tenant.self, Key.self, Audit.self, Reload.self, Shutdown.self,
+        ]
     )
 }

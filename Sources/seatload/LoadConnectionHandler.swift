@@ -27,12 +27,16 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private var transactionStart: UInt64 = 0
     private var schedule: OpenLoopSchedule?
     private var running = false
+    /// Hello answered, and Authenticate too when there is an access key: requests may flow.
     private var helloDone = false
+    /// Presented in Authenticate right after HelloAccepted; nil connects anonymously.
+    private let accessKey: String?
 
-    init(worker: LoadWorker, work: Work, ready: EventLoopPromise<Void>) {
+    init(worker: LoadWorker, work: Work, ready: EventLoopPromise<Void>, accessKey: String?) {
         self.worker = worker
         self.work = work
         self.ready = ready
+        self.accessKey = accessKey
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -134,9 +138,14 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         let reply: LoadReply
         switch frame.message {
         case .helloAccepted:
-            helloDone = true
-            worker.register(self)
-            ready.succeed(())
+            if let accessKey {
+                write(.authenticate(accessKey: accessKey), context: context)
+                return
+            }
+            handshakeDone()
+            return
+        case .authenticated:
+            handshakeDone()
             return
         case .acquired(let grant):
             reply = .granted(grant.token, reattached: grant.reattached)
@@ -144,12 +153,12 @@ final class LoadConnectionHandler: ChannelInboundHandler {
             reply = .ok
         case .error(let error):
             guard helloDone else {
-                ready.fail(LoadError.connect("Hello refused: \(error.message)"))
+                ready.fail(LoadError.connect("Hello or Authenticate refused: \(error.message) (code \(error.rawCode))"))
                 context.close(promise: nil)
                 return
             }
             reply = .refused(code: error.rawCode)
-        case .validated, .authenticated, .adminReply, .sessionRevoked:
+        case .validated, .adminReply, .sessionRevoked:
             fail("unexpected reply", "\(frame.message)", context: context)
             return
         }
@@ -186,6 +195,12 @@ final class LoadConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    private func handshakeDone() {
+        helloDone = true
+        worker.register(self)
+        ready.succeed(())
+    }
+
     func checkTimeout(now: UInt64, limit: UInt64) {
         guard inFlight != nil, now &- sentAt > limit, let context else { return }
         fail("timeout", "no reply within \(limit / 1_000_000_000) s", context: context)
@@ -193,7 +208,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if !helloDone {
-            ready.fail(LoadError.connect("connection closed before HelloAccepted"))
+            ready.fail(LoadError.connect("connection closed before HelloAccepted (or Authenticated)"))
         } else if running {
             fail("connection closed", "by the server", context: context)
         }

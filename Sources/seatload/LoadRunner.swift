@@ -15,6 +15,8 @@ struct LoadRunner {
         var caFile: String
         var perSourceAddress: Int
         var connectWindow: Int
+        /// Presented by every connection after Hello; nil connects anonymously.
+        var accessKey: String?
     }
 
     let target: Target
@@ -74,6 +76,7 @@ struct LoadRunner {
 
     private func openOne(index: Int, worker: LoadWorker, local: SocketAddress?, work: LoadConnectionHandler.Work) async -> Result<any Channel, any Error> {
         let tls = self.tls
+        let accessKey = target.accessKey
         let ready = worker.eventLoop.makePromise(of: Void.self)
         var bootstrap = ClientBootstrap(group: worker.eventLoop)
             .connectTimeout(.seconds(30))
@@ -83,7 +86,7 @@ struct LoadRunner {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil))
                     try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maximumFrameBytes: WireConstants.defaultMaximumFrameBytes)))
-                    try pipeline.addHandler(LoadConnectionHandler(worker: worker, work: work, ready: ready))
+                    try pipeline.addHandler(LoadConnectionHandler(worker: worker, work: work, ready: ready, accessKey: accessKey))
                 }
             }
         if let local { bootstrap = bootstrap.bind(to: local) }

@@ -8,7 +8,7 @@ enum Preloader {
         let count = max(1, min(connections, keys.count))
         var shares = Array(repeating: [AcquireKey](), count: count)
         for (index, key) in keys.enumerated() { shares[index % count].append(key) }
-        let target = LoadRunner.Target(host: server.host, port: server.port, caFile: server.ca, perSourceAddress: server.perSourceAddress, connectWindow: server.connectWindow)
+        let target = server.target
         let runner = try LoadRunner(target: target, threads: threads)
         let frozen = shares
         let (channels, failed, _) = try await runner.connect(count: count) { .preload(frozen[$0]) }

@@ -18,6 +18,12 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "PEM file of the CA that signed seatd's certificate (e.g. <state>/tls/ca.pem).") var ca: String
     @Option(help: "Connections per loopback source address (127.0.0.1, .2, ...).") var perSourceAddress = 20_000
     @Option(help: "TLS handshakes in flight while connecting.") var connectWindow = 128
+    @Option(help: "Access key every connection authenticates with after Hello (default: $SEATD_ACCESS_KEY; none: anonymous).")
+    var accessKey: String? = ProcessInfo.processInfo.environment["SEATD_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+
+    var target: LoadRunner.Target {
+        LoadRunner.Target(host: host, port: port, caFile: ca, perSourceAddress: perSourceAddress, connectWindow: connectWindow, accessKey: accessKey)
+    }
 }
 
 struct HoldOptions: ParsableArguments {
@@ -51,7 +57,7 @@ struct RunCommand: AsyncParsableCommand {
             let keys = (0..<bench.preloadSessionCount).map(bench.preloadKey)
             try await Preloader.run(server: server, keys: keys, connections: preloadConnections, threads: threads, quiet: quiet)
         }
-        let target = LoadRunner.Target(host: server.host, port: server.port, caFile: server.ca, perSourceAddress: server.perSourceAddress, connectWindow: server.connectWindow)
+        let target = server.target
         let runner = try LoadRunner(target: target, threads: threads)
         let holdSet = HoldDataSet(sessions: clients, seatsPerLicense: hold.holdSeats)
         let holdData = hold.holdLicenses.map { HoldDataSet(licenses: $0, seats: hold.holdSeats) } ?? holdSet

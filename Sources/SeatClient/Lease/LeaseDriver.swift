@@ -11,6 +11,8 @@ final class LeaseDriver: Sendable {
     private let configuration: SeatClientConfiguration
     private let machine: Mutex<LeaseStateMachine<SystemRandomNumberGenerator>>
     private let connection = Mutex<SeatConnection?>(nil)
+    /// SessionRevoked notices from the connections, until the loop feeds them to the machine.
+    private let revocations = RevocationInbox()
     private let origin = ContinuousClock.now
     let states = StateBroadcaster()
 
@@ -28,20 +30,28 @@ final class LeaseDriver: Sendable {
     /// the first acquire has been granted or has failed.
     func run(untilStarted: Bool) async {
         while !Task.isCancelled {
+            // Pushed notices first: the machine then decides the next action knowing that
+            // the session is gone.
+            for notice in revocations.takeAll() {
+                if await feed(.sessionRevoked(notice)) { return }
+            }
             let action = machine.withLock { $0.nextAction(now: now()) }
             if action == .finish { break }
             let outcome = await perform(action)
-            let (change, start, finished) = machine.withLock { machine in
-                (machine.handle(outcome, now: now()), machine.start, machine.isFinished)
-            }
-            if let change { states.publish(change) }
-            if finished {
-                // The lease ended on its own (lost or revoked for good, or the start failed).
-                await shutDown()
-                return
-            }
-            if untilStarted, start != .pending { return }
+            if await feed(outcome) { return }
+            if untilStarted, machine.withLock({ $0.start }) != .pending { return }
         }
+    }
+
+    /// Hands one outcome to the machine and publishes the change; returns true when the
+    /// lease has ended on its own (lost or revoked for good, or the start failed).
+    private func feed(_ outcome: LeaseStateMachine<SystemRandomNumberGenerator>.Outcome) async -> Bool {
+        let (change, finished) = machine.withLock { machine in
+            (machine.handle(outcome, now: now()), machine.isFinished)
+        }
+        if let change { states.publish(change) }
+        if finished { await shutDown() }
+        return finished
     }
 
     /// Releases the session (after `run` has stopped), on the current connection or, if it
@@ -83,6 +93,10 @@ final class LeaseDriver: Sendable {
             do {
                 let opened = try await SeatConnection.connect(to: endpoint, configuration: configuration)
                 connection.withLock { $0 = opened }
+                // Ends by itself when the connection closes (the stream finishes).
+                Task { [revocations] in
+                    for await notice in opened.revocations { revocations.post(notice) }
+                }
                 return .connected(server: server)
             } catch {
                 return .connectFailed(server: server, LeaseFailure(error, connectingTo: endpoint))
@@ -106,7 +120,14 @@ final class LeaseDriver: Sendable {
             }
         case .sleep(let until):
             // Cancellation (release, cancel, deinit) ends the sleep early; `run` then stops.
-            try? await Task.sleep(until: origin + until, clock: .continuous)
+            // So does a SessionRevoked notice, which the loop then feeds to the machine.
+            let deadline = origin + until
+            await withTaskGroup(of: Void.self) { [revocations] group in
+                group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+                group.addTask { await revocations.waitForNotice() }
+                await group.next()
+                group.cancelAll()
+            }
             return .slept
         case .finish:
             return .slept

@@ -115,10 +115,15 @@ public enum LeaseLossReason: Sendable, Equatable {
     case releasedElsewhere
     /// The server no longer knows the session (`unknownSession`).
     case forgotten
-    /// An administrator ended the session, or its license was deleted (`sessionRevoked`).
+    /// An administrator ended the session, or its license was revoked or deleted
+    /// (`sessionRevoked`, or the SessionRevoked notice the server pushes at once).
     case revoked
     /// The license can no longer be used: unknown, expired, suspended or revoked.
     case licenseUnusable
+    /// The server refused the access key (`authenticationFailed`: unknown, malformed or
+    /// revoked) or needs one (`authenticationRequired`). Final: the application needs a
+    /// valid key from an administrator.
+    case notAuthenticated
     /// The server refused with a code a lease cannot act on (e.g. a code newer than this
     /// client); treated as final.
     case refused

@@ -37,6 +37,8 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         case heartbeatAccepted(HeartbeatAccepted)
         case requestFailed(LeaseFailure)
         case slept
+        /// The server pushed SessionRevoked (protocol-spec.md 7.9) on the connection.
+        case sessionRevoked(SessionRevokedNotice)
     }
 
     /// How the first acquire went.
@@ -116,6 +118,18 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
             return nil
         case .connectFailed(let server, let failure):
             connectedServer = nil
+            if case .server(let reply) = failure {
+                // Authenticate is part of connecting; its refusals are not about this server.
+                switch ReplyDisposition(reply) {
+                case .notAuthenticated:
+                    return endForGood(.notAuthenticated, reply: reply)
+                case .throttled(let retryAfter):
+                    nextServer = 0
+                    return retryLater(after: failure, now: now, notBefore: retryAfter)
+                default:
+                    break
+                }
+            }
             if server + 1 < serverCount {
                 // Try the next server at once; back off only after a whole round failed.
                 nextServer = server + 1
@@ -129,6 +143,8 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
             return confirmed(accepted, now: now)
         case .requestFailed(let failure):
             return failed(failure, now: now)
+        case .sessionRevoked(let notice):
+            return revokedByNotice(notice)
         }
     }
 
@@ -190,6 +206,11 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         case .reconnect:
             connectedServer = nil
             return retryLater(after: failure, now: now)
+        case .throttled(let retryAfter):
+            connectedServer = nil
+            return retryLater(after: failure, now: now, notBefore: retryAfter)
+        case .notAuthenticated:
+            return endForGood(.notAuthenticated, reply: reply)
         case .retryLater:
             return retryLater(after: failure, now: now)
         case .noSeats(let total, let inUse, let nextFreeAt):
@@ -203,11 +224,20 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         }
     }
 
-    /// Schedules the next attempt with backoff. While starting, gives up at the wait deadline
-    /// (making one last attempt exactly at it).
-    private mutating func retryLater(after failure: LeaseFailure, now: LeaseMoment) -> LeaseState? {
+    /// The server says the session ended (force-released, license revoked or deleted): the
+    /// same as a heartbeat answered `sessionRevoked`, without waiting for that heartbeat.
+    /// A notice about a session this lease no longer holds changes nothing.
+    private mutating func revokedByNotice(_ notice: SessionRevokedNotice) -> LeaseState? {
+        guard held?.grant.token == notice.token else { return nil }
+        return sessionGone(.revoked, reply: ErrorReply(code: .sessionRevoked, message: notice.message))
+    }
+
+    /// Schedules the next attempt with backoff (and not before `notBefore`, when the server
+    /// said how long to wait). While starting, gives up at the wait deadline (making one
+    /// last attempt exactly at it).
+    private mutating func retryLater(after failure: LeaseFailure, now: LeaseMoment, notBefore: Duration? = nil) -> LeaseState? {
         if held != nil { mustConfirmSession = true }
-        let delay = nextBackoff()
+        let delay = max(nextBackoff(), notBefore ?? .zero)
         guard start != .pending else {
             scheduleWhileStarting(delay, failure: failure, now: now)
             return nil

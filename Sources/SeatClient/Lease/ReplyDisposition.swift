@@ -5,6 +5,12 @@ import SeatProtocol
 enum ReplyDisposition: Equatable {
     /// The server closed (or is closing) the connection: reconnect with backoff.
     case reconnect
+    /// Too many failed authentications from this address; the server closed the
+    /// connection. Reconnect with backoff, and not before `retryAfter` (when it said).
+    case throttled(retryAfter: Duration?)
+    /// The access key was refused (unknown, malformed, revoked) or the server needs one:
+    /// retrying cannot help until the client is given a valid key.
+    case notAuthenticated
     /// Nothing changed on the server; retry the same request on the same connection later.
     case retryLater
     /// No seat free; retry later, no later than `nextFreeAt`.
@@ -18,7 +24,14 @@ enum ReplyDisposition: Equatable {
 
     init(_ reply: ErrorReply) {
         switch reply.code {
-        case .idleTimeout, .shuttingDown, .authenticationThrottled: self = .reconnect
+        case .idleTimeout, .shuttingDown: self = .reconnect
+        case .authenticationThrottled:
+            if case .retryAfter(let milliseconds) = reply.detail {
+                self = .throttled(retryAfter: .milliseconds(Int64(milliseconds)))
+            } else {
+                self = .throttled(retryAfter: nil)
+            }
+        case .authenticationFailed, .authenticationRequired: self = .notAuthenticated
         case .storageFull, .storageFailure, .internalError: self = .retryLater
         case .noSeats:
             if case .noSeats(let total, let inUse, let nextFreeAt) = reply.detail {
@@ -33,8 +46,7 @@ enum ReplyDisposition: Equatable {
         case .sessionRevoked: self = .sessionGone(.revoked)
         case .unknownLicense, .licenseExpired, .licenseSuspended, .licenseRevoked: self = .licenseUnusable
         case .malformedMessage, .invalidUTF8, .invalidField, .unknownMessageType, .unsupportedVersion,
-            .helloRequired, .frameTooLarge, .unexpectedMessage, .authenticationFailed, .authenticationRequired,
-            .notAuthorized, .invalidAdminRequest, .notFound, .conflict, .licenseNotVerified, nil:
+            .helloRequired, .frameTooLarge, .unexpectedMessage, .notAuthorized, .invalidAdminRequest, .notFound, .conflict, .licenseNotVerified, nil:
             self = .refused
         }
     }

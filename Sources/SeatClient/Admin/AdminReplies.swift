@@ -1,0 +1,85 @@
+import Foundation
+
+// The reply objects of the admin operations (docs/admin-protocol.md, "Operations").
+
+/// `status` and `license.list`.
+public struct AdminLicensesReply: Codable, Sendable, Equatable {
+    public var licenses: [AdminLicense]
+}
+
+/// `sessions`.
+public struct AdminSessionsReply: Codable, Sendable, Equatable {
+    public var sessions: [AdminSession]
+}
+
+/// `release`: the sessions that were ended (each as revoked, its holder notified).
+public struct AdminReleasedReply: Codable, Sendable, Equatable {
+    public var released: [AdminSession]
+}
+
+/// `license.add`, `license.suspend`, `license.resume`, `license.revoke`.
+public struct AdminLicenseReply: Codable, Sendable, Equatable {
+    public var license: AdminLicense
+}
+
+/// `license.delete`.
+public struct AdminLicenseDeletedReply: Codable, Sendable, Equatable {
+    public var license: AdminLicense
+    /// Sessions that ended with it (as revoked, holders notified).
+    public var sessionsEnded: Int
+
+    enum CodingKeys: String, CodingKey {
+        case license, sessionsEnded = "sessions_ended"
+    }
+}
+
+/// `license.import`: the document's keys by what happened to them.
+public struct AdminLicenseImportReply: Codable, Sendable, Equatable {
+    public var added: [String]
+    public var updated: [String]
+    public var unchanged: [String]
+}
+
+/// `tenant.add`, `tenant.delete`.
+public struct AdminTenantReply: Codable, Sendable, Equatable {
+    public var tenant: AdminTenant
+}
+
+/// `tenant.list`.
+public struct AdminTenantsReply: Codable, Sendable, Equatable {
+    public var tenants: [AdminTenant]
+}
+
+/// `key.create`: the only time the secret is ever shown.
+public struct AdminKeyCreatedReply: Codable, Sendable, Equatable {
+    public var key: AdminKey
+    /// `seatd_<id>_<secret>`, what clients present in Authenticate.
+    public var secret: String
+}
+
+/// `key.revoke`.
+public struct AdminKeyReply: Codable, Sendable, Equatable {
+    public var key: AdminKey
+}
+
+/// `key.list`.
+public struct AdminKeysReply: Codable, Sendable, Equatable {
+    public var keys: [AdminKey]
+}
+
+/// `audit`: one page of events and the cursor to continue after it.
+public struct AuditPage: Codable, Sendable, Equatable {
+    public var events: [AuditEventRecord]
+    /// Opaque; pass it as `after` to get the events that follow.
+    public var next: String
+}
+
+/// `reload`.
+public struct AdminReloadReply: Codable, Sendable, Equatable {
+    public var reloaded: Bool
+}
+
+/// `shutdown`.
+public struct AdminShutdownReply: Codable, Sendable, Equatable {
+    public var stopping: Bool
+}

@@ -1,0 +1,63 @@
+import Foundation
+import SeatClient
+
+/// The tables admin commands print for people (--json prints the server's JSON instead).
+enum AdminTables {
+    static func licenses(_ licenses: [AdminLicense]) -> TextTable {
+        var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN"])
+        for license in licenses {
+            table.append([
+                license.key, license.tenant, "\(license.seats)", "\(license.inUse)", "\(license.free)", license.state, license.status,
+                license.tier ?? "", license.expires.map(time) ?? "never", license.origin,
+            ])
+        }
+        return table
+    }
+
+    static func sessions(_ sessions: [AdminSession]) -> TextTable {
+        var table = TextTable(headers: ["SESSION", "LICENSE", "TENANT", "USER", "HOST", "ADDRESS", "SINCE", "LAST HEARTBEAT", "EXPIRES"])
+        for session in sessions {
+            table.append([
+                session.id, session.license, session.tenant, session.user, session.host, session.address,
+                time(session.since), time(session.lastHeartbeat), time(session.expires),
+            ])
+        }
+        return table
+    }
+
+    static func tenants(_ tenants: [AdminTenant]) -> TextTable {
+        var table = TextTable(headers: ["TENANT", "NAME", "LICENSES", "KEYS", "CREATED"])
+        for tenant in tenants {
+            table.append([tenant.id, tenant.name ?? "", "\(tenant.licenses)", "\(tenant.keys)", time(tenant.created)])
+        }
+        return table
+    }
+
+    static func keys(_ keys: [AdminKey]) -> TextTable {
+        var table = TextTable(headers: ["KEY", "TENANT", "ROLE", "LABEL", "CREATED", "REVOKED"])
+        for key in keys {
+            table.append([key.id, key.tenant ?? "", key.role.rawValue, key.label ?? "", time(key.created), key.revoked.map(time) ?? ""])
+        }
+        return table
+    }
+
+    static func auditEvents(_ events: [AuditEventRecord]) -> TextTable {
+        var table = TextTable(headers: ["SEQ", "TIME", "KIND", "TENANT", "LICENSE", "USER", "HOST", "ADDRESS", "DETAIL"])
+        for event in events {
+            table.append([
+                "\(event.seq)", time(event.time), event.kind, event.tenant ?? "", event.license ?? "", event.user ?? "",
+                event.host ?? "", event.address ?? "", event.detail ?? "",
+            ])
+        }
+        return table
+    }
+
+    static func time(_ date: Date) -> String {
+        AdminJSON.formatTime(date)
+    }
+}
+
+/// Prints a reply: its JSON as the server sent it with --json, else the table.
+func printAdminReply(json: Bool, _ response: AdminResponse<some Sendable>, table: () -> TextTable) {
+    print(json ? response.json : table().render())
+}

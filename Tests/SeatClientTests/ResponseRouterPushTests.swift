@@ -1,0 +1,91 @@
+import NIOCore
+import NIOEmbedded
+@testable import SeatClient
+import SeatCore
+import SeatProtocol
+import Testing
+
+/// Server-initiated frames (request id 0) reach the connection's listeners without
+/// disturbing the requests waiting for replies.
+@Suite struct ResponseRouterPushTests {
+    let channel = EmbeddedChannel()
+    let revocations: AsyncStream<SessionRevokedNotice>
+    let pending: EventLoopPromise<ServerMessage>
+
+    init() throws {
+        let (stream, sink) = AsyncStream<SessionRevokedNotice>.makeStream()
+        revocations = stream
+        try channel.pipeline.syncOperations.addHandler(ResponseRouter(revocations: sink))
+        // Active, so that a close by the router shows in `isActive`.
+        channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 7420), promise: nil)
+        #expect(channel.isActive)
+        pending = channel.eventLoop.makePromise()
+        try channel.writeOutbound(ResponseRouter.PendingRequest(message: .heartbeat(tokenA), promise: pending, timeout: .seconds(15)))
+        #expect(try channel.readOutbound(as: ClientFrame.self) == ClientFrame(requestID: 1, message: .heartbeat(tokenA)))
+    }
+
+    /// A frame body as FrameDecoder passes it on: without the length prefix.
+    func body(_ frame: ServerFrame) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        frame.encode(into: &buffer)
+        buffer.moveReaderIndex(forwardBy: WireConstants.lengthPrefixBytes)
+        return buffer
+    }
+
+    func pendingResult() -> Result<ServerMessage, any Error>? {
+        var result: Result<ServerMessage, any Error>?
+        pending.futureResult.whenComplete { result = $0 }
+        return result
+    }
+
+    @Test func aSessionRevokedPushGoesToTheRevocationsAndThePendingRequestStillGetsItsReply() async throws {
+        let notice = SessionRevokedNotice(token: tokenA, reason: .forceReleased, message: "released by an administrator")
+        try channel.writeInbound(body(ServerFrame(requestID: WireConstants.serverPushRequestID, message: .sessionRevoked(notice))))
+        #expect(pendingResult() == nil)
+        #expect(channel.isActive)
+
+        let refusal = ErrorReply(code: .sessionRevoked, message: "revoked")
+        try channel.writeInbound(body(ServerFrame(requestID: 1, message: .error(refusal))))
+        guard case .success(.error(let reply))? = pendingResult() else {
+            Issue.record("the heartbeat got no reply")
+            return
+        }
+        #expect(reply == refusal)
+
+        try await channel.close().get()
+        var received: [SessionRevokedNotice] = []
+        for await notice in revocations { received.append(notice) }
+        #expect(received == [notice])
+    }
+
+    @Test func aPushOfAnUnknownTypeIsIgnored() throws {
+        // Type 0xB1 with request id 0: a notification of a later protocol version.
+        var frame = ByteBuffer()
+        frame.writeMultipleIntegers(UInt8(0xB1), WireConstants.serverPushRequestID, UInt32(7))
+        try channel.writeInbound(frame)
+        #expect(channel.isActive)
+        #expect(pendingResult() == nil)
+    }
+
+    @Test func aConnectionLevelErrorPushFailsThePendingRequest() throws {
+        let idle = ErrorReply(code: .idleTimeout, message: "idle")
+        try channel.writeInbound(body(ServerFrame(requestID: WireConstants.serverPushRequestID, message: .error(idle))))
+        guard case .failure(let error)? = pendingResult() else {
+            Issue.record("the heartbeat did not fail")
+            return
+        }
+        #expect(error as? ErrorReply == idle)
+    }
+
+    @Test func closingTheChannelEndsTheRevocations() async throws {
+        try await channel.close().get()
+        var count = 0
+        for await _ in revocations { count += 1 }
+        #expect(count == 0)
+        guard case .failure(let error)? = pendingResult() else {
+            Issue.record("the heartbeat did not fail")
+            return
+        }
+        #expect(error as? SeatClientError == .connectionClosed)
+    }
+}

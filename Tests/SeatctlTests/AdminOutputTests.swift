@@ -1,0 +1,99 @@
+import Foundation
+import SeatClient
+import SeatProtocol
+@testable import seatctl
+import Testing
+
+/// What admin commands print, from fixed replies.
+@Suite struct AdminOutputTests {
+    func decode<Reply: Decodable>(_ type: Reply.Type, _ json: String) throws -> Reply {
+        try AdminJSON.decoder().decode(type, from: Data(json.utf8))
+    }
+
+    @Test func aTableAlignsColumnsAndShowsEmptyCellsAsDashes() {
+        var table = TextTable(headers: ["A", "LONGER", "C"])
+        table.append(["wide value", "", "x"])
+        table.append(["b", "2", ""])
+        #expect(table.render() == """
+            A           LONGER  C
+            wide value  -       x
+            b           2       -
+            """)
+    }
+
+    @Test func sessionsTable() throws {
+        let reply = try decode(AdminSessionsReply.self, """
+            {"sessions": [
+              {"id": "5f0c2a9b71d3e844", "license": "ACME-CAD-5", "tenant": "acme", "user": "ana", "host": "ws-17",
+               "hardware_id": "b1946ac9", "client_version": "cad 4.2", "address": "10.0.0.17",
+               "since": "2026-11-21T10:00:00.000Z", "last_heartbeat": "2026-11-21T10:05:00.250Z", "expires": "2026-11-21T10:06:30.250Z"},
+              {"id": "77aa00bb11cc22dd", "license": "ACME-CAD-5", "tenant": "acme", "user": "bo", "host": "",
+               "hardware_id": "h2", "client_version": "", "address": "10.0.0.9",
+               "since": "2026-11-21T10:01:00.000Z", "last_heartbeat": "2026-11-21T10:05:30.000Z", "expires": "2026-11-21T10:07:00.000Z"}
+            ]}
+            """)
+        #expect(AdminTables.sessions(reply.sessions).render() == """
+            SESSION           LICENSE     TENANT  USER  HOST   ADDRESS    SINCE                     LAST HEARTBEAT            EXPIRES
+            5f0c2a9b71d3e844  ACME-CAD-5  acme    ana   ws-17  10.0.0.17  2026-11-21T10:00:00.000Z  2026-11-21T10:05:00.250Z  2026-11-21T10:06:30.250Z
+            77aa00bb11cc22dd  ACME-CAD-5  acme    bo    -      10.0.0.9   2026-11-21T10:01:00.000Z  2026-11-21T10:05:30.000Z  2026-11-21T10:07:00.000Z
+            """)
+    }
+
+    @Test func licensesTable() throws {
+        let reply = try decode(AdminLicensesReply.self, """
+            {"licenses": [
+              {"key": "ACME-CAD-5", "tenant": "acme", "seats": 5, "in_use": 2, "free": 3, "tier": "pro",
+               "expires": "2027-12-31T23:59:59.000Z", "state": "active", "status": "valid", "origin": "admin"},
+              {"key": "DEV-1", "tenant": "default", "seats": 1, "in_use": 0, "free": 1, "state": "suspended", "status": "suspended", "origin": "file"}
+            ]}
+            """)
+        #expect(AdminTables.licenses(reply.licenses).render() == """
+            LICENSE     TENANT   SEATS  IN USE  FREE  STATE      STATUS     TIER  EXPIRES                   ORIGIN
+            ACME-CAD-5  acme     5      2       3     active     valid      pro   2027-12-31T23:59:59.000Z  admin
+            DEV-1       default  1      0       1     suspended  suspended  -     never                     file
+            """)
+    }
+
+    @Test func tenantsKeysAndAuditTables() throws {
+        let tenants = try decode(AdminTenantsReply.self, #"{"tenants": [{"id": "acme", "name": "ACME Corp", "created": "2026-11-20T08:00:00.000Z", "licenses": 3, "keys": 2}]}"#)
+        #expect(AdminTables.tenants(tenants.tenants).render() == """
+            TENANT  NAME       LICENSES  KEYS  CREATED
+            acme    ACME Corp  3         2     2026-11-20T08:00:00.000Z
+            """)
+        let keys = try decode(AdminKeysReply.self, #"{"keys": [{"id": "00112233aabbccdd", "role": "admin", "created": "2026-11-20T08:00:00.000Z"}]}"#)
+        #expect(AdminTables.keys(keys.keys).render() == """
+            KEY               TENANT  ROLE   LABEL  CREATED                   REVOKED
+            00112233aabbccdd  -       admin  -      2026-11-20T08:00:00.000Z  -
+            """)
+        let page = try decode(AuditPage.self, #"{"events": [{"seq": 42, "time": "2026-11-21T10:00:00.125Z", "kind": "grant", "license": "ACME-CAD-5", "user": "ana"}], "next": "42"}"#)
+        #expect(AdminTables.auditEvents(page.events).render() == """
+            SEQ  TIME                      KIND   TENANT  LICENSE     USER  HOST  ADDRESS  DETAIL
+            42   2026-11-21T10:00:00.125Z  grant  -       ACME-CAD-5  ana   -     -        -
+            """)
+    }
+
+    @Test func auditJSONLinesAreTheEventsAsSent() throws {
+        let lines = try Audit.jsonLines(ofEvents: #"{"events": [{"seq": 1, "kind": "grant", "time": "2026-11-21T10:00:00.000Z"}, {"seq": 2, "kind": "admin", "time": "2026-11-21T10:00:01.000Z", "extra": {"b": 1}}], "next": "2"}"#)
+        #expect(lines == [
+            #"{"kind":"grant","seq":1,"time":"2026-11-21T10:00:00.000Z"}"#,
+            #"{"extra":{"b":1},"kind":"admin","seq":2,"time":"2026-11-21T10:00:01.000Z"}"#,
+        ])
+    }
+
+    @Test(arguments: [
+        (ErrorCode.authenticationFailed, seatctl.ExitStatus.notAuthorized), (.authenticationRequired, .notAuthorized),
+        (.authenticationThrottled, .notAuthorized), (.notAuthorized, .notAuthorized), (.notFound, .notFound),
+        (.conflict, .rejected), (.licenseNotVerified, .rejected), (.invalidAdminRequest, .rejected),
+        (.noSeats, .noSeats), (.sessionRevoked, .sessionGone), (.storageFull, .serverError),
+    ])
+    func exitStatusOfARefusal(code: ErrorCode, status: seatctl.ExitStatus) {
+        #expect(seatctl.ExitStatus(ErrorReply(code: code, message: "")) == status)
+    }
+
+    @Test func exitCodesAreStable() {
+        #expect(seatctl.ExitStatus.allCases.map(\.rawValue) == [0, 1, 3, 4, 5, 6, 7, 8, 9, 10])
+        for status in seatctl.ExitStatus.allCases where status != .success {
+            #expect(seatctl.ExitStatus.documentation.contains("\(status.rawValue) "))
+        }
+    }
+}
