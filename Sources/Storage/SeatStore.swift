@@ -89,6 +89,26 @@ public final class SeatStore: Sendable {
         }
     }
 
+    public func loadTenants() throws(StorageError) -> [Tenant] {
+        try environment.read { txn throws(StorageError) in
+            var tenants: [Tenant] = []
+            try txn.forEach(databases.tenants) { _, value throws(StorageError) in
+                tenants.append(try RecordCodec.decodeTenant(value))
+            }
+            return tenants
+        }
+    }
+
+    public func loadAccessKeys() throws(StorageError) -> [AccessKey] {
+        try environment.read { txn throws(StorageError) in
+            var keys: [AccessKey] = []
+            try txn.forEach(databases.accessKeys) { _, value throws(StorageError) in
+                keys.append(try RecordCodec.decodeAccessKey(value))
+            }
+            return keys
+        }
+    }
+
     /// The tombstone of an ended session, if it has not been purged yet.
     public func endedSession(_ token: SessionToken) throws(StorageError) -> EndedSession? {
         try environment.read { txn throws(StorageError) in
@@ -155,10 +175,13 @@ public final class SeatStore: Sendable {
             switch change {
             case .putLicense(let license): key = license.key
             case .deleteLicense(let licenseKey): key = licenseKey
+            case .putTenant(let tenant): key = tenant.id
+            case .deleteTenant(let id): key = id
+            case .putAccessKey(let accessKey): key = accessKey.id
             case .putSession, .refreshLease, .endSession: continue
             }
             if key.utf8.isEmpty || key.utf8.count > maximumKeySize {
-                return .io(code: MDB_BAD_VALSIZE, "license key must be 1 to \(maximumKeySize) UTF-8 bytes, got \(key.utf8.count)")
+                return .io(code: MDB_BAD_VALSIZE, "key must be 1 to \(maximumKeySize) UTF-8 bytes, got \(key.utf8.count)")
             }
         }
         return nil

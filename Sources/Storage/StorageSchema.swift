@@ -15,6 +15,10 @@ struct StorageDatabases: Sendable {
     let ended: MDB_dbi
     /// endedAt (8 bytes) + token -> empty: tombstones in end-time order, for purging.
     let endedByTime: MDB_dbi
+    /// UTF-8 tenant id -> tenant record.
+    let tenants: MDB_dbi
+    /// UTF-8 access key id -> access key record (digest of the secret, never the secret).
+    let accessKeys: MDB_dbi
 
     /// Opens or creates the databases and checks or writes the schema version. Runs
     /// before the writer thread starts, so it may use a write transaction itself.
@@ -25,7 +29,9 @@ struct StorageDatabases: Sendable {
                 licenses: try txn.openDatabase(named: "licenses", create: true),
                 sessions: try txn.openDatabase(named: "sessions", create: true),
                 ended: try txn.openDatabase(named: "ended", create: true),
-                endedByTime: try txn.openDatabase(named: "ended_by_time", create: true)
+                endedByTime: try txn.openDatabase(named: "ended_by_time", create: true),
+                tenants: try txn.openDatabase(named: "tenants", create: true),
+                accessKeys: try txn.openDatabase(named: "access_keys", create: true)
             )
             try schemaVersionKey.withBytes { key throws(StorageError) in
                 if let found = try txn.get(databases.meta, key, RecordCodec.decodeSchemaVersion) {

@@ -147,7 +147,7 @@ final class StorageWriter: @unchecked Sendable {
                 case .putSession(let session): queuedRefreshes[session.token] = nil
                 case .endSession(let ended): queuedRefreshes[ended.token] = nil
                 case .refreshLease(let token, _, _): queuedRefreshes[token] = nil
-                case .putLicense, .deleteLicense: break
+                case .putLicense, .deleteLicense, .putTenant, .deleteTenant, .putAccessKey: break
                 }
             }
         }
@@ -369,6 +369,25 @@ final class StorageWriter: @unchecked Sendable {
                 }
                 try RecordCodec.withEndedByTimeKey(endedAt: ended.endedAt, token: ended.token) { timeKey throws(StorageError) in
                     try txn.put(db.endedByTime, timeKey, UnsafeRawBufferPointer(start: nil, count: 0))
+                }
+            }
+
+        case .putTenant(let tenant):
+            try tenant.id.withUTF8Bytes { key throws(StorageError) in
+                try RecordCodec.encode(tenant).withBytes { value throws(StorageError) in
+                    try txn.put(db.tenants, key, value)
+                }
+            }
+
+        case .deleteTenant(let id):
+            try id.withUTF8Bytes { key throws(StorageError) in
+                _ = try txn.delete(db.tenants, key)
+            }
+
+        case .putAccessKey(let accessKey):
+            try accessKey.id.withUTF8Bytes { key throws(StorageError) in
+                try RecordCodec.encode(accessKey).withBytes { value throws(StorageError) in
+                    try txn.put(db.accessKeys, key, value)
                 }
             }
         }

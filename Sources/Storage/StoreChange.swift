@@ -12,4 +12,9 @@ public enum StoreChange: Sendable, Equatable {
     case refreshLease(token: SessionToken, lastHeartbeatAt: Timestamp, leaseExpiresAt: Timestamp)
     /// Deletes the live session record and writes its tombstone.
     case endSession(EndedSession)
+    /// Upsert by tenant id.
+    case putTenant(Tenant)
+    case deleteTenant(id: String)
+    /// Upsert by key id (revoking rewrites the key with `revokedAt` set).
+    case putAccessKey(AccessKey)
 }

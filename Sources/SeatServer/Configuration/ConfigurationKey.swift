@@ -1,3 +1,4 @@
+import SeatCore
 import SeatStorage
 
 /// One configuration key: its name in the file, its documentation and how to apply a value.
@@ -47,6 +48,16 @@ extension ConfigurationKey {
         .seconds("shutdown_timeout_seconds", "On SIGTERM, requests in flight get this long to finish before connections are cut; storage is flushed either way.", \.shutdownTimeoutSeconds, 0.1...3_600, restartOnly: true),
         .string("metrics_listen_address", "Address of the HTTP listener for /healthz, /readyz and /metrics; empty disables it.", \.metricsListenAddress, restartOnly: true),
         .integer("metrics_port", "TCP port of the health and metrics listener; 0 picks a free one (the log names it).", \.metricsPort, 0...65_535, restartOnly: true),
+        ConfigurationKey(name: "anonymous_tenant", help: "Empty: every client must authenticate with an access key. A tenant id: clients that do not authenticate act for that tenant.", apply: { configuration, value throws(ConfigurationError) in
+            guard value.isEmpty || Tenant.isValidID(value) else {
+                throw ConfigurationError.invalidValue(key: "anonymous_tenant", value: value, expected: "empty, or a tenant id of a-z, 0-9, '.', '_' or '-'")
+            }
+            configuration.anonymousTenant = value
+        }, render: \.anonymousTenant),
+        .string("admin_socket", "Path of the local admin socket (mode 0660); empty means <state_directory>/admin.sock.", \.adminSocket, restartOnly: true),
+        .string("admin_socket_group", "Group given the admin socket; its members may administer seatd. Ignored (with a warning) if the group does not exist.", \.adminSocketGroup, restartOnly: true),
+        .integer("auth_failure_limit", "Failed authentications per source address within auth_failure_window_seconds before that address is refused until the window ends.", \.authFailureLimit, 1...1_000_000, restartOnly: true),
+        .seconds("auth_failure_window_seconds", "Window of auth_failure_limit.", \.authFailureWindowSeconds, 1...86_400, restartOnly: true),
     ]
 
     static func named(_ name: String) -> ConfigurationKey? { all.first { $0.name == name } }

@@ -30,6 +30,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Health and metrics over HTTP; loopback by default, empty disables the listener.
     public var metricsListenAddress = "127.0.0.1"
     public var metricsPort = 7421
+    /// Empty: clients must authenticate with an access key. A tenant id: connections that
+    /// do not authenticate act for that tenant (single-organization sites).
+    public var anonymousTenant = ""
+    /// Empty: `<state_directory>/admin.sock`.
+    public var adminSocket = ""
+    public var adminSocketGroup = "seatd-admin"
+    public var authFailureLimit = 10
+    public var authFailureWindowSeconds = 60.0
 
     public init() {}
 
@@ -42,6 +50,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     public var storageDirectory: String { stateDirectory + "/data" }
     public var tlsDirectory: String { stateDirectory + "/tls" }
+    public var adminSocketPath: String { adminSocket.isEmpty ? stateDirectory + "/admin.sock" : adminSocket }
 
     public var storageOptions: StorageOptions {
         StorageOptions(

@@ -7,6 +7,9 @@ import SeatStorage
 /// interleaved requests can never oversubscribe the license.
 actor LicenseActor {
     nonisolated let key: String
+    /// Fixed for the actor's life: a license moved to another tenant gets a new actor
+    /// (its sessions end), so no request can straddle the move.
+    nonisolated let tenant: String
     private var ledger: SeatLedger
     private let store: SeatStore
     private let directory: SessionDirectory
@@ -21,6 +24,7 @@ actor LicenseActor {
 
     init(ledger: SeatLedger, store: SeatStore, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, logger: Logger) {
         self.key = ledger.license.key
+        self.tenant = ledger.license.tenant
         self.ledger = ledger
         self.store = store
         self.directory = directory
@@ -30,6 +34,9 @@ actor LicenseActor {
     }
 
     var snapshot: LicenseSnapshot { LicenseSnapshot(license: ledger.license, seatsInUse: ledger.seatsInUse) }
+
+    /// Sessions holding a seat now (live, or being ended but not yet committed).
+    var liveSessions: [Session] { ledger.sessions.filter { ledger.phase(of: $0.token) != .pending } }
 
     func acquire(_ request: SeatRequest) async -> Result<AcquireSuccess, SeatFailure> {
         await acquire(request, attempt: 1)
@@ -71,7 +78,7 @@ actor LicenseActor {
         case .granted(let session, let reclaimed):
             let reclaimedTokens = reclaimed.map(\.token)
             var changes: [StoreChange] = [.putSession(session)]
-            changes += reclaimed.map { .endSession(EndedSession(token: $0.token, licenseKey: key, end: .expired, endedAt: session.createdAt)) }
+            changes += reclaimed.map { .endSession(EndedSession(token: $0.token, licenseKey: key, tenant: tenant, end: .expired, endedAt: session.createdAt)) }
             do {
                 try await store.commit(changes)
             } catch {
@@ -112,7 +119,7 @@ actor LicenseActor {
             }
             return .success(ReleaseSuccess(ended: false, seatsTotal: ledger.seatsTotal, seatsInUse: ledger.seatsInUse))
         case .ending(let session):
-            let ended = EndedSession(token: token, licenseKey: key, end: reason, endedAt: WallClock.now())
+            let ended = EndedSession(token: token, licenseKey: key, tenant: tenant, end: reason, endedAt: WallClock.now())
             do {
                 try await store.commit([.endSession(ended)])
             } catch {
@@ -127,32 +134,38 @@ actor LicenseActor {
 
     /// Reclaims every seat whose lease has run out. Returns how many were reclaimed.
     func expire(now: Timestamp) async -> Int {
-        await endAll(ledger.beginExpiry(now: now), reason: .expired, at: now)
+        await endAll(ledger.beginExpiry(now: now), reason: .expired, at: now).count
     }
 
-    /// Retires the actor and ends every session: the license was deleted.
-    func retire() async -> Int {
+    /// Retires the actor and ends every session: the license was deleted (or moved to
+    /// another tenant). Returns the sessions ended.
+    func retire() async -> [SessionToken] {
         retired = true
-        return await endAll(ledger.beginEndAll(reason: .revoked), reason: .revoked, at: WallClock.now())
+        return await revokeAll()
+    }
+
+    /// Ends every session as revoked (the license was revoked). Returns the sessions ended.
+    func revokeAll() async -> [SessionToken] {
+        await endAll(ledger.beginEndAll(reason: .revoked), reason: .revoked, at: WallClock.now())
     }
 
     func update(_ license: License) {
         ledger.updateLicense(license)
     }
 
-    private func endAll(_ sessions: [Session], reason: SessionEnd, at now: Timestamp) async -> Int {
-        guard !sessions.isEmpty else { return 0 }
+    private func endAll(_ sessions: [Session], reason: SessionEnd, at now: Timestamp) async -> [SessionToken] {
+        guard !sessions.isEmpty else { return [] }
         let tokens = sessions.map(\.token)
         do {
-            try await store.commit(tokens.map { .endSession(EndedSession(token: $0, licenseKey: key, end: reason, endedAt: now)) })
+            try await store.commit(tokens.map { .endSession(EndedSession(token: $0, licenseKey: key, tenant: tenant, end: reason, endedAt: now)) })
         } catch {
             ledger.abortEnd(tokens)
             logger.warning("ending sessions not stored; will retry", metadata: ["license": "\(key)", "sessions": "\(tokens.count)", "error": "\(error)"])
-            return 0
+            return []
         }
         ledger.finishEnd(tokens)
         directory.remove(tokens)
-        return tokens.count
+        return tokens
     }
 
     private func resumeGrantOutcomeWaiters(_ token: SessionToken) {

@@ -63,6 +63,9 @@ final class DaemonProcess: Sendable {
             "log_level": "debug",
             // Tests run in parallel: never the fixed default metrics port.
             "metrics_port": "0",
+            // Most tests are about seats, not authentication: their clients act for the
+            // default tenant without a key. Access tests set this to "".
+            "anonymous_tenant": "default",
         ]
         effective.merge(settings) { $1 }
         let process = Process()
