@@ -74,7 +74,7 @@ final class ConfigurationReloader: Service {
         }
         let (configuration, needsRestart) = ConfigurationLoader.reloadable(proposed, running: running)
         do {
-            licenses = configuration.licensesFile.isEmpty ? nil : try LicenseFile.load(path: configuration.licensesFile)
+            licenses = configuration.licensesFile.isEmpty ? nil : try LicenseFile.load(path: configuration.licensesFile, verifier: configuration.licenseVerifier)
         } catch {
             logger.error("reload rejected: licenses file invalid; everything in force is unchanged", metadata: [
                 "file": "\(configuration.licensesFile)", "error": "\(error)",
@@ -106,6 +106,9 @@ final class ConfigurationReloader: Service {
         if let level = Logger.Level(rawValue: configuration.logLevel) {
             targets.logLevel?.level = level
         }
+        if configuration.developmentMode && !running.developmentMode {
+            logger.warning("development_mode is on: unsigned licenses are accepted; never run production like this")
+        }
         if !needsRestart.isEmpty {
             logger.warning("configuration changes need a restart; the running values stay until then", metadata: [
                 "keys": "\(needsRestart.joined(separator: ","))",
@@ -117,6 +120,8 @@ final class ConfigurationReloader: Service {
             "max_connections": "\(configuration.maxConnections)",
             "log_level": "\(configuration.logLevel)",
             "licenses_file": "\(configuration.licensesFile)",
+            "development_mode": "\(configuration.developmentMode)",
+            "vendor_keys": "\(configuration.vendorPublicKeys.map(\.keyID).joined(separator: ","))",
         ])
         return configuration
     }

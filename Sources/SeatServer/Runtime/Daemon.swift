@@ -39,8 +39,11 @@ public enum Daemon {
             endedSessionRetentionSeconds: configuration.endedSessionRetentionSeconds,
             logger: logger
         )
+        if configuration.developmentMode {
+            logger.warning("development_mode is on: unsigned licenses are accepted; never run production like this")
+        }
         if !configuration.licensesFile.isEmpty {
-            try await service.applyLicenses(LicenseFile.load(path: configuration.licensesFile))
+            try await service.applyLicenses(LicenseFile.load(path: configuration.licensesFile, verifier: configuration.licenseVerifier))
         }
         readiness.markStorageOpen()
 
