@@ -167,6 +167,7 @@ let package = Package(
             dependencies: [
                 "SeatClient",
                 "SeatCore",
+                "SeatLicensing",
                 "SeatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

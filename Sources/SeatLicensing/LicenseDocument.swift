@@ -82,7 +82,7 @@ private struct RawEntry: Codable {
         tenant = entry.tenant
         seats = entry.seats
         tier = entry.tier
-        features = entry.features
+        features = entry.features.isEmpty ? nil : entry.features
         expires = entry.expiresAt.map(LicenseTime.format)
         issued = entry.issuedAt.map(LicenseTime.format)
         serial = entry.serial
