@@ -19,7 +19,7 @@ install -m 0755 "$build/seatd" "$build/seatctl" "$dest$prefix/bin/"
 sed -e "s|/usr/local/bin/seatd|$prefix/bin/seatd|" -e "s|/usr/local/share/doc/seatd|$prefix/share/doc/seatd|" \
     systemd/seatd.service > "$dest/etc/systemd/system/seatd.service"
 chmod 0644 "$dest/etc/systemd/system/seatd.service"
-install -m 0644 docs/operations.md README.md "$dest$prefix/share/doc/seatd/"
+install -m 0644 docs/operations.md docs/license-files.md README.md "$dest$prefix/share/doc/seatd/"
 
 config="$dest/etc/seatd/seatd.conf"
 if [ -e "$config" ]; then

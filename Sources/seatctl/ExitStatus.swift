@@ -11,11 +11,14 @@ enum ExitStatus: Int32, CaseIterable {
     case sessionGone = 5
     case unreachable = 6
     case serverError = 7
+    /// seatctl license verify: a license file did not parse or a license did not verify.
+    case licenseRejected = 8
 
     static var documentation: String {
         "0 success; 1 other failure; 3 no seat free; 4 license unknown, expired, suspended or revoked; "
             + "5 session unknown, expired, released or revoked (acquire again); 6 server unreachable or TLS failure; "
-            + "7 server-side error (e.g. storage full). 64 marks a usage error. "
+            + "7 server-side error (e.g. storage full); 8 a license file or license did not verify (seatctl license verify). "
+            + "64 marks a usage error. "
             + "seatctl run exits with the command's status (128+N if signal N killed it; 127/126 if it could not be started)."
     }
 

@@ -71,6 +71,8 @@ enum Output {
             [("supported_versions", .string("\(minimum)...\(maximum)"))]
         case .licenseExpired(let at):
             [("expired_at", .time(at))]
+        case .retryAfter(let milliseconds):
+            [("retry_after_seconds", .number(Double(milliseconds) / 1000))]
         case .none, .raw:
             []
         }

@@ -8,6 +8,6 @@ struct Seatctl: AsyncParsableCommand {
         discussion: """
             Exit status: \(ExitStatus.documentation)
             """,
-        subcommands: [Acquire.self, Heartbeat.self, Release.self, Validate.self, Run.self]
+        subcommands: [Acquire.self, Heartbeat.self, Release.self, Validate.self, Run.self, LicenseCommands.self]
     )
 }

@@ -1,4 +1,5 @@
 import SeatCore
+import SeatLicensing
 import SeatStorage
 
 /// One configuration key: its name in the file, its documentation and how to apply a value.
@@ -18,7 +19,19 @@ extension ConfigurationKey {
         .string("listen_address", "Address to listen on for clients (IPv4 or IPv6 literal).", \.listenAddress, restartOnly: true),
         .integer("port", "TCP port for the TLS client protocol; 0 picks a free port.", \.port, 0...65_535, restartOnly: true),
         .string("state_directory", "Directory for the LMDB store and generated TLS files.", \.stateDirectory, required: true, restartOnly: true),
-        .string("licenses_file", "JSON license list loaded at start and on SIGHUP; empty keeps what storage holds.", \.licensesFile),
+        .string("licenses_file", "JSON license list (signed by a vendor key, see docs/license-files.md) loaded at start and on SIGHUP; empty keeps what storage holds.", \.licensesFile),
+        .boolean("development_mode", "Accept unsigned licenses (true or false); for development only, never in production: seatd logs a warning while it is on.", \.developmentMode),
+        ConfigurationKey(name: "vendor_public_keys", help: "Comma-separated vendor Ed25519 public keys (base64, as in seatctl license keygen's PREFIX.pub); a license must be signed by one of them. Several allow key rotation.", apply: { configuration, value throws(ConfigurationError) in
+            var keys: [VendorPublicKey] = []
+            for text in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !text.isEmpty {
+                do {
+                    keys.append(try VendorPublicKey(base64: text))
+                } catch {
+                    throw ConfigurationError.invalidValue(key: "vendor_public_keys", value: text, expected: "base64 Ed25519 public keys (32 bytes each), comma-separated")
+                }
+            }
+            configuration.vendorPublicKeys = keys
+        }, render: { $0.vendorPublicKeys.map(\.base64).joined(separator: ",") }),
         .seconds("lease_seconds", "How long a seat is held after the last acquire or heartbeat.", \.leaseSeconds, 1...86_400),
         .seconds("heartbeat_interval_seconds", "Heartbeat interval advised to clients; must be below lease_seconds.", \.heartbeatIntervalSeconds, 0.1...86_400),
         .seconds("sweep_interval_seconds", "How often expired sessions are reclaimed.", \.sweepIntervalSeconds, 0.05...3_600),
@@ -69,6 +82,16 @@ extension ConfigurationKey {
             }
             configuration[keyPath: path] = value
         } render: { $0[keyPath: path] }
+    }
+
+    private static func boolean(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, Bool> & Sendable) -> ConfigurationKey {
+        ConfigurationKey(name: name, help: help) { configuration, value throws(ConfigurationError) in
+            switch value {
+            case "true": configuration[keyPath: path] = true
+            case "false": configuration[keyPath: path] = false
+            default: throw ConfigurationError.invalidValue(key: name, value: value, expected: "true or false")
+            }
+        } render: { $0[keyPath: path] ? "true" : "false" }
     }
 
     private static func integer(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, Int> & Sendable, _ range: ClosedRange<Int>, restartOnly: Bool = false) -> ConfigurationKey {

@@ -1,4 +1,5 @@
 import SeatCore
+import SeatLicensing
 import SeatStorage
 
 /// Everything the daemon can be told, with the default for every key.
@@ -9,6 +10,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var stateDirectory = "./state"
     /// Licenses loaded at start and on SIGHUP; empty means "keep what storage has".
     public var licensesFile = ""
+    /// Accept unsigned licenses (docs/license-files.md); for development only.
+    public var developmentMode = false
+    /// The vendor keys whose signatures make a license acceptable; several allow rotation.
+    public var vendorPublicKeys: [VendorPublicKey] = []
     public var leaseSeconds = 360.0
     public var heartbeatIntervalSeconds = 120.0
     public var sweepIntervalSeconds = 15.0
@@ -46,6 +51,11 @@ public struct ServerConfiguration: Sendable, Equatable {
             leaseMilliseconds: Int64(leaseSeconds * 1000),
             heartbeatIntervalMilliseconds: Int64(heartbeatIntervalSeconds * 1000)
         )
+    }
+
+    /// Checks every license the licenses file (or an import) brings.
+    public var licenseVerifier: LicenseVerifier {
+        LicenseVerifier(trustedKeys: vendorPublicKeys, allowUnsigned: developmentMode)
     }
 
     public var storageDirectory: String { stateDirectory + "/data" }

@@ -34,6 +34,9 @@ final class ConfigurationReloader: Service {
     private let running: LiveValue<ServerConfiguration>
     private let gate = SerialGate()
 
+    /// The configuration in force now.
+    var configuration: ServerConfiguration { running.value }
+
     /// Why a reload was rejected; everything in force stayed.
     struct Rejection: Error, CustomStringConvertible {
         /// What was wrong, e.g. "licenses file invalid".
@@ -92,7 +95,7 @@ final class ConfigurationReloader: Service {
         }
         let (configuration, needsRestart) = ConfigurationLoader.reloadable(proposed, running: running)
         do {
-            licenses = configuration.licensesFile.isEmpty ? nil : try LicenseFile.load(path: configuration.licensesFile)
+            licenses = configuration.licensesFile.isEmpty ? nil : try LicenseFile.load(path: configuration.licensesFile, verifier: configuration.licenseVerifier)
         } catch {
             throw Rejection(summary: "licenses file invalid (\(configuration.licensesFile))", error: error)
         }
@@ -120,6 +123,9 @@ final class ConfigurationReloader: Service {
         if let level = Logger.Level(rawValue: configuration.logLevel) {
             targets.logLevel?.level = level
         }
+        if configuration.developmentMode && !running.developmentMode {
+            logger.warning("development_mode is on: unsigned licenses are accepted; never run production like this")
+        }
         if !needsRestart.isEmpty {
             logger.warning("configuration changes need a restart; the running values stay until then", metadata: [
                 "keys": "\(needsRestart.joined(separator: ","))",
@@ -131,6 +137,8 @@ final class ConfigurationReloader: Service {
             "max_connections": "\(configuration.maxConnections)",
             "log_level": "\(configuration.logLevel)",
             "licenses_file": "\(configuration.licensesFile)",
+            "development_mode": "\(configuration.developmentMode)",
+            "vendor_keys": "\(configuration.vendorPublicKeys.map(\.keyID).joined(separator: ","))",
         ])
         return configuration
     }

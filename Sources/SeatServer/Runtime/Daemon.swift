@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
+import SeatLicensing
 import SeatStorage
 import ServiceLifecycle
 
@@ -42,8 +43,11 @@ public enum Daemon {
             logger: logger
         )
         let access = try AccessRegistry(store: store)
+        if configuration.developmentMode {
+            logger.warning("development_mode is on: unsigned licenses are accepted; never run production like this")
+        }
         if !configuration.licensesFile.isEmpty {
-            let licenses = try LicenseFile.load(path: configuration.licensesFile)
+            let licenses = try LicenseFile.load(path: configuration.licensesFile, verifier: configuration.licenseVerifier)
             try await access.ensureTenants(Set(licenses.map(\.tenant)))
             _ = try await service.applyLicenseFile(licenses)
         }
@@ -58,13 +62,10 @@ public enum Daemon {
             connections: connections,
             hooks: .init(
                 verifyLicenses: { document, origin in
-                    try LicenseFile.parse(document).map { license in
-                        var license = license
-                        license.provenance.origin = origin
-                        return license
-                    }
+                    let inForce = reloaderBox.value?.configuration ?? configuration
+                    return try LicenseImport.verify(documentData: document, verifier: inForce.licenseVerifier, origin: origin)
                 },
-                allowsUnsignedLicenses: { true },
+                allowsUnsignedLicenses: { (reloaderBox.value?.configuration ?? configuration).developmentMode },
                 reload: { try await reloaderBox.value?.reloadNow() },
                 shutdown: { kill(getpid(), SIGTERM) }
             ),

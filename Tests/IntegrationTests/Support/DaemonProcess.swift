@@ -61,6 +61,8 @@ final class DaemonProcess: Sendable {
             "state_directory": stateDirectory,
             "licenses_file": stateDirectory + "/licenses.json",
             "log_level": "debug",
+            // TestLicense writes unsigned licenses; the signing tests turn this off.
+            "development_mode": "true",
             // Tests run in parallel: never the fixed default metrics port.
             "metrics_port": "0",
             // Most tests are about seats, not authentication: their clients act for the
