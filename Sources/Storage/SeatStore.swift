@@ -19,9 +19,10 @@ public final class SeatStore: Sendable {
         public var lastBatchSize: Int
     }
 
-    private let environment: LMDBEnvironment
-    private let databases: StorageDatabases
-    private let writer: StorageWriter
+    // Internal, not private: the audit log's part of the store lives in `SeatStore+Audit`.
+    let environment: LMDBEnvironment
+    let databases: StorageDatabases
+    let writer: StorageWriter
     private let logger: Logger
     private let maximumKeySize: Int
 
@@ -178,7 +179,7 @@ public final class SeatStore: Sendable {
             case .putTenant(let tenant): key = tenant.id
             case .deleteTenant(let id): key = id
             case .putAccessKey(let accessKey): key = accessKey.id
-            case .putSession, .refreshLease, .endSession: continue
+            case .putSession, .refreshLease, .endSession, .appendAudit: continue
             }
             if key.utf8.isEmpty || key.utf8.count > maximumKeySize {
                 return .io(code: MDB_BAD_VALSIZE, "key must be 1 to \(maximumKeySize) UTF-8 bytes, got \(key.utf8.count)")

@@ -36,6 +36,8 @@ extension ConfigurationKey {
         .seconds("heartbeat_interval_seconds", "Heartbeat interval advised to clients; must be below lease_seconds.", \.heartbeatIntervalSeconds, 0.1...86_400),
         .seconds("sweep_interval_seconds", "How often expired sessions are reclaimed.", \.sweepIntervalSeconds, 0.05...3_600),
         .seconds("ended_session_retention_seconds", "How long ended sessions are remembered so late heartbeats get a precise error.", \.endedSessionRetentionSeconds, 0...2_592_000),
+        .integer("audit_retention_days", "Audit events older than this many days are deleted; 0 means no age limit (audit_max_mb still applies).", \.auditRetentionDays, 0...3_650),
+        .integer("audit_max_mb", "Largest size of the audit log in the store; beyond it the oldest events are deleted.", \.auditMaxMegabytes, 1...1_048_576),
         .string("tls_certificate_file", "PEM server certificate chain; empty generates a development CA in <state_directory>/tls.", \.tlsCertificateFile),
         .string("tls_private_key_file", "PEM private key of the server certificate.", \.tlsPrivateKeyFile),
         .integer("max_frame_bytes", "Largest frame body accepted; a larger length header closes the connection.", \.maxFrameBytes, 1_024...16_777_216),

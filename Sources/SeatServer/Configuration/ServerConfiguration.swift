@@ -18,6 +18,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var heartbeatIntervalSeconds = 120.0
     public var sweepIntervalSeconds = 15.0
     public var endedSessionRetentionSeconds = 600.0
+    /// Audit events older than this are deleted; 0 keeps them until the size cap.
+    public var auditRetentionDays = 90
+    /// The audit log's share of the store; the oldest events go first beyond it.
+    public var auditMaxMegabytes = 256
     /// Empty certificate and key: a development CA and server certificate are generated
     /// in `<state_directory>/tls` on first start.
     public var tlsCertificateFile = ""

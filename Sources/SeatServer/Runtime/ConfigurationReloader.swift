@@ -18,6 +18,7 @@ final class ConfigurationReloader: Service {
         var service: SeatService
         var access: AccessRegistry
         var sweeper: Sweeper
+        var auditRetention: AuditRetention
         var limiter: ConnectionLimiter
         var connectionSettings: LiveValue<ClientListener.ConnectionSettings>
         var tlsContext: LiveValue<NIOSSLContext>
@@ -117,6 +118,7 @@ final class ConfigurationReloader: Service {
         targets.connectionSettings.set(ClientListener.ConnectionSettings(configuration))
         targets.tlsContext.set(tlsContext)
         targets.limiter.limit = configuration.maxConnections
+        targets.auditRetention.update(AuditRetention.Settings(configuration))
         if configuration.sweepIntervalSeconds != running.sweepIntervalSeconds {
             targets.sweeper.setInterval(seconds: configuration.sweepIntervalSeconds)
         }

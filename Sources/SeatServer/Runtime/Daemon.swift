@@ -110,13 +110,14 @@ public enum Daemon {
             },
             logger: logger
         )
-        let sweeper = Sweeper(intervalSeconds: configuration.sweepIntervalSeconds, service: service, metrics: metrics)
+        let auditRetention = AuditRetention(store: store, settings: AuditRetention.Settings(configuration), logger: logger)
+        let sweeper = Sweeper(intervalSeconds: configuration.sweepIntervalSeconds, service: service, auditRetention: auditRetention, metrics: metrics)
         let reloader = ConfigurationReloader(
             initial: configuration,
             load: reloadConfiguration ?? { configuration },
             makeTLSContext: { try makeTLSContext($0, logger: logger) },
             targets: .init(
-                service: service, access: access, sweeper: sweeper, limiter: limiter, connectionSettings: connectionSettings,
+                service: service, access: access, sweeper: sweeper, auditRetention: auditRetention, limiter: limiter, connectionSettings: connectionSettings,
                 tlsContext: tlsContext, logLevel: logLevel, metrics: metrics, reporter: reporter
             ),
             logger: logger
