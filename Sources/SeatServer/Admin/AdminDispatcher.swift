@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SeatCore
 import SeatProtocol
+import SeatStorage
 
 /// Carries out admin requests (docs/admin-protocol.md). Reached only by principals with
 /// the admin role; RequestDispatcher checks that before calling.
@@ -19,17 +20,25 @@ struct AdminDispatcher: Sendable {
     let service: SeatService
     let access: AccessRegistry
     let connections: ConnectionDirectory
+    let audit: AuditLog
     let hooks: Hooks
     let metrics: SeatMetrics
     let logger: Logger
 
     func respond(to json: String, as principal: Principal, from address: String) async -> ServerMessage {
         metrics.adminRequests.increment()
+        // Who acted, as the audit log and the log show it.
+        let administrator = principal.keyID.map { "key:" + $0 } ?? "admin-socket"
         do {
             let arguments = try AdminArguments(json: json)
-            let reply = try await perform(arguments)
+            let reply = try await perform(arguments, by: administrator)
             if !Self.readOnly.contains(arguments.operation) {
-                logger.notice("admin request", metadata: ["op": "\(arguments.operation)", "from": "\(address)", "key": "\(principal.keyID ?? "socket")"])
+                let target = try? arguments.optionalString("key") ?? arguments.optionalString("id") ?? arguments.optionalString("tenant")
+                let operation = [arguments.operation, target ?? nil].compactMap { $0 }.joined(separator: " ")
+                logger.notice("admin request", metadata: ["op": "\(operation)", "from": "\(address)", "by": "\(administrator)"])
+                audit.record(.admin(
+                    operation, tenant: (try? arguments.optionalString("tenant")) ?? "",
+                    licenseKey: (try? arguments.optionalString("key")) ?? "", user: administrator, address: address, at: WallClock.now()))
             }
             return .adminReply(json: AdminJSON.encode(reply))
         } catch {
@@ -39,7 +48,7 @@ struct AdminDispatcher: Sendable {
 
     private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit"]
 
-    private func perform(_ arguments: AdminArguments) async throws(AdminFailure) -> [String: Any] {
+    private func perform(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         switch arguments.operation {
         case "status", "license.list":
             return ["licenses": await licenses(tenant: try arguments.optionalString("tenant"))]
@@ -47,19 +56,19 @@ struct AdminDispatcher: Sendable {
             let filter = try sessionFilter(arguments)
             return ["sessions": await service.sessions(matching: filter).map { AdminJSON.session($0.session, tenant: $0.license.tenant) }]
         case "release":
-            return try await release(arguments)
+            return try await release(arguments, by: administrator)
         case "license.add":
-            return try await addLicense(arguments)
+            return try await addLicense(arguments, by: administrator)
         case "license.import":
-            return try await importLicenses(arguments)
+            return try await importLicenses(arguments, by: administrator)
         case "license.suspend":
-            return try await setState(arguments, .suspended)
+            return try await setState(arguments, .suspended, by: administrator)
         case "license.resume":
-            return try await setState(arguments, .active)
+            return try await setState(arguments, .active, by: administrator)
         case "license.revoke":
-            return try await setState(arguments, .revoked)
+            return try await setState(arguments, .revoked, by: administrator)
         case "license.delete":
-            let (license, changes) = try await service.deleteLicense(try arguments.string("key"))
+            let (license, changes) = try await service.deleteLicense(try arguments.string("key"), by: administrator)
             return ["license": AdminJSON.license(license, seatsInUse: 0, now: WallClock.now()), "sessions_ended": changes.sessionsRevoked]
         case "tenant.add":
             let tenant = try await access.addTenant(id: try arguments.string("id"), name: try arguments.optionalString("name") ?? "")
@@ -76,6 +85,8 @@ struct AdminDispatcher: Sendable {
             let key = try await access.revokeKey(try arguments.string("id"))
             connections.closeConnections(authenticatedWith: key.id)
             return ["key": AdminJSON.key(key)]
+        case "audit":
+            return try auditEvents(arguments)
         case "reload":
             do {
                 try await hooks.reload()
@@ -89,6 +100,42 @@ struct AdminDispatcher: Sendable {
         default:
             throw .invalidRequest("unknown op \"\(arguments.operation)\"")
         }
+    }
+
+    private func auditEvents(_ arguments: AdminArguments) throws(AdminFailure) -> [String: Any] {
+        var kinds: Set<AuditKind> = []
+        for name in try arguments.optionalStrings("kinds") ?? [] {
+            guard let kind = AuditKind(rawValue: name) else {
+                throw .invalidRequest("unknown audit kind \"\(name)\"; kinds are \(AuditKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            kinds.insert(kind)
+        }
+        let limit = try arguments.optionalInteger("limit") ?? 1000
+        guard (1...10_000).contains(limit) else { throw .invalidRequest("\"limit\" must be 1...10000") }
+        var after: AuditCursor?
+        if let cursor = try arguments.optionalString("after") {
+            let parts = cursor.split(separator: ":")
+            guard parts.count == 2, let milliseconds = Int64(parts[0]), let sequence = UInt64(parts[1]) else {
+                throw .invalidRequest("\"after\" must be a \"next\" value from an earlier audit reply")
+            }
+            after = AuditCursor(time: Timestamp(millisecondsSinceEpoch: milliseconds), sequence: sequence)
+        }
+        let query = AuditQuery(
+            since: try arguments.optionalTime("since"), until: try arguments.optionalTime("until"),
+            tenant: try arguments.optionalString("tenant"), licenseKey: try arguments.optionalString("license"),
+            user: try arguments.optionalString("user"), kinds: kinds, after: after, limit: limit
+        )
+        let page: AuditPage
+        do {
+            page = try audit.events(query)
+        } catch {
+            throw .storage(error)
+        }
+        // Each event is exactly its JSON-lines export form.
+        let events = page.events.compactMap { try? JSONSerialization.jsonObject(with: Data($0.jsonLine.utf8)) }
+        var reply: [String: Any] = ["events": events, "complete": page.isComplete]
+        if let next = page.nextCursor ?? after { reply["next"] = next.description }
+        return reply
     }
 
     private func licenses(tenant: String?) async -> [[String: Any]] {
@@ -109,7 +156,7 @@ struct AdminDispatcher: Sendable {
         )
     }
 
-    private func release(_ arguments: AdminArguments) async throws(AdminFailure) -> [String: Any] {
+    private func release(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         let filter = try sessionFilter(arguments)
         guard filter.licenseKey != nil || filter.user != nil || filter.hostname != nil || filter.sessionIDPrefix != nil else {
             throw .invalidRequest("\"release\" needs at least one of \"session\", \"license\", \"user\", \"host\"")
@@ -123,12 +170,12 @@ struct AdminDispatcher: Sendable {
                 throw .conflict("session id prefix '\(prefix)' matches \(matches.count) sessions; give more digits")
             }
         }
-        let released = try await service.forceRelease(matching: filter)
+        let released = try await service.forceRelease(matching: filter, by: administrator)
         guard !released.isEmpty else { throw .notFound("no live session matches") }
         return ["released": released.map { AdminJSON.session($0.session, tenant: $0.license.tenant) }]
     }
 
-    private func addLicense(_ arguments: AdminArguments) async throws(AdminFailure) -> [String: Any] {
+    private func addLicense(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         guard hooks.allowsUnsignedLicenses() else {
             throw .conflict("license.add creates an unsigned license, accepted only with development_mode = true; import a vendor-signed license instead")
         }
@@ -138,14 +185,14 @@ struct AdminDispatcher: Sendable {
             throw .conflict("license \(existing.license.key) already exists; import a new version or delete it first")
         }
         try await ensureTenants([license])
-        _ = try await service.upsertLicenses([license])
+        _ = try await service.upsertLicenses([license], by: administrator)
         return ["license": AdminJSON.license(license, seatsInUse: 0, now: WallClock.now())]
     }
 
-    private func importLicenses(_ arguments: AdminArguments) async throws(AdminFailure) -> [String: Any] {
+    private func importLicenses(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         let licenses = try verify(try arguments.object("document"))
         try await ensureTenants(licenses)
-        let changes = try await service.upsertLicenses(licenses)
+        let changes = try await service.upsertLicenses(licenses, by: administrator)
         return ["added": changes.added, "updated": changes.updated, "unchanged": changes.unchanged]
     }
 
@@ -169,8 +216,8 @@ struct AdminDispatcher: Sendable {
         }
     }
 
-    private func setState(_ arguments: AdminArguments, _ state: LicenseState) async throws(AdminFailure) -> [String: Any] {
-        let (license, changes) = try await service.setLicenseState(try arguments.string("key"), to: state)
+    private func setState(_ arguments: AdminArguments, _ state: LicenseState, by administrator: String) async throws(AdminFailure) -> [String: Any] {
+        let (license, changes) = try await service.setLicenseState(try arguments.string("key"), to: state, by: administrator)
         let seatsInUse = await service.licenseSnapshots().first { $0.license.key == license.key }?.seatsInUse ?? 0
         return ["license": AdminJSON.license(license, seatsInUse: seatsInUse, now: WallClock.now()), "sessions_ended": changes.sessionsRevoked]
     }

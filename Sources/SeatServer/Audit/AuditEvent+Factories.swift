@@ -3,8 +3,9 @@ import SeatProtocol
 
 /// The audit events of seat operations, built the same way wherever they are recorded.
 ///
-/// `detail` names a session by the first 8 hex digits of its token only: the full token
-/// lets its holder heartbeat and release, and the audit log is exported and shared.
+/// `detail` names a session by its `SessionID` (what `seatctl sessions` shows), never by
+/// its token: the token lets its holder heartbeat and release, and the audit log is
+/// exported and shared.
 extension AuditEvent {
     static func grant(_ session: Session, tenant: String) -> AuditEvent {
         sessionEvent(.grant, session, tenant: tenant, at: session.createdAt)
@@ -50,6 +51,6 @@ extension AuditEvent {
     private static func sessionEvent(_ kind: AuditKind, _ session: Session, tenant: String, at time: Timestamp) -> AuditEvent {
         AuditEvent(
             time: time, kind: kind, tenant: tenant, licenseKey: session.licenseKey, user: session.user,
-            hostname: session.hostname, address: session.clientAddress, detail: "session=" + session.token.hex.prefix(8))
+            hostname: session.hostname, address: session.clientAddress, detail: "session=" + SessionID(session.token).hex)
     }
 }

@@ -16,6 +16,7 @@ struct RequestDispatcher: Sendable {
     let gate: AuthenticationGate
     let connections: ConnectionDirectory
     let admin: AdminDispatcher
+    let audit: AuditLog
     let metrics: SeatMetrics
 
     func respond(to message: ClientMessage, on link: ConnectionLink) async -> Outcome {
@@ -41,6 +42,7 @@ struct RequestDispatcher: Sendable {
         }
         if let wait = gate.retryAfter(address: link.peerAddress) {
             metrics.recordAuthentication(succeeded: false)
+            audit.record(.authenticationFailure(address: link.peerAddress, reason: "throttled", at: WallClock.now()))
             return Outcome(
                 reply: .error(ErrorReply(
                     code: .authenticationThrottled,
@@ -53,6 +55,9 @@ struct RequestDispatcher: Sendable {
         guard let key = await access.authenticate(accessKey) else {
             gate.recordFailure(address: link.peerAddress)
             metrics.recordAuthentication(succeeded: false)
+            let keyID = AccessKeySecret(parsing: accessKey)?.id
+            audit.record(.authenticationFailure(
+                address: link.peerAddress, reason: keyID.map { "unknown or revoked key \($0)" } ?? "malformed key", at: WallClock.now()))
             return Outcome(reply: .error(ErrorReply(code: .authenticationFailed, message: "the access key is unknown or revoked")), closeAfterReply: true)
         }
         let principal = Principal(key)
@@ -108,7 +113,11 @@ struct RequestDispatcher: Sendable {
                 clientVersion: request.clientVersion,
                 clientAddress: link.peerAddress
             )
-            return reply(await service.acquire(seatRequest, as: principal)) { success in
+            let result = await service.acquire(seatRequest, as: principal)
+            if case .failure(let failure) = result {
+                audit.record(.refusal(seatRequest, tenant: principal.tenant ?? "", failure: failure, at: WallClock.now()))
+            }
+            return reply(result) { success in
                 connections.attach(success.session.token, to: link)
                 return .acquired(AcquireGrant(
                     token: success.session.token,

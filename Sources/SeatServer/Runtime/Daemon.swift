@@ -56,10 +56,12 @@ public enum Daemon {
         let limiter = ConnectionLimiter(limit: configuration.maxConnections)
         let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
         let reloaderBox = LiveValue<ConfigurationReloader?>(nil)
+        let audit = AuditLog(store: store)
         let admin = AdminDispatcher(
             service: service,
             access: access,
             connections: connections,
+            audit: audit,
             hooks: .init(
                 verifyLicenses: { document, origin in
                     let inForce = reloaderBox.value?.configuration ?? configuration
@@ -78,6 +80,7 @@ public enum Daemon {
             gate: AuthenticationGate(limit: configuration.authFailureLimit, windowSeconds: configuration.authFailureWindowSeconds),
             connections: connections,
             admin: admin,
+            audit: audit,
             metrics: metrics
         )
         let connectionServer = ConnectionServer(

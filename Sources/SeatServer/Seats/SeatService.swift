@@ -175,12 +175,12 @@ final class SeatService: Sendable {
         var fileKeys: [String] = []
         for (key, actor) in current where await actor.snapshot.license.provenance.origin == .file { fileKeys.append(key) }
         let listed = Set(licenses.map(\.key))
-        return try await change(upserting: licenses, deleting: fileKeys.filter { !listed.contains($0) }, reason: .licenseDeleted)
+        return try await change(upserting: licenses, deleting: fileKeys.filter { !listed.contains($0) }, reason: .licenseDeleted, by: "licenses_file")
     }
 
     /// Adds or replaces licenses through the admin channel (import, add). Licenses from
     /// the licenses file cannot be replaced this way.
-    func upsertLicenses(_ licenses: [License]) async throws(AdminFailure) -> LicenseChanges {
+    func upsertLicenses(_ licenses: [License], by administrator: String) async throws(AdminFailure) -> LicenseChanges {
         await catalogGate.enter()
         defer { Task { await catalogGate.leave() } }
         for license in licenses {
@@ -188,19 +188,19 @@ final class SeatService: Sendable {
                 throw .conflict("license \(license.key) is defined in licenses_file; change it there and reload")
             }
         }
-        return try await change(upserting: licenses, deleting: [], reason: .licenseDeleted)
+        return try await change(upserting: licenses, deleting: [], reason: .licenseDeleted, by: administrator)
     }
 
     /// Deletes an admin-managed license; its sessions end as revoked.
-    func deleteLicense(_ key: String) async throws(AdminFailure) -> (License, LicenseChanges) {
+    func deleteLicense(_ key: String, by administrator: String) async throws(AdminFailure) -> (License, LicenseChanges) {
         await catalogGate.enter()
         defer { Task { await catalogGate.leave() } }
         let license = try await adminManagedLicense(key)
-        return (license, try await change(upserting: [], deleting: [key], reason: .licenseDeleted))
+        return (license, try await change(upserting: [], deleting: [key], reason: .licenseDeleted, by: administrator))
     }
 
     /// Suspends, resumes or revokes an admin-managed license. Revoking ends its sessions.
-    func setLicenseState(_ key: String, to state: LicenseState) async throws(AdminFailure) -> (License, LicenseChanges) {
+    func setLicenseState(_ key: String, to state: LicenseState, by administrator: String) async throws(AdminFailure) -> (License, LicenseChanges) {
         await catalogGate.enter()
         defer { Task { await catalogGate.leave() } }
         var license = try await adminManagedLicense(key)
@@ -208,9 +208,9 @@ final class SeatService: Sendable {
             throw .conflict("license \(key) is revoked; a revoked license cannot be resumed (import it again to replace it)")
         }
         license.state = state
-        var changes = try await change(upserting: [license], deleting: [], reason: .licenseRevoked)
+        var changes = try await change(upserting: [license], deleting: [], reason: .licenseRevoked, by: administrator)
         if state == .revoked, let actor = actor(for: key) {
-            let tokens = await actor.revokeAll()
+            let tokens = await actor.revokeAll(by: administrator)
             revocations.notifyRevoked(tokens, reason: .licenseRevoked, message: "the license \(key) was revoked by an administrator")
             changes.sessionsRevoked += tokens.count
         }
@@ -229,7 +229,7 @@ final class SeatService: Sendable {
     /// Stores the upserts and deletions in one commit, then updates the actors. A
     /// license moved to another tenant gets a new actor (its sessions end), so no
     /// session ever belongs to a tenant other than its license's. Callers hold the gate.
-    private func change(upserting licenses: [License], deleting keys: [String], reason: RevocationReason) async throws(AdminFailure) -> LicenseChanges {
+    private func change(upserting licenses: [License], deleting keys: [String], reason: RevocationReason, by administrator: String) async throws(AdminFailure) -> LicenseChanges {
         let current = actors.withLock { $0 }
         var summary = LicenseChanges()
         var storeChanges: [StoreChange] = []
@@ -279,7 +279,7 @@ final class SeatService: Sendable {
             for actor in newActors { map[actor.key] = actor }
         }
         for actor in retiring {
-            let tokens = await actor.retire()
+            let tokens = await actor.retire(by: administrator)
             revocations.notifyRevoked(tokens, reason: reason, message: "the license \(actor.key) was removed by an administrator")
             summary.sessionsRevoked += tokens.count
         }
@@ -309,12 +309,12 @@ final class SeatService: Sendable {
     /// Force-releases every live session matching `filter`: each ends as revoked (its
     /// holder's next heartbeat gets sessionRevoked), its seat is free once that is
     /// durable, and a connected holder is told at once. Returns the sessions ended.
-    func forceRelease(matching filter: SessionFilter) async throws(AdminFailure) -> [(license: License, session: Session)] {
+    func forceRelease(matching filter: SessionFilter, by administrator: String) async throws(AdminFailure) -> [(license: License, session: Session)] {
         var released: [(license: License, session: Session)] = []
         var failure: StorageError?
         for match in await sessions(matching: filter) {
             guard let owner = directory.owner(of: match.session.token) else { continue }
-            switch await owner.end(match.session.token, reason: .revoked) {
+            switch await owner.end(match.session.token, reason: .revoked, by: administrator) {
             case .success(let result) where result.ended:
                 released.append(match)
             case .failure(.storage(let error)):
