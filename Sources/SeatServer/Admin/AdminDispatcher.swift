@@ -36,9 +36,14 @@ struct AdminDispatcher: Sendable {
                 let target = try? arguments.optionalString("key") ?? arguments.optionalString("id") ?? arguments.optionalString("tenant")
                 let operation = [arguments.operation, target ?? nil].compactMap { $0 }.joined(separator: " ")
                 logger.notice("admin request", metadata: ["op": "\(operation)", "from": "\(address)", "by": "\(administrator)"])
-                audit.record(.admin(
-                    operation, tenant: (try? arguments.optionalString("tenant")) ?? "",
-                    licenseKey: (try? arguments.optionalString("key")) ?? "", user: administrator, address: address, at: WallClock.now()))
+                do {
+                    try await audit.recordDurably(.admin(
+                        operation, tenant: (try? arguments.optionalString("tenant")) ?? "",
+                        licenseKey: (try? arguments.optionalString("key")) ?? "", user: administrator, address: address, at: WallClock.now()))
+                } catch {
+                    // The action itself is done and durable; say loudly that its record is missing.
+                    logger.error("admin action not recorded in the audit log", metadata: ["op": "\(operation)", "error": "\(error)"])
+                }
             }
             return .adminReply(json: AdminJSON.encode(reply))
         } catch {

@@ -18,6 +18,12 @@ final class AuditLog: Sendable {
         store.commitLazily([.appendAudit(event)])
     }
 
+    /// Records `event` and returns once it is durable (admin actions: the administrator's
+    /// reply means the action is on record).
+    func recordDurably(_ event: AuditEvent) async throws(StorageError) {
+        try await store.commit([.appendAudit(event)])
+    }
+
     /// Events matching `query`; see `SeatStore.auditEvents`.
     func events(_ query: AuditQuery) throws(StorageError) -> AuditPage {
         try store.auditEvents(query)

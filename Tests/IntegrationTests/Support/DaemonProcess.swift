@@ -204,11 +204,14 @@ struct TestLicense {
     var features: [String: String] = [:]
     var expires: String?
     var state = "active"
+    /// Absent: the default tenant.
+    var tenant: String?
 
     static func write(_ licenses: [TestLicense], to path: String) throws {
         let entries: [[String: Any]] = licenses.map { license in
             var entry: [String: Any] = ["key": license.key, "seats": license.seats, "tier": license.tier, "features": license.features, "state": license.state]
             if let expires = license.expires { entry["expires"] = expires }
+            if let tenant = license.tenant { entry["tenant"] = tenant }
             return entry
         }
         let data = try JSONSerialization.data(withJSONObject: ["licenses": entries], options: [.prettyPrinted, .sortedKeys])
