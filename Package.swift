@@ -34,6 +34,16 @@ let package = Package(
         ),
         // Pure seat rules: licenses, sessions, the per-license ledger. No I/O.
         .target(name: "SeatCore", path: "Sources/SeatCore"),
+        // License documents: parsing, canonical signing bytes, Ed25519 vendor keys,
+        // signing and verification. Bytes in, values out; no files or sockets.
+        .target(
+            name: "SeatLicensing",
+            dependencies: [
+                "SeatCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/SeatLicensing"
+        ),
         // Wire format: messages, codec and frame decoder. No sockets.
         .target(
             name: "SeatProtocol",
@@ -58,6 +68,7 @@ let package = Package(
             name: "SeatServer",
             dependencies: [
                 "SeatCore",
+                "SeatLicensing",
                 "SeatProtocol",
                 "SeatStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -100,6 +111,7 @@ let package = Package(
             name: "seatctl",
             dependencies: [
                 "SeatClient",
+                "SeatLicensing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/seatctl"
@@ -135,6 +147,7 @@ let package = Package(
         ),
         .testTarget(name: "SeatLoadTests", dependencies: ["SeatLoadKit"]),
         .testTarget(name: "SeatCoreTests", dependencies: ["SeatCore"]),
+        .testTarget(name: "SeatLicensingTests", dependencies: ["SeatLicensing", "SeatCore"]),
         // The lease state machine and backoff, the response router on an embedded channel,
         // the admin JSON: without sockets.
         .testTarget(
@@ -166,6 +179,7 @@ let package = Package(
             dependencies: [
                 "SeatClient",
                 "SeatCore",
+                "SeatLicensing",
                 "SeatProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -22,6 +22,8 @@ listen_address = 127.0.0.1
 port = $SEATD_PORT
 state_directory = $SEATD_DIR/state
 licenses_file = $SEATD_DIR/licenses.json
+# seatload writes unsigned licenses; signature checks happen only at load, not per request.
+development_mode = true
 durability = fsync
 lease_seconds = $LEASE_S
 log_level = info

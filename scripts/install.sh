@@ -19,7 +19,7 @@ install -m 0755 "$build/seatd" "$build/seatctl" "$dest$prefix/bin/"
 sed -e "s|/usr/local/bin/seatd|$prefix/bin/seatd|" -e "s|/usr/local/share/doc/seatd|$prefix/share/doc/seatd|" \
     systemd/seatd.service > "$dest/etc/systemd/system/seatd.service"
 chmod 0644 "$dest/etc/systemd/system/seatd.service"
-install -m 0644 docs/operations.md README.md "$dest$prefix/share/doc/seatd/"
+install -m 0644 docs/operations.md docs/license-files.md README.md "$dest$prefix/share/doc/seatd/"
 
 config="$dest/etc/seatd/seatd.conf"
 if [ -e "$config" ]; then
@@ -32,7 +32,8 @@ else
         echo
         "$build/seatd" --print-default-config \
             | sed -e 's|^state_directory = .*|state_directory = /var/lib/seatd|' \
-                  -e 's|^licenses_file = .*|licenses_file = /etc/seatd/licenses.json|'
+                  -e 's|^licenses_file = .*|licenses_file = /etc/seatd/licenses.json|' \
+                  -e 's|^admin_socket = .*|admin_socket = /run/seatd/admin.sock|'
     } > "$config"
     chmod 0640 "$config"
     echo "wrote $config"
@@ -44,6 +45,10 @@ if [ -z "$dest" ]; then
     if ! getent passwd seatd >/dev/null; then
         useradd --system --user-group --home-dir /var/lib/seatd --no-create-home --shell /usr/sbin/nologin seatd
         echo "created the system user seatd"
+    fi
+    if ! getent group seatd-admin >/dev/null; then
+        groupadd --system seatd-admin
+        echo "created the group seatd-admin: add administrators with 'usermod -aG seatd-admin NAME'"
     fi
     # The service user reads its configuration (and TLS key files placed here) via the group.
     chgrp -R seatd /etc/seatd

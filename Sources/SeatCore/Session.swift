@@ -86,12 +86,15 @@ public enum SessionEnd: UInt8, Sendable, Equatable, CaseIterable {
 public struct EndedSession: Sendable, Equatable {
     public var token: SessionToken
     public var licenseKey: String
+    /// The license's tenant, so a late heartbeat from another tenant learns nothing.
+    public var tenant: String
     public var end: SessionEnd
     public var endedAt: Timestamp
 
-    public init(token: SessionToken, licenseKey: String, end: SessionEnd, endedAt: Timestamp) {
+    public init(token: SessionToken, licenseKey: String, tenant: String = License.defaultTenant, end: SessionEnd, endedAt: Timestamp) {
         self.token = token
         self.licenseKey = licenseKey
+        self.tenant = tenant
         self.end = end
         self.endedAt = endedAt
     }

@@ -27,7 +27,7 @@ final class LMDBEnvironment: @unchecked Sendable {
         var flags = UInt32(MDB_NOTLS)
         if noSync { flags |= UInt32(MDB_NOSYNC) }
         do {
-            try check(mdb_env_set_maxdbs(env, 8), "mdb_env_set_maxdbs")
+            try check(mdb_env_set_maxdbs(env, 16), "mdb_env_set_maxdbs")
             try check(mdb_env_set_maxreaders(env, maximumReaders), "mdb_env_set_maxreaders")
             // LMDB raises this to the size of the data already stored when reopening.
             try check(mdb_env_set_mapsize(env, mapSizeBytes), "mdb_env_set_mapsize")
@@ -214,6 +214,61 @@ struct LMDBTransaction: ~Copyable {
         if code == MDB_NOTFOUND { return nil }
         try check(code, "mdb_cursor_get")
         return try body(key.bytes)
+    }
+}
+
+extension LMDBTransaction {
+    /// Calls `body` with the largest key, or returns nil when the database is empty.
+    func lastKey<T>(_ dbi: MDB_dbi, _ body: (UnsafeRawBufferPointer) throws(StorageError) -> T) throws(StorageError) -> T? {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        var key = MDB_val()
+        var value = MDB_val()
+        let code = mdb_cursor_get(cursor, &key, &value, MDB_LAST)
+        if code == MDB_NOTFOUND { return nil }
+        try check(code, "mdb_cursor_get")
+        return try body(key.bytes)
+    }
+
+    /// Calls `body` for the records from the first key at or after `start` on, in key
+    /// order, until it returns false or the database ends. One cursor seek, no full scan.
+    func scan(
+        _ dbi: MDB_dbi,
+        from start: UnsafeRawBufferPointer,
+        _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(StorageError) -> Bool
+    ) throws(StorageError) {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        var key = MDB_val(start)
+        var value = MDB_val()
+        var code = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
+        while code == 0 {
+            guard try body(key.bytes, value.bytes) else { return }
+            code = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+        }
+        if code != MDB_NOTFOUND { try check(code, "mdb_cursor_get") }
+    }
+
+    /// Puts a record whose key is larger than every key in the database, filling pages
+    /// completely instead of splitting them in half (`MDB_APPEND`). Returns false, having
+    /// stored nothing, when the key is not the largest.
+    func append(_ dbi: MDB_dbi, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(StorageError) -> Bool {
+        var keyValue = MDB_val(key)
+        var dataValue = MDB_val(value)
+        let code = mdb_put(txn, dbi, &keyValue, &dataValue, UInt32(MDB_APPEND))
+        if code == MDB_KEYEXIST { return false }
+        try check(code, "mdb_put (append)")
+        return true
+    }
+
+    /// Records and bytes of one database: its branch, leaf and overflow pages times the
+    /// page size, as seen by this transaction (including its own uncommitted changes).
+    func usage(_ dbi: MDB_dbi) throws(StorageError) -> (entries: Int, bytes: Int) {
+        var stat = MDB_stat()
+        try check(mdb_stat(txn, dbi, &stat), "mdb_stat")
+        return (stat.ms_entries, (stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages) * Int(stat.ms_psize))
     }
 }
 

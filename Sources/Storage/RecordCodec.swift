@@ -197,26 +197,92 @@ enum RecordCodec {
         return record
     }
 
+    // MARK: Tenant
+
+    static func encode(_ tenant: Tenant) -> [UInt8] {
+        var writer = RecordWriter(capacity: 16 + tenant.id.utf8.count + tenant.name.utf8.count)
+        writer.append(recordVersion)
+        writer.append(tenant.id)
+        writer.append(tenant.name)
+        writer.append(tenant.createdAt.millisecondsSinceEpoch)
+        return writer.bytes
+    }
+
+    static func decodeTenant(_ bytes: UnsafeRawBufferPointer) throws(StorageError) -> Tenant {
+        var reader = RecordReader(bytes, record: "tenant")
+        try reader.expectVersion(recordVersion)
+        let tenant = Tenant(id: try reader.string(), name: try reader.string(), createdAt: Timestamp(millisecondsSinceEpoch: try reader.int64()))
+        try reader.expectEnd()
+        return tenant
+    }
+
+    // MARK: Access key
+
+    static func encode(_ key: AccessKey) -> [UInt8] {
+        var writer = RecordWriter(capacity: 80 + key.label.utf8.count)
+        writer.append(recordVersion)
+        writer.append(key.id)
+        writer.append(key.tenant ?? "")
+        writer.append(key.role == .admin ? UInt8(1) : UInt8(0))
+        writer.appendLength(key.secretDigest.count)
+        for byte in key.secretDigest { writer.append(byte) }
+        writer.append(key.label)
+        writer.append(key.createdAt.millisecondsSinceEpoch)
+        writer.appendOptional(key.revokedAt)
+        return writer.bytes
+    }
+
+    static func decodeAccessKey(_ bytes: UnsafeRawBufferPointer) throws(StorageError) -> AccessKey {
+        var reader = RecordReader(bytes, record: "access key")
+        try reader.expectVersion(recordVersion)
+        let id = try reader.string()
+        let tenant = try reader.string()
+        let role: AccessRole
+        switch try reader.uint8() {
+        case 0: role = .client
+        case 1: role = .admin
+        case let code: throw reader.corrupt("unknown role \(code)")
+        }
+        let digestCount = try reader.length()
+        guard digestCount == 32 else { throw reader.corrupt("digest of \(digestCount) bytes") }
+        var digest: [UInt8] = []
+        digest.reserveCapacity(digestCount)
+        for _ in 0..<digestCount { digest.append(try reader.uint8()) }
+        let key = AccessKey(
+            id: id, tenant: tenant.isEmpty ? nil : tenant, role: role, secretDigest: digest,
+            label: try reader.string(), createdAt: Timestamp(millisecondsSinceEpoch: try reader.int64()),
+            revokedAt: try reader.optionalTimestamp("revocation time")
+        )
+        try reader.expectEnd()
+        return key
+    }
+
     // MARK: Ended session (tombstone)
 
+    /// Version 2 added the tenant at the end; version 1 tombstones read as the default tenant.
+    static let endedSessionRecordVersion: UInt8 = 2
+
     static func encode(_ ended: EndedSession) -> [UInt8] {
-        var writer = RecordWriter(capacity: 16 + ended.licenseKey.utf8.count)
-        writer.append(recordVersion)
+        var writer = RecordWriter(capacity: 18 + ended.licenseKey.utf8.count + ended.tenant.utf8.count)
+        writer.append(endedSessionRecordVersion)
         writer.append(ended.end.rawValue)
         writer.append(ended.endedAt.millisecondsSinceEpoch)
         writer.append(ended.licenseKey)
+        writer.append(ended.tenant)
         return writer.bytes
     }
 
     static func decodeEndedSession(token: SessionToken, _ bytes: UnsafeRawBufferPointer) throws(StorageError) -> EndedSession {
         var reader = RecordReader(bytes, record: "ended session")
-        try reader.expectVersion(recordVersion)
+        let version = try reader.uint8()
+        guard version == 1 || version == endedSessionRecordVersion else { throw reader.corrupt("unknown record version \(version)") }
         let code = try reader.uint8()
         guard let end = SessionEnd(rawValue: code) else { throw reader.corrupt("unknown session end \(code)") }
         let endedAt = Timestamp(millisecondsSinceEpoch: try reader.int64())
         let licenseKey = try reader.string()
+        let tenant = version == 1 ? License.defaultTenant : try reader.string()
         try reader.expectEnd()
-        return EndedSession(token: token, licenseKey: licenseKey, end: end, endedAt: endedAt)
+        return EndedSession(token: token, licenseKey: licenseKey, tenant: tenant, end: end, endedAt: endedAt)
     }
 
     // MARK: Schema version

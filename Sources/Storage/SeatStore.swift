@@ -19,9 +19,10 @@ public final class SeatStore: Sendable {
         public var lastBatchSize: Int
     }
 
-    private let environment: LMDBEnvironment
-    private let databases: StorageDatabases
-    private let writer: StorageWriter
+    // Internal, not private: the audit log's part of the store lives in `SeatStore+Audit`.
+    let environment: LMDBEnvironment
+    let databases: StorageDatabases
+    let writer: StorageWriter
     private let logger: Logger
     private let maximumKeySize: Int
 
@@ -86,6 +87,26 @@ public final class SeatStore: Sendable {
                 sessions.append(try RecordCodec.decodeSession(token: try RecordCodec.decodeToken(key), value))
             }
             return sessions
+        }
+    }
+
+    public func loadTenants() throws(StorageError) -> [Tenant] {
+        try environment.read { txn throws(StorageError) in
+            var tenants: [Tenant] = []
+            try txn.forEach(databases.tenants) { _, value throws(StorageError) in
+                tenants.append(try RecordCodec.decodeTenant(value))
+            }
+            return tenants
+        }
+    }
+
+    public func loadAccessKeys() throws(StorageError) -> [AccessKey] {
+        try environment.read { txn throws(StorageError) in
+            var keys: [AccessKey] = []
+            try txn.forEach(databases.accessKeys) { _, value throws(StorageError) in
+                keys.append(try RecordCodec.decodeAccessKey(value))
+            }
+            return keys
         }
     }
 
@@ -155,10 +176,13 @@ public final class SeatStore: Sendable {
             switch change {
             case .putLicense(let license): key = license.key
             case .deleteLicense(let licenseKey): key = licenseKey
-            case .putSession, .refreshLease, .endSession: continue
+            case .putTenant(let tenant): key = tenant.id
+            case .deleteTenant(let id): key = id
+            case .putAccessKey(let accessKey): key = accessKey.id
+            case .putSession, .refreshLease, .endSession, .appendAudit: continue
             }
             if key.utf8.isEmpty || key.utf8.count > maximumKeySize {
-                return .io(code: MDB_BAD_VALSIZE, "license key must be 1 to \(maximumKeySize) UTF-8 bytes, got \(key.utf8.count)")
+                return .io(code: MDB_BAD_VALSIZE, "key must be 1 to \(maximumKeySize) UTF-8 bytes, got \(key.utf8.count)")
             }
         }
         return nil

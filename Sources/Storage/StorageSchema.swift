@@ -2,6 +2,9 @@ import CLMDB
 
 /// The named databases of a seatd store, opened and version-checked once at start-up.
 struct StorageDatabases: Sendable {
+    /// Still 1 with the `audit` database: adding a database is backwards compatible (an
+    /// older store gets it created empty at open, an older seatd ignores it), so it is not
+    /// a reason to refuse a store. Bump only for changes an older reader would misread.
     static let schemaVersion: UInt32 = 1
     private static let schemaVersionKey = Array("schema_version".utf8)
 
@@ -15,6 +18,14 @@ struct StorageDatabases: Sendable {
     let ended: MDB_dbi
     /// endedAt (8 bytes) + token -> empty: tombstones in end-time order, for purging.
     let endedByTime: MDB_dbi
+    /// UTF-8 tenant id -> tenant record.
+    let tenants: MDB_dbi
+    /// UTF-8 access key id -> access key record (digest of the secret, never the secret).
+    let accessKeys: MDB_dbi
+    /// time (8 bytes) + sequence (8 bytes) -> audit record, oldest first (`RecordCodec+Audit`).
+    /// `meta` holds `audit_sequence`, the last sequence assigned, so sequences never repeat
+    /// even after retention deleted every event.
+    let audit: MDB_dbi
 
     /// Opens or creates the databases and checks or writes the schema version. Runs
     /// before the writer thread starts, so it may use a write transaction itself.
@@ -25,7 +36,10 @@ struct StorageDatabases: Sendable {
                 licenses: try txn.openDatabase(named: "licenses", create: true),
                 sessions: try txn.openDatabase(named: "sessions", create: true),
                 ended: try txn.openDatabase(named: "ended", create: true),
-                endedByTime: try txn.openDatabase(named: "ended_by_time", create: true)
+                endedByTime: try txn.openDatabase(named: "ended_by_time", create: true),
+                tenants: try txn.openDatabase(named: "tenants", create: true),
+                accessKeys: try txn.openDatabase(named: "access_keys", create: true),
+                audit: try txn.openDatabase(named: "audit", create: true)
             )
             try schemaVersionKey.withBytes { key throws(StorageError) in
                 if let found = try txn.get(databases.meta, key, RecordCodec.decodeSchemaVersion) {

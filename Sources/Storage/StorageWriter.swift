@@ -20,6 +20,7 @@ final class StorageWriter: @unchecked Sendable {
         /// `completion` is nil for lazily committed changes.
         case changes([StoreChange], completion: Completion?)
         case purge(endedBefore: Timestamp, limit: Int, completion: PurgeCompletion)
+        case purgeAudit(olderThan: Timestamp, maxBytes: Int, limit: Int, completion: PurgeCompletion)
         case flush(Completion)
 
         /// Someone waits for this job's commit, so it must be fully durable.
@@ -54,6 +55,9 @@ final class StorageWriter: @unchecked Sendable {
     private var queuedRefreshes: [SessionToken: Int] = [:]
     private var state = State.running
     private var thread: Thread?
+    /// Writer-thread only (after `init`); advanced only when a batch commits, so an aborted
+    /// batch leaves no gap in the sequence.
+    private var auditKeys: AuditKeyAllocator
 
     init(environment: LMDBEnvironment, databases: StorageDatabases, maximumMapSizeBytes: Int, logger: Logger, commitObserver: SeatStore.CommitObserver? = nil) throws(StorageError) {
         self.commitObserver = commitObserver
@@ -62,6 +66,7 @@ final class StorageWriter: @unchecked Sendable {
         self.maximumMapSizeBytes = maximumMapSizeBytes
         self.logger = logger
         let usage = try environment.usage()
+        auditKeys = try Self.loadAuditKeys(environment, databases)
         stats = Mutex(SeatStore.Statistics(
             mapSizeBytes: usage.mapSizeBytes, usedBytes: usage.usedBytes, commits: 0, committedChanges: 0, lastBatchSize: 0))
     }
@@ -122,6 +127,14 @@ final class StorageWriter: @unchecked Sendable {
         }
     }
 
+    func purgeAudit(olderThan cutoff: Timestamp, maxBytes: Int, limit: Int) async -> Result<Int, StorageError> {
+        await withCheckedContinuation { continuation in
+            if !enqueue(.purgeAudit(olderThan: cutoff, maxBytes: maxBytes, limit: limit, completion: continuation)) {
+                continuation.resume(returning: .failure(.closed))
+            }
+        }
+    }
+
     /// Completes everything queued, then stops the thread. Idempotent; blocks until done.
     func close() {
         condition.lock()
@@ -147,7 +160,7 @@ final class StorageWriter: @unchecked Sendable {
                 case .putSession(let session): queuedRefreshes[session.token] = nil
                 case .endSession(let ended): queuedRefreshes[ended.token] = nil
                 case .refreshLease(let token, _, _): queuedRefreshes[token] = nil
-                case .putLicense, .deleteLicense: break
+                case .putLicense, .deleteLicense, .putTenant, .deleteTenant, .putAccessKey, .appendAudit: break
                 }
             }
         }
@@ -201,7 +214,7 @@ final class StorageWriter: @unchecked Sendable {
             case .changes(let changes, _):
                 changeCount += changes.count
                 needsTransaction = needsTransaction || !changes.isEmpty
-            case .purge: needsTransaction = true
+            case .purge, .purgeAudit: needsTransaction = true
             case .flush: break
             }
         }
@@ -252,7 +265,7 @@ final class StorageWriter: @unchecked Sendable {
                 completion.resume(returning: outcome.map { _ in () })
             case .changes(_, nil):
                 if let failure { lazyFailure = failure }
-            case .purge(_, _, let completion):
+            case .purge(_, _, let completion), .purgeAudit(_, _, _, let completion):
                 completion.resume(returning: outcome.map { $0[purgeIndex] })
                 purgeIndex += 1
             case .flush(let completion):
@@ -272,7 +285,10 @@ final class StorageWriter: @unchecked Sendable {
     private func commitGrowingMap(_ batch: ArraySlice<Job>, syncMetaPage: Bool) -> Result<[Int], StorageError> {
         while true {
             do throws(StorageError) {
-                return .success(try environment.write(syncMetaPage: syncMetaPage) { txn throws(StorageError) in try apply(batch, txn) })
+                var keys = auditKeys
+                let purged = try environment.write(syncMetaPage: syncMetaPage) { txn throws(StorageError) in try apply(batch, txn, &keys) }
+                auditKeys = keys
+                return .success(purged)
             } catch where error.isMapFull {
                 do throws(StorageError) {
                     let current = try environment.usage().mapSizeBytes
@@ -302,26 +318,47 @@ final class StorageWriter: @unchecked Sendable {
     private static let nearlyFullDiskBytes = 1 << 20
 
     /// Applies every job in order; returns the number purged by each purge job.
-    private func apply(_ batch: ArraySlice<Job>, _ txn: borrowing LMDBTransaction) throws(StorageError) -> [Int] {
+    private func apply(_ batch: ArraySlice<Job>, _ txn: borrowing LMDBTransaction, _ auditKeys: inout AuditKeyAllocator) throws(StorageError) -> [Int] {
+        let sequenceBefore = auditKeys.lastSequence
         var purged: [Int] = []
         for job in batch {
             switch job {
             case .changes(let changes, _):
                 for change in changes {
-                    try apply(change, txn)
+                    try apply(change, txn, &auditKeys)
                 }
             case .purge(let cutoff, let limit, _):
                 purged.append(try purgeEndedSessions(endedBefore: cutoff, limit: limit, txn))
+            case .purgeAudit(let cutoff, let maxBytes, let limit, _):
+                purged.append(try purgeAudit(olderThan: cutoff, maxBytes: maxBytes, limit: limit, txn))
             case .flush:
                 break
+            }
+        }
+        if auditKeys.lastSequence != sequenceBefore {
+            try RecordCodec.auditSequenceKey.withBytes { key throws(StorageError) in
+                try RecordCodec.encodeAuditSequence(auditKeys.lastSequence).withBytes { value throws(StorageError) in
+                    try txn.put(databases.meta, key, value)
+                }
             }
         }
         return purged
     }
 
-    private func apply(_ change: StoreChange, _ txn: borrowing LMDBTransaction) throws(StorageError) {
+    private func apply(_ change: StoreChange, _ txn: borrowing LMDBTransaction, _ auditKeys: inout AuditKeyAllocator) throws(StorageError) {
         let db = databases
         switch change {
+        case .appendAudit(let event):
+            try RecordCodec.withAuditKey(auditKeys.next(for: event.time)) { key throws(StorageError) in
+                try RecordCodec.encodeAuditRecord(event).withBytes { value throws(StorageError) in
+                    // Keys nearly always grow, and appending keeps the pages full (half the
+                    // size of splitting them); after a clock step back the key is older.
+                    if try !txn.append(db.audit, key, value) {
+                        try txn.put(db.audit, key, value)
+                    }
+                }
+            }
+
         case .putLicense(let license):
             try license.key.withUTF8Bytes { key throws(StorageError) in
                 try RecordCodec.encode(license).withBytes { value throws(StorageError) in
@@ -371,6 +408,53 @@ final class StorageWriter: @unchecked Sendable {
                     try txn.put(db.endedByTime, timeKey, UnsafeRawBufferPointer(start: nil, count: 0))
                 }
             }
+
+        case .putTenant(let tenant):
+            try tenant.id.withUTF8Bytes { key throws(StorageError) in
+                try RecordCodec.encode(tenant).withBytes { value throws(StorageError) in
+                    try txn.put(db.tenants, key, value)
+                }
+            }
+
+        case .deleteTenant(let id):
+            try id.withUTF8Bytes { key throws(StorageError) in
+                _ = try txn.delete(db.tenants, key)
+            }
+
+        case .putAccessKey(let accessKey):
+            try accessKey.id.withUTF8Bytes { key throws(StorageError) in
+                try RecordCodec.encode(accessKey).withBytes { value throws(StorageError) in
+                    try txn.put(db.accessKeys, key, value)
+                }
+            }
+        }
+    }
+
+    /// Oldest first: everything older than `cutoff`, then more while the audit database
+    /// takes more than `maxBytes`. Deleting records frees whole pages only as leaves merge,
+    /// so the size is checked after every deletion rather than estimated up front.
+    private func purgeAudit(olderThan cutoff: Timestamp, maxBytes: Int, limit: Int, _ txn: borrowing LMDBTransaction) throws(StorageError) -> Int {
+        var purged = 0
+        while purged < limit {
+            guard let oldest = try txn.firstKey(databases.audit, RecordCodec.decodeAuditKey) else { break }
+            if oldest.time >= cutoff, try txn.usage(databases.audit).bytes <= maxBytes { break }
+            try RecordCodec.withAuditKey(oldest) { key throws(StorageError) in
+                _ = try txn.delete(databases.audit, key)
+            }
+            purged += 1
+        }
+        return purged
+    }
+
+    /// Where audit keys continue after a restart: the stored last sequence (kept in `meta`
+    /// because retention may have deleted every event) and the time of the newest key.
+    private static func loadAuditKeys(_ environment: LMDBEnvironment, _ databases: StorageDatabases) throws(StorageError) -> AuditKeyAllocator {
+        try environment.read { txn throws(StorageError) in
+            let newest = try txn.lastKey(databases.audit, RecordCodec.decodeAuditKey)
+            let stored = try RecordCodec.auditSequenceKey.withBytes { key throws(StorageError) in
+                try txn.get(databases.meta, key, RecordCodec.decodeAuditSequence)
+            }
+            return AuditKeyAllocator(lastSequence: max(stored ?? 0, newest?.sequence ?? 0), lastTime: newest?.time)
         }
     }
 

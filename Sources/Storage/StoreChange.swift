@@ -12,4 +12,12 @@ public enum StoreChange: Sendable, Equatable {
     case refreshLease(token: SessionToken, lastHeartbeatAt: Timestamp, leaseExpiresAt: Timestamp)
     /// Deletes the live session record and writes its tombstone.
     case endSession(EndedSession)
+    /// Upsert by tenant id.
+    case putTenant(Tenant)
+    case deleteTenant(id: String)
+    /// Upsert by key id (revoking rewrites the key with `revokedAt` set).
+    case putAccessKey(AccessKey)
+    /// Appends an event to the audit log; storage assigns its sequence (and so ignores
+    /// `sequence`). In the same commit as the change it records, both or neither are stored.
+    case appendAudit(AuditEvent)
 }

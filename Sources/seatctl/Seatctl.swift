@@ -10,7 +10,7 @@ struct Seatctl: AsyncParsableCommand {
             """,
         subcommands: [
             Acquire.self, Heartbeat.self, Release.self, Validate.self, Run.self,
-            Status.self, Sessions.self, LicenseAdminGroup.self, Tenant.self, Key.self, Audit.self, Reload.self, Shutdown.self,
+            Status.self, Sessions.self, LicenseCommands.self, Tenant.self, Key.self, Audit.self, Reload.self, Shutdown.self,
         ]
     )
 }

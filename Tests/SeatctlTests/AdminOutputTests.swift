@@ -83,7 +83,7 @@ import Testing
     @Test(arguments: [
         (ErrorCode.authenticationFailed, seatctl.ExitStatus.notAuthorized), (.authenticationRequired, .notAuthorized),
         (.authenticationThrottled, .notAuthorized), (.notAuthorized, .notAuthorized), (.notFound, .notFound),
-        (.conflict, .rejected), (.licenseNotVerified, .rejected), (.invalidAdminRequest, .rejected),
+        (.conflict, .rejected), (.licenseNotVerified, .licenseRejected), (.invalidAdminRequest, .rejected),
         (.noSeats, .noSeats), (.sessionRevoked, .sessionGone), (.storageFull, .serverError),
     ])
     func exitStatusOfARefusal(code: ErrorCode, status: seatctl.ExitStatus) {
@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test func exitCodesAreStable() {
-        #expect(seatctl.ExitStatus.allCases.map(\.rawValue) == [0, 1, 3, 4, 5, 6, 7, 8, 9, 10])
+        #expect(seatctl.ExitStatus.allCases.map(\.rawValue) == [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11])
         for status in seatctl.ExitStatus.allCases where status != .success {
             #expect(seatctl.ExitStatus.documentation.contains("\(status.rawValue) "))
         }

@@ -1,3 +1,5 @@
+import SeatCore
+import SeatLicensing
 import SeatStorage
 
 /// One configuration key: its name in the file, its documentation and how to apply a value.
@@ -17,11 +19,25 @@ extension ConfigurationKey {
         .string("listen_address", "Address to listen on for clients (IPv4 or IPv6 literal).", \.listenAddress, restartOnly: true),
         .integer("port", "TCP port for the TLS client protocol; 0 picks a free port.", \.port, 0...65_535, restartOnly: true),
         .string("state_directory", "Directory for the LMDB store and generated TLS files.", \.stateDirectory, required: true, restartOnly: true),
-        .string("licenses_file", "JSON license list loaded at start and on SIGHUP; empty keeps what storage holds.", \.licensesFile),
+        .string("licenses_file", "JSON license list (signed by a vendor key, see docs/license-files.md) loaded at start and on SIGHUP; empty keeps what storage holds.", \.licensesFile),
+        .boolean("development_mode", "Accept unsigned licenses (true or false); for development only, never in production: seatd logs a warning while it is on.", \.developmentMode),
+        ConfigurationKey(name: "vendor_public_keys", help: "Comma-separated vendor Ed25519 public keys (base64, as in seatctl license keygen's PREFIX.pub); a license must be signed by one of them. Several allow key rotation.", apply: { configuration, value throws(ConfigurationError) in
+            var keys: [VendorPublicKey] = []
+            for text in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !text.isEmpty {
+                do {
+                    keys.append(try VendorPublicKey(base64: text))
+                } catch {
+                    throw ConfigurationError.invalidValue(key: "vendor_public_keys", value: text, expected: "base64 Ed25519 public keys (32 bytes each), comma-separated")
+                }
+            }
+            configuration.vendorPublicKeys = keys
+        }, render: { $0.vendorPublicKeys.map(\.base64).joined(separator: ",") }),
         .seconds("lease_seconds", "How long a seat is held after the last acquire or heartbeat.", \.leaseSeconds, 1...86_400),
         .seconds("heartbeat_interval_seconds", "Heartbeat interval advised to clients; must be below lease_seconds.", \.heartbeatIntervalSeconds, 0.1...86_400),
         .seconds("sweep_interval_seconds", "How often expired sessions are reclaimed.", \.sweepIntervalSeconds, 0.05...3_600),
         .seconds("ended_session_retention_seconds", "How long ended sessions are remembered so late heartbeats get a precise error.", \.endedSessionRetentionSeconds, 0...2_592_000),
+        .integer("audit_retention_days", "Audit events older than this many days are deleted; 0 means no age limit (audit_max_mb still applies).", \.auditRetentionDays, 0...3_650),
+        .integer("audit_max_mb", "Largest size of the audit log in the store; beyond it the oldest events are deleted.", \.auditMaxMegabytes, 1...1_048_576),
         .string("tls_certificate_file", "PEM server certificate chain; empty generates a development CA in <state_directory>/tls.", \.tlsCertificateFile),
         .string("tls_private_key_file", "PEM private key of the server certificate.", \.tlsPrivateKeyFile),
         .integer("max_frame_bytes", "Largest frame body accepted; a larger length header closes the connection.", \.maxFrameBytes, 1_024...16_777_216),
@@ -47,6 +63,16 @@ extension ConfigurationKey {
         .seconds("shutdown_timeout_seconds", "On SIGTERM, requests in flight get this long to finish before connections are cut; storage is flushed either way.", \.shutdownTimeoutSeconds, 0.1...3_600, restartOnly: true),
         .string("metrics_listen_address", "Address of the HTTP listener for /healthz, /readyz and /metrics; empty disables it.", \.metricsListenAddress, restartOnly: true),
         .integer("metrics_port", "TCP port of the health and metrics listener; 0 picks a free one (the log names it).", \.metricsPort, 0...65_535, restartOnly: true),
+        ConfigurationKey(name: "anonymous_tenant", help: "Empty: every client must authenticate with an access key. A tenant id: clients that do not authenticate act for that tenant.", apply: { configuration, value throws(ConfigurationError) in
+            guard value.isEmpty || Tenant.isValidID(value) else {
+                throw ConfigurationError.invalidValue(key: "anonymous_tenant", value: value, expected: "empty, or a tenant id of a-z, 0-9, '.', '_' or '-'")
+            }
+            configuration.anonymousTenant = value
+        }, render: \.anonymousTenant),
+        .string("admin_socket", "Path of the local admin socket (mode 0660); empty means <state_directory>/admin.sock.", \.adminSocket, restartOnly: true),
+        .string("admin_socket_group", "Group given the admin socket; its members may administer seatd. Ignored (with a warning) if the group does not exist.", \.adminSocketGroup, restartOnly: true),
+        .integer("auth_failure_limit", "Failed authentications per source address within auth_failure_window_seconds before that address is refused until the window ends.", \.authFailureLimit, 1...1_000_000, restartOnly: true),
+        .seconds("auth_failure_window_seconds", "Window of auth_failure_limit.", \.authFailureWindowSeconds, 1...86_400, restartOnly: true),
     ]
 
     static func named(_ name: String) -> ConfigurationKey? { all.first { $0.name == name } }
@@ -58,6 +84,16 @@ extension ConfigurationKey {
             }
             configuration[keyPath: path] = value
         } render: { $0[keyPath: path] }
+    }
+
+    private static func boolean(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, Bool> & Sendable) -> ConfigurationKey {
+        ConfigurationKey(name: name, help: help) { configuration, value throws(ConfigurationError) in
+            switch value {
+            case "true": configuration[keyPath: path] = true
+            case "false": configuration[keyPath: path] = false
+            default: throw ConfigurationError.invalidValue(key: name, value: value, expected: "true or false")
+            }
+        } render: { $0[keyPath: path] ? "true" : "false" }
     }
 
     private static func integer(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfiguration, Int> & Sendable, _ range: ClosedRange<Int>, restartOnly: Bool = false) -> ConfigurationKey {

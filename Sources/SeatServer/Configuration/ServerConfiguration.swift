@@ -1,4 +1,5 @@
 import SeatCore
+import SeatLicensing
 import SeatStorage
 
 /// Everything the daemon can be told, with the default for every key.
@@ -9,10 +10,18 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var stateDirectory = "./state"
     /// Licenses loaded at start and on SIGHUP; empty means "keep what storage has".
     public var licensesFile = ""
+    /// Accept unsigned licenses (docs/license-files.md); for development only.
+    public var developmentMode = false
+    /// The vendor keys whose signatures make a license acceptable; several allow rotation.
+    public var vendorPublicKeys: [VendorPublicKey] = []
     public var leaseSeconds = 360.0
     public var heartbeatIntervalSeconds = 120.0
     public var sweepIntervalSeconds = 15.0
     public var endedSessionRetentionSeconds = 600.0
+    /// Audit events older than this are deleted; 0 keeps them until the size cap.
+    public var auditRetentionDays = 90
+    /// The audit log's share of the store; the oldest events go first beyond it.
+    public var auditMaxMegabytes = 256
     /// Empty certificate and key: a development CA and server certificate are generated
     /// in `<state_directory>/tls` on first start.
     public var tlsCertificateFile = ""
@@ -30,6 +39,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Health and metrics over HTTP; loopback by default, empty disables the listener.
     public var metricsListenAddress = "127.0.0.1"
     public var metricsPort = 7421
+    /// Empty: clients must authenticate with an access key. A tenant id: connections that
+    /// do not authenticate act for that tenant (single-organization sites).
+    public var anonymousTenant = ""
+    /// Empty: `<state_directory>/admin.sock`.
+    public var adminSocket = ""
+    public var adminSocketGroup = "seatd-admin"
+    public var authFailureLimit = 10
+    public var authFailureWindowSeconds = 60.0
 
     public init() {}
 
@@ -40,8 +57,14 @@ public struct ServerConfiguration: Sendable, Equatable {
         )
     }
 
+    /// Checks every license the licenses file (or an import) brings.
+    public var licenseVerifier: LicenseVerifier {
+        LicenseVerifier(trustedKeys: vendorPublicKeys, allowUnsigned: developmentMode)
+    }
+
     public var storageDirectory: String { stateDirectory + "/data" }
     public var tlsDirectory: String { stateDirectory + "/tls" }
+    public var adminSocketPath: String { adminSocket.isEmpty ? stateDirectory + "/admin.sock" : adminSocket }
 
     public var storageOptions: StorageOptions {
         StorageOptions(

@@ -5,9 +5,9 @@ import NIOSSL
 import SeatProtocol
 import ServiceLifecycle
 
-/// Accepts TLS client connections and serves the seat protocol on each, one request at a
-/// time per connection (so replies keep request order). On graceful shutdown it stops
-/// accepting, lets every connection finish the request in hand, and returns.
+/// Accepts TLS client connections and serves the seat protocol on each (see
+/// `ConnectionServer`). On graceful shutdown it stops accepting, lets every connection
+/// finish the request in hand, and returns.
 ///
 /// Connection settings and the TLS context are read when a connection is accepted, so a
 /// SIGHUP reload applies to new connections and leaves open ones as they are.
@@ -18,13 +18,15 @@ final class ClientListener: Service {
         var handshakeTimeout: TimeAmount
         var idleTimeout: TimeAmount
         var serverInfo: ConnectionStateMachine.ServerInfo
+        /// Who a connection acts for before it authenticates; `nil` requires Authenticate.
+        var anonymousTenant: String?
     }
 
     private let host: String
     private let port: Int
     private let connectionSettings: LiveValue<ConnectionSettings>
     private let tlsContext: LiveValue<NIOSSLContext>
-    private let dispatcher: RequestDispatcher
+    private let server: ConnectionServer
     private let limiter: ConnectionLimiter
     private let metrics: SeatMetrics
     private let logger: Logger
@@ -36,7 +38,7 @@ final class ClientListener: Service {
         connectionSettings: LiveValue<ConnectionSettings>,
         tlsContext: LiveValue<NIOSSLContext>,
         limiter: ConnectionLimiter,
-        service: SeatService,
+        server: ConnectionServer,
         metrics: SeatMetrics,
         logger: Logger,
         onListening: @escaping @Sendable (SocketAddress) -> Void
@@ -45,7 +47,7 @@ final class ClientListener: Service {
         self.port = port
         self.connectionSettings = connectionSettings
         self.tlsContext = tlsContext
-        self.dispatcher = RequestDispatcher(service: service, metrics: metrics)
+        self.server = server
         self.limiter = limiter
         self.metrics = metrics
         self.logger = logger
@@ -62,7 +64,8 @@ final class ClientListener: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 try await listener.executeThenClose { connections in
                     for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
+                        let anonymousTenant = connectionSettings.value.anonymousTenant
+                        group.addTask { await self.server.serve(connection, principal: anonymousTenant.map(Principal.anonymous)) }
                     }
                 }
             }
@@ -103,40 +106,5 @@ final class ClientListener: Service {
                     return try NIOAsyncChannel<ByteBuffer, ServerFrame>(wrappingChannelSynchronously: channel)
                 }
             }
-    }
-
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ServerFrame>) async {
-        let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                var machine = ConnectionStateMachine(info: connectionSettings.value.serverInfo)
-                do {
-                    for try await body in inbound.cancelOnGracefulShutdown() {
-                        switch machine.received(Result { () throws(WireError) in try ClientFrame(decoding: body) }) {
-                        case .reply(let frame):
-                            try await outbound.write(frame)
-                        case .replyAndClose(let frame):
-                            try await outbound.write(frame)
-                            return
-                        case .dispatch(let requestID, let message):
-                            let reply = await dispatcher.respond(to: message, peerAddress: peer)
-                            try await outbound.write(ServerFrame(requestID: requestID, message: reply))
-                        }
-                    }
-                    if Task.isShuttingDownGracefully {
-                        try await outbound.write(ServerFrame(
-                            requestID: WireConstants.serverPushRequestID,
-                            message: .error(ErrorReply(code: .shuttingDown, message: "the server is shutting down"))
-                        ))
-                    }
-                } catch let error as WireError {
-                    // A framing error: the byte stream cannot be resynchronised, so say why and close.
-                    logger.info("closing connection after a framing error", metadata: ["peer": "\(peer)", "error": "\(error.reason)"])
-                    try await outbound.write(ConnectionStateMachine.error(error))
-                }
-            }
-        } catch {
-            logger.debug("connection ended", metadata: ["peer": "\(peer)", "error": "\(error)"])
-        }
     }
 }

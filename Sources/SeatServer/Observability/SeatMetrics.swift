@@ -27,6 +27,9 @@ final class SeatMetrics: Sendable {
     let connectionsRefused: CoreMetrics.Counter
     let reloadsAccepted: CoreMetrics.Counter
     let reloadsRejected: CoreMetrics.Counter
+    private let authenticationsSucceeded: CoreMetrics.Counter
+    private let authenticationsFailed: CoreMetrics.Counter
+    let adminRequests: CoreMetrics.Counter
     private let refusals: [ErrorCode: CoreMetrics.Counter]
     private let requestDurations: [Operation: CoreMetrics.Timer]
     private let storageCommitDuration: CoreMetrics.Timer
@@ -44,6 +47,10 @@ final class SeatMetrics: Sendable {
         .unknownLicense, .licenseExpired, .licenseSuspended, .licenseRevoked, .noSeats,
         .unknownSession, .sessionExpired, .sessionReleased, .sessionRevoked, .storageFull, .storageFailure,
     ]
+
+    func recordAuthentication(succeeded: Bool) {
+        (succeeded ? authenticationsSucceeded : authenticationsFailed).increment()
+    }
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -65,6 +72,9 @@ final class SeatMetrics: Sendable {
         connectionsRefused = CoreMetrics.Counter(label: "seatd_connections_refused_total", factory: factory)
         reloadsAccepted = CoreMetrics.Counter(label: "seatd_reloads_total", dimensions: [("result", "accepted")], factory: factory)
         reloadsRejected = CoreMetrics.Counter(label: "seatd_reloads_total", dimensions: [("result", "rejected")], factory: factory)
+        authenticationsSucceeded = CoreMetrics.Counter(label: "seatd_authentications_total", dimensions: [("result", "accepted")], factory: factory)
+        authenticationsFailed = CoreMetrics.Counter(label: "seatd_authentications_total", dimensions: [("result", "refused")], factory: factory)
+        adminRequests = CoreMetrics.Counter(label: "seatd_admin_requests_total", factory: factory)
         var refusals: [ErrorCode: CoreMetrics.Counter] = [:]
         for code in Self.refusalReasons + [.internalError] {
             refusals[code] = CoreMetrics.Counter(label: "seatd_refusals_total", dimensions: [("reason", Self.reasonLabel(code))], factory: factory)

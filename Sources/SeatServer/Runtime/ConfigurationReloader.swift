@@ -16,7 +16,9 @@ final class ConfigurationReloader: Service {
     /// The parts of the running daemon a reload changes.
     struct Targets: Sendable {
         var service: SeatService
+        var access: AccessRegistry
         var sweeper: Sweeper
+        var auditRetention: AuditRetention
         var limiter: ConnectionLimiter
         var connectionSettings: LiveValue<ClientListener.ConnectionSettings>
         var tlsContext: LiveValue<NIOSSLContext>
@@ -27,9 +29,22 @@ final class ConfigurationReloader: Service {
 
     private let load: @Sendable () throws -> ServerConfiguration
     private let makeTLSContext: @Sendable (ServerConfiguration) throws -> NIOSSLContext
-    private let initial: ServerConfiguration
     private let targets: Targets
     private let logger: Logger
+    /// The configuration in force; reloads (SIGHUP and admin requests) run one at a time.
+    private let running: LiveValue<ServerConfiguration>
+    private let gate = SerialGate()
+
+    /// The configuration in force now.
+    var configuration: ServerConfiguration { running.value }
+
+    /// Why a reload was rejected; everything in force stayed.
+    struct Rejection: Error, CustomStringConvertible {
+        /// What was wrong, e.g. "licenses file invalid".
+        var summary: String
+        var error: any Error
+        var description: String { "\(summary): \(error)" }
+    }
 
     init(
         initial: ServerConfiguration,
@@ -38,7 +53,7 @@ final class ConfigurationReloader: Service {
         targets: Targets,
         logger: Logger
     ) {
-        self.initial = initial
+        self.running = LiveValue(initial)
         self.load = load
         self.makeTLSContext = makeTLSContext
         self.targets = targets
@@ -46,53 +61,56 @@ final class ConfigurationReloader: Service {
     }
 
     func run() async throws {
-        var running = initial
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         for await _ in hangups.cancelOnGracefulShutdown() {
             logger.notice("SIGHUP: reloading configuration, licenses and TLS certificates")
-            targets.reporter.reloading()
-            if let applied = await reload(running: running) {
-                running = applied
-                targets.metrics.reloadsAccepted.increment()
-            } else {
-                targets.metrics.reloadsRejected.increment()
-            }
-            targets.reporter.reloadFinished()
+            try? await reloadNow()
         }
     }
 
-    /// Returns the configuration now in force, or nil when the reload was rejected.
-    private func reload(running: ServerConfiguration) async -> ServerConfiguration? {
+    /// Reloads now (SIGHUP, or the admin `reload` request); throws why it was rejected.
+    func reloadNow() async throws(Rejection) {
+        await gate.enter()
+        defer { Task { await gate.leave() } }
+        targets.reporter.reloading()
+        defer { targets.reporter.reloadFinished() }
+        do {
+            running.set(try await reload(running: running.value))
+            targets.metrics.reloadsAccepted.increment()
+        } catch {
+            logger.error("reload rejected: \(error.summary); everything in force is unchanged", metadata: ["error": "\(error.error)"])
+            targets.metrics.reloadsRejected.increment()
+            throw error
+        }
+    }
+
+    /// Returns the configuration now in force.
+    private func reload(running: ServerConfiguration) async throws(Rejection) -> ServerConfiguration {
         let proposed: ServerConfiguration
         let licenses: [License]?
         let tlsContext: NIOSSLContext
         do {
             proposed = try load()
         } catch {
-            logger.error("reload rejected: invalid configuration; everything in force is unchanged", metadata: ["error": "\(error)"])
-            return nil
+            throw Rejection(summary: "invalid configuration", error: error)
         }
         let (configuration, needsRestart) = ConfigurationLoader.reloadable(proposed, running: running)
         do {
-            licenses = configuration.licensesFile.isEmpty ? nil : try LicenseFile.load(path: configuration.licensesFile)
+            licenses = configuration.licensesFile.isEmpty ? nil : try LicenseFile.load(path: configuration.licensesFile, verifier: configuration.licenseVerifier)
         } catch {
-            logger.error("reload rejected: licenses file invalid; everything in force is unchanged", metadata: [
-                "file": "\(configuration.licensesFile)", "error": "\(error)",
-            ])
-            return nil
+            throw Rejection(summary: "licenses file invalid (\(configuration.licensesFile))", error: error)
         }
         do {
             tlsContext = try makeTLSContext(configuration)
         } catch {
-            logger.error("reload rejected: TLS certificate or key unusable; everything in force is unchanged", metadata: ["error": "\(error)"])
-            return nil
+            throw Rejection(summary: "TLS certificate or key unusable", error: error)
         }
         if let licenses {
             do {
-                try await targets.service.applyLicenses(licenses)
+                try await targets.access.ensureTenants(Set(licenses.map(\.tenant)))
+                _ = try await targets.service.applyLicenseFile(licenses)
             } catch {
-                logger.error("reload rejected: licenses could not be stored; everything in force is unchanged", metadata: ["error": "\(error)"])
-                return nil
+                throw Rejection(summary: "licenses could not be applied", error: error)
             }
         }
 
@@ -100,11 +118,15 @@ final class ConfigurationReloader: Service {
         targets.connectionSettings.set(ClientListener.ConnectionSettings(configuration))
         targets.tlsContext.set(tlsContext)
         targets.limiter.limit = configuration.maxConnections
+        targets.auditRetention.update(AuditRetention.Settings(configuration))
         if configuration.sweepIntervalSeconds != running.sweepIntervalSeconds {
             targets.sweeper.setInterval(seconds: configuration.sweepIntervalSeconds)
         }
         if let level = Logger.Level(rawValue: configuration.logLevel) {
             targets.logLevel?.level = level
+        }
+        if configuration.developmentMode && !running.developmentMode {
+            logger.warning("development_mode is on: unsigned licenses are accepted; never run production like this")
         }
         if !needsRestart.isEmpty {
             logger.warning("configuration changes need a restart; the running values stay until then", metadata: [
@@ -117,6 +139,8 @@ final class ConfigurationReloader: Service {
             "max_connections": "\(configuration.maxConnections)",
             "log_level": "\(configuration.logLevel)",
             "licenses_file": "\(configuration.licensesFile)",
+            "development_mode": "\(configuration.developmentMode)",
+            "vendor_keys": "\(configuration.vendorPublicKeys.map(\.keyID).joined(separator: ","))",
         ])
         return configuration
     }
@@ -134,7 +158,8 @@ extension ClientListener.ConnectionSettings {
                 leaseMilliseconds: UInt32(clamping: policy.leaseMilliseconds),
                 heartbeatIntervalMilliseconds: UInt32(clamping: policy.heartbeatIntervalMilliseconds),
                 serverName: configuration.serverName
-            )
+            ),
+            anonymousTenant: configuration.anonymousTenant.isEmpty ? nil : configuration.anonymousTenant
         )
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
+import SeatLicensing
 import SeatStorage
 import ServiceLifecycle
 
@@ -33,26 +34,68 @@ public enum Daemon {
             metrics.recordStorageCommit(changes: changes, duration: duration)
         }
         defer { store.close() }
+        let connections = ConnectionDirectory()
         let service = try await SeatService(
             store: store,
             policy: configuration.leasePolicy,
             endedSessionRetentionSeconds: configuration.endedSessionRetentionSeconds,
+            revocations: connections,
             logger: logger
         )
+        let access = try AccessRegistry(store: store)
+        if configuration.developmentMode {
+            logger.warning("development_mode is on: unsigned licenses are accepted; never run production like this")
+        }
         if !configuration.licensesFile.isEmpty {
-            try await service.applyLicenses(LicenseFile.load(path: configuration.licensesFile))
+            let licenses = try LicenseFile.load(path: configuration.licensesFile, verifier: configuration.licenseVerifier)
+            try await access.ensureTenants(Set(licenses.map(\.tenant)))
+            _ = try await service.applyLicenseFile(licenses)
         }
         readiness.markStorageOpen()
 
         let limiter = ConnectionLimiter(limit: configuration.maxConnections)
         let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
+        let reloaderBox = LiveValue<ConfigurationReloader?>(nil)
+        let audit = AuditLog(store: store)
+        let admin = AdminDispatcher(
+            service: service,
+            access: access,
+            connections: connections,
+            audit: audit,
+            hooks: .init(
+                verifyLicenses: { document, origin in
+                    let inForce = reloaderBox.value?.configuration ?? configuration
+                    return try LicenseImport.verify(documentData: document, verifier: inForce.licenseVerifier, origin: origin)
+                },
+                allowsUnsignedLicenses: { (reloaderBox.value?.configuration ?? configuration).developmentMode },
+                reload: { try await reloaderBox.value?.reloadNow() },
+                shutdown: { kill(getpid(), SIGTERM) }
+            ),
+            metrics: metrics,
+            logger: logger
+        )
+        let dispatcher = RequestDispatcher(
+            service: service,
+            access: access,
+            gate: AuthenticationGate(limit: configuration.authFailureLimit, windowSeconds: configuration.authFailureWindowSeconds),
+            connections: connections,
+            admin: admin,
+            audit: audit,
+            metrics: metrics
+        )
+        let connectionServer = ConnectionServer(
+            dispatcher: dispatcher,
+            connections: connections,
+            serverInfo: { connectionSettings.value.serverInfo },
+            logger: logger
+        )
         let listener = ClientListener(
             host: configuration.listenAddress,
             port: configuration.port,
             connectionSettings: connectionSettings,
             tlsContext: tlsContext,
             limiter: limiter,
-            service: service,
+            server: connectionServer,
             metrics: metrics,
             logger: logger,
             onListening: { address in
@@ -70,13 +113,14 @@ public enum Daemon {
             },
             logger: logger
         )
-        let sweeper = Sweeper(intervalSeconds: configuration.sweepIntervalSeconds, service: service, metrics: metrics)
+        let auditRetention = AuditRetention(store: store, settings: AuditRetention.Settings(configuration), logger: logger)
+        let sweeper = Sweeper(intervalSeconds: configuration.sweepIntervalSeconds, service: service, auditRetention: auditRetention, metrics: metrics)
         let reloader = ConfigurationReloader(
             initial: configuration,
             load: reloadConfiguration ?? { configuration },
             makeTLSContext: { try makeTLSContext($0, logger: logger) },
             targets: .init(
-                service: service, sweeper: sweeper, limiter: limiter, connectionSettings: connectionSettings,
+                service: service, access: access, sweeper: sweeper, auditRetention: auditRetention, limiter: limiter, connectionSettings: connectionSettings,
                 tlsContext: tlsContext, logLevel: logLevel, metrics: metrics, reporter: reporter
             ),
             logger: logger
@@ -101,7 +145,17 @@ public enum Daemon {
                 logger: logger
             )))
         }
-        services += [.init(service: sweeper), .init(service: reloader), .init(service: listener), .init(service: reporter)]
+        reloaderBox.set(reloader)
+        let adminSocket = AdminSocketListener(
+            path: configuration.adminSocketPath,
+            groupName: configuration.adminSocketGroup,
+            server: connectionServer,
+            maximumFrameBytes: max(configuration.maxFrameBytes, 4 << 20),
+            logger: logger
+        )
+        services += [
+            .init(service: sweeper), .init(service: reloader), .init(service: adminSocket), .init(service: listener), .init(service: reporter),
+        ]
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Past this, connections still busy are cancelled; storage is flushed regardless.
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))

@@ -2,18 +2,20 @@ import Dispatch
 import ServiceLifecycle
 import Synchronization
 
-/// Reclaims expired seats on a `DispatchSourceTimer`. A sweep that is still running
+/// Reclaims expired seats and applies audit retention on a `DispatchSourceTimer`. A sweep that is still running
 /// when the timer fires again is not doubled up; the next tick catches up.
 final class Sweeper: Service {
     private let service: SeatService
+    private let auditRetention: AuditRetention
     private let metrics: SeatMetrics
     private let busy = Atomic<Bool>(false)
     // A dispatch source may be rescheduled from any thread; the overlay just does not
     // declare it Sendable.
     nonisolated(unsafe) private let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "seatd.sweeper"))
 
-    init(intervalSeconds: Double, service: SeatService, metrics: SeatMetrics) {
+    init(intervalSeconds: Double, service: SeatService, auditRetention: AuditRetention, metrics: SeatMetrics) {
         self.service = service
+        self.auditRetention = auditRetention
         self.metrics = metrics
         setInterval(seconds: intervalSeconds)
     }
@@ -32,6 +34,7 @@ final class Sweeper: Service {
             Task {
                 let expired = await service.sweep()
                 if expired > 0 { metrics.expiries.increment(by: expired) }
+                await auditRetention.run(now: WallClock.now())
                 busy.store(false, ordering: .releasing)
             }
         }

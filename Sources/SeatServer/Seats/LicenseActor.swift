@@ -7,6 +7,9 @@ import SeatStorage
 /// interleaved requests can never oversubscribe the license.
 actor LicenseActor {
     nonisolated let key: String
+    /// Fixed for the actor's life: a license moved to another tenant gets a new actor
+    /// (its sessions end), so no request can straddle the move.
+    nonisolated let tenant: String
     private var ledger: SeatLedger
     private let store: SeatStore
     private let directory: SessionDirectory
@@ -21,6 +24,7 @@ actor LicenseActor {
 
     init(ledger: SeatLedger, store: SeatStore, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, logger: Logger) {
         self.key = ledger.license.key
+        self.tenant = ledger.license.tenant
         self.ledger = ledger
         self.store = store
         self.directory = directory
@@ -30,6 +34,9 @@ actor LicenseActor {
     }
 
     var snapshot: LicenseSnapshot { LicenseSnapshot(license: ledger.license, seatsInUse: ledger.seatsInUse) }
+
+    /// Sessions holding a seat now (live, or being ended but not yet committed).
+    var liveSessions: [Session] { ledger.sessions.filter { ledger.phase(of: $0.token) != .pending } }
 
     func acquire(_ request: SeatRequest) async -> Result<AcquireSuccess, SeatFailure> {
         await acquire(request, attempt: 1)
@@ -70,8 +77,11 @@ actor LicenseActor {
 
         case .granted(let session, let reclaimed):
             let reclaimedTokens = reclaimed.map(\.token)
-            var changes: [StoreChange] = [.putSession(session)]
-            changes += reclaimed.map { .endSession(EndedSession(token: $0.token, licenseKey: key, end: .expired, endedAt: session.createdAt)) }
+            var changes: [StoreChange] = [.putSession(session), .appendAudit(.grant(session, tenant: tenant))]
+            for lapsed in reclaimed {
+                changes.append(.endSession(EndedSession(token: lapsed.token, licenseKey: key, tenant: tenant, end: .expired, endedAt: session.createdAt)))
+                changes.append(.appendAudit(.expiry(lapsed, tenant: tenant, at: session.createdAt)))
+            }
             do {
                 try await store.commit(changes)
             } catch {
@@ -98,9 +108,9 @@ actor LicenseActor {
         }
     }
 
-    /// Ends one session (release, or a force-release with `.revoked`). The seat is freed
-    /// only once the end is durable.
-    func end(_ token: SessionToken, reason: SessionEnd) async -> Result<ReleaseSuccess, SeatFailure> {
+    /// Ends one session: a release by its holder, or a force-release (`.revoked`) by
+    /// `administrator`. The seat is freed only once the end (and its audit event) is durable.
+    func end(_ token: SessionToken, reason: SessionEnd, by administrator: String = "") async -> Result<ReleaseSuccess, SeatFailure> {
         switch ledger.beginEnd(token, reason: reason) {
         case .unknownSession:
             return .failure(.unknownSession)
@@ -112,9 +122,12 @@ actor LicenseActor {
             }
             return .success(ReleaseSuccess(ended: false, seatsTotal: ledger.seatsTotal, seatsInUse: ledger.seatsInUse))
         case .ending(let session):
-            let ended = EndedSession(token: token, licenseKey: key, end: reason, endedAt: WallClock.now())
+            let ended = EndedSession(token: token, licenseKey: key, tenant: tenant, end: reason, endedAt: WallClock.now())
+            let event: AuditEvent = reason == .revoked
+                ? .forceRelease(session, tenant: tenant, by: administrator, at: ended.endedAt)
+                : .release(session, tenant: tenant, at: ended.endedAt)
             do {
-                try await store.commit([.endSession(ended)])
+                try await store.commit([.endSession(ended), .appendAudit(event)])
             } catch {
                 ledger.abortEnd([token])
                 return .failure(.storage(error))
@@ -127,32 +140,46 @@ actor LicenseActor {
 
     /// Reclaims every seat whose lease has run out. Returns how many were reclaimed.
     func expire(now: Timestamp) async -> Int {
-        await endAll(ledger.beginExpiry(now: now), reason: .expired, at: now)
+        await endAll(ledger.beginExpiry(now: now), reason: .expired, at: now, by: "").count
     }
 
-    /// Retires the actor and ends every session: the license was deleted.
-    func retire() async -> Int {
+    /// Retires the actor and ends every session: the license was deleted (or moved to
+    /// another tenant) by `administrator`. Returns the sessions ended.
+    func retire(by administrator: String) async -> [SessionToken] {
         retired = true
-        return await endAll(ledger.beginEndAll(reason: .revoked), reason: .revoked, at: WallClock.now())
+        return await revokeAll(by: administrator)
+    }
+
+    /// Ends every session as revoked (the license was revoked). Returns the sessions ended.
+    func revokeAll(by administrator: String) async -> [SessionToken] {
+        await endAll(ledger.beginEndAll(reason: .revoked), reason: .revoked, at: WallClock.now(), by: administrator)
     }
 
     func update(_ license: License) {
         ledger.updateLicense(license)
     }
 
-    private func endAll(_ sessions: [Session], reason: SessionEnd, at now: Timestamp) async -> Int {
-        guard !sessions.isEmpty else { return 0 }
+    private func endAll(_ sessions: [Session], reason: SessionEnd, at now: Timestamp, by administrator: String) async -> [SessionToken] {
+        guard !sessions.isEmpty else { return [] }
         let tokens = sessions.map(\.token)
+        var changes: [StoreChange] = []
+        changes.reserveCapacity(sessions.count * 2)
+        for session in sessions {
+            changes.append(.endSession(EndedSession(token: session.token, licenseKey: key, tenant: tenant, end: reason, endedAt: now)))
+            changes.append(.appendAudit(reason == .revoked
+                ? .forceRelease(session, tenant: tenant, by: administrator, at: now)
+                : .expiry(session, tenant: tenant, at: now)))
+        }
         do {
-            try await store.commit(tokens.map { .endSession(EndedSession(token: $0, licenseKey: key, end: reason, endedAt: now)) })
+            try await store.commit(changes)
         } catch {
             ledger.abortEnd(tokens)
             logger.warning("ending sessions not stored; will retry", metadata: ["license": "\(key)", "sessions": "\(tokens.count)", "error": "\(error)"])
-            return 0
+            return []
         }
         ledger.finishEnd(tokens)
         directory.remove(tokens)
-        return tokens.count
+        return tokens
     }
 
     private func resumeGrantOutcomeWaiters(_ token: SessionToken) {

@@ -1,10 +1,14 @@
 import Logging
 import SeatCore
+import SeatProtocol
 import SeatStorage
 import Synchronization
 
 /// The seat operations the network layer calls: routes each request to the actor of
 /// its license and falls back to storage for sessions that have already ended.
+///
+/// Every request carries the principal it acts for. A license or session of a tenant the
+/// principal cannot access is answered exactly like one that does not exist.
 final class SeatService: Sendable {
     /// Replaced by a SIGHUP reload; every request reads the policy in force.
     private let livePolicy: LiveValue<LeasePolicy>
@@ -13,12 +17,17 @@ final class SeatService: Sendable {
     private let actors = Mutex<[String: LicenseActor]>([:])
     private let endedSessionRetentionMilliseconds: Atomic<Int64>
     private let logger: Logger
+    /// Told about sessions ended at the server's initiative, to notify their holders.
+    private let revocations: ConnectionDirectory
+    /// License changes (file reloads and admin requests) run one at a time.
+    private let catalogGate = SerialGate()
 
     /// Rebuilds every license actor from storage. Sessions that were live get at least a
     /// full lease from now (see `LeasePolicy.restoredLeaseExpiry`); sessions whose license
     /// no longer exists are ended as revoked.
-    init(store: SeatStore, policy: LeasePolicy, endedSessionRetentionSeconds: Double, logger: Logger) async throws {
+    init(store: SeatStore, policy: LeasePolicy, endedSessionRetentionSeconds: Double, revocations: ConnectionDirectory, logger: Logger) async throws {
         self.store = store
+        self.revocations = revocations
         self.livePolicy = LiveValue(policy)
         self.endedSessionRetentionMilliseconds = Atomic(Int64(endedSessionRetentionSeconds * 1000))
         self.logger = logger
@@ -70,27 +79,41 @@ final class SeatService: Sendable {
         actors.withLock { $0[licenseKey] }
     }
 
-    func acquire(_ request: SeatRequest) async -> Result<AcquireSuccess, SeatFailure> {
-        guard let actor = actor(for: request.licenseKey) else { return .failure(.unknownLicense) }
+    /// The license's actor if `principal` may use it.
+    private func actor(for licenseKey: String, _ principal: Principal) -> LicenseActor? {
+        guard let actor = actor(for: licenseKey), principal.canAccess(tenant: actor.tenant) else { return nil }
+        return actor
+    }
+
+    /// The live session's actor if `principal` may use it.
+    private func owner(of token: SessionToken, _ principal: Principal) -> LicenseActor? {
+        guard let owner = directory.owner(of: token), principal.canAccess(tenant: owner.tenant) else { return nil }
+        return owner
+    }
+
+    func acquire(_ request: SeatRequest, as principal: Principal) async -> Result<AcquireSuccess, SeatFailure> {
+        guard let actor = actor(for: request.licenseKey, principal) else { return .failure(.unknownLicense) }
         return await actor.acquire(request)
     }
 
-    func heartbeat(_ token: SessionToken) async -> Result<Session, SeatFailure> {
-        if let owner = directory.owner(of: token) {
+    func heartbeat(_ token: SessionToken, as principal: Principal) async -> Result<Session, SeatFailure> {
+        if let owner = owner(of: token, principal) {
             let result = await owner.heartbeat(token)
             if result != .failure(.unknownSession) { return result }
         }
-        return .failure(endedSessionFailure(token))
+        return .failure(endedSessionFailure(token, principal))
     }
 
-    func release(_ token: SessionToken) async -> Result<ReleaseSuccess, SeatFailure> {
-        if let owner = directory.owner(of: token) {
+    func release(_ token: SessionToken, as principal: Principal) async -> Result<ReleaseSuccess, SeatFailure> {
+        if let owner = owner(of: token, principal) {
             let result = await owner.end(token, reason: .released)
             if result != .failure(.unknownSession) { return result }
         }
         // Already ended: release is idempotent, so report the license's seats again.
         do {
-            guard let ended = try store.endedSession(token) else { return .failure(.unknownSession) }
+            guard let ended = try store.endedSession(token), principal.canAccess(tenant: ended.tenant) else {
+                return .failure(.unknownSession)
+            }
             let snapshot = await actor(for: ended.licenseKey)?.snapshot
             return .success(ReleaseSuccess(ended: false, seatsTotal: snapshot?.license.seats ?? 0, seatsInUse: snapshot?.seatsInUse ?? 0))
         } catch {
@@ -98,8 +121,8 @@ final class SeatService: Sendable {
         }
     }
 
-    func validate(licenseKey: String) async -> Result<LicenseSnapshot, SeatFailure> {
-        guard let actor = actor(for: licenseKey) else { return .failure(.unknownLicense) }
+    func validate(licenseKey: String, as principal: Principal) async -> Result<LicenseSnapshot, SeatFailure> {
+        guard let actor = actor(for: licenseKey, principal) else { return .failure(.unknownLicense) }
         return .success(await actor.snapshot)
     }
 
@@ -125,49 +148,189 @@ final class SeatService: Sendable {
         return expired
     }
 
-    /// Makes the license list `licenses` the one in force: adds and updates licenses,
-    /// and deletes the others (their sessions end as revoked). Called at start and on SIGHUP,
-    /// never concurrently with itself.
-    func applyLicenses(_ licenses: [License]) async throws(StorageError) {
+    // MARK: License changes
+
+    /// What a license change did.
+    struct LicenseChanges: Equatable {
+        var added: [String] = []
+        var updated: [String] = []
+        var unchanged: [String] = []
+        var deleted: [String] = []
+        var sessionsRevoked = 0
+    }
+
+    /// Makes `licenses` the complete set of licenses from the licenses file: adds and
+    /// updates them, and deletes file licenses no longer listed (their sessions end as
+    /// revoked). Licenses managed through the admin channel are left alone; a file entry
+    /// with the key of one is refused.
+    func applyLicenseFile(_ licenses: [License]) async throws(AdminFailure) -> LicenseChanges {
+        await catalogGate.enter()
+        defer { Task { await catalogGate.leave() } }
         let current = actors.withLock { $0 }
-        var changes: [StoreChange] = []
+        for license in licenses {
+            if let actor = current[license.key], await actor.snapshot.license.provenance.origin == .admin {
+                throw .conflict("license \(license.key) is managed with seatctl (imported or added); remove it from licenses_file or delete it with seatctl license delete")
+            }
+        }
+        var fileKeys: [String] = []
+        for (key, actor) in current where await actor.snapshot.license.provenance.origin == .file { fileKeys.append(key) }
+        let listed = Set(licenses.map(\.key))
+        return try await change(upserting: licenses, deleting: fileKeys.filter { !listed.contains($0) }, reason: .licenseDeleted, by: "licenses_file")
+    }
+
+    /// Adds or replaces licenses through the admin channel (import, add). Licenses from
+    /// the licenses file cannot be replaced this way.
+    func upsertLicenses(_ licenses: [License], by administrator: String) async throws(AdminFailure) -> LicenseChanges {
+        await catalogGate.enter()
+        defer { Task { await catalogGate.leave() } }
+        for license in licenses {
+            if let actor = actor(for: license.key), await actor.snapshot.license.provenance.origin == .file {
+                throw .conflict("license \(license.key) is defined in licenses_file; change it there and reload")
+            }
+        }
+        return try await change(upserting: licenses, deleting: [], reason: .licenseDeleted, by: administrator)
+    }
+
+    /// Deletes an admin-managed license; its sessions end as revoked.
+    func deleteLicense(_ key: String, by administrator: String) async throws(AdminFailure) -> (License, LicenseChanges) {
+        await catalogGate.enter()
+        defer { Task { await catalogGate.leave() } }
+        let license = try await adminManagedLicense(key)
+        return (license, try await change(upserting: [], deleting: [key], reason: .licenseDeleted, by: administrator))
+    }
+
+    /// Suspends, resumes or revokes an admin-managed license. Revoking ends its sessions.
+    func setLicenseState(_ key: String, to state: LicenseState, by administrator: String) async throws(AdminFailure) -> (License, LicenseChanges) {
+        await catalogGate.enter()
+        defer { Task { await catalogGate.leave() } }
+        var license = try await adminManagedLicense(key)
+        if license.state == .revoked && state != .revoked {
+            throw .conflict("license \(key) is revoked; a revoked license cannot be resumed (import it again to replace it)")
+        }
+        license.state = state
+        var changes = try await change(upserting: [license], deleting: [], reason: .licenseRevoked, by: administrator)
+        if state == .revoked, let actor = actor(for: key) {
+            let tokens = await actor.revokeAll(by: administrator)
+            revocations.notifyRevoked(tokens, reason: .licenseRevoked, message: "the license \(key) was revoked by an administrator")
+            changes.sessionsRevoked += tokens.count
+        }
+        return (license, changes)
+    }
+
+    private func adminManagedLicense(_ key: String) async throws(AdminFailure) -> License {
+        guard let actor = actor(for: key) else { throw .notFound("no license \(key)") }
+        let license = await actor.snapshot.license
+        guard license.provenance.origin == .admin else {
+            throw .conflict("license \(key) is defined in licenses_file; change it there and reload")
+        }
+        return license
+    }
+
+    /// Stores the upserts and deletions in one commit, then updates the actors. A
+    /// license moved to another tenant gets a new actor (its sessions end), so no
+    /// session ever belongs to a tenant other than its license's. Callers hold the gate.
+    private func change(upserting licenses: [License], deleting keys: [String], reason: RevocationReason, by administrator: String) async throws(AdminFailure) -> LicenseChanges {
+        let current = actors.withLock { $0 }
+        var summary = LicenseChanges()
+        var storeChanges: [StoreChange] = []
         var updated: [(LicenseActor, License)] = []
         var added: [License] = []
+        var retiring: [LicenseActor] = []
         for license in licenses {
             if let actor = current[license.key] {
-                if await actor.snapshot.license != license {
-                    changes.append(.putLicense(license))
+                let existing = await actor.snapshot.license
+                if existing == license {
+                    summary.unchanged.append(license.key)
+                    continue
+                }
+                storeChanges.append(.putLicense(license))
+                summary.updated.append(license.key)
+                if existing.tenant == license.tenant {
                     updated.append((actor, license))
+                } else {
+                    retiring.append(actor)
+                    added.append(license)
                 }
             } else {
-                changes.append(.putLicense(license))
+                storeChanges.append(.putLicense(license))
+                summary.added.append(license.key)
                 added.append(license)
             }
         }
-        let keep = Set(licenses.map(\.key))
-        let deleted = current.filter { !keep.contains($0.key) }
-        changes += deleted.keys.map { .deleteLicense(key: $0) }
-        guard !changes.isEmpty else { return }
+        for key in keys {
+            guard let actor = current[key] else { continue }
+            storeChanges.append(.deleteLicense(key: key))
+            summary.deleted.append(key)
+            retiring.append(actor)
+        }
+        guard !storeChanges.isEmpty else { return summary }
 
-        try await store.commit(changes)
+        do {
+            try await store.commit(storeChanges)
+        } catch {
+            throw .storage(error)
+        }
         for (actor, license) in updated { await actor.update(license) }
         let newActors = added.map {
             LicenseActor(ledger: SeatLedger(license: $0), store: store, directory: directory, policy: livePolicy, logger: logger)
         }
         actors.withLock { map in
+            for actor in retiring { map[actor.key] = nil }
             for actor in newActors { map[actor.key] = actor }
-            for key in deleted.keys { map[key] = nil }
         }
-        var revoked = 0
-        for actor in deleted.values { revoked += await actor.retire() }
-        logger.info("licenses applied", metadata: [
-            "added": "\(added.count)", "updated": "\(updated.count)", "deleted": "\(deleted.count)", "sessions_revoked": "\(revoked)",
+        for actor in retiring {
+            let tokens = await actor.retire(by: administrator)
+            revocations.notifyRevoked(tokens, reason: reason, message: "the license \(actor.key) was removed by an administrator")
+            summary.sessionsRevoked += tokens.count
+        }
+        logger.info("licenses changed", metadata: [
+            "added": "\(summary.added.count)", "updated": "\(summary.updated.count)", "deleted": "\(summary.deleted.count)",
+            "sessions_revoked": "\(summary.sessionsRevoked)",
         ])
+        return summary
     }
 
-    private func endedSessionFailure(_ token: SessionToken) -> SeatFailure {
+    // MARK: Sessions for administrators
+
+    /// Live sessions matching `filter`, with their license, for listing.
+    func sessions(matching filter: SessionFilter) async -> [(license: License, session: Session)] {
+        let all = actors.withLock { Array($0.values) }
+        var found: [(license: License, session: Session)] = []
+        for actor in all where filter.tenant == nil || filter.tenant == actor.tenant {
+            if let key = filter.licenseKey, key != actor.key { continue }
+            let license = await actor.snapshot.license
+            for session in await actor.liveSessions where filter.matches(session) {
+                found.append((license, session))
+            }
+        }
+        return found.sorted { ($0.session.licenseKey, $0.session.createdAt.millisecondsSinceEpoch) < ($1.session.licenseKey, $1.session.createdAt.millisecondsSinceEpoch) }
+    }
+
+    /// Force-releases every live session matching `filter`: each ends as revoked (its
+    /// holder's next heartbeat gets sessionRevoked), its seat is free once that is
+    /// durable, and a connected holder is told at once. Returns the sessions ended.
+    func forceRelease(matching filter: SessionFilter, by administrator: String) async throws(AdminFailure) -> [(license: License, session: Session)] {
+        var released: [(license: License, session: Session)] = []
+        var failure: StorageError?
+        for match in await sessions(matching: filter) {
+            guard let owner = directory.owner(of: match.session.token) else { continue }
+            switch await owner.end(match.session.token, reason: .revoked, by: administrator) {
+            case .success(let result) where result.ended:
+                released.append(match)
+            case .failure(.storage(let error)):
+                failure = error
+            default:
+                break
+            }
+        }
+        revocations.notifyRevoked(released.map(\.session.token), reason: .forceReleased, message: "the session was released by an administrator")
+        if released.isEmpty, let failure { throw .storage(failure) }
+        return released
+    }
+
+    private func endedSessionFailure(_ token: SessionToken, _ principal: Principal) -> SeatFailure {
         do {
-            guard let ended = try store.endedSession(token) else { return .unknownSession }
+            guard let ended = try store.endedSession(token), principal.canAccess(tenant: ended.tenant) else { return .unknownSession }
             return .sessionEnded(ended.end)
         } catch {
             return .storage(error)

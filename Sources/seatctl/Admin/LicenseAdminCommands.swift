@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import SeatClient
 
-// The admin channel's license subcommands. They belong to the `license` group, which also
-// holds keygen/sign/verify (LicenseCommand); see LicenseGroupPlaceholder.swift.
+// The admin channel's license subcommands, in the `license` group (LicenseCommands in
+// License.swift) next to the vendor-side keygen/sign/verify.
 
 struct LicenseAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -61,8 +61,13 @@ final class DaemonProcess: Sendable {
             "state_directory": stateDirectory,
             "licenses_file": stateDirectory + "/licenses.json",
             "log_level": "debug",
+            // TestLicense writes unsigned licenses; the signing tests turn this off.
+            "development_mode": "true",
             // Tests run in parallel: never the fixed default metrics port.
             "metrics_port": "0",
+            // Most tests are about seats, not authentication: their clients act for the
+            // default tenant without a key. Access tests set this to "".
+            "anonymous_tenant": "default",
         ]
         effective.merge(settings) { $1 }
         let process = Process()
@@ -199,11 +204,14 @@ struct TestLicense {
     var features: [String: String] = [:]
     var expires: String?
     var state = "active"
+    /// Absent: the default tenant.
+    var tenant: String?
 
     static func write(_ licenses: [TestLicense], to path: String) throws {
         let entries: [[String: Any]] = licenses.map { license in
             var entry: [String: Any] = ["key": license.key, "seats": license.seats, "tier": license.tier, "features": license.features, "state": license.state]
             if let expires = license.expires { entry["expires"] = expires }
+            if let tenant = license.tenant { entry["tenant"] = tenant }
             return entry
         }
         let data = try JSONSerialization.data(withJSONObject: ["licenses": entries], options: [.prettyPrinted, .sortedKeys])

@@ -55,6 +55,17 @@ final class RawConnection: Sendable {
         return RawConnection(channel: channel)
     }
 
+    /// A plain connection to a Unix-domain socket (the admin socket).
+    static func connect(unixSocketPath path: String) async throws -> RawConnection {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(unixDomainSocketPath: path) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return RawConnection(channel: channel)
+    }
+
     func write(_ bytes: [UInt8]) async throws {
         try await channel.channel.writeAndFlush(ByteBuffer(bytes: bytes))
     }

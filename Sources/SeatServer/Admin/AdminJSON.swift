@@ -1,0 +1,54 @@
+import Foundation
+import SeatCore
+
+/// The objects of admin replies, as docs/admin-protocol.md lists them.
+enum AdminJSON {
+    static func encode(_ object: [String: Any]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return "{}"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func license(_ license: License, seatsInUse: Int, now: Timestamp) -> [String: Any] {
+        var object: [String: Any] = [
+            "key": license.key, "tenant": license.tenant, "seats": license.seats, "in_use": seatsInUse,
+            "free": max(0, license.seats - seatsInUse), "tier": license.tier, "features": license.features,
+            "state": license.state.rawValue, "status": status(license.refusal(at: now)), "origin": license.provenance.origin.rawValue,
+            "serial": license.provenance.serial,
+        ]
+        if let expiresAt = license.expiresAt { object["expires"] = AdminTime.format(expiresAt) }
+        if let issuedAt = license.provenance.issuedAt { object["issued"] = AdminTime.format(issuedAt) }
+        if let keyID = license.provenance.signingKeyID { object["signed_by"] = keyID }
+        return object
+    }
+
+    private static func status(_ refusal: LicenseRefusal?) -> String {
+        switch refusal {
+        case nil: "valid"
+        case .expired: "expired"
+        case .suspended: "suspended"
+        case .revoked: "revoked"
+        }
+    }
+
+    static func session(_ session: Session, tenant: String) -> [String: Any] {
+        [
+            "id": SessionID(session.token).hex, "license": session.licenseKey, "tenant": tenant, "user": session.user,
+            "host": session.hostname, "hardware_id": session.hardwareID, "client_version": session.clientVersion,
+            "address": session.clientAddress, "since": AdminTime.format(session.createdAt),
+            "last_heartbeat": AdminTime.format(session.lastHeartbeatAt), "expires": AdminTime.format(session.leaseExpiresAt),
+        ]
+    }
+
+    static func tenant(_ tenant: Tenant, licenses: Int, keys: Int) -> [String: Any] {
+        ["id": tenant.id, "name": tenant.name, "created": AdminTime.format(tenant.createdAt), "licenses": licenses, "keys": keys]
+    }
+
+    static func key(_ key: AccessKey) -> [String: Any] {
+        var object: [String: Any] = ["id": key.id, "role": key.role.rawValue, "label": key.label, "created": AdminTime.format(key.createdAt)]
+        if let tenant = key.tenant { object["tenant"] = tenant }
+        if let revokedAt = key.revokedAt { object["revoked"] = AdminTime.format(revokedAt) }
+        return object
+    }
+}

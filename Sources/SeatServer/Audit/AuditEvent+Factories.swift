@@ -1,0 +1,56 @@
+import SeatCore
+import SeatProtocol
+
+/// The audit events of seat operations, built the same way wherever they are recorded.
+///
+/// `detail` names a session by its `SessionID` (what `seatctl sessions` shows), never by
+/// its token: the token lets its holder heartbeat and release, and the audit log is
+/// exported and shared.
+extension AuditEvent {
+    static func grant(_ session: Session, tenant: String) -> AuditEvent {
+        sessionEvent(.grant, session, tenant: tenant, at: session.createdAt)
+    }
+
+    static func release(_ session: Session, tenant: String, at time: Timestamp) -> AuditEvent {
+        sessionEvent(.release, session, tenant: tenant, at: time)
+    }
+
+    static func expiry(_ session: Session, tenant: String, at time: Timestamp) -> AuditEvent {
+        sessionEvent(.expiry, session, tenant: tenant, at: time)
+    }
+
+    /// `administrator` is who forced it (the admin's name), kept next to the session.
+    static func forceRelease(_ session: Session, tenant: String, by administrator: String, at time: Timestamp) -> AuditEvent {
+        var event = sessionEvent(.forceRelease, session, tenant: tenant, at: time)
+        event.detail += " by=" + administrator
+        return event
+    }
+
+    /// `detail` is the wire error code's name (`noSeats`, `licenseSuspended`, ...), so the
+    /// audit log and the client's error agree.
+    static func refusal(_ request: SeatRequest, tenant: String, failure: SeatFailure, at time: Timestamp) -> AuditEvent {
+        AuditEvent(
+            time: time, kind: .refusal, tenant: tenant, licenseKey: request.licenseKey, user: request.user,
+            hostname: request.hostname, address: request.clientAddress, detail: refusalReason(failure))
+    }
+
+    static func authenticationFailure(address: String, tenant: String = "", user: String = "", reason: String, at time: Timestamp) -> AuditEvent {
+        AuditEvent(time: time, kind: .authFailure, tenant: tenant, user: user, address: address, detail: reason)
+    }
+
+    /// `operation` names the action and its target, as `seatctl` spells it: `license.suspend ACME-1`.
+    static func admin(_ operation: String, tenant: String, licenseKey: String = "", user: String, address: String, at time: Timestamp) -> AuditEvent {
+        AuditEvent(time: time, kind: .admin, tenant: tenant, licenseKey: licenseKey, user: user, address: address, detail: operation)
+    }
+
+    static func refusalReason(_ failure: SeatFailure) -> String {
+        let reply = ErrorReply(failure)
+        return reply.code.map { "\($0)" } ?? String(reply.rawCode)
+    }
+
+    private static func sessionEvent(_ kind: AuditKind, _ session: Session, tenant: String, at time: Timestamp) -> AuditEvent {
+        AuditEvent(
+            time: time, kind: kind, tenant: tenant, licenseKey: session.licenseKey, user: session.user,
+            hostname: session.hostname, address: session.clientAddress, detail: "session=" + SessionID(session.token).hex)
+    }
+}

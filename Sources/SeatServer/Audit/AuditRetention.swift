@@ -1,0 +1,78 @@
+import Logging
+import SeatCore
+import SeatStorage
+
+/// Keeps the audit log within `audit_retention_days` and `audit_max_mb`, so it can never
+/// fill the disk: run by the sweeper, it deletes the oldest events past either limit.
+final class AuditRetention: Sendable {
+    struct Settings: Sendable, Equatable {
+        /// 0: no age limit, only the size cap applies.
+        var retentionDays: Int
+        var maximumBytes: Int
+
+        init(retentionDays: Int, maximumBytes: Int) {
+            self.retentionDays = retentionDays
+            self.maximumBytes = maximumBytes
+        }
+
+        init(_ configuration: ServerConfiguration) {
+            self.init(retentionDays: configuration.auditRetentionDays, maximumBytes: configuration.auditMaxMegabytes << 20)
+        }
+
+        /// Events stamped before this are deleted; the distant past when there is no age limit.
+        func cutoff(now: Timestamp) -> Timestamp {
+            guard retentionDays > 0 else { return Timestamp(millisecondsSinceEpoch: .min) }
+            return now.adding(milliseconds: -Int64(retentionDays) * 86_400_000)
+        }
+    }
+
+    /// Events deleted per write transaction: small enough that requests queued behind it
+    /// wait milliseconds, not seconds.
+    static let batchLimit = 10_000
+    /// Batches per run. The rest waits for the next sweep, so a first run over a huge
+    /// backlog (retention just shortened) cannot monopolize the writer.
+    static let maximumBatchesPerRun = 10
+
+    private let store: SeatStore
+    private let settings: LiveValue<Settings>
+    private let logger: Logger
+
+    init(store: SeatStore, settings: Settings, logger: Logger) {
+        self.store = store
+        self.settings = LiveValue(settings)
+        self.logger = logger
+    }
+
+    /// SIGHUP: the next run uses the new limits.
+    func update(_ settings: Settings) {
+        self.settings.set(settings)
+    }
+
+    /// Deletes what is past the limits at `now`; returns how many events it deleted.
+    @discardableResult
+    func run(now: Timestamp) async -> Int {
+        let settings = settings.value
+        let cutoff = settings.cutoff(now: now)
+        var purged = 0
+        do {
+            for _ in 0..<Self.maximumBatchesPerRun {
+                let batch = try await store.purgeAudit(olderThan: cutoff, maxBytes: settings.maximumBytes, limit: Self.batchLimit)
+                purged += batch
+                if batch < Self.batchLimit { break }
+            }
+        } catch {
+            logger.warning("purging audit events failed", metadata: ["error": "\(error)", "purged": "\(purged)"])
+        }
+        if purged > 0 {
+            var metadata: Logger.Metadata = [
+                "purged": "\(purged)", "retention_days": "\(settings.retentionDays)", "max_bytes": "\(settings.maximumBytes)",
+            ]
+            if let usage = try? store.auditUsage() {
+                metadata["events_left"] = "\(usage.events)"
+                metadata["bytes"] = "\(usage.bytes)"
+            }
+            logger.info("audit events purged", metadata: metadata)
+        }
+        return purged
+    }
+}

@@ -1,0 +1,55 @@
+import SeatCore
+import SeatProtocol
+import Synchronization
+
+/// Every open connection, and for each live session the connection that last used it,
+/// so the server can tell a holder at once that its session was revoked, and close the
+/// connections of a revoked access key.
+final class ConnectionDirectory: Sendable {
+    private struct State {
+        var links: [ObjectIdentifier: ConnectionLink] = [:]
+        var holders: [SessionToken: ConnectionLink] = [:]
+    }
+    private let state = Mutex(State())
+
+    func register(_ link: ConnectionLink) {
+        state.withLock { $0.links[ObjectIdentifier(link)] = link }
+    }
+
+    func unregister(_ link: ConnectionLink) {
+        let tokens = link.tokens
+        state.withLock { state in
+            state.links[ObjectIdentifier(link)] = nil
+            for token in tokens where state.holders[token] === link {
+                state.holders[token] = nil
+            }
+        }
+    }
+
+    /// `link` acquired or heartbeated `token`: it is the one to notify from now on.
+    func attach(_ token: SessionToken, to link: ConnectionLink) {
+        guard link.noteToken(token) else { return }
+        let previous = state.withLock { $0.holders.updateValue(link, forKey: token) }
+        if let previous, previous !== link { previous.forgetToken(token) }
+    }
+
+    /// Sessions ended at the server's initiative: tell each holder that is still connected.
+    func notifyRevoked(_ tokens: [SessionToken], reason: RevocationReason, message: String) {
+        let links = state.withLock { state in tokens.map { state.holders.removeValue(forKey: $0) } }
+        for (token, link) in zip(tokens, links) {
+            guard let link else { continue }
+            link.forgetToken(token)
+            link.push(.sessionRevoked(SessionRevokedNotice(token: token, reason: reason, message: message)))
+        }
+    }
+
+    /// Closes every connection authenticated with access key `keyID`. Returns how many.
+    @discardableResult
+    func closeConnections(authenticatedWith keyID: String) -> Int {
+        let links = state.withLock { $0.links.values.filter { $0.principal?.keyID == keyID } }
+        for link in links { link.close() }
+        return links.count
+    }
+
+    var openConnections: Int { state.withLock { $0.links.count } }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import SeatCore
+import SeatProtocol
+import Testing
+
+/// The admin socket and the license, tenant and status operations, over the real daemon.
+@Suite struct AdminChannelTests {
+    @Test func theAdminSocketIsMode0660AndServesStatus() async throws {
+        try await withDaemon(licenses: [TestLicense(key: "CAD", seats: 3, tier: "pro", expires: "2099-01-01T00:00:00Z")]) { daemon in
+            let path = daemon.stateDirectory + "/admin.sock"
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o660)
+
+            let client = try await ProtocolProbe.client(daemon)
+            _ = try #require(try await client.acquire("CAD").grant)
+            let admin = try await ProtocolProbe.admin(daemon)
+            let status = try #require(try await admin.admin(["op": "status"])["licenses"] as? [[String: Any]])
+            let cad = try #require(status.first)
+            #expect(cad["key"] as? String == "CAD")
+            #expect(cad["tenant"] as? String == "default")
+            #expect(cad["seats"] as? Int == 3)
+            #expect(cad["in_use"] as? Int == 1)
+            #expect(cad["free"] as? Int == 2)
+            #expect(cad["tier"] as? String == "pro")
+            #expect(cad["expires"] as? String == "2099-01-01T00:00:00.000Z")
+            #expect(cad["status"] as? String == "valid")
+            #expect(cad["origin"] as? String == "file")
+
+            for (request, code) in [("nonsense", ErrorCode.invalidAdminRequest), (#"{"op":"frobnicate"}"#, .invalidAdminRequest), (#"{"op":"license.suspend"}"#, .invalidAdminRequest), (#"{"op":"license.suspend","key":"NOPE"}"#, .notFound), (#"{"op":"license.suspend","key":"CAD"}"#, .conflict)] {
+                #expect(try await admin.request(.admin(AdminRequest(json: request))).errorCode == code, "\(request)")
+            }
+            await client.close()
+            await admin.close()
+        }
+    }
+
+    @Test func addedLicensesCanBeSuspendedResumedRevokedAndDeleted() async throws {
+        try await withDaemon(licenses: []) { daemon in
+            let admin = try await ProtocolProbe.admin(daemon)
+            let added = try await admin.admin(["op": "license.add", "license": ["key": "NEW", "seats": 2, "tenant": "default"]])
+            #expect((added["license"] as? [String: Any])?["origin"] as? String == "admin")
+            let client = try await ProtocolProbe.client(daemon)
+            let grant = try #require(try await client.acquire("NEW").grant)
+
+            _ = try await admin.admin(["op": "license.suspend", "key": "NEW"])
+            #expect(try await client.acquire("NEW", user: "ben").errorCode == .licenseSuspended)
+            #expect(try await client.request(.heartbeat(grant.token)).errorCode == .licenseSuspended)
+            _ = try await admin.admin(["op": "license.resume", "key": "NEW"])
+            guard case .heartbeatAccepted = try await client.request(.heartbeat(grant.token)) else { throw ProbeError("resume did not restore the session") }
+
+            let revoked = try await admin.admin(["op": "license.revoke", "key": "NEW"])
+            #expect(revoked["sessions_ended"] as? Int == 1)
+            #expect(await client.nextPush() == .sessionRevoked(SessionRevokedNotice(token: grant.token, reason: .licenseRevoked, message: "the license NEW was revoked by an administrator")))
+            #expect(try await client.request(.heartbeat(grant.token)).errorCode == .sessionRevoked)
+            #expect(try await client.acquire("NEW").errorCode == .licenseRevoked)
+            let resume = await #expect(throws: ErrorReply.self) { try await admin.admin(["op": "license.resume", "key": "NEW"]) }
+            #expect(resume?.code == .conflict)
+
+            _ = try await admin.admin(["op": "license.delete", "key": "NEW"])
+            #expect(try await client.acquire("NEW").errorCode == .unknownLicense)
+            let audit = try #require(try await admin.admin(["op": "audit", "kinds": ["admin"]])["events"] as? [[String: Any]])
+            #expect(audit.compactMap { $0["detail"] as? String } == ["license.add", "license.suspend NEW", "license.resume NEW", "license.revoke NEW", "license.delete NEW"])
+            await client.close()
+            await admin.close()
+        }
+    }
+
+    @Test func tenantsAreAddedListedAndDeletedOnlyWhenUnused() async throws {
+        try await withDaemon(licenses: [TestLicense(key: "ACME-1", seats: 1, tenant: "acme")]) { daemon in
+            let admin = try await ProtocolProbe.admin(daemon)
+            _ = try await admin.admin(["op": "tenant.add", "id": "initech", "name": "Initech"])
+            let duplicate = await #expect(throws: ErrorReply.self) { try await admin.admin(["op": "tenant.add", "id": "initech"]) }
+            #expect(duplicate?.code == .conflict)
+            let invalid = await #expect(throws: ErrorReply.self) { try await admin.admin(["op": "tenant.add", "id": "Bad Name"]) }
+            #expect(invalid?.code == .invalidAdminRequest)
+
+            let tenants = try #require(try await admin.admin(["op": "tenant.list"])["tenants"] as? [[String: Any]])
+            #expect(tenants.compactMap { $0["id"] as? String } == ["acme", "initech"])
+            #expect(tenants.first?["licenses"] as? Int == 1)
+
+            let inUse = await #expect(throws: ErrorReply.self) { try await admin.admin(["op": "tenant.delete", "id": "acme"]) }
+            #expect(inUse?.code == .conflict)
+            let created = try await admin.admin(["op": "key.create", "tenant": "initech"])
+            let keyID = try #require((created["key"] as? [String: Any])?["id"] as? String)
+            let withKey = await #expect(throws: ErrorReply.self) { try await admin.admin(["op": "tenant.delete", "id": "initech"]) }
+            #expect(withKey?.code == .conflict)
+            _ = try await admin.admin(["op": "key.revoke", "id": keyID])
+            _ = try await admin.admin(["op": "tenant.delete", "id": "initech"])
+            let after = try #require(try await admin.admin(["op": "tenant.list"])["tenants"] as? [[String: Any]])
+            #expect(after.compactMap { $0["id"] as? String } == ["acme"])
+            await admin.close()
+        }
+    }
+}

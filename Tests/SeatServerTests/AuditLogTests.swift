@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import SeatCore
+@testable import SeatServer
+import SeatStorage
+import Testing
+
+@Suite struct AuditLogTests {
+    @Test func configurationKeysHaveDefaultsRangesAndApplyOnReload() throws {
+        let defaults = try ConfigurationLoader.load(file: nil, overrides: [])
+        #expect(AuditRetention.Settings(defaults) == AuditRetention.Settings(retentionDays: 90, maximumBytes: 256 << 20))
+        let configured = try ConfigurationLoader.load(file: nil, overrides: ["audit_retention_days=0", "audit_max_mb=1"])
+        #expect(AuditRetention.Settings(configured) == AuditRetention.Settings(retentionDays: 0, maximumBytes: 1 << 20))
+        for override in ["audit_retention_days=3651", "audit_retention_days=-1", "audit_max_mb=0", "audit_max_mb=ten"] {
+            #expect(throws: ConfigurationError.self, "\(override)") { try ConfigurationLoader.load(file: nil, overrides: [override]) }
+        }
+        #expect(!ConfigurationLoader.restartOnlyKeys.contains("audit_retention_days"))
+        #expect(!ConfigurationLoader.restartOnlyKeys.contains("audit_max_mb"))
+        let now = Timestamp(millisecondsSinceEpoch: 10 * 86_400_000)
+        #expect(AuditRetention.Settings(retentionDays: 3, maximumBytes: 1).cutoff(now: now) == Timestamp(millisecondsSinceEpoch: 7 * 86_400_000))
+        #expect(AuditRetention.Settings(retentionDays: 0, maximumBytes: 1).cutoff(now: now) == Timestamp(millisecondsSinceEpoch: .min))
+    }
+
+    @Test func recordQueuesEventsAndRetentionDeletesThosePastTheAge() async throws {
+        try await withStore { store in
+            let log = AuditLog(store: store)
+            let now = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)
+            let day: Int64 = 86_400_000
+            let session = sampleSession(createdAt: now.adding(milliseconds: -100 * day))
+            log.record(.grant(session, tenant: "acme"))
+            log.record(.release(session, tenant: "acme", at: now.adding(milliseconds: -89 * day)))
+            log.record(.admin("license.suspend ACME-1", tenant: "acme", licenseKey: "ACME-1", user: "root", address: "127.0.0.1:4000", at: now))
+            try await store.flush()
+            #expect(try log.events(AuditQuery()).events.map(\.kind) == [.grant, .release, .admin])
+
+            let retention = AuditRetention(store: store, settings: .init(retentionDays: 90, maximumBytes: 1 << 20), logger: quietLogger)
+            #expect(await retention.run(now: now) == 1)
+            #expect(await retention.run(now: now) == 0)
+            retention.update(.init(retentionDays: 0, maximumBytes: 1 << 20))
+            #expect(await retention.run(now: now.adding(milliseconds: 1_000 * day)) == 0)
+            retention.update(.init(retentionDays: 1, maximumBytes: 1 << 20))
+            #expect(await retention.run(now: now) == 1)
+            #expect(try log.events(AuditQuery()).events.map(\.kind) == [.admin])
+        }
+    }
+
+    /// A backlog larger than one batch is worked off in several transactions per run.
+    @Test func retentionBySizeWorksOffABacklogInBatches() async throws {
+        try await withStore { store in
+            let count = AuditRetention.batchLimit + 5_000
+            for start in stride(from: 0, to: count, by: 5_000) {
+                try await store.commit((start..<start + 5_000).map {
+                    .appendAudit(AuditEvent(time: .init(millisecondsSinceEpoch: Int64($0)), kind: .expiry, user: "u\($0)"))
+                })
+            }
+            let retention = AuditRetention(store: store, settings: .init(retentionDays: 0, maximumBytes: 32 << 10), logger: quietLogger)
+            let purged = await retention.run(now: .init(millisecondsSinceEpoch: Int64(count)))
+            #expect(purged > AuditRetention.batchLimit)
+            let usage = try store.auditUsage()
+            #expect(usage.bytes <= 32 << 10)
+            #expect(usage.events == count - purged)
+            #expect(try store.auditEvents(AuditQuery(limit: count)).events.last?.user == "u\(count - 1)")
+        }
+    }
+
+    @Test func factoriesFillTheFieldsAndNeverTheWholeToken() {
+        let session = sampleSession(createdAt: .init(millisecondsSinceEpoch: 5))
+        let grant = AuditEvent.grant(session, tenant: "acme")
+        #expect(grant == AuditEvent(time: .init(millisecondsSinceEpoch: 5), kind: .grant, tenant: "acme", licenseKey: "ACME-1",
+                                    user: "alice", hostname: "ws-1", address: "10.0.0.7:50123", detail: "session=01234567"))
+        #expect(!grant.detail.contains(session.token.hex))
+        #expect(AuditEvent.forceRelease(session, tenant: "acme", by: "root", at: .init(millisecondsSinceEpoch: 6)).detail == "session=01234567 by=root")
+
+        let request = SeatRequest(licenseKey: "ACME-1", user: "bob", hostname: "ws-2", hardwareID: "hw", clientVersion: "1", clientAddress: "10.0.0.8:1")
+        let at = Timestamp(millisecondsSinceEpoch: 7)
+        let reasons: [(SeatFailure, String)] = [
+            (.noSeats(seatsTotal: 5, seatsInUse: 5, nextFreeAt: at), "noSeats"),
+            (.license(.suspended), "licenseSuspended"),
+            (.license(.expired(at: at)), "licenseExpired"),
+            (.license(.revoked), "licenseRevoked"),
+            (.unknownLicense, "unknownLicense"),
+            (.storage(.full("disk")), "storageFull"),
+        ]
+        for (failure, reason) in reasons {
+            let refusal = AuditEvent.refusal(request, tenant: "acme", failure: failure, at: at)
+            #expect(refusal == AuditEvent(time: at, kind: .refusal, tenant: "acme", licenseKey: "ACME-1", user: "bob",
+                                          hostname: "ws-2", address: "10.0.0.8:1", detail: reason))
+        }
+        #expect(AuditEvent.authenticationFailure(address: "10.9.9.9:1", reason: "badClientCertificate", at: at)
+            == AuditEvent(time: at, kind: .authFailure, address: "10.9.9.9:1", detail: "badClientCertificate"))
+    }
+
+    private func sampleSession(createdAt: Timestamp) -> Session {
+        Session(token: SessionToken(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210), licenseKey: "ACME-1", user: "alice",
+                hostname: "ws-1", hardwareID: "hw-1", clientVersion: "2.0", clientAddress: "10.0.0.7:50123",
+                createdAt: createdAt, lastHeartbeatAt: createdAt, leaseExpiresAt: createdAt.adding(milliseconds: 360_000))
+    }
+
+    private func withStore(_ body: (SeatStore) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-audit-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SeatStore(options: StorageOptions(directory: directory, initialMapSizeBytes: 1 << 20, durability: .noSync), logger: quietLogger)
+        defer { store.close() }
+        try await body(store)
+    }
+}
+
+private let quietLogger = Logger(label: "audit-tests") { _ in SwiftLogNoOpLogHandler() }
