@@ -92,6 +92,8 @@ import Testing
             AuditEventRecord(seq: 43, time: Self.time("2026-11-21T10:00:01.000Z"), kind: "admin"),
         ])
         #expect(page.next == "43")
+        let empty = try decode(AuditPage.self, #"{"events": [], "complete": true}"#)
+        #expect(empty == AuditPage(events: [], next: nil, complete: true))
     }
 
     @Test func reloadAndShutdownReplies() throws {

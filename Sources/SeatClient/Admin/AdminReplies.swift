@@ -70,8 +70,18 @@ public struct AdminKeysReply: Codable, Sendable, Equatable {
 /// `audit`: one page of events and the cursor to continue after it.
 public struct AuditPage: Codable, Sendable, Equatable {
     public var events: [AuditEventRecord]
-    /// Opaque; pass it as `after` to get the events that follow.
-    public var next: String
+    /// Opaque; pass it as `after` to get the events that follow. Absent when there is
+    /// nothing to continue after (no events yet, and no `after` given).
+    public var next: String?
+    /// Whether the page holds every matching event up to now (no further page waits), when
+    /// the server says.
+    public var complete: Bool?
+
+    public init(events: [AuditEventRecord], next: String? = nil, complete: Bool? = nil) {
+        self.events = events
+        self.next = next
+        self.complete = complete
+    }
 }
 
 /// `reload`.

@@ -63,8 +63,9 @@ struct Audit: AsyncParsableCommand {
                     for line in lines.dropFirst(printedHeader ? 1 : 0) { print(line) }
                     printedHeader = true
                 }
-                query.after = page.next
-                let pageWasFull = page.events.count == query.limit
+                // No `next` (nothing matched yet): ask again from the same place.
+                if let next = page.next { query.after = next }
+                let pageWasFull = page.complete.map { !$0 } ?? (page.events.count == query.limit)
                 if pageWasFull, follow || limit == nil { continue }
                 guard follow else { return }
                 // Show each poll's events at once when piped (fflush(nil) flushes stdout).
