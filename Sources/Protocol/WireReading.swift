@@ -14,23 +14,15 @@ extension ByteBuffer {
 
     /// A `u16` length and that many bytes of UTF-8, within `limit`.
     mutating func readWireString(_ field: String, limit: ClosedRange<Int>) throws(WireError) -> String {
-        let length = Int(try readWireInteger(field, as: UInt16.self))
-        guard limit.contains(length) else {
-            throw .invalidField(field, "is \(length) bytes; allowed \(limit.lowerBound)...\(limit.upperBound)")
-        }
-        let string: String?
-        do {
-            string = try readUTF8ValidatedString(length: length)
-        } catch {
-            throw WireError(code: .invalidUTF8, reason: "\(field) is not valid UTF-8")
-        }
-        guard let string else { throw .truncated(field) }
-        return string
+        try readWireUTF8(field, length: Int(try readWireInteger(field, as: UInt16.self)), limit: limit)
     }
 
     /// A `u32` length and that many bytes of UTF-8, within `limit` (admin JSON).
     mutating func readWireLongString(_ field: String, limit: ClosedRange<Int>) throws(WireError) -> String {
-        let length = Int(try readWireInteger(field, as: UInt32.self))
+        try readWireUTF8(field, length: Int(try readWireInteger(field, as: UInt32.self)), limit: limit)
+    }
+
+    private mutating func readWireUTF8(_ field: String, length: Int, limit: ClosedRange<Int>) throws(WireError) -> String {
         guard limit.contains(length) else {
             throw .invalidField(field, "is \(length) bytes; allowed \(limit.lowerBound)...\(limit.upperBound)")
         }

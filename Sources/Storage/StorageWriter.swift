@@ -1,3 +1,4 @@
+import CLMDB
 import Foundation
 import Logging
 import SeatCore
@@ -360,16 +361,10 @@ final class StorageWriter: @unchecked Sendable {
             }
 
         case .putLicense(let license):
-            try license.key.withUTF8Bytes { key throws(StorageError) in
-                try RecordCodec.encode(license).withBytes { value throws(StorageError) in
-                    try txn.put(db.licenses, key, value)
-                }
-            }
+            try put(RecordCodec.encode(license), at: license.key, in: db.licenses, txn)
 
         case .deleteLicense(let licenseKey):
-            try licenseKey.withUTF8Bytes { key throws(StorageError) in
-                _ = try txn.delete(db.licenses, key)
-            }
+            try delete(licenseKey, from: db.licenses, txn)
 
         case .putSession(let session):
             try RecordCodec.withTokenKey(session.token) { key throws(StorageError) in
@@ -410,23 +405,28 @@ final class StorageWriter: @unchecked Sendable {
             }
 
         case .putTenant(let tenant):
-            try tenant.id.withUTF8Bytes { key throws(StorageError) in
-                try RecordCodec.encode(tenant).withBytes { value throws(StorageError) in
-                    try txn.put(db.tenants, key, value)
-                }
-            }
+            try put(RecordCodec.encode(tenant), at: tenant.id, in: db.tenants, txn)
 
         case .deleteTenant(let id):
-            try id.withUTF8Bytes { key throws(StorageError) in
-                _ = try txn.delete(db.tenants, key)
-            }
+            try delete(id, from: db.tenants, txn)
 
         case .putAccessKey(let accessKey):
-            try accessKey.id.withUTF8Bytes { key throws(StorageError) in
-                try RecordCodec.encode(accessKey).withBytes { value throws(StorageError) in
-                    try txn.put(db.accessKeys, key, value)
-                }
+            try put(RecordCodec.encode(accessKey), at: accessKey.id, in: db.accessKeys, txn)
+        }
+    }
+
+    /// Upserts a record under a UTF-8 string key.
+    private func put(_ record: [UInt8], at key: String, in database: MDB_dbi, _ txn: borrowing LMDBTransaction) throws(StorageError) {
+        try key.withUTF8Bytes { key throws(StorageError) in
+            try record.withBytes { value throws(StorageError) in
+                try txn.put(database, key, value)
             }
+        }
+    }
+
+    private func delete(_ key: String, from database: MDB_dbi, _ txn: borrowing LMDBTransaction) throws(StorageError) {
+        try key.withUTF8Bytes { key throws(StorageError) in
+            _ = try txn.delete(database, key)
         }
     }
 

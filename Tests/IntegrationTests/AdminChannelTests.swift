@@ -8,6 +8,7 @@ import Testing
     @Test func theAdminSocketIsMode0660AndServesStatus() async throws {
         try await withDaemon(licenses: [TestLicense(key: "CAD", seats: 3, tier: "pro", expires: "2099-01-01T00:00:00Z")]) { daemon in
             let path = daemon.stateDirectory + "/admin.sock"
+            try await daemon.waitForLog(containing: "msg=\"admin socket listening\"")
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o660)
 
@@ -89,6 +90,28 @@ import Testing
             let after = try #require(try await admin.admin(["op": "tenant.list"])["tenants"] as? [[String: Any]])
             #expect(after.compactMap { $0["id"] as? String } == ["acme"])
             await admin.close()
+        }
+    }
+
+    @Test func reloadAndShutdownAreAdminOperations() async throws {
+        try await withDaemon(licenses: [TestLicense(key: "OLD", seats: 1)]) { daemon in
+            let admin = try await ProtocolProbe.admin(daemon)
+            try TestLicense.write([TestLicense(key: "OLD", seats: 1), TestLicense(key: "NEW", seats: 4)], to: daemon.licensesFile)
+            #expect(try await admin.admin(["op": "reload"])["reloaded"] as? Bool == true)
+            let keys = try #require(try await admin.admin(["op": "license.list"])["licenses"] as? [[String: Any]]).compactMap { $0["key"] as? String }
+            #expect(keys == ["NEW", "OLD"])
+
+            // A broken file is rejected with the reason; the licenses in force stay.
+            try "{ not json".write(toFile: daemon.licensesFile, atomically: true, encoding: .utf8)
+            let rejected = await #expect(throws: ErrorReply.self) { try await admin.admin(["op": "reload"]) }
+            #expect(rejected?.code == .conflict)
+            #expect(rejected?.message.contains("licenses file invalid") == true)
+
+            #expect(try await admin.admin(["op": "shutdown"])["stopping"] as? Bool == true)
+            await daemon.waitForExit()
+            #expect(!daemon.isRunning)
+            #expect(daemon.exitStatus == 0)
+            #expect(!FileManager.default.fileExists(atPath: daemon.stateDirectory + "/admin.sock"))
         }
     }
 }

@@ -85,7 +85,7 @@ import Testing
         let stateDirectory = DaemonProcess.makeStateDirectory()
         let sign = try await seatctl(["license", "sign", "--key", "\(directory)/vendor.key", "\(directory)/unsigned.json", "--out", "\(stateDirectory)/licenses.json"])
         #expect(sign.status == 0, "\(sign.output)")
-        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: ["development_mode": "false", "vendor_public_keys": publicKey]).use { daemon in
+        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: ["development_mode": "false", "vendor_public_keys": publicKey, "anonymous_tenant": "acme"]).use { daemon in
             let client = try await daemon.connect()
             #expect(try await client.validate(licenseKey: "SHIP-1").seatsTotal == 7)
             await client.close()

@@ -2,6 +2,7 @@ import Foundation
 import SeatClient
 import SeatCore
 import SeatLicensing
+import SeatProtocol
 import Testing
 
 /// seatd in production mode (development_mode = false, vendor_public_keys set) serves
@@ -10,7 +11,8 @@ import Testing
     let vendor = VendorSigningKey.generate()
 
     var production: [String: String] {
-        ["development_mode": "false", "vendor_public_keys": vendor.publicKey.base64]
+        // The clients act for the licenses' tenant without a key (authentication is tested elsewhere).
+        ["development_mode": "false", "vendor_public_keys": vendor.publicKey.base64, "anonymous_tenant": "acme"]
     }
 
     /// Signed JSON text of `entries`, as the vendor ships it.
@@ -100,6 +102,40 @@ import Testing
             let client = try await daemon.connect()
             #expect(try await client.validate(licenseKey: "DEV").status == .valid)
             await client.close()
+        }
+    }
+
+    /// The site side: `license.import` over the admin socket verifies every entry first;
+    /// an edited document is refused whole, and unsigned `license.add` needs development mode.
+    @Test func importOverTheAdminSocketVerifiesSignatures() async throws {
+        try await withDaemon(licenses: [], settings: production) { daemon in
+            let admin = try await ProtocolProbe.admin(daemon)
+            let signed = try signedDocument([Self.cad, LicenseEntry(key: "SIGNED-VIEW-2", tenant: "acme", seats: 2)])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(signed.utf8)) as? [String: Any])
+
+            let tampered = signed.replacingOccurrences(of: "\"seats\" : 2,", with: "\"seats\" : 20,")
+            let reply = try await admin.request(.admin(AdminRequest(json: #"{"op": "license.import", "document": "# + tampered + "}")))
+            guard case .error(let refused) = reply else { throw ProbeError("an edited document was imported: \(reply)") }
+            #expect(refused.code == .licenseNotVerified)
+            #expect(refused.message.contains("license SIGNED-VIEW-2: the signature does not verify"), "\(refused.message)")
+            #expect(try #require(try await admin.admin(["op": "license.list"])["licenses"] as? [[String: Any]]).isEmpty)
+
+            let imported = try await admin.admin(["op": "license.import", "document": document])
+            #expect(imported["added"] as? [String] == ["SIGNED-CAD-5", "SIGNED-VIEW-2"])
+            let again = try await admin.admin(["op": "license.import", "document": document])
+            #expect(again["unchanged"] as? [String] == ["SIGNED-CAD-5", "SIGNED-VIEW-2"])
+            let listed = try #require(try await admin.admin(["op": "license.list"])["licenses"] as? [[String: Any]])
+            #expect(listed.map { $0["signed_by"] as? String } == [vendor.publicKey.keyID, vendor.publicKey.keyID])
+            #expect(listed.map { $0["origin"] as? String } == ["admin", "admin"])
+
+            let unsigned = await #expect(throws: ErrorReply.self) {
+                try await admin.admin(["op": "license.add", "license": ["key": "PLAIN", "seats": 1]])
+            }
+            #expect(unsigned?.code == .conflict)
+            let client = try await daemon.connect()
+            #expect(try await client.validate(licenseKey: "SIGNED-VIEW-2").seatsTotal == 2)
+            await client.close()
+            await admin.close()
         }
     }
 }

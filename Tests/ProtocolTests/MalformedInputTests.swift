@@ -139,6 +139,23 @@ struct MalformedInputTests {
         #expect(serverError(validatedBody { $0.writeInteger(UInt16(1)); $0.putString(""); $0.putString("v") })?.code == .invalidField)
     }
 
+    @Test func authenticationAndAdminFieldsAreChecked() {
+        // Authenticate: an empty key, a key over 256 bytes, invalid UTF-8.
+        #expect(clientError(rawBody(type: 0x06) { $0.putString("") })?.code == .invalidField)
+        #expect(clientError(rawBody(type: 0x06) { $0.putString(String(repeating: "k", count: 257)) })?.code == .invalidField)
+        #expect(clientError(rawBody(type: 0x06) { $0.putString([0xC3, 0x28]) })?.code == .invalidUTF8)
+        // AdminRequest: a u32 length beyond the bytes present, and below the minimum.
+        #expect(clientError(rawBody(type: 0x10) { $0.writeInteger(UInt32(100)); $0.writeString("{}") })?.code == .malformedMessage)
+        #expect(clientError(rawBody(type: 0x10) { $0.writeInteger(UInt32(1)); $0.writeString("{") })?.code == .invalidField)
+        // Authenticated with an unknown role; SessionRevoked with an unknown reason.
+        #expect(serverError(rawBody(type: 0x86) { $0.putString("acme"); $0.writeInteger(UInt8(7)) })?.code == .invalidField)
+        #expect(serverError(rawBody(type: 0xA0, requestID: 0) {
+            $0.writeMultipleIntegers(UInt64(1), UInt64(2))
+            $0.writeInteger(UInt8(9))
+            $0.putString("")
+        })?.code == .invalidField)
+    }
+
     @Test func unknownMessageTypesKeepTheRequestID() {
         for type in [0x00, 0x07, 0x11, 0x7F, 0x80, 0x81, 0x85, 0x86, 0x90, 0xA0, 0xFE, 0xFF] as [UInt8] {
             let error = clientError(rawBody(type: type, requestID: 42))

@@ -63,13 +63,16 @@ import Testing
         }
     }
 
-    @Test func factoriesFillTheFieldsAndNeverTheWholeToken() {
+    /// Sessions appear by their admin-facing id (what `seatctl sessions` lists), never by
+    /// any part of the token.
+    @Test func factoriesFillTheFieldsAndNeverTheToken() {
         let session = sampleSession(createdAt: .init(millisecondsSinceEpoch: 5))
+        let id = SessionID(session.token).hex
         let grant = AuditEvent.grant(session, tenant: "acme")
         #expect(grant == AuditEvent(time: .init(millisecondsSinceEpoch: 5), kind: .grant, tenant: "acme", licenseKey: "ACME-1",
-                                    user: "alice", hostname: "ws-1", address: "10.0.0.7:50123", detail: "session=01234567"))
-        #expect(!grant.detail.contains(session.token.hex))
-        #expect(AuditEvent.forceRelease(session, tenant: "acme", by: "root", at: .init(millisecondsSinceEpoch: 6)).detail == "session=01234567 by=root")
+                                    user: "alice", hostname: "ws-1", address: "10.0.0.7:50123", detail: "session=\(id)"))
+        #expect(!grant.detail.contains(String(session.token.hex.prefix(8))))
+        #expect(AuditEvent.forceRelease(session, tenant: "acme", by: "root", at: .init(millisecondsSinceEpoch: 6)).detail == "session=\(id) by=root")
 
         let request = SeatRequest(licenseKey: "ACME-1", user: "bob", hostname: "ws-2", hardwareID: "hw", clientVersion: "1", clientAddress: "10.0.0.8:1")
         let at = Timestamp(millisecondsSinceEpoch: 7)

@@ -117,6 +117,9 @@ final class DaemonProcess: Sendable {
 
     var isRunning: Bool { process.isRunning }
 
+    /// The exit status once the daemon has exited.
+    var exitStatus: Int32 { process.terminationStatus }
+
     var processIdentifier: Int32 { process.processIdentifier }
 
     /// The port of the health and metrics listener, from its log line.

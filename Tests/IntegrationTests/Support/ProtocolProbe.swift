@@ -30,6 +30,8 @@ final class ProtocolProbe: @unchecked Sendable {
 
     /// The admin socket, Hello done.
     static func admin(_ daemon: DaemonProcess) async throws -> ProtocolProbe {
+        // The admin socket is bound alongside the client port; its mode is set right after.
+        try await daemon.waitForLog(containing: "msg=\"admin socket listening\"")
         let probe = ProtocolProbe(try await RawConnection.connect(unixSocketPath: daemon.stateDirectory + "/admin.sock"))
         let hello = try await probe.request(.hello(Hello(clientName: "probe-admin")))
         guard case .helloAccepted = hello else { throw ProbeError("Hello refused: \(hello)") }
