@@ -11,7 +11,7 @@ import Testing
     static let keysRequired = ["anonymous_tenant": ""]
 
     static func createKey(_ daemon: DaemonProcess, _ arguments: [String]) async throws -> (id: String, secret: String) {
-        let created = try await SeatctlProcess.run(["key", "create", "--json", "--admin-socket", daemon.stateDirectory + "/admin.sock"] + arguments, daemon: daemon)
+        let created = try await SeatctlProcess.run(["key", "create", "--json", "--admin-socket", try await daemon.adminSocket()] + arguments, daemon: daemon)
         #expect(created.status == 0, "\(created.stderr)")
         let reply = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
         let key = try #require(reply["key"] as? [String: Any])
@@ -42,7 +42,7 @@ import Testing
             #expect(viaSeatctl.status == 0, "\(viaSeatctl.stderr)")
 
             // Revoking the key closes the lease's connection; reconnecting is refused for good.
-            let revoke = try await SeatctlProcess.run(["key", "revoke", key.id, "--admin-socket", daemon.stateDirectory + "/admin.sock"], daemon: daemon)
+            let revoke = try await SeatctlProcess.run(["key", "revoke", key.id, "--admin-socket", try await daemon.adminSocket()], daemon: daemon)
             #expect(revoke.status == 0, "\(revoke.stderr)")
             let lost = try await recorder.waitFor("the lease to end") { $0.isFinal }
             guard case .lost(let loss) = lost else {

@@ -6,8 +6,6 @@ import Testing
 /// seatctl's admin commands over the real daemon's admin socket: tables for people, the
 /// server's JSON with --json, and the documented exit codes.
 @Suite struct AdminSeatctlTests {
-    static func socket(_ daemon: DaemonProcess) -> String { daemon.stateDirectory + "/admin.sock" }
-
     /// The cells of the table line that starts with `first`.
     static func row(_ output: String, startingWith first: String) -> [String]? {
         output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }.first { $0.first == first }
@@ -19,7 +17,7 @@ import Testing
 
     @Test func statusSessionsAndForceReleaseAsTablesAndJSON() async throws {
         try await withDaemon(licenses: [TestLicense(key: "TEAM", seats: 3)]) { daemon in
-            let admin = ["--admin-socket", Self.socket(daemon)]
+            let admin = ["--admin-socket", try await daemon.adminSocket()]
             let connection = try await daemon.connect()
             _ = try await connection.acquire(licenseKey: "TEAM", user: "ana", hostname: "ws-1", hardwareID: "hw-1", clientVersion: "tests")
 
@@ -52,7 +50,7 @@ import Testing
 
     @Test func refusalsMapToTheDocumentedExitCodes() async throws {
         try await withDaemon(licenses: [TestLicense(key: "TEAM", seats: 1)]) { daemon in
-            let admin = ["--admin-socket", Self.socket(daemon)]
+            let admin = ["--admin-socket", try await daemon.adminSocket()]
             let nobody = try await SeatctlProcess.run(["release", "--user", "nobody"] + admin, daemon: daemon)
             #expect(nobody.status == 10)
             #expect(nobody.stderr.contains("notFound"))
@@ -78,7 +76,7 @@ import Testing
 
     @Test func licensesManagedThroughTheAdminChannel() async throws {
         try await withDaemon(licenses: [TestLicense(key: "FILE-1", seats: 1)]) { daemon in
-            let admin = ["--admin-socket", Self.socket(daemon)]
+            let admin = ["--admin-socket", try await daemon.adminSocket()]
             let add = try await SeatctlProcess.run(["license", "add", "DEV-2", "--seats", "2", "--tier", "pro", "--feature", "export=step"] + admin, daemon: daemon)
             #expect(add.status == 0, "\(add.stderr)")
             #expect(Self.row(add.stdout, startingWith: "DEV-2")?.prefix(8) == ["DEV-2", "default", "2", "0", "2", "active", "valid", "pro"])
@@ -100,7 +98,7 @@ import Testing
         try await withDaemon(licenses: [TestLicense(key: "TEAM", seats: 2)]) { daemon in
             let connection = try await daemon.connect()
             _ = try await connection.acquire(licenseKey: "TEAM", user: "ana", hostname: "ws-1", hardwareID: "hw-1", clientVersion: "tests")
-            let audit = try await SeatctlProcess.run(["audit", "--json", "--kind", "grant", "--admin-socket", Self.socket(daemon)], daemon: daemon)
+            let audit = try await SeatctlProcess.run(["audit", "--json", "--kind", "grant", "--admin-socket", try await daemon.adminSocket()], daemon: daemon)
             #expect(audit.status == 0, "\(audit.stderr)")
             let lines = audit.stdout.split(separator: "\n")
             #expect(lines.count == 1)
@@ -110,7 +108,7 @@ import Testing
             #expect(event["license"] as? String == "TEAM")
 
             // --follow prints events that happen after it started, until interrupted.
-            let follow = try SeatctlProcess.start(["audit", "--json", "--follow", "--kind", "grant", "--admin-socket", Self.socket(daemon)], daemon: daemon)
+            let follow = try SeatctlProcess.start(["audit", "--json", "--follow", "--kind", "grant", "--admin-socket", try await daemon.adminSocket()], daemon: daemon)
             try await waitUntil("the first event") { follow.stdout.split(separator: "\n").count == 1 }
             _ = try await connection.acquire(licenseKey: "TEAM", user: "ben", hostname: "ws-2", hardwareID: "hw-2", clientVersion: "tests")
             try await waitUntil("the new event", timeout: .seconds(5)) { follow.stdout.split(separator: "\n").count == 2 }

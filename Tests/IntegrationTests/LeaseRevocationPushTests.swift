@@ -11,7 +11,7 @@ import Testing
     static let slowHeartbeats = ["lease_seconds": "30", "heartbeat_interval_seconds": "10"]
 
     static func forceRelease(_ daemon: DaemonProcess, user: String) async throws -> [AdminSession] {
-        let admin = try await SeatAdminClient.connect(unixDomainSocketPath: daemon.stateDirectory + "/admin.sock")
+        let admin = try await SeatAdminClient.connect(unixDomainSocketPath: try await daemon.adminSocket())
         defer { Task { await admin.close() } }
         return try await admin.perform(AdminForceRelease(user: user)).reply.released
     }

@@ -144,7 +144,7 @@ public struct AuditEventRecord: Codable, Sendable, Equatable {
     /// Increases with every event; orders them.
     public var seq: UInt64
     public var time: Date
-    /// What happened, e.g. `grant`, `release`, `expire`, `admin`.
+    /// What happened: `grant`, `refusal`, `release`, `expiry`, `force_release`, `auth_failure`, `admin`.
     public var kind: String
     public var tenant: String?
     public var license: String?

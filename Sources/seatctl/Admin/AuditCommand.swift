@@ -18,7 +18,7 @@ struct Audit: AsyncParsableCommand {
     @Option(help: "Only events of this license.") var license: String?
     @Option(help: "Only events of this user.") var user: String?
     @Option(help: "Only events of this tenant.") var tenant: String?
-    @Option(name: .customLong("kind"), help: ArgumentHelp("Only events of this kind (e.g. grant, release, expire, admin); repeatable.", valueName: "kind"))
+    @Option(name: .customLong("kind"), help: ArgumentHelp("Only events of this kind (grant, refusal, release, expiry, force_release, auth_failure, admin); repeatable.", valueName: "kind"))
     var kinds: [String] = []
     @Option(help: "At most this many events (1 to 10000); without it, every matching event.") var limit: Int?
     @Flag(help: "Keep printing new events until interrupted.") var follow = false
