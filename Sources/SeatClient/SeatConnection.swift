@@ -30,8 +30,8 @@ public final class SeatConnection: Sendable {
     }
 
     /// Connects to the configured servers in order and returns the first connection that
-    /// completes TLS (verifying the server against the configured CA) and Hello. When every
-    /// server fails, throws the last server's error.
+    /// completes TLS (verifying the server against the configured CA), Hello and, with an
+    /// access key, Authenticate. When every server fails, throws the last server's error.
     public static func connect(
         _ configuration: SeatClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -51,7 +51,10 @@ public final class SeatConnection: Sendable {
     }
 
     /// Connects to one server, completes TLS (verifying the server against the
-    /// configuration's CA) and Hello, using the configuration's timeouts.
+    /// configuration's CA), Hello and, with `configuration.accessKey`, Authenticate, using
+    /// the configuration's timeouts. A refused key is thrown as `ErrorReply`
+    /// (`authenticationFailed`, or `authenticationThrottled` with a `.retryAfter` detail);
+    /// the server closes the connection after either.
     public static func connect(
         to endpoint: ServerEndpoint,
         configuration: SeatClientConfiguration,
