@@ -34,7 +34,11 @@ struct AdminDispatcher: Sendable {
             let reply = try await perform(arguments, by: administrator)
             if !Self.readOnly.contains(arguments.operation) {
                 let target = try? arguments.optionalString("key") ?? arguments.optionalString("id") ?? arguments.optionalString("tenant")
-                let operation = [arguments.operation, target ?? nil].compactMap { $0 }.joined(separator: " ")
+                // A force-release names what it matched by.
+                let filters = arguments.operation == "release"
+                    ? ["session", "license", "user", "host"].compactMap { name in (try? arguments.optionalString(name))??.map { "\(name)=\($0)" } }
+                    : []
+                let operation = ([arguments.operation, target ?? nil].compactMap { $0 } + filters).joined(separator: " ")
                 logger.notice("admin request", metadata: ["op": "\(operation)", "from": "\(address)", "by": "\(administrator)"])
                 do {
                     try await audit.recordDurably(.admin(
