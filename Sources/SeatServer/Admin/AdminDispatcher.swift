@@ -33,12 +33,7 @@ struct AdminDispatcher: Sendable {
             let arguments = try AdminArguments(json: json)
             let reply = try await perform(arguments, by: administrator)
             if !Self.readOnly.contains(arguments.operation) {
-                let target = try? arguments.optionalString("key") ?? arguments.optionalString("id") ?? arguments.optionalString("tenant")
-                // A force-release names what it matched by.
-                let filters = arguments.operation == "release"
-                    ? ["session", "license", "user", "host"].compactMap { name in (try? arguments.optionalString(name))??.map { "\(name)=\($0)" } }
-                    : []
-                let operation = ([arguments.operation, target ?? nil].compactMap { $0 } + filters).joined(separator: " ")
+                let operation = Self.describe(arguments)
                 logger.notice("admin request", metadata: ["op": "\(operation)", "from": "\(address)", "by": "\(administrator)"])
                 do {
                     try await audit.recordDurably(.admin(
@@ -53,6 +48,24 @@ struct AdminDispatcher: Sendable {
         } catch {
             return .error(ErrorReply(error))
         }
+    }
+
+    /// The action as the log and the audit log show it: `license.suspend ACME-1`,
+    /// `release user=bob`.
+    private static func describe(_ arguments: AdminArguments) -> String {
+        var words = [arguments.operation]
+        for name in ["key", "id", "tenant"] {
+            if let target = (try? arguments.optionalString(name)) ?? nil {
+                words.append(target)
+                break
+            }
+        }
+        if arguments.operation == "release" {
+            for name in ["session", "license", "user", "host"] {
+                if let value = (try? arguments.optionalString(name)) ?? nil { words.append("\(name)=\(value)") }
+            }
+        }
+        return words.joined(separator: " ")
     }
 
     private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit"]
