@@ -28,7 +28,7 @@ peer() {
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   log "building seatd and seatload (release)"
-  (cd "$ROOT" && swift build -c release --product seatd >/dev/null && swift build -c release --product seatload >/dev/null)
+  (cd "$ROOT" && swift build -c release --product seatd >/dev/null && swift build -c release --product seatload >/dev/null && swift build -c release --product seatctl >/dev/null)
 fi
 
 cleanup() {

@@ -7,6 +7,7 @@
 SEATD_ROOT="${SEATD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 SEATD_BIN="${SEATD_BIN:-$SEATD_ROOT/.build/release/seatd}"
 SEATLOAD_BIN="${SEATLOAD_BIN:-$SEATD_ROOT/.build/release/seatload}"
+SEATCTL_BIN="${SEATCTL_BIN:-$SEATD_ROOT/.build/release/seatctl}"
 SEATD_PORT="${SEATD_PORT:-57420}"
 SEATD_DIR="$STATE_DIR/seatd"
 SEATD_LOG="$SEATD_DIR/seatd.log"
@@ -40,7 +41,16 @@ CONF
     kill -0 "$(cat "$SEATD_DIR/seatd.pid")" 2>/dev/null || { log "seatd exited: $(tail -3 "$SEATD_LOG")"; return 1; }
     sleep 0.05
   done
-  log "seatd started, pid $(cat "$SEATD_DIR/seatd.pid") on 127.0.0.1:$SEATD_PORT (durability=fsync, TLS 1.3)"
+  # Clients authenticate as in production: one access key of the licenses' tenant, created
+  # through the admin socket; seatload sends it after Hello on every connection.
+  for i in $(seq 1 200); do
+    SEATD_ACCESS_KEY="$("$SEATCTL_BIN" key create --tenant default --label bench --json --admin-socket "$SEATD_DIR/state/admin.sock" 2>/dev/null \
+      | sed -E 's/.*"secret":"([^"]+)".*/\1/')" && [ -n "$SEATD_ACCESS_KEY" ] && break
+    sleep 0.05
+  done
+  [ -n "${SEATD_ACCESS_KEY:-}" ] || { log "could not create an access key through $SEATD_DIR/state/admin.sock"; return 1; }
+  export SEATD_ACCESS_KEY
+  log "seatd started, pid $(cat "$SEATD_DIR/seatd.pid") on 127.0.0.1:$SEATD_PORT (durability=fsync, TLS 1.3, access key authentication)"
 }
 
 seatd_stop() {
