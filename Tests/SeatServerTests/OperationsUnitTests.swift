@@ -35,12 +35,15 @@ import Testing
 }
 
 @Suite struct ReadinessTests {
-    @Test func readyOnlyWithStorageAndListenerAndNotStopping() async {
+    @Test func readyOnlyWithStorageAndListenersAndNotStopping() async {
         let readiness = Readiness()
         #expect(readiness.notReadyReason == "storage not open")
         readiness.markStorageOpen()
         #expect(readiness.notReadyReason == "client listener not bound")
         readiness.markListening(address: "127.0.0.1:7420")
+        #expect(!readiness.isReady)
+        #expect(readiness.notReadyReason == "admin socket not bound")
+        readiness.markAdminSocketBound()
         #expect(readiness.isReady)
         #expect(await readiness.waitUntilListening() == "127.0.0.1:7420")
         readiness.markShuttingDown()

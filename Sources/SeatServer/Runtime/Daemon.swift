@@ -151,7 +151,8 @@ public enum Daemon {
             groupName: configuration.adminSocketGroup,
             server: connectionServer,
             maximumFrameBytes: max(configuration.maxFrameBytes, 4 << 20),
-            logger: logger
+            logger: logger,
+            onListening: { _ in readiness.markAdminSocketBound() }
         )
         services += [
             .init(service: sweeper), .init(service: reloader), .init(service: adminSocket), .init(service: listener), .init(service: reporter),

@@ -1,12 +1,16 @@
 import Synchronization
 
-/// What `/readyz` and systemd's READY=1 report: storage open, the client listener
-/// bound, and no shutdown under way.
+/// What `/readyz` and systemd's READY=1 report: storage open, the client listener and
+/// the admin socket bound (so `seatctl` works as soon as `systemctl start` returns), and
+/// no shutdown under way.
 final class Readiness: Sendable {
     private struct State {
         var storageOpen = false
         var listeningAddress: String?
+        var adminSocketBound = false
         var shuttingDown = false
+
+        var listenersBound: Bool { listeningAddress != nil && adminSocketBound }
     }
 
     private let state = Mutex(State())
@@ -23,6 +27,16 @@ final class Readiness: Sendable {
 
     func markListening(address: String) {
         state.withLock { $0.listeningAddress = address }
+        publishIfBound()
+    }
+
+    func markAdminSocketBound() {
+        state.withLock { $0.adminSocketBound = true }
+        publishIfBound()
+    }
+
+    private func publishIfBound() {
+        guard let address = state.withLock({ $0.listenersBound ? $0.listeningAddress : nil }) else { return }
         listeningContinuation.yield(address)
         listeningContinuation.finish()
     }
@@ -32,7 +46,7 @@ final class Readiness: Sendable {
     }
 
     var isReady: Bool {
-        state.withLock { $0.storageOpen && $0.listeningAddress != nil && !$0.shuttingDown }
+        state.withLock { $0.storageOpen && $0.listenersBound && !$0.shuttingDown }
     }
 
     var isShuttingDown: Bool {
@@ -49,11 +63,13 @@ final class Readiness: Sendable {
             if state.shuttingDown { return "shutting down" }
             if !state.storageOpen { return "storage not open" }
             if state.listeningAddress == nil { return "client listener not bound" }
+            if !state.adminSocketBound { return "admin socket not bound" }
             return nil
         }
     }
 
-    /// Returns the client listener's address once it is bound (nil if cancelled first).
+    /// Returns the client listener's address once it and the admin socket are bound (nil
+    /// if cancelled first).
     func waitUntilListening() async -> String? {
         for await address in listening { return address }
         return listeningAddress
