@@ -114,4 +114,24 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: daemon.stateDirectory + "/admin.sock"))
         }
     }
+
+    /// The socket's mode is the guard: a user who is neither seatd's user nor in its group
+    /// cannot administer it, while the owner can. (Needs root to switch users; skipped otherwise.)
+    @Test(.enabled(if: getuid() == 0, "switching to another user needs root"))
+    func usersOutsideTheAdminGroupAreRefusedByTheSocketsPermissions() async throws {
+        try await withDaemon(licenses: [TestLicense(key: "CAD", seats: 1)], settings: ["admin_socket_group": ""]) { daemon in
+            try await daemon.waitForLog(containing: "msg=\"admin socket listening\"")
+            // Let any user reach the socket file itself, so only its own mode decides.
+            chmod(daemon.stateDirectory, 0o755)
+            let socket = daemon.stateDirectory + "/admin.sock"
+            let asNobody = try await ChildCommand.run("/usr/bin/setpriv", [
+                "--reuid=65534", "--regid=65534", "--clear-groups", SeatctlProcess.binary, "status", "--admin-socket", socket,
+            ])
+            #expect(asNobody.status == 9, "\(asNobody.output)")
+            #expect(asNobody.output.contains("permission denied on the admin socket"), "\(asNobody.output)")
+            let asOwner = try await ChildCommand.run(SeatctlProcess.binary, ["status", "--admin-socket", socket])
+            #expect(asOwner.status == 0, "\(asOwner.output)")
+            #expect(asOwner.output.contains("CAD"))
+        }
+    }
 }
