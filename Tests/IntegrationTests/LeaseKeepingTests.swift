@@ -41,7 +41,10 @@ import Testing
     }
 
     @Test func droppedConnectionsReattachToTheSameSessionWithoutASecondSeat() async throws {
-        try await withDaemon(licenses: [TestLicense(key: "BLIP", seats: 3)], settings: ShortLeases.settings) { daemon in
+        // Blips must not cost the session: a 5 s lease leaves room for reconnecting on a
+        // machine loaded by the whole suite (with 1.5 s, a slow reconnect let it expire).
+        let settings = ShortLeases.settings.merging(["lease_seconds": "5"]) { $1 }
+        try await withDaemon(licenses: [TestLicense(key: "BLIP", seats: 3)], settings: settings) { daemon in
             let proxy = try await TCPProxy.start(targetPort: daemon.port)
             let monitor = SeatCountMonitor(licenseKey: "BLIP", configuration: daemon.clientConfiguration())
             let lease = try await SeatLease.acquire(
