@@ -25,8 +25,10 @@ import Testing
     }
 
     @Test func aCreatedKeyActsForItsTenantAndARevokedKeyIsRefused() async throws {
-        // Short heartbeats: the lease notices its closed connection at the next one.
-        try await withDaemon(licenses: Self.licenses, settings: Self.keysRequired.merging(ShortLeases.settings) { $1 }) { daemon in
+        // Heartbeats 30 s apart: the lease must notice its connection closing at once, not
+        // at its next heartbeat.
+        let settings = Self.keysRequired.merging(["lease_seconds": "60", "heartbeat_interval_seconds": "30"]) { $1 }
+        try await withDaemon(licenses: Self.licenses, settings: settings) { daemon in
             let request = SeatRequest(licenseKey: "ACME-CAD", user: "ana", hardwareID: "ws-1")
             let anonymous = await #expect(throws: ErrorReply.self) { try await SeatLease.acquire(request, configuration: Self.configuration(daemon, accessKey: nil)) }
             #expect(anonymous?.code == .authenticationRequired)
@@ -44,7 +46,9 @@ import Testing
             // Revoking the key closes the lease's connection; reconnecting is refused for good.
             let revoke = try await SeatctlProcess.run(["key", "revoke", key.id, "--admin-socket", try await daemon.adminSocket()], daemon: daemon)
             #expect(revoke.status == 0, "\(revoke.stderr)")
+            let revokedAt = ContinuousClock.now
             let lost = try await recorder.waitFor("the lease to end") { $0.isFinal }
+            #expect(ContinuousClock.now - revokedAt < .seconds(10), "noticed at once, not at the heartbeat 30 s later")
             guard case .lost(let loss) = lost else {
                 Issue.record("not lost: \(lost)")
                 return

@@ -11,8 +11,8 @@ final class LeaseDriver: Sendable {
     private let configuration: SeatClientConfiguration
     private let machine: Mutex<LeaseStateMachine<SystemRandomNumberGenerator>>
     private let connection = Mutex<SeatConnection?>(nil)
-    /// SessionRevoked notices from the connections, until the loop feeds them to the machine.
-    private let revocations = RevocationInbox()
+    /// Revocation notices and closes of the connections, until the loop feeds them to the machine.
+    private let inbox = LeaseInbox()
     private let origin = ContinuousClock.now
     let states = StateBroadcaster()
 
@@ -30,10 +30,17 @@ final class LeaseDriver: Sendable {
     /// the first acquire has been granted or has failed.
     func run(untilStarted: Bool) async {
         while !Task.isCancelled {
-            // Pushed notices first: the machine then decides the next action knowing that
-            // the session is gone.
-            for notice in revocations.takeAll() {
-                if await feed(.sessionRevoked(notice)) { return }
+            // Connection events first: the machine then decides the next action knowing that
+            // the session is gone, or that the connection is.
+            for event in inbox.takeAll() {
+                switch event {
+                case .revoked(let notice):
+                    if await feed(.sessionRevoked(notice)) { return }
+                case .closed(let closed):
+                    // Only the current connection matters; the driver closes old ones itself.
+                    guard connection.withLock({ $0.map(ObjectIdentifier.init) == closed }) else { continue }
+                    if await feed(.requestFailed(.connectionLost("the server closed the connection"))) { return }
+                }
             }
             let action = machine.withLock { $0.nextAction(now: now()) }
             if action == .finish { break }
@@ -93,9 +100,11 @@ final class LeaseDriver: Sendable {
             do {
                 let opened = try await SeatConnection.connect(to: endpoint, configuration: configuration)
                 connection.withLock { $0 = opened }
-                // Ends by itself when the connection closes (the stream finishes).
-                Task { [revocations] in
-                    for await notice in opened.revocations { revocations.post(notice) }
+                // The stream finishes when the connection closes: the lease then reconnects at
+                // once instead of finding out at its next heartbeat.
+                Task { [inbox] in
+                    for await notice in opened.revocations { inbox.post(.revoked(notice)) }
+                    inbox.post(.closed(ObjectIdentifier(opened)))
                 }
                 return .connected(server: server)
             } catch {
@@ -120,11 +129,11 @@ final class LeaseDriver: Sendable {
             }
         case .sleep(let until):
             // Cancellation (release, cancel, deinit) ends the sleep early; `run` then stops.
-            // So does a SessionRevoked notice, which the loop then feeds to the machine.
+            // So does a connection event, which the loop then feeds to the machine.
             let deadline = origin + until
-            await withTaskGroup(of: Void.self) { [revocations] group in
+            await withTaskGroup(of: Void.self) { [inbox] group in
                 group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
-                group.addTask { await revocations.waitForNotice() }
+                group.addTask { await inbox.waitForEvent() }
                 await group.next()
                 group.cancelAll()
             }
