@@ -203,7 +203,7 @@ struct AdminDispatcher: Sendable {
         }
         let entry = try arguments.object("license")
         let license = try verify(["licenses": [entry]]).first!
-        if let existing = await service.licenseSnapshots().first(where: { $0.license.key == license.key }) {
+        if let existing = await service.licenseSnapshot(license.key) {
             throw .conflict("license \(existing.license.key) already exists; import a new version or delete it first")
         }
         try await ensureTenants([license])
@@ -240,7 +240,7 @@ struct AdminDispatcher: Sendable {
 
     private func setState(_ arguments: AdminArguments, _ state: LicenseState, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         let (license, changes) = try await service.setLicenseState(try arguments.string("key"), to: state, by: administrator)
-        let seatsInUse = await service.licenseSnapshots().first { $0.license.key == license.key }?.seatsInUse ?? 0
+        let seatsInUse = await service.licenseSnapshot(license.key)?.seatsInUse ?? 0
         return ["license": AdminJSON.license(license, seatsInUse: seatsInUse, now: WallClock.now()), "sessions_ended": changes.sessionsRevoked]
     }
 

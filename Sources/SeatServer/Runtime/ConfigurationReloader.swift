@@ -70,17 +70,17 @@ final class ConfigurationReloader: Service {
 
     /// Reloads now (SIGHUP, or the admin `reload` request); throws why it was rejected.
     func reloadNow() async throws(Rejection) {
-        await gate.enter()
-        defer { Task { await gate.leave() } }
-        targets.reporter.reloading()
-        defer { targets.reporter.reloadFinished() }
-        do {
-            running.set(try await reload(running: running.value))
-            targets.metrics.reloadsAccepted.increment()
-        } catch {
-            logger.error("reload rejected: \(error.summary); everything in force is unchanged", metadata: ["error": "\(error.error)"])
-            targets.metrics.reloadsRejected.increment()
-            throw error
+        try await gate.run { () async throws(Rejection) in
+            targets.reporter.reloading()
+            defer { targets.reporter.reloadFinished() }
+            do throws(Rejection) {
+                running.set(try await reload(running: running.value))
+                targets.metrics.reloadsAccepted.increment()
+            } catch {
+                logger.error("reload rejected: \(error.summary); everything in force is unchanged", metadata: ["error": "\(error.error)"])
+                targets.metrics.reloadsRejected.increment()
+                throw error
+            }
         }
     }
 

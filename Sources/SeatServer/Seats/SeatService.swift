@@ -75,6 +75,11 @@ final class SeatService: Sendable {
         return snapshots
     }
 
+    /// One license's seats, without asking every license actor.
+    func licenseSnapshot(_ licenseKey: String) async -> LicenseSnapshot? {
+        await actor(for: licenseKey)?.snapshot
+    }
+
     private func actor(for licenseKey: String) -> LicenseActor? {
         actors.withLock { $0[licenseKey] }
     }
@@ -164,57 +169,57 @@ final class SeatService: Sendable {
     /// revoked). Licenses managed through the admin channel are left alone; a file entry
     /// with the key of one is refused.
     func applyLicenseFile(_ licenses: [License]) async throws(AdminFailure) -> LicenseChanges {
-        await catalogGate.enter()
-        defer { Task { await catalogGate.leave() } }
-        let current = actors.withLock { $0 }
-        for license in licenses {
-            if let actor = current[license.key], await actor.snapshot.license.provenance.origin == .admin {
-                throw .conflict("license \(license.key) is managed with seatctl (imported or added); remove it from licenses_file or delete it with seatctl license delete")
+        try await catalogGate.run { () async throws(AdminFailure) in
+            let current = actors.withLock { $0 }
+            for license in licenses {
+                if let actor = current[license.key], await actor.snapshot.license.provenance.origin == .admin {
+                    throw .conflict("license \(license.key) is managed with seatctl (imported or added); remove it from licenses_file or delete it with seatctl license delete")
+                }
             }
+            var fileKeys: [String] = []
+            for (key, actor) in current where await actor.snapshot.license.provenance.origin == .file { fileKeys.append(key) }
+            let listed = Set(licenses.map(\.key))
+            return try await change(upserting: licenses, deleting: fileKeys.filter { !listed.contains($0) }, reason: .licenseDeleted, by: "licenses_file")
         }
-        var fileKeys: [String] = []
-        for (key, actor) in current where await actor.snapshot.license.provenance.origin == .file { fileKeys.append(key) }
-        let listed = Set(licenses.map(\.key))
-        return try await change(upserting: licenses, deleting: fileKeys.filter { !listed.contains($0) }, reason: .licenseDeleted, by: "licenses_file")
     }
 
     /// Adds or replaces licenses through the admin channel (import, add). Licenses from
     /// the licenses file cannot be replaced this way.
     func upsertLicenses(_ licenses: [License], by administrator: String) async throws(AdminFailure) -> LicenseChanges {
-        await catalogGate.enter()
-        defer { Task { await catalogGate.leave() } }
-        for license in licenses {
-            if let actor = actor(for: license.key), await actor.snapshot.license.provenance.origin == .file {
-                throw .conflict("license \(license.key) is defined in licenses_file; change it there and reload")
+        try await catalogGate.run { () async throws(AdminFailure) in
+            for license in licenses {
+                if let actor = actor(for: license.key), await actor.snapshot.license.provenance.origin == .file {
+                    throw .conflict("license \(license.key) is defined in licenses_file; change it there and reload")
+                }
             }
+            return try await change(upserting: licenses, deleting: [], reason: .licenseDeleted, by: administrator)
         }
-        return try await change(upserting: licenses, deleting: [], reason: .licenseDeleted, by: administrator)
     }
 
     /// Deletes an admin-managed license; its sessions end as revoked.
     func deleteLicense(_ key: String, by administrator: String) async throws(AdminFailure) -> (License, LicenseChanges) {
-        await catalogGate.enter()
-        defer { Task { await catalogGate.leave() } }
-        let license = try await adminManagedLicense(key)
-        return (license, try await change(upserting: [], deleting: [key], reason: .licenseDeleted, by: administrator))
+        try await catalogGate.run { () async throws(AdminFailure) in
+            let license = try await adminManagedLicense(key)
+            return (license, try await change(upserting: [], deleting: [key], reason: .licenseDeleted, by: administrator))
+        }
     }
 
     /// Suspends, resumes or revokes an admin-managed license. Revoking ends its sessions.
     func setLicenseState(_ key: String, to state: LicenseState, by administrator: String) async throws(AdminFailure) -> (License, LicenseChanges) {
-        await catalogGate.enter()
-        defer { Task { await catalogGate.leave() } }
-        var license = try await adminManagedLicense(key)
-        if license.state == .revoked && state != .revoked {
-            throw .conflict("license \(key) is revoked; a revoked license cannot be resumed (import it again to replace it)")
+        try await catalogGate.run { () async throws(AdminFailure) in
+            var license = try await adminManagedLicense(key)
+            if license.state == .revoked && state != .revoked {
+                throw .conflict("license \(key) is revoked; a revoked license cannot be resumed (import it again to replace it)")
+            }
+            license.state = state
+            var changes = try await change(upserting: [license], deleting: [], reason: .licenseRevoked, by: administrator)
+            if state == .revoked, let actor = actor(for: key) {
+                let tokens = await actor.revokeAll(by: administrator)
+                revocations.notifyRevoked(tokens, reason: .licenseRevoked, message: "the license \(key) was revoked by an administrator")
+                changes.sessionsRevoked += tokens.count
+            }
+            return (license, changes)
         }
-        license.state = state
-        var changes = try await change(upserting: [license], deleting: [], reason: .licenseRevoked, by: administrator)
-        if state == .revoked, let actor = actor(for: key) {
-            let tokens = await actor.revokeAll(by: administrator)
-            revocations.notifyRevoked(tokens, reason: .licenseRevoked, message: "the license \(key) was revoked by an administrator")
-            changes.sessionsRevoked += tokens.count
-        }
-        return (license, changes)
     }
 
     private func adminManagedLicense(_ key: String) async throws(AdminFailure) -> License {

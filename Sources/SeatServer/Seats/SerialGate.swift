@@ -4,7 +4,21 @@ actor SerialGate {
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    func enter() async {
+    /// Runs `body` once every earlier caller's body has finished, and lets the next one
+    /// in as soon as it returns or throws.
+    nonisolated func run<Result, Failure: Error>(_ body: () async throws(Failure) -> Result) async throws(Failure) -> Result {
+        await enter()
+        do {
+            let result = try await body()
+            await leave()
+            return result
+        } catch {
+            await leave()
+            throw error
+        }
+    }
+
+    private func enter() async {
         if busy {
             await withCheckedContinuation { waiting.append($0) }
         } else {
@@ -12,7 +26,7 @@ actor SerialGate {
         }
     }
 
-    func leave() {
+    private func leave() {
         if waiting.isEmpty {
             busy = false
         } else {
