@@ -169,6 +169,10 @@ let package = Package(
             dependencies: [
                 "SeatServer",
                 "SeatProtocol",
+                "SeatStorage",
+                "SeatCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
             ]

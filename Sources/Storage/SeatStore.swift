@@ -129,6 +129,14 @@ public final class SeatStore: Sendable {
         try await writer.commit(changes).get()
     }
 
+    /// Stores all `changes` atomically and calls `completion` on the storage writer's
+    /// thread once the commit holding them is durable (or has failed). For callers on an
+    /// event loop: nothing suspends, and the caller hops back to its loop to go on.
+    public func commit(_ changes: [StoreChange], completion: @escaping @Sendable (Result<Void, StorageError>) -> Void) {
+        if let error = invalidKey(in: changes) { return completion(.failure(error)) }
+        writer.commit(changes, completion: completion)
+    }
+
     /// Queues `changes` for the next batch without waiting (heartbeats). They may be
     /// lost if that batch fails or the process dies first; `flush` reports a failure.
     public func commitLazily(_ changes: [StoreChange]) {

@@ -14,8 +14,9 @@ final class StorageWriter: @unchecked Sendable {
     // @unchecked: `queue`, `queuedRefreshes`, `state` and `thread` are only touched with
     // `condition` locked; `stats` is a Mutex; the rest is immutable or writer-thread-only.
 
-    typealias Completion = CheckedContinuation<Result<Void, StorageError>, Never>
-    typealias PurgeCompletion = CheckedContinuation<Result<Int, StorageError>, Never>
+    /// Called on the writer thread once the batch holding the job has committed or failed.
+    typealias Completion = @Sendable (Result<Void, StorageError>) -> Void
+    typealias PurgeCompletion = @Sendable (Result<Int, StorageError>) -> Void
 
     private enum Job {
         /// `completion` is nil for lazily committed changes.
@@ -89,9 +90,14 @@ final class StorageWriter: @unchecked Sendable {
 
     func commit(_ changes: [StoreChange]) async -> Result<Void, StorageError> {
         await withCheckedContinuation { continuation in
-            if !enqueue(.changes(changes, completion: continuation)) {
-                continuation.resume(returning: .failure(.closed))
-            }
+            commit(changes) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// `completion` runs on the writer thread after the commit (or at once if closed).
+    func commit(_ changes: [StoreChange], completion: @escaping Completion) {
+        if !enqueue(.changes(changes, completion: completion)) {
+            completion(.failure(.closed))
         }
     }
 
@@ -114,7 +120,7 @@ final class StorageWriter: @unchecked Sendable {
 
     func flush() async -> Result<Void, StorageError> {
         await withCheckedContinuation { continuation in
-            if !enqueue(.flush(continuation)) {
+            if !enqueue(.flush({ continuation.resume(returning: $0) })) {
                 continuation.resume(returning: .failure(.closed))
             }
         }
@@ -122,7 +128,7 @@ final class StorageWriter: @unchecked Sendable {
 
     func purgeEndedSessions(endedBefore cutoff: Timestamp, limit: Int) async -> Result<Int, StorageError> {
         await withCheckedContinuation { continuation in
-            if !enqueue(.purge(endedBefore: cutoff, limit: limit, completion: continuation)) {
+            if !enqueue(.purge(endedBefore: cutoff, limit: limit, completion: { continuation.resume(returning: $0) })) {
                 continuation.resume(returning: .failure(.closed))
             }
         }
@@ -130,7 +136,7 @@ final class StorageWriter: @unchecked Sendable {
 
     func purgeAudit(olderThan cutoff: Timestamp, maxBytes: Int, limit: Int) async -> Result<Int, StorageError> {
         await withCheckedContinuation { continuation in
-            if !enqueue(.purgeAudit(olderThan: cutoff, maxBytes: maxBytes, limit: limit, completion: continuation)) {
+            if !enqueue(.purgeAudit(olderThan: cutoff, maxBytes: maxBytes, limit: limit, completion: { continuation.resume(returning: $0) })) {
                 continuation.resume(returning: .failure(.closed))
             }
         }
@@ -263,17 +269,17 @@ final class StorageWriter: @unchecked Sendable {
         for job in batch {
             switch job {
             case .changes(_, let completion?):
-                completion.resume(returning: outcome.map { _ in () })
+                completion(outcome.map { _ in () })
             case .changes(_, nil):
                 if let failure { lazyFailure = failure }
             case .purge(_, _, let completion), .purgeAudit(_, _, _, let completion):
-                completion.resume(returning: outcome.map { $0[purgeIndex] })
+                completion(outcome.map { $0[purgeIndex] })
                 purgeIndex += 1
             case .flush(let completion):
                 if let error = failure ?? lazyFailure {
-                    completion.resume(returning: .failure(error))
+                    completion(.failure(error))
                 } else {
-                    completion.resume(returning: .success(()))
+                    completion(.success(()))
                 }
                 lazyFailure = nil
             }
