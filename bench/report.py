@@ -10,11 +10,11 @@ for path in sys.argv[1:]:
     recs += [json.loads(l) for l in open(path) if l.strip()]
 pts = defaultdict(list)
 for r in recs:
-    if r.get("peer") in ("seatd", "pg", "redis"):
+    if r.get("peer") in ("seatd", "seatd-before", "pg", "redis"):
         pts[(r["mix"], r["clients"], r["peer"])].append(r)
 med = statistics.median
-names = {"seatd": "seatd", "redis": "Redis", "pg": "PostgreSQL"}
-peers = [p for p in ("redis", "pg") if any(k[2] == p for k in pts)]
+names = {"seatd": "seatd", "seatd-before": "seatd before", "redis": "Redis", "pg": "PostgreSQL"}
+peers = [p for p in ("seatd-before", "redis", "pg") if any(k[2] == p for k in pts)]
 
 def cell(rs, key):
     return med([r[key] for r in rs]) if rs else None
@@ -22,7 +22,7 @@ def cell(rs, key):
 def f(x, nd=0):
     return "–" if x is None else f"{x:,.{nd}f}"
 
-head = "| mix | clients | " + " | ".join(f"{names[p]} ops/s | {names[p]} p99 ms" for p in ["seatd"] + peers)
+head = "| mix | clients | " + " | ".join(f"{names[p]} ops/s | {names[p]} p99 ms | {names[p]} server µs/op" for p in ["seatd"] + peers)
 head += "".join(f" | seatd / {names[p]}" for p in peers) + " | seatd failed | runs |"
 print(head)
 print("|" + "---|" * (head.count("|") - 1))
@@ -31,7 +31,8 @@ for mix, c in sorted({(k[0], k[1]) for k in pts}):
     seatd = pts.get((mix, c, "seatd"), [])
     for p in ["seatd"] + peers:
         rs = pts.get((mix, c, p), [])
-        row += [f(cell(rs, "ops_per_s")), f(cell(rs, "p99_ms"), 2)]
+        cpu = [r["server_cpu_us_per_op"] for r in rs if r.get("server_cpu_us_per_op") is not None]
+        row += [f(cell(rs, "ops_per_s")), f(cell(rs, "p99_ms"), 2), f(med(cpu) if cpu else None, 1)]
     for p in peers:
         a, b = cell(seatd, "ops_per_s"), cell(pts.get((mix, c, p), []), "ops_per_s")
         row.append(f"{a / b:.2f}×" if a and b else "–")
@@ -39,4 +40,5 @@ for mix, c in sorted({(k[0], k[1]) for k in pts}):
     row.append("/".join(str(len(pts.get((mix, c, p), []))) for p in ["seatd"] + peers))
     print("| " + " | ".join(row) + " |")
 print("\nops/s: operations per second (acquire calls + heartbeats + releases), median of runs; "
-      "p99: transaction p99 (churn: acquire[+repeat]+release; steady: one op), median of runs.")
+      "p99: transaction p99 (churn: acquire[+repeat]+release; steady: one op), median of runs; "
+      "server µs/op: the server process's own CPU time per operation (tools/proc_cpu.py before and after), median of runs.")

@@ -3,6 +3,8 @@
 #   bench/run.sh            seatd alone: every point (mix x clients), RUNS times
 #   bench/run.sh --peers    seatd, PostgreSQL and Redis from ../shared/peers in the same run,
 #                           interleaved point by point (the order rotates per run)
+#   SEATD_BEFORE_BIN=PATH   also runs that (older) seatd binary in the same interleave, as
+#                           "seatd-before", for before/after figures beside the peers
 # Builds seatd and seatload in release mode first. Everything listens on 127.0.0.1 only, and
 # every point is bounded by DURATION. Knobs (env, as the peers'): DURATION=15 RUNS=3
 # CLIENTS="1 16 64 256" MIXES="churn steady" COOLDOWN=10 STATE_DIR=/tmp/seatbench
@@ -13,7 +15,8 @@ PEERS=0
 [ "${1:-}" = --peers ] && PEERS=1
 export PEERS_SRC="${PEERS_SRC:-$ROOT/../shared/peers}"
 export RESULTS_DIR="${RESULTS_DIR:-$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$RESULTS_DIR/seatd" "$RESULTS_DIR/pg" "$RESULTS_DIR/redis"
+mkdir -p "$RESULTS_DIR/seatd" "$RESULTS_DIR/seatd-before" "$RESULTS_DIR/pg" "$RESULTS_DIR/redis"
+SEATD_BEFORE_BIN="${SEATD_BEFORE_BIN:-}"
 # shellcheck source=/dev/null
 source "$PEERS_SRC/lib.sh"
 export STATE_DIR DURATION RUNS COOLDOWN CLIENTS MIXES
@@ -45,9 +48,15 @@ if [ "$PEERS" = 1 ]; then
 fi
 log "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); DURATION=$DURATION RUNS=$RUNS CLIENTS=\"$CLIENTS\" MIXES=\"$MIXES\""
 
+# The older binary, when given, runs right before the current one in every point.
+before_point() {
+  [ -z "$SEATD_BEFORE_BIN" ] || SEATD_BIN="$SEATD_BEFORE_BIN" SEATD_LABEL=seatd-before seatd_run_point "$@"
+}
+
 for mix in $MIXES; do
   for c in $CLIENTS; do
     for run in $(seq 1 "$RUNS"); do
+      before_point "$mix" "$c" "$run"
       if [ "$PEERS" = 1 ]; then
         case $((run % 3)) in
           1) seatd_run_point "$mix" "$c" "$run"; peer run_pg.sh pg_run_point "$mix" "$c" "$run"; peer run_redis.sh redis_run_point "$mix" "$c" "$run" ;;

@@ -13,6 +13,7 @@ SEATD_DIR="$STATE_DIR/seatd"
 SEATD_LOG="$SEATD_DIR/seatd.log"
 SEATD_EXTRA="${SEATD_EXTRA:-}"
 SEATD_HOLD_SESSIONS="${SEATD_HOLD_SESSIONS:-0}"   # extra hold-* licenses (hold scenario / restart test)
+SEATD_LABEL="${SEATD_LABEL:-seatd}"   # the record's "peer" (bench/run.sh runs an older binary as seatd-before)
 
 # Production settings: TLS (development CA kept across restarts), durability = fsync.
 seatd_start() {
@@ -76,17 +77,22 @@ seatd_reset() {
 # seatd_run_point MIX CLIENTS RUN#
 seatd_run_point() {
   local mix="$1" c="$2" run="$3" j; j="$(threads_for "$c")"
-  local out="$RESULTS_DIR/seatd/$mix-c$c-r$run"
+  local out="$RESULTS_DIR/$SEATD_LABEL/$mix-c$c-r$run"
   rm -rf "$out"; mkdir -p "$out"
   seatd_reset
   sleep "$COOLDOWN"
-  local probe cpuprobe d0 d1 c0 c1; cpuprobe="$(cpu_quick)"; probe="$(fsync_quick)"; d0="$(data_disk_line)"; c0="$(grep '^cpu ' /proc/stat)"
+  local probe cpuprobe d0 d1 c0 c1 s0 s1 pid; pid="$(cat "$SEATD_DIR/seatd.pid")"
+  cpuprobe="$(cpu_quick)"; probe="$(fsync_quick)"; d0="$(data_disk_line)"; c0="$(grep '^cpu ' /proc/stat)"
+  # The server's own CPU (apart from seatload's), as the peers record it.
+  s0="$(python3 "$PEERS_DIR/tools/proc_cpu.py" "$pid")"
   "$SEATLOAD_BIN" run --scenario "$mix" --clients "$c" --threads "$j" --duration "$DURATION" --run "$run" \
       --port "$SEATD_PORT" --ca "$(seatd_ca)" --quiet --json-out "$out/driver.json" > "$out/seatload.txt" 2> "$out/seatload.err" \
     || log "seatload reported failures: $(tail -c 300 "$out/driver.json" 2>/dev/null)"
-  d1="$(data_disk_line)"; c1="$(grep '^cpu ' /proc/stat)"
-  grep -E 'rss|VmRSS' "/proc/$(cat "$SEATD_DIR/seatd.pid")/status" > "$out/seatd_status.txt" 2>/dev/null || true
-  python3 "$PEERS_DIR/tools/annotate.py" --probe "$probe" --cpuprobe "$cpuprobe" --disk "$d0" "$d1" --cpu "$c0" "$c1" < "$out/driver.json" > "$out/summary.json"
+  s1="$(python3 "$PEERS_DIR/tools/proc_cpu.py" "$pid")"; d1="$(data_disk_line)"; c1="$(grep '^cpu ' /proc/stat)"
+  grep -E 'rss|VmRSS' "/proc/$pid/status" > "$out/seatd_status.txt" 2>/dev/null || true
+  python3 "$PEERS_DIR/tools/annotate.py" --probe "$probe" --cpuprobe "$cpuprobe" --disk "$d0" "$d1" --cpu "$c0" "$c1" --server-cpu "$s0" "$s1" \
+    < "$out/driver.json" | python3 -c 'import json, sys; r = json.load(sys.stdin); r["peer"] = sys.argv[1]; print(json.dumps(r))' "$SEATD_LABEL" \
+    > "$out/summary.json"
   cat "$out/summary.json" >> "$RESULTS_DIR/raw.jsonl"
   python3 "$PEERS_DIR/tools/oneline.py" < "$out/summary.json"
 }
