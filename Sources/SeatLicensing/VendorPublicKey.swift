@@ -14,7 +14,8 @@ public struct VendorPublicKey: Sendable, Equatable, CustomStringConvertible {
     public init(base64 text: String) throws(VendorKeyError) {
         guard let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32,
               let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
-            throw .malformedPublicKey(text)
+            // Never echo the text: it may be a private key given by mistake.
+            throw .malformedPublicKey(looksLikePrivateKey: text.contains("PRIVATE KEY"))
         }
         self.key = key
     }
@@ -47,13 +48,15 @@ public struct VendorPublicKey: Sendable, Equatable, CustomStringConvertible {
 }
 
 public enum VendorKeyError: Error, Equatable, CustomStringConvertible {
-    case malformedPublicKey(String)
+    case malformedPublicKey(looksLikePrivateKey: Bool)
     case malformedPrivateKey(String)
 
     public var description: String {
         switch self {
-        case .malformedPublicKey(let text):
-            "'\(text.prefix(60))' is not a vendor public key (the base64 of 32 raw Ed25519 bytes)"
+        case .malformedPublicKey(looksLikePrivateKey: true):
+            "this is a private key, not a vendor public key: give the PREFIX.pub file (and keep the private key secret)"
+        case .malformedPublicKey(looksLikePrivateKey: false):
+            "not a vendor public key (expected the base64 of 32 raw Ed25519 bytes)"
         case .malformedPrivateKey(let reason):
             "not a vendor private key file: \(reason)"
         }

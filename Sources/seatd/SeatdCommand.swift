@@ -22,7 +22,7 @@ struct SeatdCommand: AsyncParsableCommand {
     @Flag(help: "Print every configuration key with its default and exit.")
     var printDefaultConfig = false
 
-    @Flag(help: "Validate the configuration and exit.")
+    @Flag(help: "Check the configuration, the licenses file (signatures included) and the TLS files as start-up would, and exit (78 if anything is wrong).")
     var checkConfig = false
 
     func run() async throws {
@@ -38,6 +38,12 @@ struct SeatdCommand: AsyncParsableCommand {
             throw ExitCode(78)  // EX_CONFIG
         }
         if checkConfig {
+            do {
+                for line in try ConfigurationCheck.run(settings) { print(line) }
+            } catch {
+                FileHandle.standardError.write(Data("seatd: \(error)\n".utf8))
+                throw ExitCode(78)
+            }
             print("configuration ok")
             return
         }

@@ -26,7 +26,21 @@ import Testing
 
     @Test(arguments: ["", "not base64!", Data(count: 31).base64EncodedString(), Data(count: 33).base64EncodedString()])
     func malformedPublicKeysAreRejected(text: String) {
-        #expect(throws: VendorKeyError.malformedPublicKey(text)) { try VendorPublicKey(base64: text) }
+        #expect(throws: VendorKeyError.malformedPublicKey(looksLikePrivateKey: false)) { try VendorPublicKey(base64: text) }
+    }
+
+    /// A private key given where a public key belongs is refused without echoing any of it.
+    @Test func aPrivateKeyGivenAsPublicKeyIsNamedButNeverEchoed() throws {
+        let privateKeyFile = TestKeys.vendor.pemText
+        let body = privateKeyFile.split(separator: "\n")[1]
+        do {
+            _ = try VendorPublicKey(base64: privateKeyFile)
+            Issue.record("a private key was accepted as a public key")
+        } catch {
+            #expect(error == .malformedPublicKey(looksLikePrivateKey: true))
+            #expect(!error.description.contains(body.prefix(8)))
+            #expect(error.description.contains("private key"))
+        }
     }
 
     @Test(arguments: [

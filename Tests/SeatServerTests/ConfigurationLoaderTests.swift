@@ -36,6 +36,14 @@ import Testing
         #expect(overridden.logLevel == "debug")
     }
 
+    @Test func aKeySetTwiceInOneFileIsAnErrorNamingBothLines() {
+        var configuration = ServerConfiguration()
+        #expect(throws: ConfigurationError.duplicateKey("port", firstLine: 2, line: 4)) {
+            try ConfigurationLoader.apply(fileContents: "# seatd\nport = 7420\nlease_seconds = 60\nport = 7430\n", to: &configuration)
+        }
+        #expect(ConfigurationError.duplicateKey("port", firstLine: 2, line: 4).description == "line 4: key 'port' is already set on line 2; set each key once")
+    }
+
     @Test func errorsNameTheKey() {
         #expect(throws: ConfigurationError.unknownKey("colour", line: nil)) { try ConfigurationLoader.load(file: nil, overrides: ["colour=blue"]) }
         #expect(throws: ConfigurationError.invalidValue(key: "port", value: "70000", expected: "an integer in 0...65535")) {

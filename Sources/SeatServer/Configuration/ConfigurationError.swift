@@ -6,6 +6,7 @@ public indirect enum ConfigurationError: Error, Equatable, CustomStringConvertib
     case inconsistent(key: String, String)
     case unreadable(path: String, String)
     case atLine(Int, ConfigurationError)
+    case duplicateKey(String, firstLine: Int, line: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +22,8 @@ public indirect enum ConfigurationError: Error, Equatable, CustomStringConvertib
             return "cannot read configuration file \(path): \(reason)"
         case .atLine(let line, let error):
             return "line \(line): \(error)"
+        case .duplicateKey(let key, let firstLine, let line):
+            return "line \(line): key '\(key)' is already set on line \(firstLine); set each key once"
         }
     }
 }

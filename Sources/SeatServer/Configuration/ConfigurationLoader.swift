@@ -26,7 +26,11 @@ public enum ConfigurationLoader {
         return configuration
     }
 
+    /// A key set twice in one file is an error naming both lines: a silent "last one wins"
+    /// hides a setting the operator believes is in force. (`-o` overrides may still replace
+    /// a file's value: that is what they are for.)
     public static func apply(fileContents: String, to configuration: inout ServerConfiguration) throws(ConfigurationError) {
+        var firstLineOfKey: [String: Int] = [:]
         for (index, rawLine) in fileContents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = index + 1
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
@@ -34,6 +38,8 @@ public enum ConfigurationLoader {
             guard let (key, value) = splitAssignment(line, separator: "=") else {
                 throw .syntax(line: lineNumber, line.trimmingCharacters(in: .whitespaces))
             }
+            if let first = firstLineOfKey[key] { throw .duplicateKey(key, firstLine: first, line: lineNumber) }
+            firstLineOfKey[key] = lineNumber
             try apply(key: key, value: value, line: lineNumber, to: &configuration)
         }
     }

@@ -25,6 +25,9 @@ public enum Daemon {
     ) async throws {
         ResourceLimits.raiseOpenFileLimit(logger: logger)
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
+        // Before anything else in the state directory (store, TLS files, admin socket) is touched.
+        let stateLock = try StateDirectoryLock(stateDirectory: configuration.stateDirectory)
+        defer { withExtendedLifetime(stateLock) {} }
 
         let metrics = SeatMetrics()
         let readiness = Readiness()

@@ -22,11 +22,13 @@ public enum StorageBackup {
     public enum Failure: Error, CustomStringConvertible {
         case noStore(String)
         case targetNotEmpty(String)
+        case cannotProtect(String, String)
 
         public var description: String {
             switch self {
             case .noStore(let path): "no seatd store at \(path) (check state_directory)"
             case .targetNotEmpty(let path): "\(path) already holds a data.mdb; choose a new directory"
+            case .cannotProtect(let path, let reason): "cannot make the backup in \(path) private (mode 0700/0600): \(reason)"
             }
         }
     }
@@ -45,6 +47,10 @@ public enum StorageBackup {
             throw error
         }
         store.close()
+        // The copy holds session tokens and access-key digests: owner only, like the store.
+        guard chmod(directory, 0o700) == 0, chmod(directory + "/data.mdb", 0o600) == 0 else {
+            throw Failure.cannotProtect(directory, String(cString: strerror(errno)))
+        }
 
         // Prove the copy opens and count what it holds.
         var options = configuration.storageOptions
