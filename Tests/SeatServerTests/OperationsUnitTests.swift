@@ -103,3 +103,12 @@ import Testing
         }
     }
 }
+
+@Suite struct ConnectionLimitTests {
+    @Test func clientConnectionsStopShortOfTheOpenFileLimit() {
+        #expect(ResourceLimits.connectionLimit(configured: 60_000, fileLimit: 20_000) == 20_000 - ResourceLimits.reservedDescriptors)
+        #expect(ResourceLimits.connectionLimit(configured: 500, fileLimit: 20_000) == 500)
+        #expect(ResourceLimits.connectionLimit(configured: 500, fileLimit: 100) == 1)
+        #expect(ResourceLimits.connectionLimit(configured: 60_000, fileLimit: Int.max) == 60_000)
+    }
+}

@@ -7,7 +7,14 @@ import ServiceLifecycle
 /// A small HTTP/1.1 listener for operators and monitoring (loopback by default):
 /// `/healthz` (the process is up and answering), `/readyz` (storage open, client
 /// listener bound, not shutting down; 503 otherwise) and `/metrics` (Prometheus text).
+///
+/// Probes and scrapers need few connections, so it accepts at most `maximumConnections`
+/// at once (more are closed at once) and gives every request `requestTimeout` to be
+/// answered: it can never take the descriptors the client port and the store need.
 final class HealthServer: Service {
+    static let maximumConnections = 32
+    static let requestTimeout = TimeAmount.seconds(10)
+
     private let host: String
     private let port: Int
     private let readiness: Readiness
@@ -25,15 +32,22 @@ final class HealthServer: Service {
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
     func run() async throws {
+        let limiter = ConnectionLimiter(limit: Self.maximumConnections)
+        let logger = self.logger
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard limiter.tryAcquire() else {
+                        logger.debug("health connection refused: limit reached", metadata: ["limit": "\(Self.maximumConnections)"])
+                        // A failed initializer alone leaves the socket open and unread.
+                        channel.close(promise: nil)
+                        throw ConnectionLimitReached()
+                    }
+                    channel.closeFuture.whenComplete { _ in limiter.release() }
                     let pipeline = channel.pipeline.syncOperations
-                    // Scrapers and probes reconnect freely; an idle keep-alive connection is closed.
-                    try pipeline.addHandler(IdleStateHandler(allTimeout: .seconds(60)))
-                    try pipeline.addHandler(IdleConnectionCloser())
                     try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                    try pipeline.addHandler(HTTPRequestDeadlineHandler(limit: Self.requestTimeout))
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
             }
@@ -98,19 +112,6 @@ final class HealthServer: Service {
             return (.ok, "text/plain; version=0.0.4; charset=utf-8", await metrics())
         default:
             return (.notFound, "text/plain; charset=utf-8", Array("not found; try /healthz, /readyz or /metrics\n".utf8))
-        }
-    }
-}
-
-/// Closes a health/metrics connection that the `IdleStateHandler` in front reports idle.
-private final class IdleConnectionCloser: ChannelInboundHandler {
-    typealias InboundIn = NIOAny
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
         }
     }
 }

@@ -117,7 +117,7 @@ final class ConfigurationReloader: Service {
         targets.service.update(policy: configuration.leasePolicy, endedSessionRetentionSeconds: configuration.endedSessionRetentionSeconds)
         targets.connectionSettings.set(ClientListener.ConnectionSettings(configuration))
         targets.tlsContext.set(tlsContext)
-        targets.limiter.limit = configuration.maxConnections
+        targets.limiter.limit = ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger)
         targets.auditRetention.update(AuditRetention.Settings(configuration))
         if configuration.sweepIntervalSeconds != running.sweepIntervalSeconds {
             targets.sweeper.setInterval(seconds: configuration.sweepIntervalSeconds)

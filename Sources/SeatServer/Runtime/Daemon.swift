@@ -56,7 +56,7 @@ public enum Daemon {
         }
         readiness.markStorageOpen()
 
-        let limiter = ConnectionLimiter(limit: configuration.maxConnections)
+        let limiter = ConnectionLimiter(limit: ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger))
         let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
         let reloaderBox = LiveValue<ConfigurationReloader?>(nil)
         let audit = AuditLog(store: store)

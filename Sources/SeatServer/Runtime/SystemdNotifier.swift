@@ -3,25 +3,33 @@ import Glibc
 /// Talks the sd_notify protocol without libsystemd: one datagram per message to the
 /// Unix socket named by `$NOTIFY_SOCKET`. Without that variable (not started by
 /// systemd with `Type=notify`) there is no notifier, and nothing is sent.
-struct SystemdNotifier: Sendable {
+///
+/// The datagram socket is opened once, at start: a notifier that opened one per message
+/// could not send WATCHDOG=1 while every descriptor is in use, and systemd would kill a
+/// daemon that is only busy.
+final class SystemdNotifier: Sendable {
     let address: SystemdNotifySocketAddress
+    private let descriptor: Int32
 
     init(address: SystemdNotifySocketAddress) {
         self.address = address
+        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     }
 
-    init?(environment: [String: String]) {
+    convenience init?(environment: [String: String]) {
         guard let value = environment["NOTIFY_SOCKET"], let address = SystemdNotifySocketAddress(value) else { return nil }
-        self.address = address
+        self.init(address: address)
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
     }
 
     /// Sends `state` (e.g. "READY=1\nSTATUS=serving"). Never blocks: a full socket queue
     /// (net.unix.max_dgram_qlen) drops the message instead of stalling the daemon.
     @discardableResult
     func notify(_ state: String) -> Bool {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
         let bytes = Array(state.utf8)
         let sent = address.withSockaddr { pointer, length in
             bytes.withUnsafeBytes { buffer in
