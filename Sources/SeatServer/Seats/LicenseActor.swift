@@ -20,7 +20,7 @@ actor LicenseActor {
     nonisolated var unownedExecutor: UnownedSerialExecutor { eventLoop.executor.asUnownedSerialExecutor() }
 
     private var ledger: SeatLedger
-    private let store: SeatStore
+    private let store: any SeatCommits
     private let directory: SessionDirectory
     private let livePolicy: LiveValue<LeasePolicy>
     private let clock: any ServerClock
@@ -40,7 +40,7 @@ actor LicenseActor {
         let completion: Completion<AcquireSuccess>
     }
 
-    init(ledger: SeatLedger, eventLoop: any EventLoop, store: SeatStore, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, clock: any ServerClock, logger: Logger) {
+    init(ledger: SeatLedger, eventLoop: any EventLoop, store: any SeatCommits, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, clock: any ServerClock, logger: Logger) {
         self.key = ledger.license.key
         self.tenant = ledger.license.tenant
         self.eventLoop = eventLoop

@@ -15,6 +15,8 @@ final class SeatService: Sendable {
     /// Replaced by a SIGHUP reload; every request reads the policy in force.
     private let livePolicy: LiveValue<LeasePolicy>
     private let store: SeatStore
+    /// Where license actors write: `store`, unless a test fails some commits.
+    private let commits: any SeatCommits
     private let clock: any ServerClock
     /// The loops license actors run on, handed out round-robin.
     private let eventLoops: any EventLoopGroup
@@ -35,9 +37,11 @@ final class SeatService: Sendable {
     /// no longer exists are ended as revoked.
     init(
         store: SeatStore, policy: LeasePolicy, endedSessionRetentionSeconds: Double, revocations: ConnectionDirectory,
-        clock: any ServerClock, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+        clock: any ServerClock, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        commits: (any SeatCommits)? = nil, logger: Logger
     ) async throws {
         self.store = store
+        self.commits = commits ?? store
         self.revocations = revocations
         self.clock = clock
         self.eventLoops = eventLoops
@@ -69,7 +73,7 @@ final class SeatService: Sendable {
     }
 
     private func makeActor(_ ledger: SeatLedger) -> LicenseActor {
-        LicenseActor(ledger: ledger, eventLoop: eventLoops.next(), store: store, directory: directory, policy: livePolicy, clock: clock, logger: logger)
+        LicenseActor(ledger: ledger, eventLoop: eventLoops.next(), store: commits, directory: directory, policy: livePolicy, clock: clock, logger: logger)
     }
 
     var sessionCount: Int { directory.count }
