@@ -134,7 +134,10 @@ public enum Daemon {
             logger: logger
         )
         let auditRetention = AuditRetention(store: store, settings: AuditRetention.Settings(configuration), logger: logger)
-        let sweeper = Sweeper(intervalSeconds: configuration.sweepIntervalSeconds, service: service, auditRetention: auditRetention, metrics: metrics, clock: clock)
+        let sweeper = Sweeper(
+            intervalSeconds: configuration.sweepIntervalSeconds,
+            pass: SweepPass(service: service, auditRetention: auditRetention, metrics: metrics, clock: clock)
+        )
         let reloader = ConfigurationReloader(
             initial: configuration,
             load: reloadConfiguration ?? { configuration },
