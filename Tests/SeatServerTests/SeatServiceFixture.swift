@@ -117,7 +117,7 @@ extension SeatServiceFixture {
         let audit = AuditLog(store: store)
         let metrics = SeatMetrics()
         let admin = AdminDispatcher(
-            service: service, access: access, connections: connections, audit: audit,
+            service: service, access: access, audit: audit,
             hooks: .init(verifyLicenses: { _, _ in [] }, allowsUnsignedLicenses: { false }, reload: {}, shutdown: {}),
             metrics: metrics, clock: clock, logger: silentLogger
         )

@@ -19,7 +19,6 @@ struct AdminDispatcher: Sendable {
 
     let service: SeatService
     let access: AccessRegistry
-    let connections: ConnectionDirectory
     let audit: AuditLog
     let hooks: Hooks
     let metrics: SeatMetrics

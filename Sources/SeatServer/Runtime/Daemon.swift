@@ -77,7 +77,6 @@ public enum Daemon {
         let admin = AdminDispatcher(
             service: service,
             access: access,
-            connections: connections,
             audit: audit,
             hooks: .init(
                 verifyLicenses: { document, origin in
