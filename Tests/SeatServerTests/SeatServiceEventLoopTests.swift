@@ -57,6 +57,21 @@ import Testing
         #expect(try seats.store.loadLiveSessions().map(\.token) == [session.token])
     }
 
+    /// However the two interleave (the second waits on the failing grant, or arrives after
+    /// it failed), one is told of the failure and the other gets a seat that is stored.
+    @Test func aReacquireWaitingOnAGrantThatFailsDecidesAgain() async throws {
+        let seats = try await SeatServiceFixture(licenses: [testLicense(seats: 1)])
+        defer { seats.remove() }
+        seats.commits.failNext(1)
+        async let first = seats.acquire("alice")
+        async let second = seats.acquire("alice")
+        let results = await [first, second]
+        let granted = results.compactMap { try? $0.get() }
+        #expect(granted.count == 1)
+        #expect(results.contains { if case .failure(.storage) = $0 { true } else { false } })
+        #expect(try seats.store.loadLiveSessions().map(\.token) == granted.map(\.session.token))
+    }
+
     @Test func aFailedTakeoverCommitLeavesTheLapsedSessionToBeReclaimedAgain() async throws {
         let seats = try await SeatServiceFixture(licenses: [testLicense(seats: 1)])
         defer { seats.remove() }
