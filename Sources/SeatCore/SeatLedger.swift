@@ -19,6 +19,9 @@ public struct SeatLedger: Sendable {
         /// Whether the session's grant has been committed (restored sessions were). A
         /// failed end returns an uncommitted session to `pending`, not `live`.
         var committed: Bool
+        /// An end the server decided (expiry, revocation) whose commit failed: it stands,
+        /// and waits for `retryEnds` to be committed again.
+        var endAwaitingRetry = false
 
         var isEnding: Bool {
             if case .ending = phase { return true }
@@ -52,8 +55,13 @@ public struct SeatLedger: Sendable {
         }
     }
 
-    /// Seats taken: pending grants, live sessions and ends not yet committed.
-    public var seatsInUse: Int { entries.count }
+    /// Seats taken, as reported to anyone (replies, refusals, metrics, admin status):
+    /// pending grants, live sessions and ends not yet committed, never more than the
+    /// license has. The ledger holds more entries than seats in two cases, and neither
+    /// takes more seats: a grant being committed stands in for the lapsed sessions it
+    /// reclaims (storage ends up with the grant or with them, never both), and a license
+    /// whose seats were lowered below its current holders is simply full.
+    public var seatsInUse: Int { min(license.seats, entries.count) }
     public var seatsTotal: Int { license.seats }
     public var seatsFree: Int { max(0, license.seats - entries.count) }
 
@@ -107,7 +115,7 @@ public struct SeatLedger: Sendable {
         if entries.count - reclaim.count >= license.seats {
             reclaim = lapsedLiveTokens(at: now)
             if entries.count - reclaim.count >= license.seats {
-                return .refused(.noSeats(seatsTotal: license.seats, seatsInUse: entries.count, nextFreeAt: nextFreeAt(now: now)))
+                return .refused(.noSeats(seatsTotal: license.seats, seatsInUse: seatsInUse, nextFreeAt: nextFreeAt(now: now)))
             }
         }
 
@@ -205,8 +213,34 @@ public struct SeatLedger: Sendable {
         }
     }
 
-    /// The ends could not be committed: the sessions are live again (or pending again,
-    /// if their grant is still being committed).
+    /// Ends the server decided on its own (expiry, revocation, a deleted license) that
+    /// could not be committed. They stand: the sessions stay ending, so their seats stay
+    /// taken and their heartbeats are refused (nothing extends a session the server has
+    /// ended), and `retryEnds` hands them out again for the next attempt. Reviving them
+    /// instead would let a revoked session heartbeat on, with no one to end it again.
+    public mutating func deferEnd(_ tokens: [SessionToken]) {
+        for token in tokens where entries[token]?.isEnding == true {
+            entries[token]!.endAwaitingRetry = true
+        }
+    }
+
+    /// The deferred ends, with their reasons, to commit again; each is in flight again
+    /// (follow with `finishEnd` or `deferEnd`).
+    public mutating func retryEnds() -> [(session: Session, end: SessionEnd)] {
+        var retries: [(session: Session, end: SessionEnd)] = []
+        for (token, entry) in entries where entry.endAwaitingRetry {
+            guard case .ending(let end) = entry.phase else { continue }
+            entries[token]!.endAwaitingRetry = false
+            retries.append((entry.session, end))
+        }
+        return retries
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// The ends could not be committed and were asked for by the holder (a release),
+    /// who is told it failed: the sessions are live again (or pending again, if their
+    /// grant is still being committed).
     public mutating func abortEnd(_ tokens: [SessionToken]) {
         for token in tokens {
             guard let entry = entries[token], entry.isEnding else { continue }

@@ -195,6 +195,27 @@ struct SeatLedgerEndTests {
         #expect(h.ledger.beginExpiry(now: h.now).map(\.token) == [a.token])
     }
 
+    @Test("a deferred revocation stands: no heartbeat extends it, and retryEnds hands it out once")
+    func deferredRevocation() throws {
+        var h = Harness(seats: 2)
+        let a = try h.grant("a")
+        let ended = h.ledger.beginEndAll(reason: .revoked).map(\.token)
+        h.ledger.deferEnd(ended)
+        h.set(100)
+        #expect(h.heartbeat(a.token) == .refused(.ended(.revoked)))
+        #expect(h.ledger.session(a.token)?.leaseExpiresAt == ts(1_000))
+        #expect(h.ledger.seatsInUse == 1)
+        // Not reclaimable and not swept as lapsed: it is already ending.
+        h.set(5_000)
+        #expect(h.ledger.beginExpiry(now: h.now).isEmpty)
+        let retries = h.ledger.retryEnds()
+        #expect(retries.map(\.session.token) == [a.token])
+        #expect(retries.map(\.end) == [.revoked])
+        #expect(h.ledger.retryEnds().isEmpty)
+        h.ledger.finishEnd([a.token])
+        #expect(h.ledger.isEmpty)
+    }
+
     @Test("beginEndAll ends every pending and live session, but not those already ending")
     func endAll() throws {
         var h = Harness(seats: 4)
@@ -259,9 +280,11 @@ struct SeatLedgerEndTests {
         let a = try h.grant("a")
         h.set(1_000)
         let g = try #require(h.acquire("b").granted)
-        // While the grant is in flight both hold a seat: storage has at most one of them either way.
-        #expect(h.ledger.seatsInUse == 2)
-        #expect(h.acquire("c").refusal == .noSeats(seatsTotal: 1, seatsInUse: 2, nextFreeAt: ts(1_000)))
+        // While the grant is in flight both are held, on the one seat: storage has at most
+        // one of them either way, and no one is told 2 of 1 seats are in use.
+        #expect(h.ledger.sessions.count == 2)
+        #expect(h.ledger.seatsInUse == 1)
+        #expect(h.acquire("c").refusal == .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: ts(1_000)))
         #expect(h.heartbeat(a.token) == .refused(.ended(.expired)))
         if confirm {
             h.ledger.confirmGrant(g.session.token, reclaimed: [a.token])
@@ -379,9 +402,10 @@ struct SeatLedgerRestoreTests {
     func restoreOverSeats() {
         let sessions = (1...3).map { storedSession(UInt64($0), user: "u\($0)", leaseExpiresAt: 9_000) }
         var h = Harness(seats: 1, restoring: sessions)
-        #expect(h.ledger.seatsInUse == 3)
+        #expect(h.ledger.sessions.count == 3)
+        #expect(h.ledger.seatsInUse == 1)
         #expect(h.ledger.seatsFree == 0)
-        #expect(h.acquire("x").refusal == .noSeats(seatsTotal: 1, seatsInUse: 3, nextFreeAt: ts(9_000)))
+        #expect(h.acquire("x").refusal == .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: ts(9_000)))
     }
 
     @Test("with a duplicate holder in storage, re-acquire attaches to the newest", arguments: [true, false])

@@ -14,7 +14,9 @@ import Testing
 ///    a grant leaves its holder with exactly one non-ending session. A holder has two
 ///    non-ending sessions only after a failed end revived one next to a newer one.
 /// 3. Lapsed sessions are reclaimed by a full license; confirm frees them, abort revives them.
-/// 4. Seats stay taken until ends are finished; aborted ends make sessions live again.
+/// 4. Seats stay taken until ends are finished; aborted ends make sessions live again;
+///    deferred ends stay ending and come back from `retryEnds` exactly once.
+/// 5. Reported seats in use never exceed the license's seats.
 ///
 /// Reproduce a failure with `SEATCORE_MODEL_SEED=<seed> SWIFT_DETERMINISTIC_HASHING=1 swift test --filter SeatLedgerModel`
 /// (the ledger's dictionary order, and so the order of some results, depends on hash seeding).
@@ -72,7 +74,7 @@ struct SeatLedgerModelTests {
             #expect(stats.noSeats > 4_000)
             #expect(stats.licenseRefusals > 3_000)
             #expect(stats.abortedGrants > 900)
-            #expect(stats.abortedEnds > 600)
+            #expect(stats.abortedEnds > 250 && stats.deferredEnds > 250)
             #expect(stats.tokenCollisions > 400)
             #expect(stats.duplicateHolders > 30)
             #expect(stats.overLoweredSeats > 5_000)
@@ -89,7 +91,7 @@ struct ModelFailure: Error {
 struct ModelRun {
     struct Stats {
         var grants = 0, reclaimingGrants = 0, attachedDurable = 0, attachedPending = 0
-        var noSeats = 0, licenseRefusals = 0, abortedGrants = 0, abortedEnds = 0
+        var noSeats = 0, licenseRefusals = 0, abortedGrants = 0, abortedEnds = 0, deferredEnds = 0
         var tokenCollisions = 0, duplicateHolders = 0, overLoweredSeats = 0
         var heartbeatsExtended = 0, heartbeatsExpired = 0
 
@@ -97,7 +99,7 @@ struct ModelRun {
             grants += other.grants; reclaimingGrants += other.reclaimingGrants
             attachedDurable += other.attachedDurable; attachedPending += other.attachedPending
             noSeats += other.noSeats; licenseRefusals += other.licenseRefusals
-            abortedGrants += other.abortedGrants; abortedEnds += other.abortedEnds
+            abortedGrants += other.abortedGrants; abortedEnds += other.abortedEnds; deferredEnds += other.deferredEnds
             tokenCollisions += other.tokenCollisions; duplicateHolders += other.duplicateHolders
             overLoweredSeats += other.overLoweredSeats
             heartbeatsExtended += other.heartbeatsExtended; heartbeatsExpired += other.heartbeatsExpired
@@ -138,6 +140,8 @@ struct ModelRun {
     var allowed: Int
     /// Holders allowed two non-ending sessions, because a failed end revived one.
     var duplicateHolders: Set<Holder> = []
+    /// Ends whose commit failed and that wait for `retryEnds`.
+    var deferred: Set<SessionToken> = []
     /// Every token ever issued, for heartbeats and ends on finished sessions.
     var issued: [SessionToken] = []
 
@@ -175,7 +179,8 @@ struct ModelRun {
             case 44..<52: try beginEnd()
             case 52..<57: try beginExpiry()
             case 57..<58: try beginEndAll()
-            case 58..<80: resolve()
+            case 58..<60: try retryEnds()
+            case 60..<80: resolve()
             case 80..<96: advanceClock()
             default: updateLicense()
             }
@@ -248,7 +253,7 @@ struct ModelRun {
         if entries.count - reclaim.count >= license.seats {
             reclaim = Set(entries.filter { $0.value.phase == .live && $0.value.session.isLapsed(at: now) }.keys)
             if entries.count - reclaim.count >= license.seats {
-                let expected = AcquireDecision.refused(.noSeats(seatsTotal: license.seats, seatsInUse: entries.count, nextFreeAt: nextFreeAt()))
+                let expected = AcquireDecision.refused(.noSeats(seatsTotal: license.seats, seatsInUse: min(license.seats, entries.count), nextFreeAt: nextFreeAt()))
                 try check(decision == expected, "expected \(expected), got \(decision)")
                 try check(draws.isEmpty, "noSeats drew tokens")
                 stats.noSeats += 1
@@ -382,11 +387,31 @@ struct ModelRun {
         case (.end(let tokens), true):
             ledger.finishEnd(tokens)
             modelFinishEnd(tokens)
-        case (.end(let tokens), false):
+        case (.end(let tokens), false) where chance(50):
             ledger.abortEnd(tokens)
             modelAbortEnd(tokens)
             stats.abortedEnds += 1
+        case (.end(let tokens), false):
+            // An end the server decided stands and waits for a retry.
+            ledger.deferEnd(tokens)
+            deferred.formUnion(tokens.filter { entries[$0]?.ending == true })
+            stats.deferredEnds += 1
         }
+    }
+
+    /// The deferred ends come back once each, with their reasons, and are in flight again.
+    mutating func retryEnds() throws {
+        let retries = ledger.retryEnds()
+        let tokens = retries.map(\.session.token)
+        if logging { log.append("t=\(now) retryEnds -> \(tokens)") }
+        let expected = deferred.filter { entries[$0]?.ending == true }
+        try check(Set(tokens) == expected && tokens.count == expected.count, "retryEnds gave \(tokens), expected \(expected)")
+        for retry in retries {
+            try check(entries[retry.session.token]?.phase == .ending(retry.end), "retried \(retry.session.token) with \(retry.end)")
+            try check(retry.session == entries[retry.session.token]?.session, "retried session differs")
+        }
+        deferred = []
+        if !tokens.isEmpty { inFlight.append(.end(tokens)) }
     }
 
     mutating func modelFinishEnd(_ tokens: [SessionToken]) {
@@ -473,7 +498,9 @@ struct ModelRun {
 
     mutating func checkState() throws {
         try check(ledger.license == license, "license differs")
-        try check(ledger.seatsInUse == entries.count, "seatsInUse \(ledger.seatsInUse), model \(entries.count)")
+        try check(ledger.seatsInUse == min(license.seats, entries.count), "seatsInUse \(ledger.seatsInUse), model \(entries.count) of \(license.seats)")
+        // Invariant 5: no one is ever told more seats are in use than the license has.
+        try check(ledger.seatsInUse <= license.seats, "reported in-use \(ledger.seatsInUse) > seats \(license.seats)")
         try check(ledger.seatsTotal == license.seats, "seatsTotal differs")
         try check(ledger.seatsFree == max(0, license.seats - entries.count), "seatsFree \(ledger.seatsFree)")
         let sessions = ledger.sessions

@@ -1,26 +1,41 @@
 import SeatCore
 import SeatStorage
+import Synchronization
 
 /// Tenants and access keys: loaded from storage at start, changed only through admin
 /// requests (each change is durable before it is visible), and consulted when a
 /// connection authenticates. An actor, so concurrent admin changes cannot interleave
 /// between their check and their commit.
+///
+/// The keys sit behind a mutex that authentication (on an event loop, without a hop to
+/// the actor) and revocation share: a connection is marked authenticated while the key is
+/// looked up, and a revocation closes the key's connections after marking it revoked, so
+/// an authentication either sees the revocation or is closed by it.
 actor AccessRegistry {
     private let store: SeatStore
+    private let clock: any ServerClock
+    private let connections: ConnectionDirectory
     private var tenantsByID: [String: Tenant]
-    private var keysByID: [String: AccessKey]
+    private let keysByID: Mutex<[String: AccessKey]>
 
-    init(store: SeatStore) throws(StorageError) {
+    init(store: SeatStore, clock: any ServerClock, connections: ConnectionDirectory) throws(StorageError) {
         self.store = store
+        self.clock = clock
+        self.connections = connections
         tenantsByID = Dictionary(try store.loadTenants().map { ($0.id, $0) }, uniquingKeysWith: { $1 })
-        keysByID = Dictionary(try store.loadAccessKeys().map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        keysByID = Mutex(Dictionary(try store.loadAccessKeys().map { ($0.id, $0) }, uniquingKeysWith: { $1 }))
     }
 
-    /// The key `text` names, if it is well formed, known, not revoked and its secret matches.
-    func authenticate(_ text: String) -> AccessKey? {
-        guard let presented = AccessKeySecret(parsing: text), let key = keysByID[presented.id],
-              key.revokedAt == nil, presented.matches(key.secretDigest) else { return nil }
-        return key
+    /// Authenticates `link` with the key `text` names, if it is well formed, known, not
+    /// revoked and its secret matches; returns the principal it now acts for.
+    nonisolated func authenticate(_ text: String, on link: ConnectionLink) -> Principal? {
+        guard let presented = AccessKeySecret(parsing: text) else { return nil }
+        return keysByID.withLock { keys in
+            guard let key = keys[presented.id], key.revokedAt == nil, presented.matches(key.secretDigest),
+                  let principal = Principal(key) else { return nil }
+            link.authenticate(as: principal)
+            return principal
+        }
     }
 
     // MARK: Tenants
@@ -35,7 +50,7 @@ actor AccessRegistry {
         }
         guard name.utf8.count <= 256 else { throw .invalidRequest("tenant name is longer than 256 bytes") }
         guard tenantsByID[id] == nil else { throw .conflict("tenant '\(id)' already exists") }
-        let tenant = Tenant(id: id, name: name, createdAt: WallClock.now())
+        let tenant = Tenant(id: id, name: name, createdAt: clock.now())
         try await commit([.putTenant(tenant)])
         tenantsByID[id] = tenant
         return tenant
@@ -46,7 +61,7 @@ actor AccessRegistry {
     func ensureTenants(_ ids: Set<String>) async throws(StorageError) {
         let missing = ids.filter { tenantsByID[$0] == nil }.sorted()
         guard !missing.isEmpty else { return }
-        let now = WallClock.now()
+        let now = clock.now()
         let added = missing.map { Tenant(id: $0, createdAt: now) }
         try await store.commit(added.map { .putTenant($0) })
         for tenant in added { tenantsByID[tenant.id] = tenant }
@@ -55,7 +70,7 @@ actor AccessRegistry {
     /// Deletes a tenant without licenses (checked by the caller) and without valid keys.
     func deleteTenant(_ id: String) async throws(AdminFailure) -> Tenant {
         guard let tenant = tenantsByID[id] else { throw .notFound("no tenant '\(id)'") }
-        let liveKeys = keysByID.values.filter { $0.tenant == id && $0.revokedAt == nil }.count
+        let liveKeys = keysByID.withLock { $0.values }.filter { $0.tenant == id && $0.revokedAt == nil }.count
         guard liveKeys == 0 else { throw .conflict("tenant '\(id)' still has \(liveKeys) valid access key(s); revoke them first") }
         try await commit([.deleteTenant(id: id)])
         tenantsByID[id] = nil
@@ -65,11 +80,11 @@ actor AccessRegistry {
     // MARK: Keys
 
     func keys(tenant: String?) -> [AccessKey] {
-        keysByID.values.filter { tenant == nil || $0.tenant == tenant }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        keysByID.withLock { $0.values }.filter { tenant == nil || $0.tenant == tenant }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
     func keyCount(tenant: String) -> Int {
-        keysByID.values.filter { $0.tenant == tenant && $0.revokedAt == nil }.count
+        keysByID.withLock { $0.values }.filter { $0.tenant == tenant && $0.revokedAt == nil }.count
     }
 
     /// Creates a key and returns it with the secret text, which is never stored.
@@ -83,18 +98,21 @@ actor AccessRegistry {
             guard tenant == nil else { throw .invalidRequest("an admin key is not bound to a tenant; leave out \"tenant\"") }
         }
         let secret = AccessKeySecret.generate()
-        let key = AccessKey(id: secret.id, tenant: tenant, role: role, secretDigest: secret.digest, label: label, createdAt: WallClock.now())
+        let key = AccessKey(id: secret.id, tenant: tenant, role: role, secretDigest: secret.digest, label: label, createdAt: clock.now())
         try await commit([.putAccessKey(key)])
-        keysByID[key.id] = key
+        keysByID.withLock { $0[key.id] = key }
         return (key, secret.text)
     }
 
+    /// Revokes a key and closes every connection authenticated with it.
     func revokeKey(_ id: String) async throws(AdminFailure) -> AccessKey {
-        guard var key = keysByID[id] else { throw .notFound("no access key '\(id)'") }
+        guard var key = keysByID.withLock({ $0[id] }) else { throw .notFound("no access key '\(id)'") }
         guard key.revokedAt == nil else { return key }
-        key.revokedAt = WallClock.now()
+        key.revokedAt = clock.now()
         try await commit([.putAccessKey(key)])
-        keysByID[id] = key
+        keysByID.withLock { $0[id] = key }
+        // After the mark: an authentication that found the key valid marked its link first.
+        connections.closeConnections(authenticatedWith: id)
         return key
     }
 

@@ -1,33 +1,60 @@
 import SeatCore
 
 /// Who a connection acts for: a tenant's client, or an administrator who sees every tenant.
+///
+/// The reach is explicit (`Scope`), and only the admin role can have `allTenants`: a
+/// missing tenant never widens a client to every tenant.
 struct Principal: Sendable, Equatable {
-    /// The tenant a client acts for; `nil` for an administrator.
-    let tenant: String?
+    enum Scope: Sendable, Equatable {
+        case tenant(String)
+        case allTenants
+    }
+
+    let scope: Scope
     let role: AccessRole
     /// The access key it authenticated with; `nil` for the admin socket and the anonymous tenant.
     let keyID: String?
 
-    static let administrator = Principal(tenant: nil, role: .admin, keyID: nil)
+    /// The admin socket's principal.
+    static let administrator = Principal(scope: .allTenants, role: .admin, keyID: nil)
 
+    /// Unauthenticated clients of `anonymous_tenant`.
     static func anonymous(tenant: String) -> Principal {
-        Principal(tenant: tenant, role: .client, keyID: nil)
+        Principal(scope: .tenant(tenant), role: .client, keyID: nil)
     }
 
-    init(tenant: String?, role: AccessRole, keyID: String?) {
-        self.tenant = tenant
+    private init(scope: Scope, role: AccessRole, keyID: String?) {
+        self.scope = scope
         self.role = role
         self.keyID = keyID
     }
 
-    init(_ key: AccessKey) {
-        self.init(tenant: key.role == .admin ? nil : key.tenant, role: key.role, keyID: key.id)
+    /// The principal of an access key: an admin key sees every tenant, a client key its
+    /// tenant. `nil` for a client key without a tenant (no such key can be created; one
+    /// in storage is refused rather than trusted with every tenant).
+    init?(_ key: AccessKey) {
+        switch key.role {
+        case .admin:
+            self.init(scope: .allTenants, role: .admin, keyID: key.id)
+        case .client:
+            guard let tenant = key.tenant else { return nil }
+            self.init(scope: .tenant(tenant), role: .client, keyID: key.id)
+        }
     }
 
     var isAdministrator: Bool { role == .admin }
 
+    /// The tenant it acts for; `nil` for an administrator.
+    var tenant: String? {
+        if case .tenant(let tenant) = scope { return tenant }
+        return nil
+    }
+
     /// Whether this principal may see and use licenses and sessions of `tenant`.
     func canAccess(tenant licenseTenant: String) -> Bool {
-        tenant == nil || tenant == licenseTenant
+        switch scope {
+        case .allTenants: true
+        case .tenant(let tenant): tenant == licenseTenant
+        }
     }
 }

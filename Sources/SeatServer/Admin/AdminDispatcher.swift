@@ -19,10 +19,10 @@ struct AdminDispatcher: Sendable {
 
     let service: SeatService
     let access: AccessRegistry
-    let connections: ConnectionDirectory
     let audit: AuditLog
     let hooks: Hooks
     let metrics: SeatMetrics
+    let clock: any ServerClock
     let logger: Logger
 
     func respond(to json: String, as principal: Principal, from address: String) async -> ServerMessage {
@@ -38,7 +38,7 @@ struct AdminDispatcher: Sendable {
                 do {
                     try await audit.recordDurably(.admin(
                         operation, tenant: (try? arguments.optionalString("tenant")) ?? "",
-                        licenseKey: (try? arguments.optionalString("key")) ?? "", user: administrator, address: address, at: WallClock.now()))
+                        licenseKey: (try? arguments.optionalString("key")) ?? "", user: administrator, address: address, at: clock.now()))
                 } catch {
                     // The action itself is done and durable; say loudly that its record is missing.
                     logger.error("admin action not recorded in the audit log", metadata: ["op": "\(operation)", "error": "\(error)"])
@@ -91,7 +91,7 @@ struct AdminDispatcher: Sendable {
             return try await setState(arguments, .revoked, by: administrator)
         case "license.delete":
             let (license, changes) = try await service.deleteLicense(try arguments.string("key"), by: administrator)
-            return ["license": AdminJSON.license(license, seatsInUse: 0, now: WallClock.now()), "sessions_ended": changes.sessionsRevoked]
+            return ["license": AdminJSON.license(license, seatsInUse: 0, now: clock.now()), "sessions_ended": changes.sessionsRevoked]
         case "tenant.add":
             let tenant = try await access.addTenant(id: try arguments.string("id"), name: try arguments.optionalString("name") ?? "")
             return ["tenant": AdminJSON.tenant(tenant, licenses: 0, keys: 0)]
@@ -104,8 +104,8 @@ struct AdminDispatcher: Sendable {
         case "key.list":
             return ["keys": await access.keys(tenant: try arguments.optionalString("tenant")).map(AdminJSON.key)]
         case "key.revoke":
+            // The registry closes the key's connections.
             let key = try await access.revokeKey(try arguments.string("id"))
-            connections.closeConnections(authenticatedWith: key.id)
             return ["key": AdminJSON.key(key)]
         case "audit":
             return try auditEvents(arguments)
@@ -161,7 +161,7 @@ struct AdminDispatcher: Sendable {
     }
 
     private func licenses(tenant: String?) async -> [[String: Any]] {
-        let now = WallClock.now()
+        let now = clock.now()
         return await service.licenseSnapshots()
             .filter { tenant == nil || $0.license.tenant == tenant }
             .sorted { $0.license.key < $1.license.key }
@@ -208,7 +208,7 @@ struct AdminDispatcher: Sendable {
         }
         try await ensureTenants([license])
         _ = try await service.upsertLicenses([license], by: administrator)
-        return ["license": AdminJSON.license(license, seatsInUse: 0, now: WallClock.now())]
+        return ["license": AdminJSON.license(license, seatsInUse: 0, now: clock.now())]
     }
 
     private func importLicenses(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {
@@ -241,7 +241,7 @@ struct AdminDispatcher: Sendable {
     private func setState(_ arguments: AdminArguments, _ state: LicenseState, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         let (license, changes) = try await service.setLicenseState(try arguments.string("key"), to: state, by: administrator)
         let seatsInUse = await service.licenseSnapshot(license.key)?.seatsInUse ?? 0
-        return ["license": AdminJSON.license(license, seatsInUse: seatsInUse, now: WallClock.now()), "sessions_ended": changes.sessionsRevoked]
+        return ["license": AdminJSON.license(license, seatsInUse: seatsInUse, now: clock.now()), "sessions_ended": changes.sessionsRevoked]
     }
 
     private func tenants() async -> [[String: Any]] {

@@ -33,6 +33,13 @@ final class ConnectionDirectory: Sendable {
         if let previous, previous !== link { previous.forgetToken(token) }
     }
 
+    /// The sessions ended (released or expired): their connections stop tracking them, so
+    /// a long-lived connection that acquires and releases does not grow.
+    func forget(_ tokens: some Sequence<SessionToken>) {
+        let links = state.withLock { state in tokens.compactMap { token in state.holders.removeValue(forKey: token).map { (token, $0) } } }
+        for (token, link) in links { link.forgetToken(token) }
+    }
+
     /// Sessions ended at the server's initiative: tell each holder that is still connected.
     func notifyRevoked(_ tokens: [SessionToken], reason: RevocationReason, message: String) {
         let links = state.withLock { state in tokens.map { state.holders.removeValue(forKey: $0) } }
@@ -52,4 +59,7 @@ final class ConnectionDirectory: Sendable {
     }
 
     var openConnections: Int { state.withLock { $0.links.count } }
+
+    /// Sessions whose holder's connection is known.
+    var attachedSessions: Int { state.withLock { $0.holders.count } }
 }

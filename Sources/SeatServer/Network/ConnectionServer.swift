@@ -30,7 +30,7 @@ struct ConnectionServer: Sendable {
                             try await outbound.write(frame)
                             return
                         case .dispatch(let requestID, let message):
-                            let outcome = await dispatcher.respond(to: message, on: link)
+                            let outcome = await withCheckedContinuation { continuation in dispatcher.respond(to: message, on: link) { continuation.resume(returning: $0) } }
                             try await outbound.write(ServerFrame(requestID: requestID, message: outcome.reply))
                             if outcome.closeAfterReply { return }
                         }

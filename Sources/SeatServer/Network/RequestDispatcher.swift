@@ -3,14 +3,10 @@ import SeatProtocol
 
 /// Turns a decoded request into a call on `SeatService` (or the access registry, or the
 /// admin dispatcher) and its result into a reply, and counts it (after the license actor
-/// has answered, so metrics never lengthen a critical section).
-struct RequestDispatcher: Sendable {
-    /// A reply, and whether the connection must close after it is sent.
-    struct Outcome {
-        var reply: ServerMessage
-        var closeAfterReply = false
-    }
-
+/// has answered, so metrics never lengthen a critical section). Seat requests and
+/// authentication are answered without a task: on the license's event loop, or at once.
+/// Admin requests run as a task (they await storage and several actors).
+struct RequestDispatcher: RequestResponder {
     let service: SeatService
     let access: AccessRegistry
     let gate: AuthenticationGate
@@ -18,32 +14,39 @@ struct RequestDispatcher: Sendable {
     let admin: AdminDispatcher
     let audit: AuditLog
     let metrics: SeatMetrics
+    let clock: any ServerClock
 
-    func respond(to message: ClientMessage, on link: ConnectionLink) async -> Outcome {
+    func respond(to message: ClientMessage, on link: ConnectionLink, completion: @escaping @Sendable (RequestOutcome) -> Void) {
         switch message {
         case .authenticate(let accessKey):
-            return await authenticate(accessKey, on: link)
+            completion(authenticate(accessKey, on: link))
         case .admin(let request):
             guard let principal = link.principal, principal.isAdministrator else {
-                return Outcome(reply: .error(ErrorReply(code: .notAuthorized, message: "admin requests need the admin socket or an admin access key")))
+                return completion(RequestOutcome(reply: .error(ErrorReply(code: .notAuthorized, message: "admin requests need the admin socket or an admin access key"))))
             }
-            return Outcome(reply: await admin.respond(to: request.json, as: principal, from: link.peerAddress))
+            Task { [admin] in
+                completion(RequestOutcome(reply: await admin.respond(to: request.json, as: principal, from: link.peerAddress)))
+            }
         case .hello, .acquire, .heartbeat, .release, .validate:
             guard let principal = link.principal else {
-                return Outcome(reply: .error(ErrorReply(code: .authenticationRequired, message: "authenticate with an access key first (SEATD_ACCESS_KEY)")))
+                return completion(RequestOutcome(reply: .error(ErrorReply(code: .authenticationRequired, message: "authenticate with an access key first (SEATD_ACCESS_KEY)"))))
             }
-            return Outcome(reply: await respond(to: message, as: principal, on: link))
+            let started = ContinuousClock.now
+            answer(message, as: principal, on: link) { reply in
+                count(message, reply, since: started)
+                completion(RequestOutcome(reply: reply))
+            }
         }
     }
 
-    private func authenticate(_ accessKey: String, on link: ConnectionLink) async -> Outcome {
+    private func authenticate(_ accessKey: String, on link: ConnectionLink) -> RequestOutcome {
         guard link.principal?.keyID == nil else {
-            return Outcome(reply: .error(ErrorReply(code: .unexpectedMessage, message: "this connection is already authenticated")))
+            return RequestOutcome(reply: .error(ErrorReply(code: .unexpectedMessage, message: "this connection is already authenticated")))
         }
         if let wait = gate.retryAfter(address: link.peerAddress) {
             metrics.recordAuthentication(succeeded: false)
-            audit.record(.authenticationFailure(address: link.peerAddress, reason: "throttled", at: WallClock.now()))
-            return Outcome(
+            audit.record(.authenticationFailure(address: link.peerAddress, reason: "throttled", at: clock.now()))
+            return RequestOutcome(
                 reply: .error(ErrorReply(
                     code: .authenticationThrottled,
                     message: "too many failed authentications from \(link.peerAddress); try again in \((wait + 999) / 1000) s",
@@ -52,23 +55,21 @@ struct RequestDispatcher: Sendable {
                 closeAfterReply: true
             )
         }
-        guard let key = await access.authenticate(accessKey) else {
+        // The registry marks the link while it holds the key table, so a revocation
+        // cannot slip between the lookup and the mark.
+        guard let principal = access.authenticate(accessKey, on: link) else {
             gate.recordFailure(address: link.peerAddress)
             metrics.recordAuthentication(succeeded: false)
             let keyID = AccessKeySecret(parsing: accessKey)?.id
             audit.record(.authenticationFailure(
-                address: link.peerAddress, reason: keyID.map { "unknown or revoked key \($0)" } ?? "malformed key", at: WallClock.now()))
-            return Outcome(reply: .error(ErrorReply(code: .authenticationFailed, message: "the access key is unknown or revoked")), closeAfterReply: true)
+                address: link.peerAddress, reason: keyID.map { "unknown or revoked key \($0)" } ?? "malformed key", at: clock.now()))
+            return RequestOutcome(reply: .error(ErrorReply(code: .authenticationFailed, message: "the access key is unknown or revoked")), closeAfterReply: true)
         }
-        let principal = Principal(key)
-        link.authenticate(as: principal)
         metrics.recordAuthentication(succeeded: true)
-        return Outcome(reply: .authenticated(Authenticated(tenant: principal.tenant ?? "", role: key.role == .admin ? .admin : .client)))
+        return RequestOutcome(reply: .authenticated(Authenticated(tenant: principal.tenant ?? "", role: principal.isAdministrator ? .admin : .client)))
     }
 
-    private func respond(to message: ClientMessage, as principal: Principal, on link: ConnectionLink) async -> ServerMessage {
-        let started = ContinuousClock.now
-        let reply = await answer(message, as: principal, on: link)
+    private func count(_ message: ClientMessage, _ reply: ServerMessage, since started: ContinuousClock.Instant) {
         if let operation = Self.operation(of: message) {
             metrics.recordRequest(operation, duration: ContinuousClock.now - started)
         }
@@ -84,7 +85,6 @@ struct RequestDispatcher: Sendable {
         default:
             break
         }
-        return reply
     }
 
     private static func operation(of message: ClientMessage) -> SeatMetrics.Operation? {
@@ -97,12 +97,12 @@ struct RequestDispatcher: Sendable {
         }
     }
 
-    private func answer(_ message: ClientMessage, as principal: Principal, on link: ConnectionLink) async -> ServerMessage {
+    private func answer(_ message: ClientMessage, as principal: Principal, on link: ConnectionLink, reply: @escaping @Sendable (ServerMessage) -> Void) {
         switch message {
         case .hello:
-            return .error(ErrorReply(code: .unexpectedMessage, message: "Hello was already received"))
+            reply(.error(ErrorReply(code: .unexpectedMessage, message: "Hello was already received")))
         case .authenticate, .admin:
-            preconditionFailure("answered by respond(to:on:)")
+            preconditionFailure("answered by respond(to:on:completion:)")
 
         case .acquire(let request):
             let seatRequest = SeatRequest(
@@ -113,53 +113,62 @@ struct RequestDispatcher: Sendable {
                 clientVersion: request.clientVersion,
                 clientAddress: link.peerAddress
             )
-            let result = await service.acquire(seatRequest, as: principal)
-            if case .failure(let failure) = result {
-                audit.record(.refusal(seatRequest, tenant: principal.tenant ?? "", failure: failure, at: WallClock.now()))
-            }
-            return reply(result) { success in
-                connections.attach(success.session.token, to: link)
-                return .acquired(AcquireGrant(
-                    token: success.session.token,
-                    leaseExpiresAt: success.session.leaseExpiresAt,
-                    heartbeatIntervalMilliseconds: heartbeatInterval,
-                    seatsTotal: UInt32(clamping: success.license.seats),
-                    seatsInUse: UInt32(clamping: success.seatsInUse),
-                    reattached: success.reattached,
-                    tier: success.license.tier,
-                    licenseExpiresAt: success.license.expiresAt,
-                    features: success.license.features
-                ))
+            let heartbeatInterval = heartbeatInterval
+            service.acquire(seatRequest, as: principal) { [audit, clock, connections] result in
+                if case .failure(let failure) = result {
+                    audit.record(.refusal(seatRequest, tenant: principal.tenant ?? "", failure: failure, at: clock.now()))
+                }
+                reply(Self.reply(result) { success in
+                    connections.attach(success.session.token, to: link)
+                    return .acquired(AcquireGrant(
+                        token: success.session.token,
+                        leaseExpiresAt: success.session.leaseExpiresAt,
+                        heartbeatIntervalMilliseconds: heartbeatInterval,
+                        seatsTotal: UInt32(clamping: success.license.seats),
+                        seatsInUse: UInt32(clamping: success.seatsInUse),
+                        reattached: success.reattached,
+                        tier: success.license.tier,
+                        licenseExpiresAt: success.license.expiresAt,
+                        features: success.license.features
+                    ))
+                })
             }
 
         case .heartbeat(let token):
-            return reply(await service.heartbeat(token, as: principal)) { session in
-                connections.attach(token, to: link)
-                return .heartbeatAccepted(HeartbeatAccepted(leaseExpiresAt: session.leaseExpiresAt, heartbeatIntervalMilliseconds: heartbeatInterval))
+            let heartbeatInterval = heartbeatInterval
+            service.heartbeat(token, as: principal) { [connections] result in
+                reply(Self.reply(result) { session in
+                    connections.attach(token, to: link)
+                    return .heartbeatAccepted(HeartbeatAccepted(leaseExpiresAt: session.leaseExpiresAt, heartbeatIntervalMilliseconds: heartbeatInterval))
+                })
             }
 
         case .release(let token):
-            return reply(await service.release(token, as: principal)) { success in
-                .released(ReleaseResult(ended: success.ended, seatsTotal: UInt32(clamping: success.seatsTotal), seatsInUse: UInt32(clamping: success.seatsInUse)))
+            service.release(token, as: principal) { result in
+                reply(Self.reply(result) { success in
+                    .released(ReleaseResult(ended: success.ended, seatsTotal: UInt32(clamping: success.seatsTotal), seatsInUse: UInt32(clamping: success.seatsInUse)))
+                })
             }
 
         case .validate(let licenseKey):
-            return reply(await service.validate(licenseKey: licenseKey, as: principal)) { snapshot in
-                .validated(ValidateResult(
-                    status: LicenseStatus(snapshot.license.refusal(at: WallClock.now())),
-                    tier: snapshot.license.tier,
-                    licenseExpiresAt: snapshot.license.expiresAt,
-                    features: snapshot.license.features,
-                    seatsTotal: UInt32(clamping: snapshot.license.seats),
-                    seatsInUse: UInt32(clamping: snapshot.seatsInUse)
-                ))
+            service.validate(licenseKey: licenseKey, as: principal) { [clock] result in
+                reply(Self.reply(result) { snapshot in
+                    .validated(ValidateResult(
+                        status: LicenseStatus(snapshot.license.refusal(at: clock.now())),
+                        tier: snapshot.license.tier,
+                        licenseExpiresAt: snapshot.license.expiresAt,
+                        features: snapshot.license.features,
+                        seatsTotal: UInt32(clamping: snapshot.license.seats),
+                        seatsInUse: UInt32(clamping: snapshot.seatsInUse)
+                    ))
+                })
             }
         }
     }
 
     private var heartbeatInterval: UInt32 { UInt32(clamping: service.policy.heartbeatIntervalMilliseconds) }
 
-    private func reply<Success>(_ result: Result<Success, SeatFailure>, _ makeReply: (Success) -> ServerMessage) -> ServerMessage {
+    private static func reply<Success>(_ result: Result<Success, SeatFailure>, _ makeReply: (Success) -> ServerMessage) -> ServerMessage {
         switch result {
         case .success(let value): makeReply(value)
         case .failure(let failure): .error(ErrorReply(failure))

@@ -23,6 +23,22 @@ public enum Daemon {
         logger: Logger,
         onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) async throws {
+        try await run(
+            configuration: configuration, reloadConfiguration: reloadConfiguration, logLevel: logLevel, clock: SystemClock(), logger: logger,
+            onListening: onListening
+        )
+    }
+
+    /// `run` on `clock`, the one source of time of every part of the server (in-process
+    /// tests pass a `ManualClock`).
+    static func run(
+        configuration: ServerConfiguration,
+        reloadConfiguration: (@Sendable () throws -> ServerConfiguration)?,
+        logLevel: LogLevelControl?,
+        clock: any ServerClock,
+        logger: Logger,
+        onListening: @escaping @Sendable (SocketAddress) -> Void
+    ) async throws {
         ResourceLimits.raiseOpenFileLimit(logger: logger)
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
         // Before anything else in the state directory (store, TLS files, admin socket) is touched.
@@ -43,9 +59,10 @@ public enum Daemon {
             policy: configuration.leasePolicy,
             endedSessionRetentionSeconds: configuration.endedSessionRetentionSeconds,
             revocations: connections,
+            clock: clock,
             logger: logger
         )
-        let access = try AccessRegistry(store: store)
+        let access = try AccessRegistry(store: store, clock: clock, connections: connections)
         if configuration.developmentMode {
             logger.warning("development_mode is on: unsigned licenses are accepted; never run production like this")
         }
@@ -63,7 +80,6 @@ public enum Daemon {
         let admin = AdminDispatcher(
             service: service,
             access: access,
-            connections: connections,
             audit: audit,
             hooks: .init(
                 verifyLicenses: { document, origin in
@@ -75,16 +91,18 @@ public enum Daemon {
                 shutdown: { kill(getpid(), SIGTERM) }
             ),
             metrics: metrics,
+            clock: clock,
             logger: logger
         )
         let dispatcher = RequestDispatcher(
             service: service,
             access: access,
-            gate: AuthenticationGate(limit: configuration.authFailureLimit, windowSeconds: configuration.authFailureWindowSeconds),
+            gate: AuthenticationGate(limit: configuration.authFailureLimit, windowSeconds: configuration.authFailureWindowSeconds, clock: clock),
             connections: connections,
             admin: admin,
             audit: audit,
-            metrics: metrics
+            metrics: metrics,
+            clock: clock
         )
         let connectionServer = ConnectionServer(
             dispatcher: dispatcher,
@@ -114,10 +132,14 @@ public enum Daemon {
             status: {
                 "serving \(service.sessionCount) sessions on \(readiness.listeningAddress ?? "?"), \(limiter.openConnections) connections"
             },
+            clock: clock,
             logger: logger
         )
         let auditRetention = AuditRetention(store: store, settings: AuditRetention.Settings(configuration), logger: logger)
-        let sweeper = Sweeper(intervalSeconds: configuration.sweepIntervalSeconds, service: service, auditRetention: auditRetention, metrics: metrics)
+        let sweeper = Sweeper(
+            intervalSeconds: configuration.sweepIntervalSeconds,
+            pass: SweepPass(service: service, auditRetention: auditRetention, metrics: metrics, clock: clock)
+        )
         let reloader = ConfigurationReloader(
             initial: configuration,
             load: reloadConfiguration ?? { configuration },

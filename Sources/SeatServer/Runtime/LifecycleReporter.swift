@@ -12,9 +12,14 @@ final class LifecycleReporter: Service {
     private let statusInterval: Duration
     private let readiness: Readiness
     private let status: @Sendable () -> String
+    private let clock: any ServerClock
     private let logger: Logger
 
-    init(notifier: SystemdNotifier?, watchdogInterval: Duration?, statusInterval: Duration = .seconds(10), readiness: Readiness, status: @escaping @Sendable () -> String, logger: Logger) {
+    init(
+        notifier: SystemdNotifier?, watchdogInterval: Duration?, statusInterval: Duration = .seconds(10), readiness: Readiness,
+        status: @escaping @Sendable () -> String, clock: any ServerClock, logger: Logger
+    ) {
+        self.clock = clock
         self.notifier = notifier
         self.watchdogInterval = watchdogInterval
         self.statusInterval = statusInterval
@@ -47,6 +52,10 @@ final class LifecycleReporter: Service {
         notifier?.notify("READY=1\nSTATUS=\(status())")
     }
 
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
     private func serve() async {
         let address: String? = await cancelWhenGracefulShutdown { await self.readiness.waitUntilListening() } ?? nil
         guard address != nil else { return }
@@ -57,19 +66,19 @@ final class LifecycleReporter: Service {
             return
         }
 
-        let clock = ContinuousClock()
         let tick = min(watchdogInterval ?? statusInterval, statusInterval)
-        var nextStatus = clock.now + statusInterval
+        let statusMilliseconds = Self.milliseconds(statusInterval)
+        var nextStatus = clock.now().adding(milliseconds: statusMilliseconds)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if watchdogInterval != nil {
                 notifier.notify("WATCHDOG=1")
             }
-            if clock.now >= nextStatus {
+            if clock.now() >= nextStatus {
                 notifier.notify("STATUS=\(status())")
-                nextStatus = clock.now + statusInterval
+                nextStatus = clock.now().adding(milliseconds: statusMilliseconds)
             }
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
+                try await cancelWhenGracefulShutdown { [clock] in try await clock.sleep(for: tick) }
             } catch {
                 return
             }

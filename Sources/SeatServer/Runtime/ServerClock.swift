@@ -100,10 +100,3 @@ final class ManualClock: ServerClock {
         }
     }
 }
-
-/// Transitional: the call sites not yet given an injected clock. Removed once every
-/// reader of time takes a `ServerClock`.
-enum WallClock {
-    private static let system = SystemClock()
-    static func now() -> Timestamp { system.now() }
-}

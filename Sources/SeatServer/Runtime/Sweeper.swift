@@ -2,21 +2,18 @@ import Dispatch
 import ServiceLifecycle
 import Synchronization
 
-/// Reclaims expired seats and applies audit retention on a `DispatchSourceTimer`. A sweep that is still running
-/// when the timer fires again is not doubled up; the next tick catches up.
+/// Runs a `SweepPass` (reclaims expired seats, applies audit retention) on a
+/// `DispatchSourceTimer`. A sweep that is still running when the timer fires again is
+/// not doubled up; the next tick catches up.
 final class Sweeper: Service {
-    private let service: SeatService
-    private let auditRetention: AuditRetention
-    private let metrics: SeatMetrics
+    private let pass: SweepPass
     private let busy = Atomic<Bool>(false)
     // A dispatch source may be rescheduled from any thread; the overlay just does not
     // declare it Sendable.
     nonisolated(unsafe) private let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "seatd.sweeper"))
 
-    init(intervalSeconds: Double, service: SeatService, auditRetention: AuditRetention, metrics: SeatMetrics) {
-        self.service = service
-        self.auditRetention = auditRetention
-        self.metrics = metrics
+    init(intervalSeconds: Double, pass: SweepPass) {
+        self.pass = pass
         setInterval(seconds: intervalSeconds)
     }
 
@@ -32,9 +29,7 @@ final class Sweeper: Service {
         timer.setEventHandler { @Sendable [self] in
             guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
             Task {
-                let expired = await service.sweep()
-                if expired > 0 { metrics.expiries.increment(by: expired) }
-                await auditRetention.run(now: WallClock.now())
+                await pass.run()
                 busy.store(false, ordering: .releasing)
             }
         }

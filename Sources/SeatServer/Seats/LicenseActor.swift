@@ -1,36 +1,73 @@
 import Logging
+import NIOCore
 import SeatCore
 import SeatStorage
 
-/// The live seats of one license. Every decision is taken synchronously on the actor
-/// by `SeatLedger` before the first suspension point (the storage commit), so
-/// interleaved requests can never oversubscribe the license.
+/// The live seats of one license. The actor runs on one NIO event loop (its executor), so
+/// a request arriving on an event loop is answered without a task: it hops to the
+/// license's loop (or runs at once when already there), `SeatLedger` takes every decision
+/// synchronously, the commit goes to the storage writer, and its completion hops back to
+/// the loop to confirm or abort. Interleaved requests can never oversubscribe the license.
+/// Admin paths `await` the same methods.
 actor LicenseActor {
+    typealias Completion<Success> = @Sendable (Result<Success, SeatFailure>) -> Void
+
     nonisolated let key: String
     /// Fixed for the actor's life: a license moved to another tenant gets a new actor
     /// (its sessions end), so no request can straddle the move.
     nonisolated let tenant: String
+    nonisolated let eventLoop: any EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { eventLoop.executor.asUnownedSerialExecutor() }
+
     private var ledger: SeatLedger
-    private let store: SeatStore
+    private let store: any SeatCommits
     private let directory: SessionDirectory
     private let livePolicy: LiveValue<LeasePolicy>
+    private let clock: any ServerClock
     private let logger: Logger
     /// Set once the license is deleted: an acquire that found this actor just before the
     /// deletion must not grant a seat of a license that no longer exists.
     private var retired = false
-    /// Re-acquires of a holder whose grant is still being committed, waiting for the
-    /// granting request to confirm or abort it.
-    private var grantOutcomeWaiters: [SessionToken: [CheckedContinuation<Void, Never>]] = [:]
+    /// Re-acquires of a holder whose grant is still being committed, answered once the
+    /// granting request has confirmed or aborted it.
+    private var grantOutcomeWaiters: [SessionToken: [Reattach]] = [:]
+    /// Who revoked the sessions whose end awaits a retry, for the retried audit event.
+    private var deferredRevokers: [SessionToken: String] = [:]
 
-    init(ledger: SeatLedger, store: SeatStore, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, logger: Logger) {
+    private struct Reattach {
+        let request: SeatRequest
+        let attempt: Int
+        let completion: Completion<AcquireSuccess>
+    }
+
+    init(ledger: SeatLedger, eventLoop: any EventLoop, store: any SeatCommits, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, clock: any ServerClock, logger: Logger) {
         self.key = ledger.license.key
         self.tenant = ledger.license.tenant
+        self.eventLoop = eventLoop
         self.ledger = ledger
         self.store = store
         self.directory = directory
         self.livePolicy = policy
+        self.clock = clock
         self.logger = logger
         directory.register(ledger.sessions.map(\.token), owner: self)
+    }
+
+    /// Runs `body` on the actor: at once when the caller is on the license's loop,
+    /// otherwise as the loop's next task. Never suspends.
+    nonisolated func onLoop(_ body: @escaping @Sendable (isolated LicenseActor) -> Void) {
+        if eventLoop.inEventLoop {
+            assumeIsolated(body)
+        } else {
+            eventLoop.execute { self.assumeIsolated(body) }
+        }
+    }
+
+    /// `body`'s result, for callers that may suspend (admin paths, the sweep).
+    nonisolated func awaiting<Success: Sendable>(_ body: @escaping @Sendable (isolated LicenseActor, @escaping @Sendable (Success) -> Void) -> Void) async -> Success {
+        await withCheckedContinuation { continuation in
+            onLoop { actor in body(actor, { continuation.resume(returning: $0) }) }
+        }
     }
 
     var snapshot: LicenseSnapshot { LicenseSnapshot(license: ledger.license, seatsInUse: ledger.seatsInUse) }
@@ -38,68 +75,80 @@ actor LicenseActor {
     /// Sessions holding a seat now (live, or being ended but not yet committed).
     var liveSessions: [Session] { ledger.sessions.filter { ledger.phase(of: $0.token) != .pending } }
 
-    func acquire(_ request: SeatRequest) async -> Result<AcquireSuccess, SeatFailure> {
-        await acquire(request, attempt: 1)
+    /// Whether any session still holds a seat (a retired actor is swept until none does).
+    var holdsSessions: Bool { !ledger.isEmpty }
+
+    // MARK: Acquire
+
+    func acquire(_ request: SeatRequest, completion: @escaping Completion<AcquireSuccess>) {
+        acquire(request, attempt: 1, completion: completion)
     }
 
-    private func acquire(_ request: SeatRequest, attempt: Int) async -> Result<AcquireSuccess, SeatFailure> {
-        guard !retired else { return .failure(.unknownLicense) }
-        var random = SystemRandomNumberGenerator()
-        let decision = ledger.acquire(request, now: WallClock.now(), policy: livePolicy.value) {
-            SessionToken.random(using: &random)
-        }
+    private func acquire(_ request: SeatRequest, attempt: Int, completion: @escaping Completion<AcquireSuccess>) {
+        guard !retired else { return completion(.failure(.unknownLicense)) }
+        let decision = ledger.acquire(request, now: clock.now(), policy: livePolicy.value) { SessionToken.fromSystemRandom() }
         switch decision {
         case .refused(let refusal):
-            return .failure(SeatFailure(refusal))
+            completion(.failure(SeatFailure(refusal)))
 
         case .attached(let session, durable: true):
             store.commitLazily([.refreshLease(token: session.token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
-            return .success(success(session, reattached: true))
+            completion(.success(success(session, reattached: true)))
 
         case .attached(let session, durable: false):
-            // Its grant is still being committed by another request: answer only once that
-            // request has confirmed (or aborted) it. Waiting for the commit alone is not
-            // enough: the granting request re-enters the actor to confirm after its commit
-            // completes, and this one may get back onto the actor first.
-            if ledger.phase(of: session.token) == .pending {
-                await withCheckedContinuation { grantOutcomeWaiters[session.token, default: []].append($0) }
-            }
-            if ledger.phase(of: session.token) == .live, let current = ledger.session(session.token) {
-                return .success(success(current, reattached: true))
-            }
-            // While this request waited, the session it attached to was released by its
-            // holder (or its grant's commit failed). Nothing was promised to this caller
-            // yet, so decide again as if the request had arrived just now.
-            guard attempt < 3 else {
-                return .failure(.storage(.io(code: 0, "the session's grant was not stored")))
-            }
-            return await acquire(request, attempt: attempt + 1)
+            // Its grant is still being committed by another request: answer once that
+            // request has confirmed (or aborted) it.
+            grantOutcomeWaiters[session.token, default: []].append(Reattach(request: request, attempt: attempt, completion: completion))
 
         case .granted(let session, let reclaimed):
-            let reclaimedTokens = reclaimed.map(\.token)
             var changes: [StoreChange] = [.putSession(session), .appendAudit(.grant(session, tenant: tenant))]
             for lapsed in reclaimed {
                 changes.append(.endSession(EndedSession(token: lapsed.token, licenseKey: key, tenant: tenant, end: .expired, endedAt: session.createdAt)))
                 changes.append(.appendAudit(.expiry(lapsed, tenant: tenant, at: session.createdAt)))
             }
-            do {
-                try await store.commit(changes)
-            } catch {
-                ledger.abortGrant(session.token, reclaimed: reclaimedTokens)
-                resumeGrantOutcomeWaiters(session.token)
-                logger.warning("acquire not stored", metadata: ["license": "\(key)", "error": "\(error)"])
-                return .failure(.storage(error))
+            let reclaimedTokens = reclaimed.map(\.token)
+            store.commit(changes) { result in
+                self.onLoop { $0.finishGrant(session, reclaimed: reclaimedTokens, result, completion: completion) }
             }
-            ledger.confirmGrant(session.token, reclaimed: reclaimedTokens)
-            resumeGrantOutcomeWaiters(session.token)
-            directory.remove(reclaimedTokens)
-            directory.register([session.token], owner: self)
-            return .success(success(session, reattached: false))
         }
     }
 
+    private func finishGrant(_ session: Session, reclaimed: [SessionToken], _ result: Result<Void, StorageError>, completion: Completion<AcquireSuccess>) {
+        switch result {
+        case .failure(let error):
+            ledger.abortGrant(session.token, reclaimed: reclaimed)
+            logger.warning("acquire not stored", metadata: ["license": "\(key)", "error": "\(error)"])
+            answerReattaches(session.token)
+            completion(.failure(.storage(error)))
+        case .success:
+            ledger.confirmGrant(session.token, reclaimed: reclaimed)
+            directory.remove(reclaimed)
+            directory.register([session.token], owner: self)
+            answerReattaches(session.token)
+            var granted = success(session, reattached: false)
+            granted.reclaimed = reclaimed
+            completion(.success(granted))
+        }
+    }
+
+    private func answerReattaches(_ token: SessionToken) {
+        for waiter in grantOutcomeWaiters.removeValue(forKey: token) ?? [] {
+            if ledger.phase(of: token) == .live, let current = ledger.session(token) {
+                waiter.completion(.success(success(current, reattached: true)))
+            } else if waiter.attempt < 3 {
+                // The session it attached to was released meanwhile, or its grant failed.
+                // Nothing was promised to this caller yet: decide again as if it arrived now.
+                acquire(waiter.request, attempt: waiter.attempt + 1, completion: waiter.completion)
+            } else {
+                waiter.completion(.failure(.storage(.io(code: 0, "the session's grant was not stored"))))
+            }
+        }
+    }
+
+    // MARK: Heartbeat
+
     func heartbeat(_ token: SessionToken) -> Result<Session, SeatFailure> {
-        switch ledger.heartbeat(token, now: WallClock.now(), policy: livePolicy.value) {
+        switch ledger.heartbeat(token, now: clock.now(), policy: livePolicy.value) {
         case .extended(let session):
             store.commitLazily([.refreshLease(token: token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
             return .success(session)
@@ -108,82 +157,107 @@ actor LicenseActor {
         }
     }
 
+    // MARK: Ending sessions
+
     /// Ends one session: a release by its holder, or a force-release (`.revoked`) by
-    /// `administrator`. The seat is freed only once the end (and its audit event) is durable.
-    func end(_ token: SessionToken, reason: SessionEnd, by administrator: String = "") async -> Result<ReleaseSuccess, SeatFailure> {
+    /// `administrator`. The seat is freed only once the end (and its audit event) is
+    /// durable; a failed commit is reported and the session goes on (the requester may
+    /// try again).
+    func end(_ token: SessionToken, reason: SessionEnd, by administrator: String = "", completion: @escaping Completion<ReleaseSuccess>) {
         switch ledger.beginEnd(token, reason: reason) {
         case .unknownSession:
-            return .failure(.unknownSession)
+            completion(.failure(.unknownSession))
         case .alreadyEnding:
-            do {
-                try await store.flush()
-            } catch {
-                return .failure(.storage(error))
+            // Answer once the end in flight is durable: an empty commit completes after
+            // every commit queued before it.
+            store.commit([]) { result in
+                self.onLoop { actor in
+                    completion(result.map { actor.releaseSuccess(ended: false) }.mapError { .storage($0) })
+                }
             }
-            return .success(ReleaseSuccess(ended: false, seatsTotal: ledger.seatsTotal, seatsInUse: ledger.seatsInUse))
         case .ending(let session):
-            let ended = EndedSession(token: token, licenseKey: key, tenant: tenant, end: reason, endedAt: WallClock.now())
+            let ended = EndedSession(token: token, licenseKey: key, tenant: tenant, end: reason, endedAt: clock.now())
             let event: AuditEvent = reason == .revoked
                 ? .forceRelease(session, tenant: tenant, by: administrator, at: ended.endedAt)
                 : .release(session, tenant: tenant, at: ended.endedAt)
-            do {
-                try await store.commit([.endSession(ended), .appendAudit(event)])
-            } catch {
-                ledger.abortEnd([token])
-                return .failure(.storage(error))
+            store.commit([.endSession(ended), .appendAudit(event)]) { result in
+                self.onLoop { actor in
+                    switch result {
+                    case .failure(let error):
+                        actor.ledger.abortEnd([token])
+                        completion(.failure(.storage(error)))
+                    case .success:
+                        actor.ledger.finishEnd([token])
+                        actor.directory.remove([token])
+                        completion(.success(actor.releaseSuccess(ended: true)))
+                    }
+                }
             }
-            ledger.finishEnd([session.token])
-            directory.remove([token])
-            return .success(ReleaseSuccess(ended: true, seatsTotal: ledger.seatsTotal, seatsInUse: ledger.seatsInUse))
         }
     }
 
-    /// Reclaims every seat whose lease has run out. Returns how many were reclaimed.
-    func expire(now: Timestamp) async -> Int {
-        await endAll(ledger.beginExpiry(now: now), reason: .expired, at: now, by: "").count
+    /// One sweep of this license: commits again the ends that failed before, and reclaims
+    /// every seat whose lease has run out at `now`. Completes with the ends now durable.
+    func sweep(now: Timestamp, completion: @escaping @Sendable ([(token: SessionToken, end: SessionEnd)]) -> Void) {
+        let ends = ledger.retryEnds() + ledger.beginExpiry(now: now).map { (session: $0, end: SessionEnd.expired) }
+        endAll(ends, at: now, completion: completion)
     }
 
     /// Retires the actor and ends every session: the license was deleted (or moved to
-    /// another tenant) by `administrator`. Returns the sessions ended.
-    func retire(by administrator: String) async -> [SessionToken] {
+    /// another tenant) by `administrator`. Completes with the sessions ended durably.
+    func retire(by administrator: String, completion: @escaping @Sendable ([SessionToken]) -> Void) {
         retired = true
-        return await revokeAll(by: administrator)
+        revokeAll(by: administrator, completion: completion)
     }
 
-    /// Ends every session as revoked (the license was revoked). Returns the sessions ended.
-    func revokeAll(by administrator: String) async -> [SessionToken] {
-        await endAll(ledger.beginEndAll(reason: .revoked), reason: .revoked, at: WallClock.now(), by: administrator)
+    /// Ends every session as revoked (the license was revoked). Completes with the
+    /// sessions ended durably.
+    func revokeAll(by administrator: String, completion: @escaping @Sendable ([SessionToken]) -> Void) {
+        let sessions = ledger.beginEndAll(reason: .revoked)
+        for session in sessions { deferredRevokers[session.token] = administrator }
+        endAll(sessions.map { ($0, .revoked) }, at: clock.now()) { ended in completion(ended.map(\.token)) }
     }
 
     func update(_ license: License) {
         ledger.updateLicense(license)
     }
 
-    private func endAll(_ sessions: [Session], reason: SessionEnd, at now: Timestamp, by administrator: String) async -> [SessionToken] {
-        guard !sessions.isEmpty else { return [] }
-        let tokens = sessions.map(\.token)
+    /// Commits ends the server decided. A failed commit does not undo them: they stay
+    /// ending (seats taken, heartbeats refused) and the next sweep retries them
+    /// (`SeatLedger.deferEnd`).
+    private func endAll(_ ends: [(session: Session, end: SessionEnd)], at now: Timestamp, completion: @escaping @Sendable ([(token: SessionToken, end: SessionEnd)]) -> Void) {
+        guard !ends.isEmpty else { return completion([]) }
         var changes: [StoreChange] = []
-        changes.reserveCapacity(sessions.count * 2)
-        for session in sessions {
-            changes.append(.endSession(EndedSession(token: session.token, licenseKey: key, tenant: tenant, end: reason, endedAt: now)))
-            changes.append(.appendAudit(reason == .revoked
-                ? .forceRelease(session, tenant: tenant, by: administrator, at: now)
+        changes.reserveCapacity(ends.count * 2)
+        for (session, end) in ends {
+            changes.append(.endSession(EndedSession(token: session.token, licenseKey: key, tenant: tenant, end: end, endedAt: now)))
+            changes.append(.appendAudit(end == .revoked
+                ? .forceRelease(session, tenant: tenant, by: deferredRevokers[session.token] ?? "", at: now)
                 : .expiry(session, tenant: tenant, at: now)))
         }
-        do {
-            try await store.commit(changes)
-        } catch {
-            ledger.abortEnd(tokens)
-            logger.warning("ending sessions not stored; will retry", metadata: ["license": "\(key)", "sessions": "\(tokens.count)", "error": "\(error)"])
-            return []
+        let ended = ends.map { (token: $0.session.token, end: $0.end) }
+        let tokens = ended.map(\.token)
+        store.commit(changes) { result in
+            self.onLoop { actor in
+                switch result {
+                case .failure(let error):
+                    actor.ledger.deferEnd(tokens)
+                    actor.logger.warning("ending sessions not stored; the next sweep retries", metadata: [
+                        "license": "\(actor.key)", "sessions": "\(tokens.count)", "error": "\(error)",
+                    ])
+                    completion([])
+                case .success:
+                    actor.ledger.finishEnd(tokens)
+                    actor.directory.remove(tokens)
+                    for token in tokens { actor.deferredRevokers[token] = nil }
+                    completion(ended)
+                }
+            }
         }
-        ledger.finishEnd(tokens)
-        directory.remove(tokens)
-        return tokens
     }
 
-    private func resumeGrantOutcomeWaiters(_ token: SessionToken) {
-        for waiter in grantOutcomeWaiters.removeValue(forKey: token) ?? [] { waiter.resume() }
+    private func releaseSuccess(ended: Bool) -> ReleaseSuccess {
+        ReleaseSuccess(ended: ended, seatsTotal: ledger.seatsTotal, seatsInUse: ledger.seatsInUse)
     }
 
     private func success(_ session: Session, reattached: Bool) -> AcquireSuccess {

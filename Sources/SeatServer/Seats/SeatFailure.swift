@@ -32,6 +32,8 @@ struct AcquireSuccess: Equatable {
     var reattached: Bool
     var license: License
     var seatsInUse: Int
+    /// Lapsed sessions the grant ended (taken over): their connections forget them.
+    var reclaimed: [SessionToken] = []
 }
 
 struct ReleaseSuccess: Equatable {

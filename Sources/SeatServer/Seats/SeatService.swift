@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import NIOPosix
 import SeatCore
 import SeatProtocol
 import SeatStorage
@@ -13,11 +15,19 @@ final class SeatService: Sendable {
     /// Replaced by a SIGHUP reload; every request reads the policy in force.
     private let livePolicy: LiveValue<LeasePolicy>
     private let store: SeatStore
+    /// Where license actors write: `store`, unless a test fails some commits.
+    private let commits: any SeatCommits
+    private let clock: any ServerClock
+    /// The loops license actors run on, handed out round-robin.
+    private let eventLoops: any EventLoopGroup
     private let directory = SessionDirectory()
     private let actors = Mutex<[String: LicenseActor]>([:])
+    /// Retired actors (license deleted or moved) whose ends have not all been committed:
+    /// swept until they have, so a failed end is retried even with no license left.
+    private let retiring = Mutex<[ObjectIdentifier: LicenseActor]>([:])
     private let endedSessionRetentionMilliseconds: Atomic<Int64>
     private let logger: Logger
-    /// Told about sessions ended at the server's initiative, to notify their holders.
+    /// Told about ended sessions, to notify their holders and forget their connections.
     private let revocations: ConnectionDirectory
     /// License changes (file reloads and admin requests) run one at a time.
     private let catalogGate = SerialGate()
@@ -25,14 +35,21 @@ final class SeatService: Sendable {
     /// Rebuilds every license actor from storage. Sessions that were live get at least a
     /// full lease from now (see `LeasePolicy.restoredLeaseExpiry`); sessions whose license
     /// no longer exists are ended as revoked.
-    init(store: SeatStore, policy: LeasePolicy, endedSessionRetentionSeconds: Double, revocations: ConnectionDirectory, logger: Logger) async throws {
+    init(
+        store: SeatStore, policy: LeasePolicy, endedSessionRetentionSeconds: Double, revocations: ConnectionDirectory,
+        clock: any ServerClock, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        commits: (any SeatCommits)? = nil, logger: Logger
+    ) async throws {
         self.store = store
+        self.commits = commits ?? store
         self.revocations = revocations
+        self.clock = clock
+        self.eventLoops = eventLoops
         self.livePolicy = LiveValue(policy)
         self.endedSessionRetentionMilliseconds = Atomic(Int64(endedSessionRetentionSeconds * 1000))
         self.logger = logger
 
-        let now = WallClock.now()
+        let now = clock.now()
         let licenses = try store.loadLicenses()
         var sessionsByLicense: [String: [Session]] = [:]
         for var session in try store.loadLiveSessions() {
@@ -42,7 +59,7 @@ final class SeatService: Sendable {
         var restored: [String: LicenseActor] = [:]
         for license in licenses {
             let ledger = SeatLedger(license: license, restoring: sessionsByLicense.removeValue(forKey: license.key) ?? [])
-            restored[license.key] = LicenseActor(ledger: ledger, store: store, directory: directory, policy: livePolicy, logger: logger)
+            restored[license.key] = makeActor(ledger)
         }
         let orphans = sessionsByLicense.values.joined().map {
             StoreChange.endSession(EndedSession(token: $0.token, licenseKey: $0.licenseKey, end: .revoked, endedAt: now))
@@ -53,6 +70,10 @@ final class SeatService: Sendable {
         }
         actors.withLock { $0 = restored }
         logger.info("restored seat state", metadata: ["licenses": "\(restored.count)", "sessions": "\(directory.count)"])
+    }
+
+    private func makeActor(_ ledger: SeatLedger) -> LicenseActor {
+        LicenseActor(ledger: ledger, eventLoop: eventLoops.next(), store: commits, directory: directory, policy: livePolicy, clock: clock, logger: logger)
     }
 
     var sessionCount: Int { directory.count }
@@ -96,50 +117,80 @@ final class SeatService: Sendable {
         return owner
     }
 
-    func acquire(_ request: SeatRequest, as principal: Principal) async -> Result<AcquireSuccess, SeatFailure> {
-        guard let actor = actor(for: request.licenseKey, principal) else { return .failure(.unknownLicense) }
-        return await actor.acquire(request)
-    }
+    // MARK: Client requests (answered on the license's event loop)
 
-    func heartbeat(_ token: SessionToken, as principal: Principal) async -> Result<Session, SeatFailure> {
-        if let owner = owner(of: token, principal) {
-            let result = await owner.heartbeat(token)
-            if result != .failure(.unknownSession) { return result }
-        }
-        return .failure(endedSessionFailure(token, principal))
-    }
-
-    func release(_ token: SessionToken, as principal: Principal) async -> Result<ReleaseSuccess, SeatFailure> {
-        if let owner = owner(of: token, principal) {
-            let result = await owner.end(token, reason: .released)
-            if result != .failure(.unknownSession) { return result }
-        }
-        // Already ended: release is idempotent, so report the license's seats again.
-        do {
-            guard let ended = try store.endedSession(token), principal.canAccess(tenant: ended.tenant) else {
-                return .failure(.unknownSession)
+    func acquire(_ request: SeatRequest, as principal: Principal, completion: @escaping LicenseActor.Completion<AcquireSuccess>) {
+        guard let actor = actor(for: request.licenseKey, principal) else { return completion(.failure(.unknownLicense)) }
+        actor.onLoop { actor in
+            actor.acquire(request) { result in
+                if case .success(let success) = result, !success.reclaimed.isEmpty { self.revocations.forget(success.reclaimed) }
+                completion(result)
             }
-            let snapshot = await actor(for: ended.licenseKey)?.snapshot
-            return .success(ReleaseSuccess(ended: false, seatsTotal: snapshot?.license.seats ?? 0, seatsInUse: snapshot?.seatsInUse ?? 0))
-        } catch {
-            return .failure(.storage(error))
         }
     }
 
-    func validate(licenseKey: String, as principal: Principal) async -> Result<LicenseSnapshot, SeatFailure> {
-        guard let actor = actor(for: licenseKey, principal) else { return .failure(.unknownLicense) }
-        return .success(await actor.snapshot)
+    func heartbeat(_ token: SessionToken, as principal: Principal, completion: @escaping LicenseActor.Completion<Session>) {
+        guard let owner = owner(of: token, principal) else { return completion(.failure(endedSessionFailure(token, principal))) }
+        owner.onLoop { actor in
+            let result = actor.heartbeat(token)
+            completion(result == .failure(.unknownSession) ? .failure(self.endedSessionFailure(token, principal)) : result)
+        }
     }
 
-    /// Reclaims lapsed seats on every license, then forgets ended sessions past retention.
-    /// Returns how many seats were reclaimed.
+    func release(_ token: SessionToken, as principal: Principal, completion: @escaping LicenseActor.Completion<ReleaseSuccess>) {
+        guard let owner = owner(of: token, principal) else { return releaseEnded(token, as: principal, completion: completion) }
+        owner.onLoop { actor in
+            actor.end(token, reason: .released) { result in
+                if result == .failure(.unknownSession) { return self.releaseEnded(token, as: principal, completion: completion) }
+                if case .success(let success) = result, success.ended { self.revocations.forget([token]) }
+                completion(result)
+            }
+        }
+    }
+
+    /// Release of a session that has already ended is idempotent: report the license's seats again.
+    private func releaseEnded(_ token: SessionToken, as principal: Principal, completion: @escaping LicenseActor.Completion<ReleaseSuccess>) {
+        let ended: EndedSession?
+        do {
+            ended = try store.endedSession(token)
+        } catch {
+            return completion(.failure(.storage(error)))
+        }
+        guard let ended, principal.canAccess(tenant: ended.tenant) else { return completion(.failure(.unknownSession)) }
+        guard let actor = actor(for: ended.licenseKey) else {
+            return completion(.success(ReleaseSuccess(ended: false, seatsTotal: 0, seatsInUse: 0)))
+        }
+        actor.onLoop { actor in
+            let snapshot = actor.snapshot
+            completion(.success(ReleaseSuccess(ended: false, seatsTotal: snapshot.license.seats, seatsInUse: snapshot.seatsInUse)))
+        }
+    }
+
+    func validate(licenseKey: String, as principal: Principal, completion: @escaping LicenseActor.Completion<LicenseSnapshot>) {
+        guard let actor = actor(for: licenseKey, principal) else { return completion(.failure(.unknownLicense)) }
+        actor.onLoop { completion(.success($0.snapshot)) }
+    }
+
+    // MARK: Sweeping
+
+    /// One sweep at `now`: every license (and every retired one with ends still to
+    /// commit) retries its failed ends and reclaims its lapsed seats, then ended sessions
+    /// past retention are forgotten. Returns how many seats were reclaimed as expired.
     @discardableResult
-    func sweep() async -> Int {
-        let now = WallClock.now()
-        let all = actors.withLock { Array($0.values) }
+    func sweep(now: Timestamp) async -> Int {
+        let live = actors.withLock { Array($0.values) }
+        let retired = retiring.withLock { Array($0.values) }
         var expired = 0
-        for actor in all {
-            expired += await actor.expire(now: now)
+        for actor in live + retired {
+            let reason: RevocationReason = retired.contains { $0 === actor } ? .licenseDeleted : .licenseRevoked
+            let ended = await actor.awaiting { actor, done in actor.sweep(now: now, completion: done) }
+            let revoked = ended.filter { $0.end != .expired }.map(\.token)
+            revocations.forget(ended.filter { $0.end == .expired }.map(\.token))
+            revocations.notifyRevoked(revoked, reason: reason, message: "the license \(actor.key) was revoked or removed by an administrator")
+            expired += ended.count - revoked.count
+        }
+        for actor in retired where !(await actor.holdsSessions) {
+            _ = retiring.withLock { $0.removeValue(forKey: ObjectIdentifier(actor)) }
         }
         var purged = 0
         do {
@@ -214,7 +265,7 @@ final class SeatService: Sendable {
             license.state = state
             var changes = try await change(upserting: [license], deleting: [], reason: .licenseRevoked, by: administrator)
             if state == .revoked, let actor = actor(for: key) {
-                let tokens = await actor.revokeAll(by: administrator)
+                let tokens = await actor.awaiting { actor, done in actor.revokeAll(by: administrator, completion: done) }
                 revocations.notifyRevoked(tokens, reason: .licenseRevoked, message: "the license \(key) was revoked by an administrator")
                 changes.sessionsRevoked += tokens.count
             }
@@ -276,15 +327,16 @@ final class SeatService: Sendable {
             throw .storage(error)
         }
         for (actor, license) in updated { await actor.update(license) }
-        let newActors = added.map {
-            LicenseActor(ledger: SeatLedger(license: $0), store: store, directory: directory, policy: livePolicy, logger: logger)
-        }
+        let newActors = added.map { makeActor(SeatLedger(license: $0)) }
         actors.withLock { map in
             for actor in retiring { map[actor.key] = nil }
             for actor in newActors { map[actor.key] = actor }
         }
         for actor in retiring {
-            let tokens = await actor.retire(by: administrator)
+            let tokens = await actor.awaiting { actor, done in actor.retire(by: administrator, completion: done) }
+            if await actor.holdsSessions {
+                self.retiring.withLock { $0[ObjectIdentifier(actor)] = actor }
+            }
             revocations.notifyRevoked(tokens, reason: reason, message: "the license \(actor.key) was removed by an administrator")
             summary.sessionsRevoked += tokens.count
         }
@@ -319,7 +371,8 @@ final class SeatService: Sendable {
         var failure: StorageError?
         for match in await sessions(matching: filter) {
             guard let owner = directory.owner(of: match.session.token) else { continue }
-            switch await owner.end(match.session.token, reason: .revoked, by: administrator) {
+            let token = match.session.token
+            switch await owner.awaiting({ actor, done in actor.end(token, reason: .revoked, by: administrator, completion: done) }) {
             case .success(let result) where result.ended:
                 released.append(match)
             case .failure(.storage(let error)):

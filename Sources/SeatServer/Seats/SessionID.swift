@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 import SeatCore
 
 /// How administrators name a session: the first 8 bytes of SHA-256 of its token, in hex.
@@ -9,6 +8,16 @@ struct SessionID: Sendable, Equatable {
     let hex: String
 
     init(_ token: SessionToken) {
-        hex = SHA256.hash(data: token.bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
+        // Built on every grant and end (audit events): a digit table, not String(format:).
+        let digest = SHA256.hash(data: token.bytes)
+        hex = String(unsafeUninitializedCapacity: 16) { buffer in
+            for (index, byte) in digest.prefix(8).enumerated() {
+                buffer[2 * index] = Self.digits[Int(byte >> 4)]
+                buffer[2 * index + 1] = Self.digits[Int(byte & 0x0f)]
+            }
+            return 16
+        }
     }
+
+    private static let digits = Array("0123456789abcdef".utf8)
 }

@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOEmbedded
+import SeatProtocol
+import SeatCore
+@testable import SeatServer
+import SeatStorage
+import Synchronization
+import Testing
+
+/// A `SeatService` over a real `SeatStore` in a temporary directory (no fsync), on a
+/// `ManualClock`, with the commits of license actors passing through `FailingCommits`.
+final class SeatServiceFixture: Sendable {
+    static let lease: Int64 = 60_000
+    static let policy = LeasePolicy(leaseMilliseconds: lease, heartbeatIntervalMilliseconds: 20_000)
+
+    let directory: String
+    let store: SeatStore
+    let clock: ManualClock
+    let connections = ConnectionDirectory()
+    let commits: FailingCommits
+    let service: SeatService
+
+    init(licenses: [License], retentionSeconds: Double = 3_600, clock: ManualClock = ManualClock(), reopening directory: String? = nil) async throws {
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("seatd-seats-\(UUID().uuidString)").path
+        self.clock = clock
+        store = try SeatStore(options: StorageOptions(directory: self.directory, initialMapSizeBytes: 1 << 20, durability: .noSync), logger: silentLogger)
+        commits = FailingCommits(store)
+        service = try await SeatService(
+            store: store, policy: Self.policy, endedSessionRetentionSeconds: retentionSeconds, revocations: connections,
+            clock: clock, commits: commits, logger: silentLogger
+        )
+        if !licenses.isEmpty { _ = try await service.upsertLicenses(licenses, by: "test") }
+    }
+
+    /// Closes the store; the directory stays for `reopen`, or goes with `remove`.
+    func close() { store.close() }
+
+    func remove() {
+        store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func acquire(_ user: String, license: String = "LIC-1", hardware: String = "hw", as principal: Principal = .administrator) async -> Result<AcquireSuccess, SeatFailure> {
+        let request = SeatRequest(licenseKey: license, user: user, hostname: "host-\(user)", hardwareID: hardware, clientVersion: "1", clientAddress: "10.0.0.1")
+        return await withCheckedContinuation { continuation in
+            service.acquire(request, as: principal) { continuation.resume(returning: $0) }
+        }
+    }
+
+    func heartbeat(_ token: SessionToken) async -> Result<Session, SeatFailure> {
+        await withCheckedContinuation { continuation in
+            service.heartbeat(token, as: .administrator) { continuation.resume(returning: $0) }
+        }
+    }
+
+    func release(_ token: SessionToken) async -> Result<ReleaseSuccess, SeatFailure> {
+        await withCheckedContinuation { continuation in
+            service.release(token, as: .administrator) { continuation.resume(returning: $0) }
+        }
+    }
+
+    func validate(_ license: String = "LIC-1") async -> Result<LicenseSnapshot, SeatFailure> {
+        await withCheckedContinuation { continuation in
+            service.validate(licenseKey: license, as: .administrator) { continuation.resume(returning: $0) }
+        }
+    }
+
+    func advance(milliseconds: Int64) {
+        clock.advance(by: .milliseconds(milliseconds))
+    }
+}
+
+/// Passes commits to the store, except that the next `failNext` ones fail (as a full disk
+/// would) without reaching it.
+final class FailingCommits: SeatCommits {
+    private let store: SeatStore
+    private let failures = Atomic<Int>(0)
+
+    init(_ store: SeatStore) {
+        self.store = store
+    }
+
+    func failNext(_ count: Int) {
+        failures.store(count, ordering: .sequentiallyConsistent)
+    }
+
+    func commit(_ changes: [StoreChange], completion: @escaping @Sendable (Result<Void, StorageError>) -> Void) {
+        let (remaining, _) = failures.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+        if remaining > 0 { return completion(.failure(.full("injected by the test"))) }
+        failures.store(0, ordering: .sequentiallyConsistent)
+        store.commit(changes, completion: completion)
+    }
+
+    func commitLazily(_ changes: [StoreChange]) {
+        store.commitLazily(changes)
+    }
+}
+
+func testLicense(_ key: String = "LIC-1", seats: Int, tenant: String = License.defaultTenant) -> License {
+    License(key: key, tenant: tenant, seats: seats, provenance: LicenseProvenance(origin: .admin))
+}
+
+/// A connection as the seat layer sees it, on a thread-safe test channel.
+func testLink(principal: Principal? = .administrator, peer: String = "10.0.0.1") -> (ConnectionLink, NIOAsyncTestingChannel) {
+    let channel = NIOAsyncTestingChannel()
+    return (ConnectionLink(channel: channel, peerAddress: peer, principal: principal), channel)
+}
+
+let silentLogger = Logger(label: "seat-tests") { _ in SwiftLogNoOpLogHandler() }
+
+extension SeatServiceFixture {
+    /// The server's request handling over this fixture's seats, as a connection sees it.
+    func dispatcher(throttleLimit: Int = 5, throttleWindowSeconds: Double = 60) throws -> (RequestDispatcher, AccessRegistry) {
+        let access = try AccessRegistry(store: store, clock: clock, connections: connections)
+        let audit = AuditLog(store: store)
+        let metrics = SeatMetrics()
+        let admin = AdminDispatcher(
+            service: service, access: access, audit: audit,
+            hooks: .init(verifyLicenses: { _, _ in [] }, allowsUnsignedLicenses: { false }, reload: {}, shutdown: {}),
+            metrics: metrics, clock: clock, logger: silentLogger
+        )
+        let dispatcher = RequestDispatcher(
+            service: service, access: access,
+            gate: AuthenticationGate(limit: throttleLimit, windowSeconds: throttleWindowSeconds, clock: clock),
+            connections: connections, admin: admin, audit: audit, metrics: metrics, clock: clock
+        )
+        return (dispatcher, access)
+    }
+}
+
+extension RequestDispatcher {
+    func respond(to message: ClientMessage, on link: ConnectionLink) async -> RequestOutcome {
+        await withCheckedContinuation { continuation in
+            respond(to: message, on: link) { continuation.resume(returning: $0) }
+        }
+    }
+}

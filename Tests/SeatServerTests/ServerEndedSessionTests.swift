@@ -1,0 +1,54 @@
+import SeatCore
+@testable import SeatServer
+import SeatStorage
+import Testing
+
+/// Ends the server decides (revocation, deletion, expiry) stand even when their commit
+/// fails: the sessions stay ended in memory, heartbeats do not extend them, and the next
+/// sweep commits them again.
+@Suite struct ServerEndedSessionTests {
+    @Test func aRevocationWhoseCommitFailedIsRetriedByTheNextSweep() async throws {
+        let seats = try await SeatServiceFixture(licenses: [testLicense(seats: 2)])
+        defer { seats.remove() }
+        let session = try await seats.acquire("alice").get().session
+        seats.commits.failNext(1)
+        let (_, changes) = try await seats.service.setLicenseState("LIC-1", to: .revoked, by: "root")
+        #expect(changes.sessionsRevoked == 0, "nothing was ended durably yet")
+        #expect(await seats.heartbeat(session.token) == .failure(.sessionEnded(.revoked)))
+        #expect(try seats.store.loadLiveSessions().map(\.token) == [session.token])
+
+        await seats.service.sweep(now: seats.clock.now())
+        #expect(try seats.store.loadLiveSessions().isEmpty)
+        #expect(try seats.store.endedSession(session.token)?.end == .revoked)
+    }
+
+    @Test func aDeletedLicenseWhoseEndsFailedStillEndsItsSessionsAndNoHeartbeatExtendsThem() async throws {
+        let seats = try await SeatServiceFixture(licenses: [testLicense(seats: 2)])
+        defer { seats.remove() }
+        let session = try await seats.acquire("alice").get().session
+        seats.commits.failNext(1)
+        _ = try await seats.service.deleteLicense("LIC-1", by: "root")
+        seats.advance(milliseconds: 1_000)
+        #expect(await seats.heartbeat(session.token) == .failure(.sessionEnded(.revoked)))
+        #expect(try seats.store.loadLiveSessions().map(\.leaseExpiresAt) == [session.leaseExpiresAt])
+
+        await seats.service.sweep(now: seats.clock.now())
+        #expect(try seats.store.loadLiveSessions().isEmpty)
+        #expect(try seats.store.endedSession(session.token)?.end == .revoked)
+        #expect(await seats.heartbeat(session.token) == .failure(.sessionEnded(.revoked)))
+    }
+
+    @Test func anExpiryWhoseCommitFailedKeepsTheSeatAndIsRetried() async throws {
+        let seats = try await SeatServiceFixture(licenses: [testLicense(seats: 1)])
+        defer { seats.remove() }
+        let session = try await seats.acquire("alice").get().session
+        seats.advance(milliseconds: SeatServiceFixture.lease)
+        seats.commits.failNext(1)
+        #expect(await seats.service.sweep(now: seats.clock.now()) == 0)
+        #expect(await seats.heartbeat(session.token) == .failure(.sessionEnded(.expired)))
+        #expect(try await seats.validate().get().seatsInUse == 1)
+        #expect(await seats.service.sweep(now: seats.clock.now()) == 1)
+        #expect(try seats.store.endedSession(session.token)?.end == .expired)
+        #expect(try await seats.validate().get().seatsInUse == 0)
+    }
+}
