@@ -32,6 +32,12 @@ public enum HeartbeatRefusal: Sendable, Equatable {
 public enum HeartbeatOutcome: Sendable, Equatable {
     case extended(Session)
     case refused(HeartbeatRefusal)
+    /// The lease had run out: the session is now ending as expired. Commit its end (then
+    /// `finishEnd`, or `deferEnd` on failure) before telling the holder, so a restart can
+    /// never bring back a session a client was told had expired.
+    case expiring(Session)
+    /// An end is being committed or waits for a retry: answer once it is durable.
+    case awaitingEnd(SessionEnd)
 }
 
 /// What the ledger decided for a release, force-release or revocation.

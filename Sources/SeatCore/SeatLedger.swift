@@ -165,8 +165,12 @@ public struct SeatLedger: Sendable {
 
     public mutating func heartbeat(_ token: SessionToken, now: Timestamp, policy: LeasePolicy) -> HeartbeatOutcome {
         guard var entry = entries[token] else { return .refused(.unknownSession) }
-        if case .ending(let end) = entry.phase { return .refused(.ended(end)) }
-        if entry.session.isLapsed(at: now) { return .refused(.ended(.expired)) }
+        if case .ending(let end) = entry.phase { return .awaitingEnd(end) }
+        if entry.session.isLapsed(at: now) {
+            guard entry.phase == .live else { return .refused(.ended(.expired)) }
+            entries[token]!.phase = .ending(.expired)
+            return .expiring(entry.session)
+        }
         if let refusal = license.refusal(at: now) { return .refused(.license(refusal)) }
         entry.session.lastHeartbeatAt = now
         entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)

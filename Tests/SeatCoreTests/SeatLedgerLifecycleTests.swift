@@ -31,26 +31,29 @@ struct SeatLedgerHeartbeatTests {
         #expect(h.ledger.phase(of: s.token) == .pending)
     }
 
-    @Test("heartbeat at or after lease expiry is refused as expired and does not revive")
-    func lapsedRefused() throws {
+    @Test("heartbeat at or after lease expiry begins the expiry, to be committed before the holder is told; it never revives")
+    func lapsedBeginsExpiry() throws {
         var h = Harness(seats: 1)
         let s = try h.grant("a")
         h.set(1_000)
-        #expect(h.heartbeat(s.token) == .refused(.ended(.expired)))
+        #expect(h.heartbeat(s.token) == .expiring(s))
+        #expect(h.ledger.phase(of: s.token) == .ending(.expired))
         #expect(h.ledger.session(s.token)?.leaseExpiresAt == ts(1_000))
         h.set(5_000)
-        #expect(h.heartbeat(s.token) == .refused(.ended(.expired)))
-        // Still holds its seat until reclaimed or swept.
+        #expect(h.heartbeat(s.token) == .awaitingEnd(.expired))
+        // Still holds its seat until the expiry is durable.
         #expect(h.ledger.seatsInUse == 1)
-        #expect(h.ledger.phase(of: s.token) == .live)
+        h.ledger.finishEnd([s.token])
+        #expect(h.ledger.seatsInUse == 0)
+        #expect(h.heartbeat(s.token) == .refused(.unknownSession))
     }
 
-    @Test("heartbeat while ending is refused with the end reason", arguments: SessionEnd.allCases)
-    func endingRefused(reason: SessionEnd) throws {
+    @Test("heartbeat while ending waits for the end with its reason", arguments: SessionEnd.allCases)
+    func endingAwaited(reason: SessionEnd) throws {
         var h = Harness(seats: 1)
         let s = try h.grant("a")
         _ = h.ledger.beginEnd(s.token, reason: reason)
-        #expect(h.heartbeat(s.token) == .refused(.ended(reason)))
+        #expect(h.heartbeat(s.token) == .awaitingEnd(reason))
         #expect(h.ledger.session(s.token)?.leaseExpiresAt == ts(1_000))
     }
 
@@ -188,10 +191,9 @@ struct SeatLedgerEndTests {
         h.set(2_000)
         let swept = h.ledger.beginExpiry(now: h.now).map(\.token)
         #expect(swept == [a.token])
-        #expect(h.heartbeat(a.token) == .refused(.ended(.expired)))
+        #expect(h.heartbeat(a.token) == .awaitingEnd(.expired))
         h.ledger.abortEnd(swept)
         #expect(h.ledger.phase(of: a.token) == .live)
-        #expect(h.heartbeat(a.token) == .refused(.ended(.expired)))
         #expect(h.ledger.beginExpiry(now: h.now).map(\.token) == [a.token])
     }
 
@@ -202,7 +204,7 @@ struct SeatLedgerEndTests {
         let ended = h.ledger.beginEndAll(reason: .revoked).map(\.token)
         h.ledger.deferEnd(ended)
         h.set(100)
-        #expect(h.heartbeat(a.token) == .refused(.ended(.revoked)))
+        #expect(h.heartbeat(a.token) == .awaitingEnd(.revoked))
         #expect(h.ledger.session(a.token)?.leaseExpiresAt == ts(1_000))
         #expect(h.ledger.seatsInUse == 1)
         // Not reclaimable and not swept as lapsed: it is already ending.
@@ -230,7 +232,7 @@ struct SeatLedgerEndTests {
         #expect(h.ledger.phase(of: b.token) == .ending(.released))
         #expect(h.ledger.beginEndAll(reason: .revoked).isEmpty)
         #expect(h.ledger.seatsInUse == 3)
-        #expect(h.heartbeat(a.token) == .refused(.ended(.revoked)))
+        #expect(h.heartbeat(a.token) == .awaitingEnd(.revoked))
         h.ledger.finishEnd(ended.map(\.token))
         h.ledger.finishEnd([b.token])
         #expect(h.ledger.seatsInUse == 0)
@@ -285,7 +287,7 @@ struct SeatLedgerEndTests {
         #expect(h.ledger.sessions.count == 2)
         #expect(h.ledger.seatsInUse == 1)
         #expect(h.acquire("c").refusal == .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: ts(1_000)))
-        #expect(h.heartbeat(a.token) == .refused(.ended(.expired)))
+        #expect(h.heartbeat(a.token) == .awaitingEnd(.expired))
         if confirm {
             h.ledger.confirmGrant(g.session.token, reclaimed: [a.token])
             #expect(h.ledger.sessions.map(\.token) == [g.session.token])

@@ -307,11 +307,18 @@ struct ModelRun {
             return try check(outcome == .refused(.unknownSession), "expected unknownSession, got \(outcome)")
         }
         if case .ending(let end) = entry.phase {
-            return try check(outcome == .refused(.ended(end)), "expected ended(\(end)), got \(outcome)")
+            return try check(outcome == .awaitingEnd(end), "expected awaitingEnd(\(end)), got \(outcome)")
         }
         if entry.session.isLapsed(at: now) {
             stats.heartbeatsExpired += 1
-            return try check(outcome == .refused(.ended(.expired)), "expected ended(expired), got \(outcome)")
+            guard entry.phase == .live else {
+                return try check(outcome == .refused(.ended(.expired)), "expected ended(expired), got \(outcome)")
+            }
+            // The expiry is committed before the holder is told.
+            try check(outcome == .expiring(entry.session), "expected expiring, got \(outcome)")
+            entries[token]!.phase = .ending(.expired)
+            inFlight.append(.end([token]))
+            return
         }
         if let refusal = license.refusal(at: now) {
             return try check(outcome == .refused(.license(refusal)), "expected license(\(refusal)), got \(outcome)")

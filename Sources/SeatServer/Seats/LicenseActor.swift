@@ -147,13 +147,47 @@ actor LicenseActor {
 
     // MARK: Heartbeat
 
-    func heartbeat(_ token: SessionToken) -> Result<Session, SeatFailure> {
-        switch ledger.heartbeat(token, now: clock.now(), policy: livePolicy.value) {
+    /// Extends a live session's lease. A session found lapsed is expired durably before
+    /// the holder hears `sessionExpired`, and a session whose end is being committed is
+    /// answered once that end is durable: nobody is told of an end a restart could undo.
+    func heartbeat(_ token: SessionToken, completion: @escaping Completion<Session>) {
+        heartbeat(token, attempt: 1, completion: completion)
+    }
+
+    private func heartbeat(_ token: SessionToken, attempt: Int, completion: @escaping Completion<Session>) {
+        let now = clock.now()
+        switch ledger.heartbeat(token, now: now, policy: livePolicy.value) {
         case .extended(let session):
             store.commitLazily([.refreshLease(token: token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
-            return .success(session)
+            completion(.success(session))
         case .refused(let refusal):
-            return .failure(SeatFailure(refusal))
+            completion(.failure(SeatFailure(refusal)))
+        case .expiring(let session):
+            endAll([(session, .expired)], at: now) { result in
+                switch result {
+                case .success: completion(.failure(.sessionEnded(.expired)))
+                case .failure(let error): completion(.failure(.storage(error)))
+                }
+            }
+        case .awaitingEnd(let end):
+            // An empty commit completes after every commit queued before it, the end's too.
+            store.commit([]) { result in
+                self.onLoop { actor in
+                    switch actor.ledger.phase(of: token) {
+                    case nil:
+                        completion(.failure(.sessionEnded(end)))
+                    case .ending:
+                        // Its commit failed and waits for the next sweep: not durable yet.
+                        var error = StorageError.io(code: 0, "the session's end is not stored yet; try again")
+                        if case .failure(let failure) = result { error = failure }
+                        completion(.failure(.storage(error)))
+                    case .live, .pending:
+                        // A release in flight failed and the session goes on: decide again.
+                        guard attempt < 3 else { return completion(.failure(.storage(.io(code: 0, "the session's end was not stored")))) }
+                        actor.heartbeat(token, attempt: attempt + 1, completion: completion)
+                    }
+                }
+            }
         }
     }
 
@@ -200,7 +234,7 @@ actor LicenseActor {
     /// every seat whose lease has run out at `now`. Completes with the ends now durable.
     func sweep(now: Timestamp, completion: @escaping @Sendable ([(token: SessionToken, end: SessionEnd)]) -> Void) {
         let ends = ledger.retryEnds() + ledger.beginExpiry(now: now).map { (session: $0, end: SessionEnd.expired) }
-        endAll(ends, at: now, completion: completion)
+        endAll(ends, at: now) { completion((try? $0.get()) ?? []) }
     }
 
     /// Retires the actor and ends every session: the license was deleted (or moved to
@@ -215,7 +249,7 @@ actor LicenseActor {
     func revokeAll(by administrator: String, completion: @escaping @Sendable ([SessionToken]) -> Void) {
         let sessions = ledger.beginEndAll(reason: .revoked)
         for session in sessions { deferredRevokers[session.token] = administrator }
-        endAll(sessions.map { ($0, .revoked) }, at: clock.now()) { ended in completion(ended.map(\.token)) }
+        endAll(sessions.map { ($0, .revoked) }, at: clock.now()) { completion(((try? $0.get()) ?? []).map(\.token)) }
     }
 
     func update(_ license: License) {
@@ -225,8 +259,11 @@ actor LicenseActor {
     /// Commits ends the server decided. A failed commit does not undo them: they stay
     /// ending (seats taken, heartbeats refused) and the next sweep retries them
     /// (`SeatLedger.deferEnd`).
-    private func endAll(_ ends: [(session: Session, end: SessionEnd)], at now: Timestamp, completion: @escaping @Sendable ([(token: SessionToken, end: SessionEnd)]) -> Void) {
-        guard !ends.isEmpty else { return completion([]) }
+    private func endAll(
+        _ ends: [(session: Session, end: SessionEnd)], at now: Timestamp,
+        completion: @escaping @Sendable (Result<[(token: SessionToken, end: SessionEnd)], StorageError>) -> Void
+    ) {
+        guard !ends.isEmpty else { return completion(.success([])) }
         var changes: [StoreChange] = []
         changes.reserveCapacity(ends.count * 2)
         for (session, end) in ends {
@@ -245,12 +282,12 @@ actor LicenseActor {
                     actor.logger.warning("ending sessions not stored; the next sweep retries", metadata: [
                         "license": "\(actor.key)", "sessions": "\(tokens.count)", "error": "\(error)",
                     ])
-                    completion([])
+                    completion(.failure(error))
                 case .success:
                     actor.ledger.finishEnd(tokens)
                     actor.directory.remove(tokens)
                     for token in tokens { actor.deferredRevokers[token] = nil }
-                    completion(ended)
+                    completion(.success(ended))
                 }
             }
         }

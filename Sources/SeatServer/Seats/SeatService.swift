@@ -132,8 +132,15 @@ final class SeatService: Sendable {
     func heartbeat(_ token: SessionToken, as principal: Principal, completion: @escaping LicenseActor.Completion<Session>) {
         guard let owner = owner(of: token, principal) else { return completion(.failure(endedSessionFailure(token, principal))) }
         owner.onLoop { actor in
-            let result = actor.heartbeat(token)
-            completion(result == .failure(.unknownSession) ? .failure(self.endedSessionFailure(token, principal)) : result)
+            actor.heartbeat(token) { result in
+                switch result {
+                case .failure(.unknownSession): completion(.failure(self.endedSessionFailure(token, principal)))
+                case .failure(.sessionEnded):
+                    self.revocations.forget([token])
+                    completion(result)
+                default: completion(result)
+                }
+            }
         }
     }
 
