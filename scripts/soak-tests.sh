@@ -22,16 +22,19 @@ cd "$(dirname "$0")/.."
 logs="${SOAK_LOG_DIRECTORY:-$(mktemp -d "${TMPDIR:-/tmp}/seatd-soak.XXXXXX")}"
 mkdir -p "$logs"
 
+# The load and each run are started in process groups of their own (setsid), so that
+# stopping one stops its children too (stress-ng's workers, swift test's daemons).
 load_pid=""
-stop_load() {
-    if [[ -n "$load_pid" ]]; then
-        # The load runs in its own process group: stress-ng's workers go with it.
-        kill -TERM -- "-$load_pid" 2>/dev/null || true
-        wait "$load_pid" 2>/dev/null || true
-        load_pid=""
-    fi
+run_pid=""
+stop_group() {
+    kill -TERM -- "-$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
 }
-trap stop_load EXIT
+clean_up() {
+    if [[ -n "$run_pid" ]]; then stop_group "$run_pid"; fi
+    if [[ -n "$load_pid" ]]; then stop_group "$load_pid"; fi
+}
+trap clean_up EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -74,13 +77,17 @@ failed=0
 for run in $(seq 1 "$runs"); do
     log="$logs/run-$run.log"
     started=$(date +%s)
-    if bash -c "$test_command" >"$log" 2>&1; then
+    # In the background, so that a signal to this script is handled at once.
+    setsid bash -c "$test_command" >"$log" 2>&1 &
+    run_pid=$!
+    if wait "$run_pid"; then
         status=PASS
         passed=$((passed + 1))
     else
         status=FAIL
         failed=$((failed + 1))
     fi
+    run_pid=""
     took=$(( $(date +%s) - started ))
     line="run $run/$runs: $status in ${took}s"
     if [[ "$status" == FAIL ]]; then
