@@ -1,5 +1,5 @@
 # seatd: the two commands a fresh machine needs are `make demo` and `make test`.
-.PHONY: deps build demo test install uninstall check-systemd clean
+.PHONY: deps build demo test soak install uninstall check-systemd clean
 
 deps:
 	@scripts/install-deps.sh
@@ -14,6 +14,10 @@ demo: build
 # The whole test suite (unit, protocol vectors, storage, and the daemon over TLS).
 test: build
 	swift test
+
+# `make test` RUNS times (default 10) with one core kept busy; fails if any run failed.
+soak: build
+	scripts/soak-tests.sh $(or $(RUNS),10)
 
 # Release build, then binaries, systemd unit, default configuration and the seatd user
 # (PREFIX=/usr/local and DESTDIR are honoured). See docs/operations.md.

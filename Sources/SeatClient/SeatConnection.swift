@@ -163,9 +163,11 @@ public final class SeatConnection: Sendable {
 
     /// Renews a session's lease. Throws `ErrorReply` when the session has ended
     /// (`sessionExpired`, `sessionReleased`, `sessionRevoked`, `unknownSession`) or its
-    /// license can no longer be used.
-    public func heartbeat(_ token: SessionToken) async throws -> HeartbeatAccepted {
-        guard case .heartbeatAccepted(let accepted) = try await expectSuccess(.heartbeat(token)) else { throw SeatClientError.unexpectedReply("not HeartbeatAccepted") }
+    /// license can no longer be used. `timeout` replaces the connection's request timeout
+    /// (a lease waits no longer than its lease has left).
+    public func heartbeat(_ token: SessionToken, timeout: Duration? = nil) async throws -> HeartbeatAccepted {
+        let wait = timeout.map { TimeAmount.nanoseconds($0.nanoseconds) } ?? requestTimeout
+        guard case .heartbeatAccepted(let accepted) = try await expectSuccess(.heartbeat(token), timeout: wait) else { throw SeatClientError.unexpectedReply("not HeartbeatAccepted") }
         return accepted
     }
 
@@ -199,8 +201,8 @@ public final class SeatConnection: Sendable {
         try? await channel.close()
     }
 
-    private func expectSuccess(_ message: ClientMessage) async throws -> ServerMessage {
-        let reply = try await send(message)
+    private func expectSuccess(_ message: ClientMessage, timeout: TimeAmount? = nil) async throws -> ServerMessage {
+        let reply = try await Self.send(message, on: channel, timeout: timeout ?? requestTimeout)
         if case .error(let error) = reply { throw error }
         return reply
     }

@@ -5,7 +5,9 @@ import Testing
 /// Malformed, hostile or silent clients get a defined error or a clean close, and the
 /// daemon keeps serving everyone else.
 @Suite struct BadInputTests {
-    static let settings = ["handshake_timeout_seconds": "1", "idle_timeout_seconds": "2", "max_frame_bytes": "4096"]
+    /// No short idle or handshake timeout here: a connection that sits a moment on a loaded
+    /// machine must not be closed under a test. The timers have their own smoke test.
+    static let settings = ["max_frame_bytes": "4096"]
 
     /// Length prefix + type + request id + payload.
     static func rawFrame(type: UInt8, requestID: UInt32, payload: [UInt8]) -> [UInt8] {
@@ -131,19 +133,18 @@ import Testing
         }
     }
 
-    @Test func silentClientIsClosedAfterTheHandshakeTimeout() async throws {
-        try await withDaemon(licenses: [TestLicense(key: "L", seats: 1)], settings: Self.settings) { daemon in
+    /// A live smoke check of the two connection timers (their timing is tested on a manual
+    /// clock in SeatServerTests): a silent client is closed after the handshake timeout, an
+    /// idle one is told `idleTimeout` and closed. Each is given 15 times its timeout.
+    @Test func silentAndIdleConnectionsAreClosedByTheirTimers() async throws {
+        let timers = Self.settings.merging(["handshake_timeout_seconds": "1", "idle_timeout_seconds": "2"]) { $1 }
+        try await withDaemon(licenses: [TestLicense(key: "L", seats: 1)], settings: timers) { daemon in
             let silent = try await RawConnection.connect(port: daemon.port, caFile: nil)
-            #expect(await silent.next(timeout: .seconds(6)) == .closed)
+            let idle = try await Self.established(daemon)
+            #expect(await silent.next(timeout: .seconds(15)) == .closed)
+            Self.expectError(await idle.next(timeout: .seconds(30)), .idleTimeout, requestID: 0)
+            #expect(await idle.next() == .closed)
             try await Self.expectStillServing(daemon)
-        }
-    }
-
-    @Test func idleConnectionIsToldAndClosed() async throws {
-        try await withDaemon(licenses: [TestLicense(key: "L", seats: 1)], settings: Self.settings) { daemon in
-            let raw = try await Self.established(daemon)
-            Self.expectError(await raw.next(timeout: .seconds(6)), .idleTimeout, requestID: 0)
-            #expect(await raw.next() == .closed)
         }
     }
 
@@ -159,11 +160,16 @@ import Testing
             #expect(await third.next() == .closed)
             #expect(try await first.validate(licenseKey: "L").status == .valid)
             await second.close()
-            try await Task.sleep(for: .milliseconds(200))
-            let fourth = try await daemon.connect()
-            #expect(try await fourth.validate(licenseKey: "L").status == .valid)
+            // A slot frees once the server has seen the close; until then a new connection
+            // is closed like the third.
+            var fourth: SeatConnection?
+            try await waitUntil("a connection to be accepted again") {
+                fourth = try? await daemon.connect()
+                return fourth != nil
+            }
+            #expect(try await fourth?.validate(licenseKey: "L").status == .valid)
             await first.close()
-            await fourth.close()
+            await fourth?.close()
         }
     }
 }

@@ -3,42 +3,33 @@ import Testing
 
 /// The daemon's command line: invalid configuration names the key and exits 78.
 @Suite struct DaemonConfigurationTests {
-    func runSeatd(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    func runSeatd(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await ChildCommand.run(DaemonProcess.binary, arguments)
     }
 
-    @Test func invalidValueNamesTheKey() throws {
-        let result = try runSeatd(["-o", "lease_seconds=soon", "--check-config"])
+    @Test func invalidValueNamesTheKey() async throws {
+        let result = try await runSeatd(["-o", "lease_seconds=soon", "--check-config"])
         #expect(result.status == 78)
         #expect(result.output.contains("lease_seconds"))
     }
 
-    @Test func unknownKeyInFileNamesKeyAndLine() throws {
+    @Test func unknownKeyInFileNamesKeyAndLine() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-\(UUID().uuidString).conf").path
         try "port = 7420\n# comment\nleese_seconds = 30\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try runSeatd(["--config", path, "--check-config"])
+        let result = try await runSeatd(["--config", path, "--check-config"])
         #expect(result.status == 78)
         #expect(result.output.contains("leese_seconds"))
         #expect(result.output.contains("line 3"))
     }
 
-    @Test func defaultConfigurationIsValidAsAFile() throws {
-        let defaults = try runSeatd(["--print-default-config"])
+    @Test func defaultConfigurationIsValidAsAFile() async throws {
+        let defaults = try await runSeatd(["--print-default-config"])
         #expect(defaults.status == 0)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("seatd-\(UUID().uuidString).conf").path
         try defaults.output.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let check = try runSeatd(["--config", path, "--check-config"])
+        let check = try await runSeatd(["--config", path, "--check-config"])
         #expect(check.status == 0, "\(check.output)")
     }
 
@@ -46,7 +37,7 @@ import Testing
         let stateDirectory = DaemonProcess.makeStateDirectory()
         defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
         try #"{"licenses": [{"key": "A", "seats": -1}]}"#.write(toFile: stateDirectory + "/licenses.json", atomically: true, encoding: .utf8)
-        let result = try runSeatd(["-o", "state_directory=\(stateDirectory)", "-o", "licenses_file=\(stateDirectory)/licenses.json", "-o", "port=0", "-o", "listen_address=127.0.0.1"])
+        let result = try await runSeatd(["-o", "state_directory=\(stateDirectory)", "-o", "licenses_file=\(stateDirectory)/licenses.json", "-o", "port=0", "-o", "listen_address=127.0.0.1"])
         #expect(result.status == 1)
         #expect(result.output.contains("licenses[0].seats"))
     }

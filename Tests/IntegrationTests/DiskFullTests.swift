@@ -12,7 +12,7 @@ struct DiskFullTests {
         let filesystem = try SmallFilesystem(megabytes: 3)
         defer { filesystem.unmount() }
         // The map may grow far beyond the disk: the disk, not the map, is what runs out.
-        let settings = ["storage_initial_map_mb": "1", "storage_max_map_mb": "256"]
+        let settings = DaemonProcess.durable.merging(["storage_initial_map_mb": "1", "storage_max_map_mb": "256"]) { $1 }
         let first = try await DaemonProcess.start(licenses: [TestLicense(key: "DISK", seats: 1_000_000)], stateDirectory: filesystem.path, settings: settings)
         var acknowledged: [SessionToken] = []
         var refusal: ErrorCode?

@@ -16,8 +16,10 @@ import Testing
                 Issue.record("not held: \(lease.state)")
                 return
             }
-            // Over three lease lengths with no help from the test.
-            try await Task.sleep(for: .milliseconds(5_000))
+            // Kept with no help from the test until the confirmed expiry is a whole lease past
+            // the first one: the session has outlived its first lease.
+            let aLeaseLater = grant.leaseExpiresAt.adding(milliseconds: Int64(ShortLeases.lease.components.seconds) * 1000)
+            try await waitUntil("heartbeats past the first lease") { (lease.leaseExpiresAt ?? grant.leaseExpiresAt) > aLeaseLater }
             let check = try await daemon.connect()
             let beat = try await check.heartbeat(grant.token)
             #expect(beat.leaseExpiresAt > grant.leaseExpiresAt)
@@ -41,10 +43,8 @@ import Testing
     }
 
     @Test func droppedConnectionsReattachToTheSameSessionWithoutASecondSeat() async throws {
-        // Blips must not cost the session: a 5 s lease leaves room for reconnecting on a
-        // machine loaded by the whole suite (with 1.5 s, a slow reconnect let it expire).
-        let settings = ShortLeases.settings.merging(["lease_seconds": "5"]) { $1 }
-        try await withDaemon(licenses: [TestLicense(key: "BLIP", seats: 3)], settings: settings) { daemon in
+        // Blips must not cost the session: the lease leaves room for several reconnects.
+        try await withDaemon(licenses: [TestLicense(key: "BLIP", seats: 3)], settings: ShortLeases.settings) { daemon in
             let proxy = try await TCPProxy.start(targetPort: daemon.port)
             let monitor = SeatCountMonitor(licenseKey: "BLIP", configuration: daemon.clientConfiguration())
             let lease = try await SeatLease.acquire(
@@ -62,11 +62,11 @@ import Testing
                 #expect(regained.recovery == .sameSession)
                 #expect(regained.regainedGrant?.token == token)
             }
-            // A longer outage: new connections are refused for a while.
+            // A longer outage: new connections are refused until the lease has been refused twice.
             let seen = recorder.states.count
             proxy.setRefusing(true)
             proxy.dropAllConnections()
-            try await Task.sleep(for: .milliseconds(1_000))
+            try await recorder.waitFor(after: seen, "a second refused reconnect") { if case .reconnecting(let interruption) = $0 { interruption.attempt >= 2 } else { false } }
             proxy.setRefusing(false)
             let regained = try await recorder.waitFor(after: seen, "regained after the outage") { $0.isRegained }
             #expect(regained.recovery == .sameSession)
@@ -86,7 +86,8 @@ import Testing
 
     @Test func aDaemonCrashAndRestartIsSurvivedWithoutASecondSeat() async throws {
         let stateDirectory = DaemonProcess.makeStateDirectory()
-        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "CRASH", seats: 2)], stateDirectory: stateDirectory, settings: ShortLeases.settings)
+        let settings = ShortLeases.settings.merging(DaemonProcess.durable) { $1 }
+        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "CRASH", seats: 2)], stateDirectory: stateDirectory, settings: settings)
         let proxy = try await TCPProxy.start(targetPort: first.port)
         let lease = try await SeatLease.acquire(
             SeatRequest(licenseKey: "CRASH", user: "carol", hardwareID: "ws-3"),
@@ -97,7 +98,7 @@ import Testing
 
         await first.kill()
         try await recorder.waitFor("reconnecting") { $0.isReconnecting }
-        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: ShortLeases.settings).use { second in
+        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: settings).use { second in
             // The restarted daemon listens on a new port; the "network" now leads there.
             proxy.retarget(to: second.port)
             let regained = try await recorder.waitFor("regained") { $0.isRegained }
@@ -106,8 +107,10 @@ import Testing
             #expect(lease.session == token)
             let check = try await second.connect()
             #expect(try await check.validate(licenseKey: "CRASH").seatsInUse == 1)
-            // Still kept by heartbeats well past the restored lease.
-            try await Task.sleep(for: .milliseconds(2_000))
+            // Still kept by heartbeats past the lease the re-attaching heartbeat confirmed
+            // (and a sweep): the daemon's wall clock is the test's.
+            let confirmed = try #require(regained.regainedGrant).leaseExpiresAt.adding(milliseconds: 1_000)
+            try await waitUntil("the regained lease to pass", timeout: .seconds(60)) { Timestamp.wallClockNow > confirmed }
             #expect(try await check.validate(licenseKey: "CRASH").seatsInUse == 1)
             _ = try await check.heartbeat(token)
             #expect(!recorder.states.contains { $0.isLost })
@@ -139,7 +142,7 @@ import Testing
             // Like a crash: nobody releases, so the seats go only when their leases run out.
             let check = try await daemon.connect()
             #expect(try await check.validate(licenseKey: "DROP").seatsInUse == 2)
-            try await Task.sleep(for: .milliseconds(2_500))
+            try await waitUntil("the seats to expire") { try await check.validate(licenseKey: "DROP").seatsInUse == 0 }
             for token in [cancelledToken, droppedToken] {
                 let gone = await #expect(throws: ErrorReply.self) { try await check.heartbeat(token) }
                 #expect(gone?.code == .sessionExpired)

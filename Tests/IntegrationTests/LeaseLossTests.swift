@@ -60,12 +60,8 @@ import Testing
 
             proxy.setBlackholing(true)
             try await reacquiringStates.waitFor("reconnecting") { $0.isReconnecting }
-            // Longer than the 1.5 s lease plus a sweep: the server reclaims both seats.
-            let deadline = ContinuousClock.now + .seconds(6)
-            while monitor.latestSeen != 0, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(monitor.latestSeen == 0, "the sessions expired on the server")
+            // Longer than the lease plus a sweep: the server reclaims both seats.
+            try await waitUntil("the sessions to expire on the server") { monitor.latestSeen == 0 }
             proxy.setBlackholing(false)
 
             let lost = try await reacquiringStates.waitFor("lost") { $0.isLost }
@@ -83,8 +79,7 @@ import Testing
             #expect(!loss.willReacquire)
             #expect(stopped.session == nil)
 
-            try await Task.sleep(for: .milliseconds(200))
-            #expect(monitor.latestSeen == 1)
+            try await waitUntil("one seat taken again") { monitor.latestSeen == 1 }
             #expect(monitor.highestSeen <= 2)
             await monitor.stop()
             try await reacquiring.release()

@@ -20,7 +20,7 @@ import Testing
             _ = try await client.release(tokens[0])
             _ = try await client.release(tokens[0])
             _ = try? await client.heartbeat(tokens[0])
-            try await daemon.waitForLog(containing: "msg=sweep", timeout: .seconds(10))
+            try await daemon.waitForLog(containing: "msg=sweep")
             _ = try? await client.heartbeat(tokens[1])
             var random = SystemRandomNumberGenerator()
             let stranger = SessionToken.random(using: &random)

@@ -43,7 +43,7 @@ import Testing
             _ = await plaintext.next()
 
             var after = try await scrape(port)
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(30)
             while (after["seatd_tls_handshake_failures_total"] ?? 0) < 1 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
                 after = try await scrape(port)

@@ -10,7 +10,7 @@ import Testing
     @Test func acknowledgedSessionsSurviveSigkill() async throws {
         let stateDirectory = DaemonProcess.makeStateDirectory()
         let licenses = [TestLicense(key: "DUR", seats: 5), TestLicense(key: "FULL", seats: 2)]
-        let first = try await DaemonProcess.start(licenses: licenses, stateDirectory: stateDirectory)
+        let first = try await DaemonProcess.start(licenses: licenses, stateDirectory: stateDirectory, settings: DaemonProcess.durable)
         let client = try await first.connect()
         var held: [String: SessionToken] = [:]
         for user in ["a", "b", "c"] {
@@ -23,7 +23,7 @@ import Testing
         _ = try await client.release(released)
         await first.kill()
 
-        let second = try await DaemonProcess.start(stateDirectory: stateDirectory)
+        let second = try await DaemonProcess.start(stateDirectory: stateDirectory, settings: DaemonProcess.durable)
         try await second.use { second in
             let again = try await second.connect()
             for (user, token) in held {
@@ -47,7 +47,7 @@ import Testing
     @Test func killDuringConcurrentAcquiresLosesNothingAcknowledged() async throws {
         let stateDirectory = DaemonProcess.makeStateDirectory()
         let seats = 40
-        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "STORM", seats: seats)], stateDirectory: stateDirectory)
+        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "STORM", seats: seats)], stateDirectory: stateDirectory, settings: DaemonProcess.durable)
         var connections: [SeatConnection] = []
         for _ in 0..<16 { connections.append(try await first.connect()) }
         let acknowledged = Acknowledged()
@@ -78,7 +78,7 @@ import Testing
         await first.kill()
         await storm.value
 
-        let second = try await DaemonProcess.start(stateDirectory: stateDirectory)
+        let second = try await DaemonProcess.start(stateDirectory: stateDirectory, settings: DaemonProcess.durable)
         try await second.use { second in
             let client = try await second.connect()
             let live = await acknowledged.held
@@ -122,7 +122,8 @@ private actor Acknowledged {
 @Suite struct LeaseAcrossRestartTests {
     @Test func sessionHeartbeatingOnScheduleSurvivesACrashLongerThanItsStoredLease() async throws {
         let stateDirectory = DaemonProcess.makeStateDirectory()
-        let timings = ["lease_seconds": "2", "heartbeat_interval_seconds": "0.5", "sweep_interval_seconds": "0.2"]
+        // The lease is eight heartbeat intervals: a heartbeat delayed by a loaded machine keeps it.
+        let timings = DaemonProcess.durable.merging(["lease_seconds": "4", "heartbeat_interval_seconds": "0.5", "sweep_interval_seconds": "0.2"]) { $1 }
         let first = try await DaemonProcess.start(licenses: [TestLicense(key: "HB", seats: 1)], stateDirectory: stateDirectory, settings: timings)
         let client = try await first.connect()
         let grant = try await client.acquire(licenseKey: "HB", user: "a", hostname: "h", hardwareID: "a", clientVersion: "1")
@@ -133,7 +134,7 @@ private actor Acknowledged {
         await first.kill()
         // Down for longer than the whole lease: every stored expiry has passed by the restart.
         // The session survives because a restart grants every stored session a full lease.
-        try await Task.sleep(for: .milliseconds(2_500))
+        try await Task.sleep(for: .milliseconds(4_500))
         try await DaemonProcess.start(stateDirectory: stateDirectory, settings: timings).use { second in
             let again = try await second.connect()
             let beat = try await again.heartbeat(grant.token)
@@ -145,7 +146,7 @@ private actor Acknowledged {
 
     @Test func sigtermAnswersThenExitsZeroAndKeepsSessions() async throws {
         let stateDirectory = DaemonProcess.makeStateDirectory()
-        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "T", seats: 2)], stateDirectory: stateDirectory)
+        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "T", seats: 2)], stateDirectory: stateDirectory, settings: DaemonProcess.durable)
         let client = try await first.connect()
         let grant = try await client.acquire(licenseKey: "T", user: "a", hostname: "h", hardwareID: "a", clientVersion: "1")
         let status = await first.terminate()
@@ -153,7 +154,7 @@ private actor Acknowledged {
         #expect(first.log.contains("msg=stopped"))
         // The idle connection was told why it closed.
         await #expect(throws: (any Error).self) { try await client.validate(licenseKey: "T") }
-        try await DaemonProcess.start(stateDirectory: stateDirectory).use { second in
+        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: DaemonProcess.durable).use { second in
             let again = try await second.connect()
             let reattached = try await again.acquire(licenseKey: "T", user: "a", hostname: "h", hardwareID: "a", clientVersion: "1")
             #expect(reattached.token == grant.token)

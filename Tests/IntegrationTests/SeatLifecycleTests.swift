@@ -123,18 +123,19 @@ import Testing
     }
 
     @Test func sweeperExpiresLapsedSessionsAndFreesTheSeat() async throws {
-        let settings = ["lease_seconds": "1.5", "heartbeat_interval_seconds": "0.5", "sweep_interval_seconds": "0.2"]
+        // Eight heartbeat intervals to a lease: one delayed by a loaded machine keeps the seat.
+        let settings = ["lease_seconds": "4", "heartbeat_interval_seconds": "0.5", "sweep_interval_seconds": "0.2"]
         try await withDaemon(licenses: [TestLicense(key: "SHORT", seats: 1)], settings: settings) { daemon in
             let client = try await daemon.connect()
             let kept = try await client.acquire(licenseKey: "SHORT", user: "a", hostname: "h", hardwareID: "a", clientVersion: "1")
-            // Heartbeats on time keep the seat across several lease lengths.
-            for _ in 0..<8 {
+            // Heartbeats on time keep the seat past its first lease.
+            for _ in 0..<10 {
                 try await Task.sleep(for: .milliseconds(500))
                 _ = try await client.heartbeat(kept.token)
             }
+            #expect(try await client.validate(licenseKey: "SHORT").seatsInUse == 1)
             // Stop heartbeating: the sweeper reclaims the seat after the lease.
-            try await Task.sleep(for: .milliseconds(2_200))
-            #expect(try await client.validate(licenseKey: "SHORT").seatsInUse == 0)
+            try await waitUntil("the sweeper to reclaim the seat") { try await client.validate(licenseKey: "SHORT").seatsInUse == 0 }
             let late = await #expect(throws: ErrorReply.self) { try await client.heartbeat(kept.token) }
             #expect(late?.code == .sessionExpired)
             let next = try await client.acquire(licenseKey: "SHORT", user: "b", hostname: "h", hardwareID: "b", clientVersion: "1")

@@ -13,7 +13,8 @@ import Testing
     @Test func sigtermUnderLoadExitsZeroInTimeAndKeepsEveryGrant() async throws {
         let stateDirectory = DaemonProcess.makeStateDirectory()
         let licenses = [TestLicense(key: "TERM", seats: 100_000)]
-        let first = try await DaemonProcess.start(licenses: licenses, stateDirectory: stateDirectory, settings: ["shutdown_timeout_seconds": "3"])
+        let settings = DaemonProcess.durable.merging(["shutdown_timeout_seconds": "3"]) { $1 }
+        let first = try await DaemonProcess.start(licenses: licenses, stateDirectory: stateDirectory, settings: settings)
         var connections: [SeatConnection] = []
         for _ in 0..<8 { connections.append(try await first.connect()) }
         let granted = GrantLog()
@@ -38,14 +39,16 @@ import Testing
             Issue.record("no HelloAccepted")
             return
         }
-        try await Task.sleep(for: .milliseconds(500))
+        // SIGTERM in the middle of the storm.
+        try await waitUntil("grants under way") { await granted.tokens.count >= 20 }
 
         let signalled = ContinuousClock.now
         let status = await first.terminate()
         let took = ContinuousClock.now - signalled
         await storm.value
         #expect(status == 0, "log:\n\(first.log.suffix(3000))")
-        #expect(took < .seconds(3) + .seconds(2), "shutdown took \(took)")
+        // Bounded by shutdown_timeout_seconds; four times it, for a loaded machine.
+        #expect(took < .seconds(3) * 4, "shutdown took \(took)")
         #expect(first.log.contains("msg=stopped"))
         var pushed: [RawConnection.RawEvent] = []
         while let event = await raw.next(timeout: .seconds(2)) {
@@ -56,7 +59,7 @@ import Testing
 
         let acknowledged = await granted.tokens
         #expect(acknowledged.count > 0)
-        let second = try await DaemonProcess.start(stateDirectory: stateDirectory)
+        let second = try await DaemonProcess.start(stateDirectory: stateDirectory, settings: DaemonProcess.durable)
         try await second.use { second in
             let client = try await second.connect()
             #expect(try await client.validate(licenseKey: "TERM").seatsInUse == acknowledged.count)
@@ -121,8 +124,10 @@ extension ShutdownTests {
             let took = ContinuousClock.now - signalled
             #expect(status == 0)
             #expect(took >= .milliseconds(900), "shutdown took \(took): the stuck connection did not hold it up")
-            // 1 s timeout + at most 1 s waiting for the stuck peer's TLS close_notify.
-            #expect(took < .seconds(4), "shutdown took \(took)")
+            // 1 s timeout + at most 1 s waiting for the stuck peer's TLS close_notify; four
+            // times that, for a loaded machine (a shutdown that waits on the stuck peer
+            // forever is what this catches).
+            #expect(took < .seconds(8), "shutdown took \(took)")
             #expect(daemon.log.contains("msg=stopped"))
             #expect(daemon.log.contains("shutdown_timeout_seconds reached"))
         }

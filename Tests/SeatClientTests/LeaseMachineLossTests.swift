@@ -30,7 +30,7 @@ import Testing
     @Test(arguments: cases)
     func sessionGoneFollowsThePolicy(_ test: Case) {
         var machine = holdingMachine(policy: test.policy)
-        #expect(machine.nextAction(now: at(2)) == .heartbeat(tokenA))
+        #expect(machine.nextAction(now: at(2)) == .heartbeat(tokenA, timeout: testRequestTimeout))
         let failure = refusal(test.code)
         guard case .server(let reply) = failure else { return }
         let loss = LeaseLoss(session: tokenA, reason: test.reason, reply: reply, willReacquire: test.reacquires)

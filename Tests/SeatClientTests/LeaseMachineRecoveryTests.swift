@@ -7,14 +7,14 @@ import Testing
 @Suite struct LeaseMachineRecoveryTests {
     @Test func droppedConnectionReattachesToTheSameSessionByHeartbeat() {
         var machine = holdingMachine()
-        #expect(machine.nextAction(now: at(2)) == .heartbeat(tokenA))
+        #expect(machine.nextAction(now: at(2)) == .heartbeat(tokenA, timeout: testRequestTimeout))
         let interrupted = machine.handle(.requestFailed(.connectionLost("reset")), now: at(2))
         #expect(interrupted == .reconnecting(LeaseInterruption(attempt: 1, cause: .connectionLost("reset"), retryIn: .seconds(1), session: tokenA, lastConfirmedExpiry: wall(6))))
         #expect(machine.nextAction(now: at(2)) == .sleep(until: .seconds(3)))
         #expect(machine.nextAction(now: at(3)) == .connect(server: 0))
-        _ = machine.handle(.connected(server: 0), now: at(3))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(3))
         // Re-attach at once, although the next heartbeat would not be due yet; never acquire.
-        #expect(machine.nextAction(now: at(3)) == .heartbeat(tokenA))
+        #expect(machine.nextAction(now: at(3)) == .heartbeat(tokenA, timeout: testRequestTimeout))
         let regained = machine.handle(.heartbeatAccepted(accepted(expiresAt: 9)), now: at(3))
         var renewed = grant()
         renewed.leaseExpiresAt = wall(9)
@@ -24,7 +24,8 @@ import Testing
     }
 
     @Test func reconnectAttemptsBackOffExponentiallyAndResetAfterSuccess() {
-        var machine = holdingMachine()
+        // A long lease, so that no retry is hurried by the coming expiry.
+        var machine = holdingMachine(lease: .seconds(600))
         _ = machine.nextAction(now: at(2))
         var now = 2.0
         var retries: [Duration] = []
@@ -47,7 +48,7 @@ import Testing
         #expect(retries == [.seconds(1), .seconds(2), .seconds(4), .seconds(4), .seconds(4)])
         now += 4
         _ = machine.nextAction(now: at(now))
-        _ = machine.handle(.connected(server: 0), now: at(now))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(now))
         _ = machine.nextAction(now: at(now))
         _ = machine.handle(.heartbeatAccepted(accepted(expiresAt: now + 6)), now: at(now))
         // The next interruption starts from the first delay again.
@@ -62,9 +63,9 @@ import Testing
 
     @Test func jitterComesFromTheInjectedRandomness() {
         let options = LeaseOptions(backoff: ReconnectBackoff(initial: .seconds(1), maximum: .seconds(4), multiplier: 2, jitter: 0.5))
-        var machine = Machine(serverCount: 1, options: options, random: FixedRandom(word: .max), startedAt: .zero)
+        var machine = Machine(serverCount: 1, options: options, requestTimeout: testRequestTimeout, random: FixedRandom(word: .max), startedAt: .zero)
         _ = machine.nextAction(now: at(0))
-        _ = machine.handle(.connected(server: 0), now: at(0))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(0))
         _ = machine.nextAction(now: at(0))
         _ = machine.handle(.acquired(grant()), now: at(0))
         _ = machine.nextAction(now: at(2))
@@ -83,8 +84,8 @@ import Testing
         // The preferred server is down: the fallback is tried at once, without a new state.
         #expect(machine.handle(.connectFailed(server: 0, .unreachable("primary")), now: at(3)) == nil)
         #expect(machine.nextAction(now: at(3)) == .connect(server: 1))
-        _ = machine.handle(.connected(server: 1), now: at(3))
-        #expect(machine.nextAction(now: at(3)) == .heartbeat(tokenA))
+        _ = machine.handle(.connected(server: 1, lease: testLease), now: at(3))
+        #expect(machine.nextAction(now: at(3)) == .heartbeat(tokenA, timeout: testRequestTimeout))
         #expect(machine.handle(.heartbeatAccepted(accepted(expiresAt: 9)), now: at(3)) != nil)
         _ = machine.nextAction(now: at(5))
         _ = machine.handle(.requestFailed(.connectionLost("reset")), now: at(5))
@@ -112,7 +113,7 @@ import Testing
             return
         }
         #expect(machine.nextAction(now: at(2.5)) == .sleep(until: .seconds(3)))
-        #expect(machine.nextAction(now: at(3)) == .heartbeat(tokenA))
+        #expect(machine.nextAction(now: at(3)) == .heartbeat(tokenA, timeout: testRequestTimeout))
         guard case .regained(_, .sameSession) = machine.handle(.heartbeatAccepted(accepted(expiresAt: 9)), now: at(3)) else {
             Issue.record("not regained")
             return
@@ -128,7 +129,7 @@ import Testing
         // holder gets that session back, which is new compared with the lost one.
         _ = machine.handle(.requestFailed(.connectionLost("reset")), now: at(2))
         #expect(machine.nextAction(now: at(3)) == .connect(server: 0))
-        _ = machine.handle(.connected(server: 0), now: at(3))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(3))
         #expect(machine.nextAction(now: at(3)) == .acquire)
         #expect(machine.handle(.acquired(grant(tokenB, reattached: true)), now: at(3)) == .regained(grant(tokenB, reattached: true), .newSession(replacing: tokenA)))
     }

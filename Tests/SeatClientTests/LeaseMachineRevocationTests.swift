@@ -45,7 +45,7 @@ import Testing
         let other = SessionRevokedNotice(token: tokenB, reason: .licenseRevoked, message: "license revoked")
         #expect(machine.handle(.sessionRevoked(other), now: at(0.5)) == nil)
         #expect(machine.session == tokenA)
-        #expect(machine.nextAction(now: at(2)) == .heartbeat(tokenA))
+        #expect(machine.nextAction(now: at(2)) == .heartbeat(tokenA, timeout: testRequestTimeout))
     }
 
     @Test func aNoticeAfterTheHeartbeatAlreadyReportedTheLossChangesNothing() {
@@ -59,7 +59,7 @@ import Testing
     @Test func aNoticeBeforeTheFirstGrantChangesNothing() {
         var machine = makeMachine()
         _ = machine.nextAction(now: at(0))
-        _ = machine.handle(.connected(server: 0), now: at(0))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(0))
         #expect(machine.handle(.sessionRevoked(Self.notice), now: at(0)) == nil)
         #expect(machine.start == .pending)
         #expect(machine.nextAction(now: at(0)) == .acquire)

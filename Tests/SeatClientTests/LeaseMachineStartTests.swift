@@ -8,12 +8,12 @@ import Testing
     @Test func acquiresThenHeartbeatsAtTheAdvisedInterval() {
         var machine = makeMachine()
         #expect(machine.nextAction(now: at(0)) == .connect(server: 0))
-        #expect(machine.handle(.connected(server: 0), now: at(0.1)) == nil)
+        #expect(machine.handle(.connected(server: 0, lease: testLease), now: at(0.1)) == nil)
         #expect(machine.nextAction(now: at(0.1)) == .acquire)
         #expect(machine.handle(.acquired(grant(intervalSeconds: 2)), now: at(0.2)) == .held(grant(intervalSeconds: 2)))
         #expect(machine.start == .granted(grant(intervalSeconds: 2)))
         #expect(machine.nextAction(now: at(0.2)) == .sleep(until: .milliseconds(2200)))
-        #expect(machine.nextAction(now: at(2.2)) == .heartbeat(tokenA))
+        #expect(machine.nextAction(now: at(2.2)) == .heartbeat(tokenA, timeout: testRequestTimeout))
         // A heartbeat changes no state, but the server's new interval is followed.
         #expect(machine.handle(.heartbeatAccepted(accepted(expiresAt: 8, intervalSeconds: 3)), now: at(2.3)) == nil)
         #expect(machine.leaseExpiresAt == wall(8))
@@ -35,7 +35,7 @@ import Testing
         #expect(machine.nextAction(now: at(0)) == .sleep(until: .seconds(1)))
         #expect(machine.nextAction(now: at(1)) == .connect(server: 0))
         #expect(machine.handle(.connectFailed(server: 0, .unreachable("a")), now: at(1)) == nil)
-        #expect(machine.handle(.connected(server: 1), now: at(1)) == nil)
+        #expect(machine.handle(.connected(server: 1, lease: testLease), now: at(1)) == nil)
         #expect(machine.nextAction(now: at(1)) == .acquire)
         #expect(machine.start == .pending)
     }
@@ -56,7 +56,7 @@ import Testing
     func refusalWithoutWaitFailsTheStart(code: ErrorCode) {
         var machine = makeMachine()
         _ = machine.nextAction(now: at(0))
-        _ = machine.handle(.connected(server: 0), now: at(0))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(0))
         _ = machine.nextAction(now: at(0))
         #expect(machine.handle(.requestFailed(refusal(code)), now: at(0)) == nil)
         #expect(machine.start == .failed(refusal(code)))
@@ -66,7 +66,7 @@ import Testing
     @Test func licenseRefusalFailsTheStartEvenWhenWaiting() {
         var machine = makeMachine(waitForSeat: .seconds(60))
         _ = machine.nextAction(now: at(0))
-        _ = machine.handle(.connected(server: 0), now: at(0))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(0))
         _ = machine.nextAction(now: at(0))
         _ = machine.handle(.requestFailed(refusal(.licenseSuspended)), now: at(0))
         #expect(machine.start == .failed(refusal(.licenseSuspended)))
@@ -75,7 +75,7 @@ import Testing
     @Test func waitingForASeatPollsWithBackoffButNeverPastNextFreeAt() {
         var machine = makeMachine(waitForSeat: .seconds(10))
         _ = machine.nextAction(now: at(0))
-        _ = machine.handle(.connected(server: 0), now: at(0))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(0))
         #expect(machine.nextAction(now: at(0)) == .acquire)
         // A seat frees at 0.5 s, sooner than the 1 s backoff: retry just after it.
         _ = machine.handle(.requestFailed(refusal(.noSeats, .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: wall(0.5)))), now: at(0))
@@ -101,7 +101,7 @@ import Testing
     @Test func aSeatFreedWhileWaitingIsHeld() {
         var machine = makeMachine(waitForSeat: .seconds(10))
         _ = machine.nextAction(now: at(0))
-        _ = machine.handle(.connected(server: 0), now: at(0))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(0))
         _ = machine.nextAction(now: at(0))
         _ = machine.handle(.requestFailed(refusal(.noSeats, .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: wall(0.2)))), now: at(0))
         // The holder's expiry is already past when we learn of it: still poll no faster than the minimum.
@@ -113,12 +113,12 @@ import Testing
     @Test func aGrantLostWithItsConnectionIsFetchedAgainByTheIdempotentAcquire() {
         var machine = makeMachine(waitForSeat: .seconds(10))
         _ = machine.nextAction(now: at(0))
-        _ = machine.handle(.connected(server: 0), now: at(0))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(0))
         _ = machine.nextAction(now: at(0))
         #expect(machine.handle(.requestFailed(.timedOut), now: at(1)) == nil)
         #expect(machine.nextAction(now: at(1)) == .sleep(until: .seconds(2)))
         #expect(machine.nextAction(now: at(2)) == .connect(server: 0))
-        _ = machine.handle(.connected(server: 0), now: at(2))
+        _ = machine.handle(.connected(server: 0, lease: testLease), now: at(2))
         #expect(machine.nextAction(now: at(2)) == .acquire)
         #expect(machine.handle(.acquired(grant(reattached: true)), now: at(2)) == .held(grant(reattached: true)))
     }

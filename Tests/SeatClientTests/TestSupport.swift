@@ -38,19 +38,27 @@ func refusal(_ code: ErrorCode, _ detail: ErrorDetail = .none) -> LeaseFailure {
     .server(ErrorReply(code: code, message: "\(code)", detail: detail))
 }
 
+/// The lease length the test servers grant (matching `grant()`'s expiry 6 s after 0 s).
+let testLease = Duration.seconds(6)
+/// The request timeout of the test machines.
+let testRequestTimeout = Duration.seconds(1)
+
 /// Backoff without jitter: 1 s, 2 s, 4 s, then 4 s.
 let plainBackoff = ReconnectBackoff(initial: .seconds(1), maximum: .seconds(4), multiplier: 2, jitter: 0)
 
-func makeMachine(servers: Int = 1, policy: SessionLossPolicy = .reacquire, waitForSeat: Duration = .zero, backoff: ReconnectBackoff = plainBackoff) -> Machine {
-    Machine(serverCount: servers, options: LeaseOptions(backoff: backoff, onSessionLoss: policy, waitForSeat: waitForSeat), random: FixedRandom(word: 0), startedAt: .zero)
+func makeMachine(servers: Int = 1, policy: SessionLossPolicy = .reacquire, waitForSeat: Duration = .zero, backoff: ReconnectBackoff = plainBackoff, requestTimeout: Duration = testRequestTimeout) -> Machine {
+    Machine(
+        serverCount: servers, options: LeaseOptions(backoff: backoff, onSessionLoss: policy, waitForSeat: waitForSeat),
+        requestTimeout: requestTimeout, random: FixedRandom(word: 0), startedAt: .zero
+    )
 }
 
-/// A machine that holds `tokenA` (granted at time 0, heartbeat every 2 s).
-func holdingMachine(servers: Int = 1, policy: SessionLossPolicy = .reacquire) -> Machine {
+/// A machine that holds `tokenA` (granted at time 0, heartbeat every 2 s, `lease` long).
+func holdingMachine(servers: Int = 1, policy: SessionLossPolicy = .reacquire, lease: Duration = testLease) -> Machine {
     var machine = makeMachine(servers: servers, policy: policy)
     _ = machine.nextAction(now: at(0))
-    _ = machine.handle(.connected(server: 0), now: at(0))
+    _ = machine.handle(.connected(server: 0, lease: lease), now: at(0))
     _ = machine.nextAction(now: at(0))
-    _ = machine.handle(.acquired(grant()), now: at(0))
+    _ = machine.handle(.acquired(grant(expiresAt: lease.seconds)), now: at(0))
     return machine
 }

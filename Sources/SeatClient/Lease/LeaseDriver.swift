@@ -19,7 +19,10 @@ final class LeaseDriver: Sendable {
     init(request: SeatRequest, configuration: SeatClientConfiguration, options: LeaseOptions) {
         self.request = request
         self.configuration = configuration
-        self.machine = Mutex(LeaseStateMachine(serverCount: configuration.servers.count, options: options, random: SystemRandomNumberGenerator(), startedAt: .zero))
+        self.machine = Mutex(LeaseStateMachine(
+            serverCount: configuration.servers.count, options: options, requestTimeout: configuration.requestTimeout,
+            random: SystemRandomNumberGenerator(), startedAt: .zero
+        ))
     }
 
     var start: LeaseStateMachine<SystemRandomNumberGenerator>.Start { machine.withLock { $0.start } }
@@ -106,7 +109,7 @@ final class LeaseDriver: Sendable {
                     for await notice in opened.revocations { inbox.post(.revoked(notice)) }
                     inbox.post(.closed(ObjectIdentifier(opened)))
                 }
-                return .connected(server: server)
+                return .connected(server: server, lease: .milliseconds(Int64(opened.server.leaseMilliseconds)))
             } catch {
                 return .connectFailed(server: server, LeaseFailure(error, connectingTo: endpoint))
             }
@@ -120,10 +123,10 @@ final class LeaseDriver: Sendable {
             } catch {
                 return .requestFailed(LeaseFailure(error, connectingTo: nil))
             }
-        case .heartbeat(let token):
+        case .heartbeat(let token, let timeout):
             guard let current = connection.withLock({ $0 }) else { return .requestFailed(.connectionLost("not connected")) }
             do {
-                return .heartbeatAccepted(try await current.heartbeat(token))
+                return .heartbeatAccepted(try await current.heartbeat(token, timeout: timeout))
             } catch {
                 return .requestFailed(LeaseFailure(error, connectingTo: nil))
             }

@@ -21,8 +21,8 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         case connect(server: Int)
         /// Send Acquire on the connection.
         case acquire
-        /// Send Heartbeat for this session on the connection.
-        case heartbeat(SessionToken)
+        /// Send Heartbeat for this session on the connection; give up on its reply after `timeout`.
+        case heartbeat(SessionToken, timeout: Duration)
         /// Sleep until this monotonic time (or until cancelled), then report `.slept`.
         case sleep(until: Duration)
         /// Nothing more to do: the lease has ended (or the first acquire failed).
@@ -31,7 +31,8 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
 
     /// What happened when the driver performed an action.
     enum Outcome: Equatable {
-        case connected(server: Int)
+        /// Connected; `lease` is the lease length the server grants (HelloAccepted).
+        case connected(server: Int, lease: Duration)
         case connectFailed(server: Int, LeaseFailure)
         case acquired(AcquireGrant)
         case heartbeatAccepted(HeartbeatAccepted)
@@ -52,10 +53,17 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     private struct Held {
         var grant: AcquireGrant
         var nextHeartbeatAt: Duration
+        /// The earliest the lease can run out (monotonic): the server renewed it to its
+        /// "now" plus the lease length when the last successful request reached it, which
+        /// was after that request was sent. Immune to a skew between the two wall clocks.
+        var confirmedUntil: Duration
+        /// The last moment to heartbeat with time to spare for a retry before `confirmedUntil`.
+        var lastSafeHeartbeatAt: Duration
     }
 
     private let serverCount: Int
     private let options: LeaseOptions
+    private let requestTimeout: Duration
     private var random: Random
     private let startDeadline: Duration
 
@@ -65,8 +73,11 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     /// Whether the lease has ended; `nextAction` then answers `.finish`.
     private(set) var isFinished = false
 
-    private var connectedServer: Int?
+    /// The lease length the current connection's server grants; nil while not connected.
+    private var connectionLease: Duration?
     private var nextServer = 0
+    /// When the request awaiting its outcome was sent (monotonic).
+    private var requestSentAt: Duration?
     private var held: Held?
     /// After a reconnect or retry, the session must be confirmed by a heartbeat at once.
     private var mustConfirmSession = false
@@ -74,14 +85,19 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     private var replacedSession: SessionToken?
     private var retryAt: Duration?
     private var consecutiveFailures = 0
+    /// Retries made past the last safe heartbeat moment since the session was last confirmed.
+    private var hurriedRetries = 0
 
     /// - Parameters:
     ///   - serverCount: how many servers the configuration lists (at least 1).
+    ///   - requestTimeout: how long to wait for a reply; a heartbeat waits no longer than
+    ///     the lease has left.
     ///   - startedAt: the monotonic time of the first acquire; `options.waitForSeat` counts from it.
-    init(serverCount: Int, options: LeaseOptions, random: Random, startedAt: Duration) {
+    init(serverCount: Int, options: LeaseOptions, requestTimeout: Duration, random: Random, startedAt: Duration) {
         precondition(serverCount > 0)
         self.serverCount = serverCount
         self.options = options
+        self.requestTimeout = requestTimeout
         self.random = random
         self.startDeadline = startedAt + options.waitForSeat
     }
@@ -98,10 +114,24 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         if isFinished { return .finish }
         if let retryAt, now.monotonic < retryAt { return .sleep(until: retryAt) }
         retryAt = nil
-        guard connectedServer != nil else { return .connect(server: nextServer) }
-        guard let held else { return .acquire }
-        if mustConfirmSession || now.monotonic >= held.nextHeartbeatAt { return .heartbeat(held.grant.token) }
-        return .sleep(until: held.nextHeartbeatAt)
+        guard connectionLease != nil else { return .connect(server: nextServer) }
+        guard let held else {
+            requestSentAt = now.monotonic
+            return .acquire
+        }
+        guard mustConfirmSession || now.monotonic >= held.nextHeartbeatAt else { return .sleep(until: held.nextHeartbeatAt) }
+        requestSentAt = now.monotonic
+        return .heartbeat(held.grant.token, timeout: heartbeatTimeout(held, now: now))
+    }
+
+    /// The request timeout, but no longer than the lease has left: a reply that comes
+    /// later is no use, and giving up leaves time to retry on a new connection. Once less
+    /// than `shortestHeartbeatTimeout` is left, the full timeout: the seat stands or falls
+    /// by this answer (renewed, perhaps by a restarted server's extension, or
+    /// `sessionExpired`), and a busy server could not give it sooner.
+    private func heartbeatTimeout(_ held: Held, now: LeaseMoment) -> Duration {
+        let left = held.confirmedUntil - now.monotonic
+        return left >= Self.shortestHeartbeatTimeout ? min(requestTimeout, left) : requestTimeout
     }
 
     /// Takes an outcome into account and returns the new state when it changed (for the
@@ -111,13 +141,13 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         switch outcome {
         case .slept:
             return nil
-        case .connected(let server):
-            connectedServer = server
+        case .connected(_, let lease):
+            connectionLease = lease
             // The next reconnect starts again from the preferred server.
             nextServer = 0
             return nil
         case .connectFailed(let server, let failure):
-            connectedServer = nil
+            connectionLease = nil
             if case .server(let reply) = failure {
                 // Authenticate is part of connecting; its refusals are not about this server.
                 switch ReplyDisposition(reply) {
@@ -172,8 +202,9 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
 
     private mutating func granted(_ grant: AcquireGrant, now: LeaseMoment) -> LeaseState? {
         consecutiveFailures = 0
+        hurriedRetries = 0
         mustConfirmSession = false
-        held = Held(grant: grant, nextHeartbeatAt: now.monotonic + .milliseconds(Int64(grant.heartbeatIntervalMilliseconds)))
+        held = schedule(grant, now: now)
         if start == .pending {
             start = .granted(grant)
             return report(.held(grant))
@@ -184,11 +215,12 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     }
 
     private mutating func confirmed(_ accepted: HeartbeatAccepted, now: LeaseMoment) -> LeaseState? {
-        guard var held else { return nil }
+        guard var grant = held?.grant else { return nil }
         consecutiveFailures = 0
-        held.grant.leaseExpiresAt = accepted.leaseExpiresAt
-        held.grant.heartbeatIntervalMilliseconds = accepted.heartbeatIntervalMilliseconds
-        held.nextHeartbeatAt = now.monotonic + .milliseconds(Int64(accepted.heartbeatIntervalMilliseconds))
+        hurriedRetries = 0
+        grant.leaseExpiresAt = accepted.leaseExpiresAt
+        grant.heartbeatIntervalMilliseconds = accepted.heartbeatIntervalMilliseconds
+        let held = schedule(grant, now: now)
         self.held = held
         var wasInterrupted = mustConfirmSession
         if case .reconnecting = state { wasInterrupted = true }
@@ -199,15 +231,15 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     private mutating func failed(_ failure: LeaseFailure, now: LeaseMoment) -> LeaseState? {
         guard case .server(let reply) = failure else {
             // Timeout or closed connection: this connection is done for.
-            connectedServer = nil
+            connectionLease = nil
             return retryLater(after: failure, now: now)
         }
         switch ReplyDisposition(reply) {
         case .reconnect:
-            connectedServer = nil
+            connectionLease = nil
             return retryLater(after: failure, now: now)
         case .throttled(let retryAfter):
-            connectedServer = nil
+            connectionLease = nil
             return retryLater(after: failure, now: now, notBefore: retryAfter)
         case .notAuthenticated:
             return endForGood(.notAuthenticated, reply: reply)
@@ -236,8 +268,12 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     /// said how long to wait). While starting, gives up at the wait deadline (making one
     /// last attempt exactly at it).
     private mutating func retryLater(after failure: LeaseFailure, now: LeaseMoment, notBefore: Duration? = nil) -> LeaseState? {
-        if held != nil { mustConfirmSession = true }
-        let delay = max(nextBackoff(), notBefore ?? .zero)
+        var delay = nextBackoff()
+        if let held {
+            mustConfirmSession = true
+            delay = hurried(delay, keeping: held, now: now)
+        }
+        delay = max(delay, notBefore ?? .zero)
         guard start != .pending else {
             scheduleWhileStarting(delay, failure: failure, now: now)
             return nil
@@ -282,6 +318,7 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         held = nil
         mustConfirmSession = false
         consecutiveFailures = 0
+        hurriedRetries = 0
         let reacquire = switch options.onSessionLoss {
         case .stop: false
         case .reacquire: reason != .revoked
@@ -305,6 +342,31 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
 
     // MARK: Helpers
 
+    /// The session as confirmed now by `grant` (Acquired or HeartbeatAccepted) for the
+    /// request sent at `requestSentAt`. The next heartbeat is due one advised interval
+    /// after the reply, or at the last safe moment if that comes first: a reply that came
+    /// late must not push the next heartbeat past the expiry.
+    private func schedule(_ grant: AcquireGrant, now: LeaseMoment) -> Held {
+        let interval = Duration.milliseconds(Int64(grant.heartbeatIntervalMilliseconds))
+        let lease = connectionLease ?? .zero
+        let confirmedUntil = (requestSentAt ?? now.monotonic) + lease
+        // Half an interval: the time a heartbeat gets to fail and be retried before the
+        // expiry (at most half the lease, for a server advising an interval as long as it).
+        let lastSafe = confirmedUntil - min(interval, lease) / 2
+        return Held(grant: grant, nextHeartbeatAt: min(now.monotonic + interval, lastSafe), confirmedUntil: confirmedUntil, lastSafeHeartbeatAt: lastSafe)
+    }
+
+    /// Shortens a retry's `delay` so that it never sleeps past the last safe heartbeat
+    /// moment. Past that moment, the first retry goes at once and the later ones follow the
+    /// backoff from its first step, so a refusal that comes back at once cannot spin.
+    private mutating func hurried(_ delay: Duration, keeping held: Held, now: LeaseMoment) -> Duration {
+        guard now.monotonic + delay > held.lastSafeHeartbeatAt else { return delay }
+        if now.monotonic < held.lastSafeHeartbeatAt { return held.lastSafeHeartbeatAt - now.monotonic }
+        defer { hurriedRetries += 1 }
+        guard hurriedRetries > 0 else { return .zero }
+        return options.backoff.delay(beforeAttempt: hurriedRetries, unitRandom: Double.random(in: 0..<1, using: &random))
+    }
+
     private mutating func nextBackoff() -> Duration {
         consecutiveFailures += 1
         return options.backoff.delay(beforeAttempt: consecutiveFailures, unitRandom: Double.random(in: 0..<1, using: &random))
@@ -320,4 +382,6 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     static var nextFreeMargin: Duration { .milliseconds(50) }
     /// Never poll for a seat more often than this.
     static var minimumSeatPoll: Duration { .milliseconds(50) }
+    /// A heartbeat's timeout is not cut shorter than this.
+    static var shortestHeartbeatTimeout: Duration { .seconds(1) }
 }

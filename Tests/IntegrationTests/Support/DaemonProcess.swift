@@ -5,22 +5,26 @@ import Testing
 
 /// The real `seatd` binary, run as a child process on a private state directory and a
 /// free loopback port, so tests exercise exactly what users run (and can SIGKILL it).
+/// At most `DaemonSlots.shared` daemons run at once.
 final class DaemonProcess: Sendable {
     let stateDirectory: String
     let port: Int
-    private let process: Process
-    private let output: OutputCollector
+    private let process: ChildProcess
+    private var output: OutputCollector { process.standardOutput }
 
     var caFile: String { stateDirectory + "/tls/ca.pem" }
     var licensesFile: String { stateDirectory + "/licenses.json" }
     var log: String { output.text }
 
-    private init(stateDirectory: String, port: Int, process: Process, output: OutputCollector) {
+    private init(stateDirectory: String, port: Int, process: ChildProcess) {
         self.stateDirectory = stateDirectory
         self.port = port
         self.process = process
-        self.output = output
     }
+
+    /// For the tests that check durability (SIGKILL and restart, a full disk): the others
+    /// run at `nosync`, which spares the machine's disk and the suite's time.
+    static let durable = ["durability": "fsync"]
 
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["SEATD_BIN"] { return path }
@@ -68,25 +72,32 @@ final class DaemonProcess: Sendable {
             // Most tests are about seats, not authentication: their clients act for the
             // default tenant without a key. Access tests set this to "".
             "anonymous_tenant": "default",
+            // Acknowledged writes still survive a crash of the process; see `durable`.
+            "durability": "nosync",
         ]
         effective.merge(settings) { $1 }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = (configFile.map { ["--config", $0] } ?? []) + effective.sorted { $0.key < $1.key }.flatMap { ["-o", "\($0.key)=\($0.value)"] }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let arguments = (configFile.map { ["--config", $0] } ?? []) + effective.sorted { $0.key < $1.key }.flatMap { ["-o", "\($0.key)=\($0.value)"] }
+        let slots = DaemonSlots.shared
+        try await slots.take()
+        let process: ChildProcess
+        do {
+            process = try ChildProcess(
+                binary, arguments,
+                environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                mergingStandardError: true, onExit: { slots.giveBack() }
+            )
+        } catch {
+            slots.giveBack()
+            throw error
         }
-        let output = OutputCollector()
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { output.append(data) }
+        do {
+            let port = try await process.standardOutput.waitForListeningPort(process: process)
+            return DaemonProcess(stateDirectory: stateDirectory, port: port, process: process)
+        } catch {
+            if process.isRunning { process.signal(SIGKILL) }
+            _ = await process.waitForExit(timeout: .seconds(60))
+            throw error
         }
-        try process.run()
-        let port = try await output.waitForListeningPort(process: process)
-        return DaemonProcess(stateDirectory: stateDirectory, port: port, process: process, output: output)
     }
 
     func clientConfiguration(requestTimeout: Duration = .seconds(10)) -> SeatClientConfiguration {
@@ -99,26 +110,26 @@ final class DaemonProcess: Sendable {
 
     /// SIGKILL: no flush, no clean shutdown, like a crash or power cut of the process.
     func kill() async {
-        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.signal(SIGKILL)
         await waitForExit()
     }
 
-    /// SIGTERM, then waits; returns the exit status.
+    /// SIGTERM, then waits; returns the exit status (-1 if it did not exit in time).
     @discardableResult
     func terminate() async -> Int32 {
-        process.terminate()
+        process.signal(SIGTERM)
         await waitForExit()
-        return process.terminationStatus
+        return exitStatus
     }
 
     func signal(_ number: Int32) {
-        Glibc.kill(process.processIdentifier, number)
+        process.signal(number)
     }
 
     var isRunning: Bool { process.isRunning }
 
-    /// The exit status once the daemon has exited.
-    var exitStatus: Int32 { process.terminationStatus }
+    /// The exit status once the daemon has exited; -1 while it runs.
+    var exitStatus: Int32 { process.exitStatus ?? -1 }
 
     var processIdentifier: Int32 { process.processIdentifier }
 
@@ -134,7 +145,7 @@ final class DaemonProcess: Sendable {
 
     /// Waits for the first log line containing `text` (after `skipping` earlier matches).
     @discardableResult
-    func waitForLog(containing text: String, skipping: Int = 0, timeout: Duration = .seconds(20)) async throws -> String {
+    func waitForLog(containing text: String, skipping: Int = 0, timeout: Duration = .seconds(30)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let matches = log.split(separator: "\n").filter { $0.contains(text) }
@@ -144,11 +155,8 @@ final class DaemonProcess: Sendable {
         throw LogLineMissing(text: text, log: log)
     }
 
-    func waitForExit(timeout: Duration = .seconds(20)) async {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+    func waitForExit(timeout: Duration = .seconds(60)) async {
+        _ = await process.waitForExit(timeout: timeout)
     }
 
     /// Stops the daemon (if running) and removes its state directory.
@@ -169,7 +177,7 @@ final class OutputCollector: Sendable {
 
     var text: String { buffer.withLock { $0 } }
 
-    func waitForListeningPort(process: Process) async throws -> Int {
+    func waitForListeningPort(process: ChildProcess) async throws -> Int {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             for line in text.split(separator: "\n") where line.contains("msg=listening") {
@@ -178,8 +186,8 @@ final class OutputCollector: Sendable {
                     return port
                 }
             }
-            if !process.isRunning {
-                throw DaemonStartError(log: text, status: process.terminationStatus)
+            if let status = process.exitStatus {
+                throw DaemonStartError(log: text, status: status)
             }
             try await Task.sleep(for: .milliseconds(20))
         }

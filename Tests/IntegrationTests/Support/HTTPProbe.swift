@@ -2,7 +2,8 @@ import Foundation
 import Glibc
 
 /// A plain HTTP/1.1 GET over a blocking loopback socket, enough to probe seatd's health
-/// and metrics listener without an HTTP client dependency.
+/// and metrics listener without an HTTP client dependency. The socket is driven on a
+/// thread of its own, never on one of the cooperative pool's.
 enum HTTPProbe {
     struct Response {
         var status: Int
@@ -10,7 +11,9 @@ enum HTTPProbe {
     }
 
     static func get(port: Int, path: String) async throws -> Response {
-        try await Task.detached { try getBlocking(port: port, path: path) }.value
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try getBlocking(port: port, path: path) }) }.start()
+        }
     }
 
     private static func getBlocking(port: Int, path: String) throws -> Response {

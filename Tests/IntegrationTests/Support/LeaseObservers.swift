@@ -1,5 +1,6 @@
 import Foundation
 import SeatClient
+import SeatCore
 import SeatProtocol
 import Synchronization
 import Testing
@@ -34,7 +35,7 @@ final class StateRecorder: Sendable {
     @discardableResult
     func waitFor(
         after skipping: Int = 0,
-        timeout: Duration = .seconds(15),
+        timeout: Duration = .seconds(30),
         _ what: String,
         sourceLocation: SourceLocation = #_sourceLocation,
         _ predicate: (LeaseState) -> Bool
@@ -94,9 +95,13 @@ final class SeatCountMonitor: Sendable {
     }
 }
 
-/// Short timings so tests cover several leases in seconds.
+/// Short timings so tests cover several leases in seconds. The lease is ten heartbeat
+/// intervals, and more than four intervals plus a reconnect (1 s connect, 1 s request
+/// timeout, 0.4 s backoff): a loaded machine delaying a heartbeat, or a blip, cannot
+/// cost the seat.
 enum ShortLeases {
-    static let settings = ["lease_seconds": "1.5", "heartbeat_interval_seconds": "0.4", "sweep_interval_seconds": "0.2"]
+    static let lease = Duration.seconds(5)
+    static let settings = ["lease_seconds": "5", "heartbeat_interval_seconds": "0.5", "sweep_interval_seconds": "0.2"]
     /// Quick timeouts and backoff, so a broken connection is noticed and retried in well
     /// under a lease.
     static let options = LeaseOptions(backoff: ReconnectBackoff(initial: .milliseconds(100), maximum: .milliseconds(400)))
@@ -115,14 +120,21 @@ extension LeaseState {
     var recovery: LeaseRecovery? { if case .regained(_, let recovery) = self { recovery } else { nil } }
 }
 
-/// Polls `condition` every 20 ms for up to 15 s.
-func waitUntil(_ what: String, timeout: Duration = .seconds(15), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool) async throws {
+/// Polls `condition` every 20 ms for up to 30 s (by default).
+func waitUntil(_ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
-    while !condition() {
+    while try await !condition() {
         guard ContinuousClock.now < deadline else {
             Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
             throw StateTimeout()
         }
         try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+extension Timestamp {
+    /// The wall clock now, to compare with the times the daemon (on this machine) reports.
+    static var wallClockNow: Timestamp {
+        Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
     }
 }

@@ -41,7 +41,7 @@ final class NotifySocketListener: Sendable {
     }
 
     /// Waits until some message satisfies `predicate`; returns all messages by then.
-    func wait(timeout: Duration = .seconds(20), until predicate: ([String]) -> Bool) async throws -> [String] {
+    func wait(timeout: Duration = .seconds(30), until predicate: ([String]) -> Bool) async throws -> [String] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let current = messages

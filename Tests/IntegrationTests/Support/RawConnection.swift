@@ -83,7 +83,7 @@ final class RawConnection: Sendable {
 
     /// The next thing the server did: a frame, undecodable bytes, or closing the connection;
     /// nil if nothing happened within `timeout`.
-    func next(timeout: Duration = .seconds(10)) async -> RawEvent? {
+    func next(timeout: Duration = .seconds(30)) async -> RawEvent? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let event = events.takeFirst() { return event }
