@@ -21,11 +21,14 @@ public struct LeasePolicy: Sendable, Equatable {
 
 extension LeasePolicy {
     /// The lease a stored session gets when the daemon starts again. Heartbeats are
-    /// persisted lazily, so the stored expiry may be older than the last heartbeat a
-    /// client got acknowledged. Every session that was live in storage therefore gets
-    /// at least a full lease from the restart: a client that keeps heartbeating on
-    /// schedule never loses its seat across a restart or crash.
-    public func restoredLeaseExpiry(stored: Timestamp, restartedAt: Timestamp) -> Timestamp {
-        max(stored, leaseExpiry(from: restartedAt))
+    /// persisted lazily, so the stored lease may be one heartbeat older than the last one
+    /// a client was told about. A stored session therefore gets one heartbeat interval on
+    /// top of a full lease from its last stored heartbeat: a client heartbeating on
+    /// schedule keeps its seat across a restart or crash, and a seat nobody heartbeats is
+    /// reclaimed within lease + one interval of its last heartbeat, however often the
+    /// daemon restarts in between (the restart time plays no part, so a crash loop cannot
+    /// keep an abandoned seat).
+    public func restoredLeaseExpiry(stored: Timestamp, lastHeartbeatAt: Timestamp) -> Timestamp {
+        max(stored, lastHeartbeatAt.adding(milliseconds: leaseMilliseconds + heartbeatIntervalMilliseconds))
     }
 }

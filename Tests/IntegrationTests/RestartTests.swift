@@ -120,27 +120,57 @@ private actor Acknowledged {
 
 /// Leases across restarts and clean shutdown.
 @Suite struct LeaseAcrossRestartTests {
-    @Test func sessionHeartbeatingOnScheduleSurvivesACrashLongerThanItsStoredLease() async throws {
+    @Test func sessionHeartbeatingOnScheduleSurvivesASigkillAndRestart() async throws {
         let stateDirectory = DaemonProcess.makeStateDirectory()
-        // The lease is eight heartbeat intervals: a heartbeat delayed by a loaded machine keeps it.
-        let timings = DaemonProcess.durable.merging(["lease_seconds": "4", "heartbeat_interval_seconds": "0.5", "sweep_interval_seconds": "0.2"]) { $1 }
+        // The lease is sixteen heartbeat intervals: a restart slowed by a loaded machine keeps it.
+        let timings = DaemonProcess.durable.merging(["lease_seconds": "8", "heartbeat_interval_seconds": "0.5", "sweep_interval_seconds": "0.2"]) { $1 }
         let first = try await DaemonProcess.start(licenses: [TestLicense(key: "HB", seats: 1)], stateDirectory: stateDirectory, settings: timings)
         let client = try await first.connect()
         let grant = try await client.acquire(licenseKey: "HB", user: "a", hostname: "h", hardwareID: "a", clientVersion: "1")
-        for _ in 0..<6 {
-            try await Task.sleep(for: .milliseconds(500))
-            _ = try await client.heartbeat(grant.token)
-        }
+        for _ in 0..<3 { _ = try await client.heartbeat(grant.token) }
+        // Killed right after a heartbeat: its lazy write may be lost, the seat must not be.
         await first.kill()
-        // Down for longer than the whole lease: every stored expiry has passed by the restart.
-        // The session survives because a restart grants every stored session a full lease.
-        try await Task.sleep(for: .milliseconds(4_500))
         try await DaemonProcess.start(stateDirectory: stateDirectory, settings: timings).use { second in
             let again = try await second.connect()
             let beat = try await again.heartbeat(grant.token)
             #expect(beat.leaseExpiresAt.millisecondsSinceEpoch > grant.leaseExpiresAt.millisecondsSinceEpoch)
             #expect(try await again.validate(licenseKey: "HB").seatsInUse == 1)
             await again.close()
+        }
+    }
+
+    /// Each restart used to give every stored session a full lease from the restart, so a
+    /// crash loop faster than the lease never reclaimed an abandoned seat.
+    @Test func aCrashLoopStillReclaimsAnAbandonedSeat() async throws {
+        let stateDirectory = DaemonProcess.makeStateDirectory()
+        defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
+        let timings = DaemonProcess.durable.merging(["lease_seconds": "3", "heartbeat_interval_seconds": "1", "sweep_interval_seconds": "0.2"]) { $1 }
+        var daemon = try await DaemonProcess.start(licenses: [TestLicense(key: "LOOP", seats: 1)], stateDirectory: stateDirectory, settings: timings)
+        let client = try await daemon.connect()
+        let abandoned = try await client.acquire(licenseKey: "LOOP", user: "gone", hostname: "h", hardwareID: "gone", clientVersion: "1")
+        await client.close()
+        // Reclaimed within lease + one interval (4 s) of its last heartbeat; 30 s allows
+        // for slow restarts on a loaded machine.
+        var reclaimed = false
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            await daemon.kill()
+            daemon = try await DaemonProcess.start(stateDirectory: stateDirectory, settings: timings)
+            let probe = try await daemon.connect()
+            let inUse = try await probe.validate(licenseKey: "LOOP").seatsInUse
+            await probe.close()
+            if inUse == 0 {
+                reclaimed = true
+                break
+            }
+        }
+        let last = daemon
+        try await last.use { daemon in
+            #expect(reclaimed, "the abandoned seat survived 30 s of restarts")
+            let probe = try await daemon.connect()
+            let refusal = await #expect(throws: ErrorReply.self) { try await probe.heartbeat(abandoned.token) }
+            #expect(refusal?.code == .sessionExpired)
+            await probe.close()
         }
     }
 

@@ -79,29 +79,28 @@ struct LeasePolicyTests {
         #expect(LeasePolicy.standard.leaseExpiry(from: ts(0)) == ts(360_000))
     }
 
-    @Test("restoredLeaseExpiry is max(stored, restart + lease)", arguments: [
-        // (stored, restartedAt, expected) with a 1000 ms lease
-        (Int64(500), Int64(0), Int64(1_000)),      // stored earlier than restart + lease
-        (Int64(1_000), Int64(0), Int64(1_000)),    // equal
-        (Int64(1_001), Int64(0), Int64(1_001)),    // stored later: keep it, never shorten
-        (Int64(50_000), Int64(10_000), Int64(50_000)),
-        (Int64(-5), Int64(10_000), Int64(11_000)), // long-lapsed: a full lease from restart
-        (Int64(10_999), Int64(10_000), Int64(11_000)),
+    @Test("restoredLeaseExpiry is max(stored, last heartbeat + lease + one interval)", arguments: [
+        // (stored, lastHeartbeatAt, expected) with a 1000 ms lease and a 300 ms interval
+        (Int64(1_000), Int64(0), Int64(1_300)),     // the usual case: stored = last heartbeat + lease
+        (Int64(1_400), Int64(0), Int64(1_400)),     // stored later (a longer lease then): never shortened
+        (Int64(900), Int64(0), Int64(1_300)),       // a shorter lease then: today's lease applies
+        (Int64(51_000), Int64(50_000), Int64(51_300)),
     ])
-    func restoredLeaseExpiry(stored: Int64, restartedAt: Int64, expected: Int64) {
-        #expect(testPolicy.restoredLeaseExpiry(stored: ts(stored), restartedAt: ts(restartedAt)) == ts(expected))
+    func restoredLeaseExpiry(stored: Int64, lastHeartbeatAt: Int64, expected: Int64) {
+        #expect(testPolicy.restoredLeaseExpiry(stored: ts(stored), lastHeartbeatAt: ts(lastHeartbeatAt)) == ts(expected))
     }
 
-    @Test("restored lease is never shorter than stored nor than a full lease from restart")
+    @Test("a restored lease never depends on when the restart happened: a crash loop cannot keep an abandoned seat")
     func restoredLeaseProperty() {
         var rng = SplitMix64(seed: 3)
         for _ in 0..<1_000 {
-            let stored = ts(Int64(rng.next() % 1_000_000))
-            let restart = ts(Int64(rng.next() % 1_000_000))
-            let restored = testPolicy.restoredLeaseExpiry(stored: stored, restartedAt: restart)
+            let heartbeat = ts(Int64(rng.next() % 1_000_000))
+            let stored = testPolicy.leaseExpiry(from: heartbeat)
+            let restored = testPolicy.restoredLeaseExpiry(stored: stored, lastHeartbeatAt: heartbeat)
             #expect(restored >= stored)
-            #expect(restored >= testPolicy.leaseExpiry(from: restart))
-            #expect(restored == stored || restored == testPolicy.leaseExpiry(from: restart))
+            #expect(restored == heartbeat.adding(milliseconds: testPolicy.leaseMilliseconds + testPolicy.heartbeatIntervalMilliseconds))
+            // Restoring again (another restart) changes nothing.
+            #expect(testPolicy.restoredLeaseExpiry(stored: restored, lastHeartbeatAt: heartbeat) == restored)
         }
     }
 }

@@ -62,24 +62,82 @@ import Testing
         #expect(await seats.release(session.token) == .failure(.unknownSession))
     }
 
-    @Test func aRestartGivesEveryStoredSessionAtLeastAFullLeaseFromTheRestart() async throws {
+    @Test func aRestartGivesAStoredSessionOneHeartbeatIntervalBeyondItsStoredLease() async throws {
         let first = try await SeatServiceFixture(licenses: [testLicense(seats: 2)])
         let session = try await first.acquire("alice").get().session
-        // The stored expiry is the grant's; heartbeats after it are lazy.
         first.advance(milliseconds: Self.lease / 2)
         try await first.store.flush()
         first.close()
-        let restartedAt = first.clock.now()
 
         let second = try await SeatServiceFixture(licenses: [], clock: first.clock, reopening: first.directory)
         defer { second.remove() }
         let restored = try #require(try await second.service.sessions(matching: SessionFilter()).first?.session)
         #expect(restored.token == session.token)
-        #expect(restored.leaseExpiresAt == SeatServiceFixture.policy.restoredLeaseExpiry(stored: session.leaseExpiresAt, restartedAt: restartedAt))
-        #expect(restored.leaseExpiresAt == restartedAt.adding(milliseconds: Self.lease))
-        second.advance(milliseconds: Self.lease - 1)
+        let reclaimAt = session.lastHeartbeatAt.adding(milliseconds: Self.lease + SeatServiceFixture.policy.heartbeatIntervalMilliseconds)
+        #expect(restored.leaseExpiresAt == reclaimAt)
+        second.clock.advance(by: .milliseconds(reclaimAt.millisecondsSinceEpoch - second.clock.now().millisecondsSinceEpoch - 1))
         #expect(await second.service.sweep(now: second.clock.now()) == 0)
         second.advance(milliseconds: 1)
         #expect(await second.service.sweep(now: second.clock.now()) == 1)
+    }
+
+    /// Restarts faster than the lease used to give every stored session a fresh lease each
+    /// time, so a crash loop never reclaimed an abandoned seat.
+    @Test func aCrashLoopStillReclaimsAnAbandonedSeatWithinLeasePlusOneInterval() async throws {
+        var current = try await SeatServiceFixture(licenses: [testLicense(seats: 1)])
+        let session = try await current.acquire("alice").get().session
+        let reclaimAt = session.lastHeartbeatAt.adding(milliseconds: Self.lease + SeatServiceFixture.policy.heartbeatIntervalMilliseconds)
+        var reclaimed = false
+        for _ in 0..<20 {
+            // Down and up again every tenth of a lease; nobody heartbeats.
+            current.advance(milliseconds: Self.lease / 10)
+            try await current.store.flush()
+            current.close()
+            current = try await SeatServiceFixture(licenses: [], clock: current.clock, reopening: current.directory)
+            if await current.service.sweep(now: current.clock.now()) == 1 {
+                reclaimed = true
+                #expect(current.clock.now() >= reclaimAt)
+                #expect(current.clock.now() < reclaimAt.adding(milliseconds: Self.lease / 10))
+                break
+            }
+        }
+        defer { current.remove() }
+        #expect(reclaimed)
+        #expect(await current.heartbeat(session.token) == .failure(.sessionEnded(.expired)))
+    }
+
+    /// A holder told `sessionExpired` must never find the session live after a crash.
+    @Test func anExpiryToldToTheHolderIsDurableBeforeTheReply() async throws {
+        let first = try await SeatServiceFixture(licenses: [testLicense(seats: 1)])
+        let session = try await first.acquire("alice").get().session
+        // Lapsed, and no sweep has run: the heartbeat itself finds it.
+        first.advance(milliseconds: Self.lease + 1)
+        #expect(await first.heartbeat(session.token) == .failure(.sessionEnded(.expired)))
+        first.close()
+
+        let second = try await SeatServiceFixture(licenses: [], clock: first.clock, reopening: first.directory)
+        defer { second.remove() }
+        #expect(await second.heartbeat(session.token) == .failure(.sessionEnded(.expired)))
+        let again = try await second.acquire("alice").get()
+        #expect(again.session.token != session.token)
+        #expect(again.reattached == false)
+    }
+
+    /// If the expiry cannot be stored, the holder is not told it expired (a restart would
+    /// undo that); the seat stays taken and the next sweep stores the end.
+    @Test func anExpiryThatCannotBeStoredIsNotToldAndTheSweepStoresIt() async throws {
+        let seats = try await SeatServiceFixture(licenses: [testLicense(seats: 1)])
+        defer { seats.remove() }
+        let session = try await seats.acquire("alice").get().session
+        seats.advance(milliseconds: Self.lease + 1)
+        seats.commits.failNext(1)
+        guard case .failure(.storage) = await seats.heartbeat(session.token) else {
+            Issue.record("expected a storage failure")
+            return
+        }
+        #expect(try await seats.validate().get().seatsInUse == 1)
+        #expect(await seats.service.sweep(now: seats.clock.now()) == 1)
+        #expect(await seats.heartbeat(session.token) == .failure(.sessionEnded(.expired)))
+        #expect(try await seats.validate().get().seatsInUse == 0)
     }
 }

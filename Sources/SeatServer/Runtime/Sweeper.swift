@@ -14,14 +14,23 @@ final class Sweeper: Service {
 
     init(intervalSeconds: Double, pass: SweepPass) {
         self.pass = pass
-        setInterval(seconds: intervalSeconds)
+        // The first sweep runs at start: sessions whose restored lease has already run
+        // out are reclaimed at once, even by a daemon restarting faster than the interval.
+        schedule(first: .now(), intervalSeconds: intervalSeconds)
     }
 
     /// Reschedules the timer (SIGHUP with a new sweep_interval_seconds); the next sweep
     /// runs one new interval from now.
     func setInterval(seconds: Double) {
-        let interval = DispatchTimeInterval.milliseconds(Int(seconds * 1000))
-        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
+        schedule(first: .now() + Self.interval(seconds), intervalSeconds: seconds)
+    }
+
+    private func schedule(first: DispatchTime, intervalSeconds: Double) {
+        timer.schedule(deadline: first, repeating: Self.interval(intervalSeconds), leeway: .milliseconds(10))
+    }
+
+    private static func interval(_ seconds: Double) -> DispatchTimeInterval {
+        .milliseconds(Int(seconds * 1000))
     }
 
     func run() async throws {

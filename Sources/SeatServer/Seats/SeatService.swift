@@ -53,7 +53,7 @@ final class SeatService: Sendable {
         let licenses = try store.loadLicenses()
         var sessionsByLicense: [String: [Session]] = [:]
         for var session in try store.loadLiveSessions() {
-            session.leaseExpiresAt = policy.restoredLeaseExpiry(stored: session.leaseExpiresAt, restartedAt: now)
+            session.leaseExpiresAt = policy.restoredLeaseExpiry(stored: session.leaseExpiresAt, lastHeartbeatAt: session.lastHeartbeatAt)
             sessionsByLicense[session.licenseKey, default: []].append(session)
         }
         var restored: [String: LicenseActor] = [:]
