@@ -12,8 +12,9 @@ import Synchronization
 /// fails is refused alone and the rest of the batch still commits (`process`). LMDB ties
 /// a write transaction to its OS thread, so transactions never cross an `await`.
 final class StorageWriter: @unchecked Sendable {
-    // @unchecked: `queue`, `queuedRefreshes`, `state` and `thread` are only touched with
-    // `condition` locked; `stats` is a Mutex; the rest is immutable or writer-thread-only.
+    // @unchecked: `queue`, `queueHasAwaitedJob`, `queuedRefreshes`, `isWriterWaiting`,
+    // `state` and `thread` are only touched with `condition` locked; `stats` is a Mutex;
+    // the rest is immutable or writer-thread-only.
 
     /// Called on the writer thread once the batch holding the job has committed or failed.
     typealias Completion = @Sendable (Result<Void, StorageError>) -> Void
@@ -50,6 +51,9 @@ final class StorageWriter: @unchecked Sendable {
     /// fewer, larger commits. A job someone waits for ends the wait at once.
     private static let lazyCommitDelay: TimeInterval = 0.02
 
+    /// Room for a batch of a few hundred callers before the queue grows.
+    private static let initialQueueCapacity = 256
+
     private enum State {
         case running
         case draining
@@ -68,6 +72,12 @@ final class StorageWriter: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var queue: [Job] = []
+    /// The previous batch's emptied array, handed back as the queue so that enqueueing
+    /// (under the lock) does not reallocate; writer-thread only.
+    private var spareQueue: [Job] = []
+    /// The thread waits on `condition` (for a first job, or for an awaited one): only
+    /// then does an enqueue need to signal it.
+    private var isWriterWaiting = false
     private var queueHasAwaitedJob = false
     /// Queue index of each lone lazy `refreshLease` still waiting, so a newer heartbeat
     /// of the same session replaces it instead of queueing a second write.
@@ -88,6 +98,8 @@ final class StorageWriter: @unchecked Sendable {
         auditKeys = try Self.loadAuditKeys(environment, databases)
         stats = Mutex(SeatStore.Statistics(
             mapSizeBytes: usage.mapSizeBytes, usedBytes: usage.usedBytes, commits: 0, committedChanges: 0, lastBatchSize: 0))
+        spareQueue.reserveCapacity(Self.initialQueueCapacity)
+        queue.reserveCapacity(Self.initialQueueCapacity)
     }
 
     func start() {
@@ -103,8 +115,17 @@ final class StorageWriter: @unchecked Sendable {
         thread.start()
     }
 
+    /// Map size and bytes used are read now (a metrics scrape), not after every commit;
+    /// once the store is closed, the last values read.
     var statistics: SeatStore.Statistics {
-        stats.withLock { $0 }
+        let usage = try? environment.usage()
+        return stats.withLock { stats in
+            if let usage {
+                stats.mapSizeBytes = usage.mapSizeBytes
+                stats.usedBytes = usage.usedBytes
+            }
+            return stats
+        }
     }
 
     // MARK: Callers
@@ -198,8 +219,8 @@ final class StorageWriter: @unchecked Sendable {
 
     private func appendLocked(_ job: Job) {
         // The thread waits on an empty queue, or on a queue of lazy changes for the first
-        // awaited job: only those two moments need a signal.
-        if queue.isEmpty || (job.isAwaited && !queueHasAwaitedJob) { condition.signal() }
+        // awaited job: only those two moments need a signal, and only if it is waiting.
+        if isWriterWaiting && (queue.isEmpty || (job.isAwaited && !queueHasAwaitedJob)) { condition.signal() }
         if job.isAwaited { queueHasAwaitedJob = true }
         queue.append(job)
     }
@@ -213,8 +234,11 @@ final class StorageWriter: @unchecked Sendable {
     private func run() {
         // Failure of a batch that held lazy changes, reported to the next flush.
         var lazyFailure: StorageError?
-        while let batch = nextBatch() {
+        while var batch = nextBatch() {
             process(batch[...], rejected: [:], lazyFailure: &lazyFailure)
+            // Releases the jobs (their changes and completions) here, not under the lock.
+            batch.removeAll(keepingCapacity: true)
+            spareQueue = batch
         }
         condition.lock()
         state = .stopped
@@ -223,18 +247,25 @@ final class StorageWriter: @unchecked Sendable {
     }
 
     private func nextBatch() -> [Job]? {
+        var batch: [Job] = []
+        swap(&batch, &spareQueue)
         condition.lock()
         defer { condition.unlock() }
         while queue.isEmpty && state == .running {
+            isWriterWaiting = true
             condition.wait()
+            isWriterWaiting = false
         }
         if queue.isEmpty { return nil }
-        let deadline = Date(timeIntervalSinceNow: Self.lazyCommitDelay)
-        while !queueHasAwaitedJob && state == .running && condition.wait(until: deadline) {}
-        var batch: [Job] = []
+        if !queueHasAwaitedJob && state == .running {
+            let deadline = Date(timeIntervalSinceNow: Self.lazyCommitDelay)
+            isWriterWaiting = true
+            while !queueHasAwaitedJob && state == .running && condition.wait(until: deadline) {}
+            isWriterWaiting = false
+        }
         swap(&batch, &queue)
         queueHasAwaitedJob = false
-        queuedRefreshes.removeAll(keepingCapacity: true)
+        if !queuedRefreshes.isEmpty { queuedRefreshes.removeAll(keepingCapacity: true) }
         return batch
     }
 
@@ -276,15 +307,10 @@ final class StorageWriter: @unchecked Sendable {
                 ])
             case .success:
                 if shape.needsTransaction {
-                    let usage = try? environment.usage()
                     stats.withLock { stats in
                         stats.commits += 1
                         stats.committedChanges += shape.changes
                         stats.lastBatchSize = shape.changes
-                        if let usage {
-                            stats.mapSizeBytes = usage.mapSizeBytes
-                            stats.usedBytes = usage.usedBytes
-                        }
                     }
                     commitObserver?(shape.changes, ContinuousClock.now - started)
                 }
