@@ -53,6 +53,7 @@ final class StorageWriter: @unchecked Sendable {
 
     /// Room for a batch of a few hundred callers before the queue grows.
     private static let initialQueueCapacity = 256
+    private static let maximumSpareCapacity = 4_096
 
     private enum State {
         case running
@@ -236,8 +237,9 @@ final class StorageWriter: @unchecked Sendable {
         var lazyFailure: StorageError?
         while var batch = nextBatch() {
             process(batch[...], rejected: [:], lazyFailure: &lazyFailure)
-            // Releases the jobs (their changes and completions) here, not under the lock.
-            batch.removeAll(keepingCapacity: true)
+            // Releases the jobs (their changes and completions) here, not under the lock;
+            // the array of an unusually large batch (a drain, a heartbeat storm) is let go.
+            batch.removeAll(keepingCapacity: batch.capacity <= Self.maximumSpareCapacity)
             spareQueue = batch
         }
         condition.lock()
