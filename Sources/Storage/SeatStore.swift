@@ -129,9 +129,17 @@ public final class SeatStore: Sendable {
         try await writer.commit(changes).get()
     }
 
-    /// Stores all `changes` atomically and calls `completion` on the storage writer's
-    /// thread once the commit holding them is durable (or has failed). For callers on an
-    /// event loop: nothing suspends, and the caller hops back to its loop to go on.
+    /// Stores all `changes` atomically and calls `completion` once, on the storage
+    /// writer's thread, after the commit holding them is durable (or has failed). For
+    /// callers on an event loop: nothing suspends, and the caller hops back to its loop.
+    /// A call refused up front (an invalid key, a closed store) completes on the calling
+    /// thread before this returns.
+    ///
+    /// Completions run one after another between batches, so the writer commits nothing
+    /// while one runs: a completion must only hand the result to its own executor (e.g.
+    /// `eventLoop.execute`) and return. It must never wait for the store (another
+    /// commit's completion, a flush, `close`): the writer that would end the wait is the
+    /// thread it blocks.
     public func commit(_ changes: [StoreChange], completion: @escaping @Sendable (Result<Void, StorageError>) -> Void) {
         if let error = invalidKey(in: changes) { return completion(.failure(error)) }
         writer.commit(changes, completion: completion)
@@ -176,8 +184,8 @@ public final class SeatStore: Sendable {
         environment.close()
     }
 
-    /// LMDB refuses empty and over-long keys. Inside a group commit that would fail
-    /// every caller of the batch, so such a call is refused on its own, up front.
+    /// LMDB refuses empty and over-long keys. Such a call is refused up front, without a
+    /// trip to the writer (which would refuse only that call's job and retry its batch).
     private func invalidKey(in changes: [StoreChange]) -> StorageError? {
         for change in changes {
             let key: String

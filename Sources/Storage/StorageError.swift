@@ -48,6 +48,18 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
+    /// Raised by one change itself: a key or value LMDB refuses, or a stored record the
+    /// change reads that does not decode. The same change fails in any batch, and the
+    /// others can commit without it. Anything else (map or disk full, I/O, a damaged
+    /// B-tree, out of memory) concerns the whole store.
+    var isCausedByChange: Bool {
+        switch self {
+        case .corrupt: true
+        case .io(let code, _): code == MDB_BAD_VALSIZE || code == EINVAL
+        case .full, .closed: false
+        }
+    }
+
     var isTransactionFull: Bool {
         if case .io(MDB_TXN_FULL, _) = self { return true }
         return false

@@ -8,11 +8,13 @@ import Synchronization
 ///
 /// Callers enqueue jobs under `condition`; the thread takes the whole queue, applies it
 /// in FIFO order in one transaction, commits once, and then completes every caller of
-/// that batch with the one result. LMDB ties a write transaction to its OS thread, so
-/// transactions never cross an `await`.
+/// that batch, in order, between batches and with no lock held. A job whose own change
+/// fails is refused alone and the rest of the batch still commits (`process`). LMDB ties
+/// a write transaction to its OS thread, so transactions never cross an `await`.
 final class StorageWriter: @unchecked Sendable {
-    // @unchecked: `queue`, `queuedRefreshes`, `state` and `thread` are only touched with
-    // `condition` locked; `stats` is a Mutex; the rest is immutable or writer-thread-only.
+    // @unchecked: `queue`, `queueHasAwaitedJob`, `queuedRefreshes`, `isWriterWaiting`,
+    // `state` and `thread` are only touched with `condition` locked; `stats` is a Mutex;
+    // the rest is immutable or writer-thread-only.
 
     /// Called on the writer thread once the batch holding the job has committed or failed.
     typealias Completion = @Sendable (Result<Void, StorageError>) -> Void
@@ -30,11 +32,28 @@ final class StorageWriter: @unchecked Sendable {
             if case .changes(_, nil) = self { return false }
             return true
         }
+
+        /// What the job was, for the log line of a refused job (kinds and keys only).
+        var summary: String {
+            switch self {
+            case .changes(let changes, let completion):
+                let shown = changes.prefix(8).map(\.logSummary).joined(separator: ", ")
+                let rest = changes.count > 8 ? ", … (\(changes.count) changes)" : ""
+                return (completion == nil ? "lazy " : "") + "[" + shown + rest + "]"
+            case .purge: return "purge of ended sessions"
+            case .purgeAudit: return "purge of audit events"
+            case .flush: return "flush"
+            }
+        }
     }
 
     /// How long a queue of lazy changes alone (heartbeats) may wait to be joined by more:
     /// fewer, larger commits. A job someone waits for ends the wait at once.
     private static let lazyCommitDelay: TimeInterval = 0.02
+
+    /// Room for a batch of a few hundred callers before the queue grows.
+    private static let initialQueueCapacity = 256
+    private static let maximumSpareCapacity = 4_096
 
     private enum State {
         case running
@@ -42,8 +61,11 @@ final class StorageWriter: @unchecked Sendable {
         case stopped
     }
 
+    /// The writer thread's name, as `top -H` and debuggers show it.
+    static let threadName = "seatd-storage"
+
     private let environment: LMDBEnvironment
-    private let databases: StorageDatabases
+    let databases: StorageDatabases
     private let maximumMapSizeBytes: Int
     private let logger: Logger
     private let stats: Mutex<SeatStore.Statistics>
@@ -51,6 +73,12 @@ final class StorageWriter: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var queue: [Job] = []
+    /// The previous batch's emptied array, handed back as the queue so that enqueueing
+    /// (under the lock) does not reallocate; writer-thread only.
+    private var spareQueue: [Job] = []
+    /// The thread waits on `condition` (for a first job, or for an awaited one): only
+    /// then does an enqueue need to signal it.
+    private var isWriterWaiting = false
     private var queueHasAwaitedJob = false
     /// Queue index of each lone lazy `refreshLease` still waiting, so a newer heartbeat
     /// of the same session replaces it instead of queueing a second write.
@@ -71,19 +99,34 @@ final class StorageWriter: @unchecked Sendable {
         auditKeys = try Self.loadAuditKeys(environment, databases)
         stats = Mutex(SeatStore.Statistics(
             mapSizeBytes: usage.mapSizeBytes, usedBytes: usage.usedBytes, commits: 0, committedChanges: 0, lastBatchSize: 0))
+        spareQueue.reserveCapacity(Self.initialQueueCapacity)
+        queue.reserveCapacity(Self.initialQueueCapacity)
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "seatd-storage-writer"
+        let thread = Thread { [self] in
+            // Named from inside: on Linux, Foundation drops a name set before `start`
+            // (and the kernel keeps 15 bytes of one).
+            Thread.current.name = Self.threadName
+            run()
+        }
         condition.lock()
         self.thread = thread
         condition.unlock()
         thread.start()
     }
 
+    /// Map size and bytes used are read now (a metrics scrape), not after every commit;
+    /// once the store is closed, the last values read.
     var statistics: SeatStore.Statistics {
-        stats.withLock { $0 }
+        let usage = try? environment.usage()
+        return stats.withLock { stats in
+            if let usage {
+                stats.mapSizeBytes = usage.mapSizeBytes
+                stats.usedBytes = usage.usedBytes
+            }
+            return stats
+        }
     }
 
     // MARK: Callers
@@ -177,19 +220,27 @@ final class StorageWriter: @unchecked Sendable {
 
     private func appendLocked(_ job: Job) {
         // The thread waits on an empty queue, or on a queue of lazy changes for the first
-        // awaited job: only those two moments need a signal.
-        if queue.isEmpty || (job.isAwaited && !queueHasAwaitedJob) { condition.signal() }
+        // awaited job: only those two moments need a signal, and only if it is waiting.
+        if isWriterWaiting && (queue.isEmpty || (job.isAwaited && !queueHasAwaitedJob)) { condition.signal() }
         if job.isAwaited { queueHasAwaitedJob = true }
         queue.append(job)
     }
 
     // MARK: Writer thread
 
+    /// Jobs of a batch refused for a fault of their own (`StorageError.isCausedByChange`),
+    /// by their index in the batch, with that fault.
+    private typealias Rejections = [Int: StorageError]
+
     private func run() {
         // Failure of a batch that held lazy changes, reported to the next flush.
         var lazyFailure: StorageError?
-        while let batch = nextBatch() {
-            process(batch[...], lazyFailure: &lazyFailure)
+        while var batch = nextBatch() {
+            process(batch[...], rejected: [:], lazyFailure: &lazyFailure)
+            // Releases the jobs (their changes and completions) here, not under the lock;
+            // the array of an unusually large batch (a drain, a heartbeat storm) is let go.
+            batch.removeAll(keepingCapacity: batch.capacity <= Self.maximumSpareCapacity)
+            spareQueue = batch
         }
         condition.lock()
         state = .stopped
@@ -198,85 +249,116 @@ final class StorageWriter: @unchecked Sendable {
     }
 
     private func nextBatch() -> [Job]? {
+        var batch: [Job] = []
+        swap(&batch, &spareQueue)
         condition.lock()
         defer { condition.unlock() }
         while queue.isEmpty && state == .running {
+            isWriterWaiting = true
             condition.wait()
+            isWriterWaiting = false
         }
         if queue.isEmpty { return nil }
-        let deadline = Date(timeIntervalSinceNow: Self.lazyCommitDelay)
-        while !queueHasAwaitedJob && state == .running && condition.wait(until: deadline) {}
-        var batch: [Job] = []
+        if !queueHasAwaitedJob && state == .running {
+            let deadline = Date(timeIntervalSinceNow: Self.lazyCommitDelay)
+            isWriterWaiting = true
+            while !queueHasAwaitedJob && state == .running && condition.wait(until: deadline) {}
+            isWriterWaiting = false
+        }
         swap(&batch, &queue)
         queueHasAwaitedJob = false
-        queuedRefreshes.removeAll(keepingCapacity: true)
+        if !queuedRefreshes.isEmpty { queuedRefreshes.removeAll(keepingCapacity: true) }
         return batch
     }
 
-    private func process(_ batch: ArraySlice<Job>, lazyFailure: inout StorageError?) {
-        var changeCount = 0
-        var needsTransaction = false
-        for job in batch {
-            switch job {
-            case .changes(let changes, _):
-                changeCount += changes.count
-                needsTransaction = needsTransaction || !changes.isEmpty
-            case .purge, .purgeAudit: needsTransaction = true
-            case .flush: break
+    /// Commits `batch` but its `rejected` jobs, then completes every job of it.
+    ///
+    /// A job whose own change fails (a value LMDB refuses, a stored record that does not
+    /// decode) is rejected alone: the aborted transaction is retried without it, so the
+    /// other callers commit in FIFO order and each job stays atomic. `apply` names the
+    /// failing job, so isolating it costs one aborted attempt, not a search. A failure of
+    /// the whole store (map at its maximum, full disk, I/O) fails every job of the batch.
+    private func process(_ batch: ArraySlice<Job>, rejected: Rejections, lazyFailure: inout StorageError?) {
+        var rejected = rejected
+        while true {
+            let shape = BatchShape(batch, skipping: rejected)
+            var outcome = Result<[Int: Int], BatchFailure>.success([:])
+            let started = ContinuousClock.now
+            if shape.needsTransaction {
+                outcome = commitGrowingMap(batch, skipping: rejected, syncMetaPage: shape.hasAwaitedJob)
             }
-        }
-
-        var outcome = Result<[Int], StorageError>.success([])
-        let started = ContinuousClock.now
-        if needsTransaction {
-            outcome = commitGrowingMap(batch, syncMetaPage: batch.contains { $0.isAwaited })
-            if case .failure(let error) = outcome, error.isTransactionFull, batch.count > 1 {
-                // Too many dirty pages for one transaction: commit the halves separately.
-                // Each job stays atomic, and FIFO order is kept.
-                let middle = batch.startIndex + batch.count / 2
-                process(batch[..<middle], lazyFailure: &lazyFailure)
-                process(batch[middle...], lazyFailure: &lazyFailure)
-                return
-            }
-        }
-
-        switch outcome {
-        case .success:
-            if needsTransaction {
-                let usage = try? environment.usage()
-                stats.withLock { stats in
-                    stats.commits += 1
-                    stats.committedChanges += changeCount
-                    stats.lastBatchSize = changeCount
-                    if let usage {
-                        stats.mapSizeBytes = usage.mapSizeBytes
-                        stats.usedBytes = usage.usedBytes
-                    }
+            switch outcome {
+            case .failure(let failure):
+                if let job = failure.job, failure.error.isCausedByChange {
+                    logger.error("storage change refused; its caller alone fails, the rest of its batch is retried", metadata: [
+                        "error": "\(failure.error)", "job": "\(batch[job].summary)",
+                    ])
+                    rejected[job] = failure.error
+                    continue
                 }
-                commitObserver?(changeCount, ContinuousClock.now - started)
+                if failure.error.isTransactionFull, shape.jobs > 1 {
+                    // Too many dirty pages for one transaction: commit the halves separately.
+                    // Each job stays atomic, and FIFO order is kept.
+                    let middle = batch.startIndex + batch.count / 2
+                    process(batch[..<middle], rejected: rejected, lazyFailure: &lazyFailure)
+                    process(batch[middle...], rejected: rejected, lazyFailure: &lazyFailure)
+                    return
+                }
+                logger.error("storage batch failed; nothing of it was stored", metadata: [
+                    "error": "\(failure.error)", "jobs": "\(shape.jobs)", "changes": "\(shape.changes)",
+                ])
+            case .success:
+                if shape.needsTransaction {
+                    stats.withLock { stats in
+                        stats.commits += 1
+                        stats.committedChanges += shape.changes
+                        stats.lastBatchSize = shape.changes
+                    }
+                    commitObserver?(shape.changes, ContinuousClock.now - started)
+                }
             }
-        case .failure(let error):
-            logger.error("storage batch failed; nothing of it was stored", metadata: [
-                "error": "\(error)", "jobs": "\(batch.count)", "changes": "\(changeCount)",
-            ])
+            complete(batch, outcome.mapError(\.error), rejected: rejected, lazyFailure: &lazyFailure)
+            return
         }
-        complete(batch, outcome, lazyFailure: &lazyFailure)
     }
 
-    private func complete(_ batch: ArraySlice<Job>, _ outcome: Result<[Int], StorageError>, lazyFailure: inout StorageError?) {
-        let failure: StorageError? = if case .failure(let error) = outcome { error } else { nil }
-        var purgeIndex = 0
-        for job in batch {
-            switch job {
+    /// What a batch holds once its rejected jobs are left out.
+    private struct BatchShape {
+        var jobs = 0
+        var changes = 0
+        var needsTransaction = false
+        var hasAwaitedJob = false
+
+        init(_ batch: ArraySlice<Job>, skipping rejected: Rejections) {
+            for index in batch.indices where rejected.isEmpty || rejected[index] == nil {
+                let job = batch[index]
+                jobs += 1
+                hasAwaitedJob = hasAwaitedJob || job.isAwaited
+                switch job {
+                case .changes(let jobChanges, _):
+                    changes += jobChanges.count
+                    needsTransaction = needsTransaction || !jobChanges.isEmpty
+                case .purge, .purgeAudit: needsTransaction = true
+                case .flush: break
+                }
+            }
+        }
+    }
+
+    /// `outcome` holds the number purged by each purge job, by index in the batch.
+    private func complete(_ batch: ArraySlice<Job>, _ outcome: Result<[Int: Int], StorageError>, rejected: Rejections, lazyFailure: inout StorageError?) {
+        let batchFailure: StorageError? = if case .failure(let error) = outcome { error } else { nil }
+        for index in batch.indices {
+            let jobFailure = rejected.isEmpty ? batchFailure : rejected[index] ?? batchFailure
+            switch batch[index] {
             case .changes(_, let completion?):
-                completion(outcome.map { _ in () })
+                if let jobFailure { completion(.failure(jobFailure)) } else { completion(.success(())) }
             case .changes(_, nil):
-                if let failure { lazyFailure = failure }
+                if let jobFailure { lazyFailure = jobFailure }
             case .purge(_, _, let completion), .purgeAudit(_, _, _, let completion):
-                completion(outcome.map { $0[purgeIndex] })
-                purgeIndex += 1
+                if let jobFailure { completion(.failure(jobFailure)) } else { completion(outcome.map { $0[index] ?? 0 }) }
             case .flush(let completion):
-                if let error = failure ?? lazyFailure {
+                if let error = jobFailure ?? lazyFailure {
                     completion(.failure(error))
                 } else {
                     completion(.success(()))
@@ -286,196 +368,87 @@ final class StorageWriter: @unchecked Sendable {
         }
     }
 
+    /// A failed attempt to commit a batch; `job` is the index of the job whose change
+    /// raised `error`, nil when the failure came from outside any job (begin, commit).
+    private struct BatchFailure: Error {
+        var error: StorageError
+        var job: Int?
+    }
+
     /// Commits the batch, doubling the map on `MDB_MAP_FULL` (up to the maximum) and
     /// retrying it: the failed attempt was aborted, so nothing of it is stored.
     /// A batch of lazy changes only skips the meta-page sync (see `LMDBEnvironment.write`).
-    private func commitGrowingMap(_ batch: ArraySlice<Job>, syncMetaPage: Bool) -> Result<[Int], StorageError> {
+    private func commitGrowingMap(_ batch: ArraySlice<Job>, skipping rejected: Rejections, syncMetaPage: Bool) -> Result<[Int: Int], BatchFailure> {
         while true {
+            var failedJob: Int?
             do throws(StorageError) {
                 var keys = auditKeys
-                let purged = try environment.write(syncMetaPage: syncMetaPage) { txn throws(StorageError) in try apply(batch, txn, &keys) }
+                let purged = try environment.write(syncMetaPage: syncMetaPage) { txn throws(StorageError) in
+                    try apply(batch, skipping: rejected, txn, &keys, failedJob: &failedJob)
+                }
                 auditKeys = keys
                 return .success(purged)
             } catch where error.isMapFull {
                 do throws(StorageError) {
                     let current = try environment.usage().mapSizeBytes
                     guard current < maximumMapSizeBytes else {
-                        return .failure(.full("map size limit of \(maximumMapSizeBytes) bytes reached"))
+                        return .failure(BatchFailure(error: .full("map size limit of \(maximumMapSizeBytes) bytes reached")))
                     }
                     let next = min(current * 2, maximumMapSizeBytes)
                     try environment.setMapSize(next)
                     stats.withLock { $0.mapSizeBytes = next }
                     logger.info("storage map grown", metadata: ["from": "\(current)", "to": "\(next)"])
                 } catch {
-                    return .failure(error)
+                    return .failure(BatchFailure(error: error))
                 }
             } catch where error.isInputOutputError {
                 // A short write on a file system that is (nearly) out of space is a full
                 // disk, not a failing one: report it as such so operators see the real cause.
                 if let available = environment.availableDiskBytes, available < Self.nearlyFullDiskBytes {
-                    return .failure(.full("no space left on the file system (\(available) bytes available)"))
+                    return .failure(BatchFailure(error: .full("no space left on the file system (\(available) bytes available)")))
                 }
-                return .failure(error)
+                return .failure(BatchFailure(error: error))
             } catch {
-                return .failure(error)
+                return .failure(BatchFailure(error: error, job: failedJob))
             }
         }
     }
 
     private static let nearlyFullDiskBytes = 1 << 20
 
-    /// Applies every job in order; returns the number purged by each purge job.
-    private func apply(_ batch: ArraySlice<Job>, _ txn: borrowing LMDBTransaction, _ auditKeys: inout AuditKeyAllocator) throws(StorageError) -> [Int] {
+    /// Applies every job but the rejected ones, in order; returns the number purged by
+    /// each purge job. `failedJob` is left at the job being applied when one throws.
+    private func apply(
+        _ batch: ArraySlice<Job>,
+        skipping rejected: Rejections,
+        _ txn: borrowing LMDBTransaction,
+        _ auditKeys: inout AuditKeyAllocator,
+        failedJob: inout Int?
+    ) throws(StorageError) -> [Int: Int] {
         let sequenceBefore = auditKeys.lastSequence
-        var purged: [Int] = []
-        for job in batch {
-            switch job {
+        var purged: [Int: Int] = [:]
+        for index in batch.indices where rejected.isEmpty || rejected[index] == nil {
+            failedJob = index
+            switch batch[index] {
             case .changes(let changes, _):
                 for change in changes {
                     try apply(change, txn, &auditKeys)
                 }
             case .purge(let cutoff, let limit, _):
-                purged.append(try purgeEndedSessions(endedBefore: cutoff, limit: limit, txn))
+                purged[index] = try purgeEndedSessions(endedBefore: cutoff, limit: limit, txn)
             case .purgeAudit(let cutoff, let maxBytes, let limit, _):
-                purged.append(try purgeAudit(olderThan: cutoff, maxBytes: maxBytes, limit: limit, txn))
+                purged[index] = try purgeAudit(olderThan: cutoff, maxBytes: maxBytes, limit: limit, txn)
             case .flush:
                 break
             }
         }
+        failedJob = nil
         if auditKeys.lastSequence != sequenceBefore {
             try RecordCodec.auditSequenceKey.withBytes { key throws(StorageError) in
                 try RecordCodec.encodeAuditSequence(auditKeys.lastSequence).withBytes { value throws(StorageError) in
                     try txn.put(databases.meta, key, value)
                 }
             }
-        }
-        return purged
-    }
-
-    private func apply(_ change: StoreChange, _ txn: borrowing LMDBTransaction, _ auditKeys: inout AuditKeyAllocator) throws(StorageError) {
-        let db = databases
-        switch change {
-        case .appendAudit(let event):
-            try RecordCodec.withAuditKey(auditKeys.next(for: event.time)) { key throws(StorageError) in
-                try RecordCodec.encodeAuditRecord(event).withBytes { value throws(StorageError) in
-                    // Keys nearly always grow, and appending keeps the pages full (half the
-                    // size of splitting them); after a clock step back the key is older.
-                    if try !txn.append(db.audit, key, value) {
-                        try txn.put(db.audit, key, value)
-                    }
-                }
-            }
-
-        case .putLicense(let license):
-            try put(RecordCodec.encode(license), at: license.key, in: db.licenses, txn)
-
-        case .deleteLicense(let licenseKey):
-            try delete(licenseKey, from: db.licenses, txn)
-
-        case .putSession(let session):
-            try RecordCodec.withTokenKey(session.token) { key throws(StorageError) in
-                try RecordCodec.encode(session).withBytes { value throws(StorageError) in
-                    try txn.put(db.sessions, key, value)
-                }
-            }
-
-        case .refreshLease(let token, let lastHeartbeatAt, let leaseExpiresAt):
-            try RecordCodec.withTokenKey(token) { key throws(StorageError) in
-                // Absent means ended (or never stored): never recreate it from a heartbeat.
-                let refreshed = try txn.get(db.sessions, key) { record throws(StorageError) in
-                    try RecordCodec.refreshingLease(record, lastHeartbeatAt: lastHeartbeatAt, leaseExpiresAt: leaseExpiresAt)
-                }
-                try refreshed?.withBytes { value throws(StorageError) in
-                    try txn.put(db.sessions, key, value)
-                }
-            }
-
-        case .endSession(let ended):
-            try RecordCodec.withTokenKey(ended.token) { key throws(StorageError) in
-                try txn.delete(db.sessions, key)
-                // A session ended twice keeps one tombstone: drop the old time index entry.
-                let previous = try txn.get(db.ended, key) { record throws(StorageError) in
-                    try RecordCodec.decodeEndedSession(token: ended.token, record)
-                }
-                if let previous {
-                    try RecordCodec.withEndedByTimeKey(endedAt: previous.endedAt, token: ended.token) { timeKey throws(StorageError) in
-                        _ = try txn.delete(db.endedByTime, timeKey)
-                    }
-                }
-                try RecordCodec.encode(ended).withBytes { value throws(StorageError) in
-                    try txn.put(db.ended, key, value)
-                }
-                try RecordCodec.withEndedByTimeKey(endedAt: ended.endedAt, token: ended.token) { timeKey throws(StorageError) in
-                    try txn.put(db.endedByTime, timeKey, UnsafeRawBufferPointer(start: nil, count: 0))
-                }
-            }
-
-        case .putTenant(let tenant):
-            try put(RecordCodec.encode(tenant), at: tenant.id, in: db.tenants, txn)
-
-        case .deleteTenant(let id):
-            try delete(id, from: db.tenants, txn)
-
-        case .putAccessKey(let accessKey):
-            try put(RecordCodec.encode(accessKey), at: accessKey.id, in: db.accessKeys, txn)
-        }
-    }
-
-    /// Upserts a record under a UTF-8 string key.
-    private func put(_ record: [UInt8], at key: String, in database: MDB_dbi, _ txn: borrowing LMDBTransaction) throws(StorageError) {
-        try key.withUTF8Bytes { key throws(StorageError) in
-            try record.withBytes { value throws(StorageError) in
-                try txn.put(database, key, value)
-            }
-        }
-    }
-
-    private func delete(_ key: String, from database: MDB_dbi, _ txn: borrowing LMDBTransaction) throws(StorageError) {
-        try key.withUTF8Bytes { key throws(StorageError) in
-            _ = try txn.delete(database, key)
-        }
-    }
-
-    /// Oldest first: everything older than `cutoff`, then more while the audit database
-    /// takes more than `maxBytes`. Deleting records frees whole pages only as leaves merge,
-    /// so the size is checked after every deletion rather than estimated up front.
-    private func purgeAudit(olderThan cutoff: Timestamp, maxBytes: Int, limit: Int, _ txn: borrowing LMDBTransaction) throws(StorageError) -> Int {
-        var purged = 0
-        while purged < limit {
-            guard let oldest = try txn.firstKey(databases.audit, RecordCodec.decodeAuditKey) else { break }
-            if oldest.time >= cutoff, try txn.usage(databases.audit).bytes <= maxBytes { break }
-            try RecordCodec.withAuditKey(oldest) { key throws(StorageError) in
-                _ = try txn.delete(databases.audit, key)
-            }
-            purged += 1
-        }
-        return purged
-    }
-
-    /// Where audit keys continue after a restart: the stored last sequence (kept in `meta`
-    /// because retention may have deleted every event) and the time of the newest key.
-    private static func loadAuditKeys(_ environment: LMDBEnvironment, _ databases: StorageDatabases) throws(StorageError) -> AuditKeyAllocator {
-        try environment.read { txn throws(StorageError) in
-            let newest = try txn.lastKey(databases.audit, RecordCodec.decodeAuditKey)
-            let stored = try RecordCodec.auditSequenceKey.withBytes { key throws(StorageError) in
-                try txn.get(databases.meta, key, RecordCodec.decodeAuditSequence)
-            }
-            return AuditKeyAllocator(lastSequence: max(stored ?? 0, newest?.sequence ?? 0), lastTime: newest?.time)
-        }
-    }
-
-    private func purgeEndedSessions(endedBefore cutoff: Timestamp, limit: Int, _ txn: borrowing LMDBTransaction) throws(StorageError) -> Int {
-        var purged = 0
-        while purged < limit {
-            guard let oldest = try txn.firstKey(databases.endedByTime, RecordCodec.decodeEndedByTimeKey),
-                  oldest.endedAt < cutoff else { break }
-            try RecordCodec.withTokenKey(oldest.token) { key throws(StorageError) in
-                _ = try txn.delete(databases.ended, key)
-            }
-            try RecordCodec.withEndedByTimeKey(endedAt: oldest.endedAt, token: oldest.token) { timeKey throws(StorageError) in
-                _ = try txn.delete(databases.endedByTime, timeKey)
-            }
-            purged += 1
         }
         return purged
     }

@@ -370,16 +370,4 @@ import Testing
             }
         }
     }
-
-    /// Writes a raw record, bypassing the store (which must be closed).
-    private func overwrite(in directory: String, database: String, key: [UInt8], value: [UInt8]) throws {
-        let environment = try LMDBEnvironment(directory: directory, mapSizeBytes: 1 << 20, maximumReaders: 8, noSync: false)
-        defer { environment.close() }
-        try environment.write { txn throws(StorageError) in
-            let dbi = try txn.openDatabase(named: database, create: false)
-            try key.withBytes { key throws(StorageError) in
-                try value.withBytes { value throws(StorageError) in try txn.put(dbi, key, value) }
-            }
-        }
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SeatCore
+import Synchronization
 @testable import SeatStorage
 
 /// A fresh directory under the system temp dir, removed when `body` returns.
@@ -56,4 +57,71 @@ extension Array where Element == Session {
 
 extension Array where Element == License {
     func sortedByKey() -> [License] { sorted { $0.key < $1.key } }
+}
+
+/// Holds the storage writer inside a commit's completion, so that every job enqueued
+/// meanwhile forms its next batch: group commit made deterministic. Only the writer
+/// thread waits; the test's task awaits without blocking.
+final class WriterGate: Sendable {
+    private let opened = DispatchSemaphore(value: 0)
+
+    static func hold(_ store: SeatStore) async -> WriterGate {
+        let gate = WriterGate()
+        await withCheckedContinuation { (entered: CheckedContinuation<Void, Never>) in
+            store.commit([]) { _ in
+                entered.resume()
+                gate.opened.wait()
+            }
+        }
+        return gate
+    }
+
+    func open() {
+        opened.signal()
+    }
+}
+
+/// Enqueues each list of changes as a caller of its own while `gate` holds the writer
+/// (straight to the writer, past `SeatStore`'s up-front key check), opens the gate and
+/// returns every caller's result in submission order: one batch, deterministically.
+func commitInOneBatch(_ store: SeatStore, _ calls: [[StoreChange]], gate: WriterGate) async -> [Result<Void, StorageError>] {
+    let (results, yield) = AsyncStream.makeStream(of: (Int, Result<Void, StorageError>).self)
+    for (index, changes) in calls.enumerated() {
+        store.writer.commit(changes) { yield.yield((index, $0)) }
+    }
+    gate.open()
+    var ordered = [Result<Void, StorageError>?](repeating: nil, count: calls.count)
+    for await (index, result) in results.prefix(calls.count) {
+        ordered[index] = result
+    }
+    return ordered.map { $0! }
+}
+
+/// Writes a raw record, bypassing the store (which must be closed).
+func overwrite(in directory: String, database: String, key: [UInt8], value: [UInt8]) throws {
+    let environment = try LMDBEnvironment(directory: directory, mapSizeBytes: 1 << 20, maximumReaders: 8, noSync: false)
+    defer { environment.close() }
+    try environment.write { txn throws(StorageError) in
+        let dbi = try txn.openDatabase(named: database, create: false)
+        try key.withBytes { key throws(StorageError) in
+            try value.withBytes { value throws(StorageError) in try txn.put(dbi, key, value) }
+        }
+    }
+}
+
+/// A license key LMDB refuses (one byte over its limit), as one that slipped past
+/// `SeatStore`'s check would be.
+let overlongKey = String(repeating: "k", count: 512)
+
+/// A value shared with completions that run on the writer thread.
+final class Shared<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) {
+        mutex = Mutex(value)
+    }
+
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
+    }
 }
