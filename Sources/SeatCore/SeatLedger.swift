@@ -136,7 +136,8 @@ public struct SeatLedger: Sendable {
             clientAddress: request.clientAddress,
             createdAt: now,
             lastHeartbeatAt: now,
-            leaseExpiresAt: policy.leaseExpiry(from: now)
+            leaseExpiresAt: policy.leaseExpiry(from: now),
+            accessKeyID: request.accessKeyID
         )
         entries[token] = Entry(session: session, phase: .pending, committed: false)
         holders[request.holder] = token

@@ -1,11 +1,18 @@
-/// Who holds a seat, for idempotency: the same user on the same machine gets the same session.
+/// Who holds a seat, for idempotency: the same user on the same machine, asking with the
+/// same access key, gets the same session. The key is part of it so that knowing someone's
+/// user name and hardware id (the default hardware id is world-readable) is not enough to
+/// re-attach to their session and learn its token.
 public struct Holder: Hashable, Sendable {
     public var user: String
     public var hardwareID: String
+    /// The access key the session was acquired with; empty for the anonymous tenant and
+    /// the admin socket.
+    public var accessKeyID: String
 
-    public init(user: String, hardwareID: String) {
+    public init(user: String, hardwareID: String, accessKeyID: String = "") {
         self.user = user
         self.hardwareID = hardwareID
+        self.accessKeyID = accessKeyID
     }
 }
 
@@ -18,17 +25,20 @@ public struct SeatRequest: Sendable, Equatable {
     public var clientVersion: String
     /// The peer address as the server saw it, for administrators.
     public var clientAddress: String
+    /// The access key the request came with (set by the server); empty without one.
+    public var accessKeyID: String
 
-    public init(licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String, clientAddress: String = "") {
+    public init(licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String, clientAddress: String = "", accessKeyID: String = "") {
         self.licenseKey = licenseKey
         self.user = user
         self.hostname = hostname
         self.hardwareID = hardwareID
         self.clientVersion = clientVersion
         self.clientAddress = clientAddress
+        self.accessKeyID = accessKeyID
     }
 
-    public var holder: Holder { Holder(user: user, hardwareID: hardwareID) }
+    public var holder: Holder { Holder(user: user, hardwareID: hardwareID, accessKeyID: accessKeyID) }
 }
 
 /// A seat held by a workstation.
@@ -43,6 +53,8 @@ public struct Session: Sendable, Equatable {
     public var createdAt: Timestamp
     public var lastHeartbeatAt: Timestamp
     public var leaseExpiresAt: Timestamp
+    /// The access key the session was acquired with; empty without one.
+    public var accessKeyID: String
 
     public init(
         token: SessionToken,
@@ -54,7 +66,8 @@ public struct Session: Sendable, Equatable {
         clientAddress: String,
         createdAt: Timestamp,
         lastHeartbeatAt: Timestamp,
-        leaseExpiresAt: Timestamp
+        leaseExpiresAt: Timestamp,
+        accessKeyID: String = ""
     ) {
         self.token = token
         self.licenseKey = licenseKey
@@ -66,9 +79,10 @@ public struct Session: Sendable, Equatable {
         self.createdAt = createdAt
         self.lastHeartbeatAt = lastHeartbeatAt
         self.leaseExpiresAt = leaseExpiresAt
+        self.accessKeyID = accessKeyID
     }
 
-    public var holder: Holder { Holder(user: user, hardwareID: hardwareID) }
+    public var holder: Holder { Holder(user: user, hardwareID: hardwareID, accessKeyID: accessKeyID) }
 
     /// A lease that has run out; the seat is reclaimable.
     public func isLapsed(at now: Timestamp) -> Bool { leaseExpiresAt <= now }

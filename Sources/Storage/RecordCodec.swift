@@ -141,11 +141,14 @@ enum RecordCodec {
     // token is the key. The lease times sit at a fixed offset so a heartbeat patches
     // them in place instead of decoding and re-encoding the record.
     private static let leaseOffset = 1 + 8
+    /// Version 2 added the access key id at the end; version 1 sessions read as acquired
+    /// without a key.
+    static let sessionRecordVersion: UInt8 = 2
 
     static func encode(_ session: Session) -> [UInt8] {
         var writer = RecordWriter(capacity: 64 + session.licenseKey.utf8.count + session.user.utf8.count
-            + session.hostname.utf8.count + session.hardwareID.utf8.count)
-        writer.append(recordVersion)
+            + session.hostname.utf8.count + session.hardwareID.utf8.count + session.accessKeyID.utf8.count)
+        writer.append(sessionRecordVersion)
         writer.append(session.createdAt.millisecondsSinceEpoch)
         writer.append(session.lastHeartbeatAt.millisecondsSinceEpoch)
         writer.append(session.leaseExpiresAt.millisecondsSinceEpoch)
@@ -155,16 +158,18 @@ enum RecordCodec {
         writer.append(session.hardwareID)
         writer.append(session.clientVersion)
         writer.append(session.clientAddress)
+        writer.append(session.accessKeyID)
         return writer.bytes
     }
 
     static func decodeSession(token: SessionToken, _ bytes: UnsafeRawBufferPointer) throws(StorageError) -> Session {
         var reader = RecordReader(bytes, record: "session")
-        try reader.expectVersion(recordVersion)
+        let version = try reader.uint8()
+        guard version == 1 || version == sessionRecordVersion else { throw reader.corrupt("unknown record version \(version)") }
         let createdAt = try reader.int64()
         let lastHeartbeatAt = try reader.int64()
         let leaseExpiresAt = try reader.int64()
-        let session = Session(
+        var session = Session(
             token: token,
             licenseKey: try reader.string(),
             user: try reader.string(),
@@ -176,6 +181,7 @@ enum RecordCodec {
             lastHeartbeatAt: Timestamp(millisecondsSinceEpoch: lastHeartbeatAt),
             leaseExpiresAt: Timestamp(millisecondsSinceEpoch: leaseExpiresAt)
         )
+        if version == sessionRecordVersion { session.accessKeyID = try reader.string() }
         try reader.expectEnd()
         return session
     }
@@ -186,7 +192,7 @@ enum RecordCodec {
         lastHeartbeatAt: Timestamp,
         leaseExpiresAt: Timestamp
     ) throws(StorageError) -> [UInt8] {
-        guard bytes.count >= leaseOffset + 16, bytes[0] == recordVersion else {
+        guard bytes.count >= leaseOffset + 16, bytes[0] == 1 || bytes[0] == sessionRecordVersion else {
             throw .corrupt("session record: unknown version or truncated")
         }
         var record = Array(bytes)

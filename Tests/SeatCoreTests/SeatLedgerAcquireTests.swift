@@ -468,3 +468,20 @@ struct SeatLedgerAcquireTests {
         _ = pending
     }
 }
+
+@Suite("SeatLedger: the holder includes the access key")
+struct SeatLedgerHolderKeyTests {
+    /// Knowing someone's user name and hardware id must not hand over their session.
+    @Test func anotherKeyWithTheSameUserAndHardwareGetsItsOwnSessionNeverTheOther() throws {
+        var h = Harness(seats: 2)
+        let first = try #require(h.acquire("ana", key: "key-a").granted).session
+        h.ledger.confirmGrant(first.token, reclaimed: [])
+        #expect(h.acquire("ana", key: "key-a").attached?.session.token == first.token)
+        let other = try #require(h.acquire("ana", key: "key-b").granted, "a second key re-attached to the first key's session")
+        #expect(other.session.token != first.token)
+        #expect(other.session.accessKeyID == "key-b")
+        h.ledger.confirmGrant(other.session.token, reclaimed: [])
+        // With every seat taken, a third key is refused like any other newcomer.
+        #expect(h.acquire("ana", key: "key-c").refusal == .noSeats(seatsTotal: 2, seatsInUse: 2, nextFreeAt: first.leaseExpiresAt))
+    }
+}

@@ -73,10 +73,12 @@ struct Harness {
     mutating func advance(_ milliseconds: Int64) { now = now.adding(milliseconds: milliseconds) }
     mutating func set(_ milliseconds: Int64) { now = ts(milliseconds) }
 
-    mutating func acquire(_ user: String, hw: String = "hw-1") -> AcquireDecision {
+    mutating func acquire(_ user: String, hw: String = "hw-1", key: String = "") -> AcquireDecision {
         var next = nextToken
         var drawn = 0
-        let decision = ledger.acquire(request(user, hw: hw), now: now, policy: policy) {
+        var seatRequest = request(user, hw: hw)
+        seatRequest.accessKeyID = key
+        let decision = ledger.acquire(seatRequest, now: now, policy: policy) {
             defer { next += 1; drawn += 1 }
             return token(next)
         }

@@ -58,11 +58,31 @@ import Testing
         unicode.clientAddress = ""
         unicode.clientVersion = String(repeating: "v", count: 20_000)  // a three-byte length prefix
         unicode.leaseExpiresAt = Timestamp(millisecondsSinceEpoch: .max)
+        unicode.accessKeyID = "3f9a0c1d2e4b5a69"
         for original in [session(1), unicode] {
             let bytes = RecordCodec.encode(original)
             let decoded = try bytes.withUnsafeBytes { try RecordCodec.decodeSession(token: original.token, $0) }
             #expect(decoded == original)
         }
+    }
+
+    /// Sessions stored before access keys were part of the holder read as keyless.
+    @Test func aVersion1SessionRecordReadsWithoutAnAccessKey() throws {
+        var original = session(5)
+        original.accessKeyID = "3f9a0c1d2e4b5a69"
+        var bytes = RecordCodec.encode(original)
+        // Version 1: the same layout without the trailing access key id (a one-byte length + 16 bytes).
+        bytes[0] = 1
+        bytes.removeLast(1 + 16)
+        let decoded = try bytes.withUnsafeBytes { try RecordCodec.decodeSession(token: original.token, $0) }
+        var expected = original
+        expected.accessKeyID = ""
+        #expect(decoded == expected)
+        // A heartbeat can still patch its lease in place.
+        let refreshed = try bytes.withUnsafeBytes {
+            try RecordCodec.refreshingLease($0, lastHeartbeatAt: Timestamp(millisecondsSinceEpoch: 1), leaseExpiresAt: Timestamp(millisecondsSinceEpoch: 2))
+        }
+        #expect(try refreshed.withUnsafeBytes { try RecordCodec.decodeSession(token: original.token, $0) }.leaseExpiresAt == Timestamp(millisecondsSinceEpoch: 2))
     }
 
     @Test func refreshingLeaseChangesOnlyTheLeaseTimes() throws {

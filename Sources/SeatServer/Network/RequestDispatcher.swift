@@ -111,7 +111,8 @@ struct RequestDispatcher: RequestResponder {
                 hostname: request.hostname,
                 hardwareID: request.hardwareID,
                 clientVersion: request.clientVersion,
-                clientAddress: link.peerAddress
+                clientAddress: link.peerAddress,
+                accessKeyID: principal.keyID ?? ""
             )
             let heartbeatInterval = heartbeatInterval
             service.acquire(seatRequest, as: principal) { [audit, clock, connections] result in
