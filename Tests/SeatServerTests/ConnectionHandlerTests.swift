@@ -181,6 +181,23 @@ struct HandlerHarness {
         #expect(try harness.written().map(\.requestID) == [2, 3, 4])
     }
 
+    @Test func aFrameSplitAcrossReadsIsPutBackTogether() throws {
+        let harness = try HandlerHarness()
+        try harness.sendHello()
+        var bytes = ByteBuffer()
+        validate(2, "SPLIT").encode(into: &bytes)
+        validate(3, "NEXT").encode(into: &bytes)
+        try harness.channel.writeInbound(bytes.readSlice(length: 3)!)
+        try harness.channel.writeInbound(bytes.readSlice(length: 9)!)
+        #expect(harness.responder.received == [])
+        try harness.channel.writeInbound(bytes)
+        #expect(harness.responder.received == [.validate(licenseKey: "SPLIT")])
+        harness.responder.answer(0, validated)
+        harness.responder.answer(1, validated)
+        #expect(harness.responder.received.last == .validate(licenseKey: "NEXT"))
+        #expect(try harness.written().map(\.requestID) == [2, 3])
+    }
+
     @Test func aResponderThatAnswersAtOnceKeepsTheOrderToo() throws {
         let harness = try HandlerHarness(responder: CommandedResponder(immediateReply: ConnectionFixtures.validated))
         try harness.sendHello()
