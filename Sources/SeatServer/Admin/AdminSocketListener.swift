@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import SeatProtocol
 import ServiceLifecycle
 
 /// The local admin channel: a Unix-domain socket, mode 0660, group `admin_socket_group`.
@@ -12,46 +11,66 @@ import ServiceLifecycle
 final class AdminSocketListener: Service {
     private let path: String
     private let groupName: String
-    private let server: ConnectionServer
+    private let connectionSettings: LiveValue<ClientListener.ConnectionSettings>
+    private let services: ConnectionHandler.Services
     private let maximumFrameBytes: Int
+    private let roster = ConnectionRoster()
     private let logger: Logger
     private let onListening: @Sendable (String) -> Void
 
-    init(path: String, groupName: String, server: ConnectionServer, maximumFrameBytes: Int, logger: Logger, onListening: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// - Parameters:
+    ///   - connectionSettings: the client port's; the admin socket uses its timeouts and
+    ///     server info, with its own `maximumFrameBytes`.
+    init(
+        path: String,
+        groupName: String,
+        connectionSettings: LiveValue<ClientListener.ConnectionSettings>,
+        services: ConnectionHandler.Services,
+        maximumFrameBytes: Int,
+        logger: Logger,
+        onListening: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.path = path
         self.groupName = groupName
-        self.server = server
+        self.connectionSettings = connectionSettings
+        self.services = services
         self.maximumFrameBytes = maximumFrameBytes
         self.logger = logger
         self.onListening = onListening
     }
 
     func run() async throws {
-        let maximumFrameBytes = self.maximumFrameBytes
-        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maximumFrameBytes: maximumFrameBytes)))
-                    try pipeline.addHandler(MessageToByteHandler(ServerFrameEncoder()))
-                    return try NIOAsyncChannel<ByteBuffer, ServerFrame>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let listener = try await bind()
         defer { unlink(path) }
         try restrictPermissions()
         logger.notice("admin socket listening", metadata: ["path": "\(path)", "group": "\(groupName)"])
         onListening(path)
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await listener.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await self.server.serve(connection, principal: .administrator) }
-                    }
+        try await roster.serveUntilShutdown(listener: listener)
+    }
+
+    private func bind() async throws -> any Channel {
+        let connectionSettings = self.connectionSettings
+        let services = self.services
+        let maximumFrameBytes = self.maximumFrameBytes
+        let roster = self.roster
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(.writeBufferWaterMark, value: ClientListener.replyBufferBudget)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    var configuration = connectionSettings.value.machineConfiguration(admission: .adminSocket, usesTLS: false)
+                    configuration.info.maximumFrameBytes = UInt32(clamping: maximumFrameBytes)
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(
+                        configuration: configuration,
+                        principal: .administrator,
+                        maximumFrameBytes: maximumFrameBytes,
+                        services: services,
+                        now: channel.eventLoop.now
+                    ))
+                    roster.add(channel)
                 }
             }
-        } onGracefulShutdown: {
-            listener.channel.close(promise: nil)
-        }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true)
+            .get()
     }
 
     /// Mode 0660 and, when the group exists, that group: the owner (seatd) and the

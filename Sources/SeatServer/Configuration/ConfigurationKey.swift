@@ -42,6 +42,7 @@ extension ConfigurationKey {
         .string("tls_private_key_file", "PEM private key of the server certificate.", \.tlsPrivateKeyFile),
         .integer("max_frame_bytes", "Largest frame body accepted; a larger length header closes the connection.", \.maxFrameBytes, 1_024...16_777_216),
         .seconds("handshake_timeout_seconds", "Time a new connection has to finish TLS and send Hello.", \.handshakeTimeoutSeconds, 0.1...600),
+        .seconds("authentication_timeout_seconds", "Time a new connection has to authenticate when anonymous_tenant is empty; one that has not is closed.", \.authenticationTimeoutSeconds, 0.1...600),
         .seconds("idle_timeout_seconds", "A connection that sends nothing for this long is closed.", \.idleTimeoutSeconds, 1...86_400),
         .integer("max_connections", "Concurrent client connections; beyond it new connections are closed at once.", \.maxConnections, 1...1_000_000),
         ConfigurationKey(name: "durability", help: "fsync: acknowledged writes survive power loss; nosync: they survive a process crash only.", appliesOnReload: false, apply: { configuration, value throws(ConfigurationError) in

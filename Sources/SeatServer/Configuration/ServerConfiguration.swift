@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tlsPrivateKeyFile = ""
     public var maxFrameBytes = 65_536
     public var handshakeTimeoutSeconds = 10.0
+    /// From the connection's start; only when clients must authenticate (no anonymous tenant).
+    public var authenticationTimeoutSeconds = 10.0
     public var idleTimeoutSeconds = 900.0
     public var maxConnections = 60_000
     public var durability = Durability.fsync

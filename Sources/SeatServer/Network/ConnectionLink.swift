@@ -5,9 +5,9 @@ import Synchronization
 
 /// One open client or admin connection as the rest of the server sees it: who it acts
 /// for, the sessions it has used (so a revocation can be pushed to it), and a way to
-/// write to it or close it from outside its request loop.
+/// push to it or close it from any thread.
 final class ConnectionLink: Sendable {
-    let channel: any Channel
+    private let channel: any Channel
     let peerAddress: String
     private struct State {
         var principal: Principal?
@@ -38,10 +38,10 @@ final class ConnectionLink: Sendable {
 
     var tokens: Set<SessionToken> { state.withLock { $0.tokens } }
 
-    /// Sends a server-initiated frame. Frames are written whole on the channel's event
-    /// loop, so this never interleaves with a reply's bytes.
+    /// Sends a server-initiated frame. The connection's `ConnectionHandler` writes it on
+    /// the event loop, after the reply to any request in flight that it must not overtake.
     func push(_ message: ServerMessage) {
-        channel.writeAndFlush(ServerFrame(requestID: WireConstants.serverPushRequestID, message: message), promise: nil)
+        channel.triggerUserOutboundEvent(ConnectionHandler.Command.push(message), promise: nil)
     }
 
     func close() {

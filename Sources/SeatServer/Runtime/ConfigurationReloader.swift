@@ -152,6 +152,7 @@ extension ClientListener.ConnectionSettings {
         self.init(
             maximumFrameBytes: configuration.maxFrameBytes,
             handshakeTimeout: .milliseconds(Int64(configuration.handshakeTimeoutSeconds * 1000)),
+            authenticationTimeout: .milliseconds(Int64(configuration.authenticationTimeoutSeconds * 1000)),
             idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)),
             serverInfo: ConnectionStateMachine.ServerInfo(
                 maximumFrameBytes: UInt32(configuration.maxFrameBytes),

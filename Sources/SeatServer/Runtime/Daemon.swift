@@ -104,19 +104,14 @@ public enum Daemon {
             metrics: metrics,
             clock: clock
         )
-        let connectionServer = ConnectionServer(
-            dispatcher: dispatcher,
-            connections: connections,
-            serverInfo: { connectionSettings.value.serverInfo },
-            logger: logger
-        )
+        let connectionServices = ConnectionHandler.Services(responder: dispatcher, directory: connections, logger: logger)
         let listener = ClientListener(
             host: configuration.listenAddress,
             port: configuration.port,
             connectionSettings: connectionSettings,
             tlsContext: tlsContext,
             limiter: limiter,
-            server: connectionServer,
+            services: connectionServices,
             metrics: metrics,
             logger: logger,
             onListening: { address in
@@ -174,7 +169,8 @@ public enum Daemon {
         let adminSocket = AdminSocketListener(
             path: configuration.adminSocketPath,
             groupName: configuration.adminSocketGroup,
-            server: connectionServer,
+            connectionSettings: connectionSettings,
+            services: connectionServices,
             maximumFrameBytes: max(configuration.maxFrameBytes, 4 << 20),
             logger: logger,
             onListening: { _ in readiness.markAdminSocketBound() }
