@@ -60,5 +60,6 @@ if [ -z "$dest" ]; then
         echo "installed; systemd is not running here, so nothing was started"
     fi
 fi
-"$dest$prefix/bin/seatd" --config "$config" -o state_directory="${dest:-}/var/lib/seatd" --check-config >/dev/null
+# Staged installs (DESTDIR) check the staged files.
+"$dest$prefix/bin/seatd" --config "$config" -o state_directory="${dest:-}/var/lib/seatd" -o licenses_file="${dest:-}/etc/seatd/licenses.json" --check-config >/dev/null
 echo "configuration ok: $config"

@@ -96,9 +96,9 @@ import Testing
         let recorder = StateRecorder(lease)
         let token = try #require(lease.session)
 
-        await first.kill()
+        let slot = await first.killKeepingSlot()
         try await recorder.waitFor("reconnecting") { $0.isReconnecting }
-        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: settings).use { second in
+        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: settings, slot: slot).use { second in
             // The restarted daemon listens on a new port; the "network" now leads there.
             proxy.retarget(to: second.port)
             let regained = try await recorder.waitFor("regained") { $0.isRegained }

@@ -129,8 +129,8 @@ private actor Acknowledged {
         let grant = try await client.acquire(licenseKey: "HB", user: "a", hostname: "h", hardwareID: "a", clientVersion: "1")
         for _ in 0..<3 { _ = try await client.heartbeat(grant.token) }
         // Killed right after a heartbeat: its lazy write may be lost, the seat must not be.
-        await first.kill()
-        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: timings).use { second in
+        let slot = await first.killKeepingSlot()
+        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: timings, slot: slot).use { second in
             let again = try await second.connect()
             let beat = try await again.heartbeat(grant.token)
             #expect(beat.leaseExpiresAt.millisecondsSinceEpoch > grant.leaseExpiresAt.millisecondsSinceEpoch)
@@ -154,8 +154,8 @@ private actor Acknowledged {
         var reclaimed = false
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            await daemon.kill()
-            daemon = try await DaemonProcess.start(stateDirectory: stateDirectory, settings: timings)
+            let slot = await daemon.killKeepingSlot()
+            daemon = try await DaemonProcess.start(stateDirectory: stateDirectory, settings: timings, slot: slot)
             let probe = try await daemon.connect()
             let inUse = try await probe.validate(licenseKey: "LOOP").seatsInUse
             await probe.close()

@@ -10,16 +10,18 @@ final class DaemonProcess: Sendable {
     let stateDirectory: String
     let port: Int
     private let process: ChildProcess
+    private let slot: DaemonSlot
     private var output: OutputCollector { process.standardOutput }
 
     var caFile: String { stateDirectory + "/tls/ca.pem" }
     var licensesFile: String { stateDirectory + "/licenses.json" }
     var log: String { output.text }
 
-    private init(stateDirectory: String, port: Int, process: ChildProcess) {
+    private init(stateDirectory: String, port: Int, process: ChildProcess, slot: DaemonSlot) {
         self.stateDirectory = stateDirectory
         self.port = port
         self.process = process
+        self.slot = slot
     }
 
     /// For the tests that check durability (SIGKILL and restart, a full disk): the others
@@ -52,12 +54,14 @@ final class DaemonProcess: Sendable {
 
     /// Starts seatd on an existing state directory (e.g. after a kill), keeping its licenses file.
     /// `settings` become -o overrides (they win over `configFile`); `environment` is added
-    /// to the child's environment (e.g. NOTIFY_SOCKET).
+    /// to the child's environment (e.g. NOTIFY_SOCKET). `slot`: the place of a daemon
+    /// killed with `killKeepingSlot` (otherwise it waits for a free one).
     static func start(
         stateDirectory: String,
         settings: [String: String] = [:],
         configFile: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        slot inherited: DaemonSlot? = nil
     ) async throws -> DaemonProcess {
         var effective = [
             "listen_address": "127.0.0.1",
@@ -77,22 +81,27 @@ final class DaemonProcess: Sendable {
         ]
         effective.merge(settings) { $1 }
         let arguments = (configFile.map { ["--config", $0] } ?? []) + effective.sorted { $0.key < $1.key }.flatMap { ["-o", "\($0.key)=\($0.value)"] }
-        let slots = DaemonSlots.shared
-        try await slots.take()
+        let slot: DaemonSlot
+        if let inherited {
+            slot = inherited
+        } else {
+            try await DaemonSlots.shared.take()
+            slot = DaemonSlot()
+        }
         let process: ChildProcess
         do {
             process = try ChildProcess(
                 binary, arguments,
                 environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 },
-                mergingStandardError: true, onExit: { slots.giveBack() }
+                mergingStandardError: true, onExit: { slot.letGo() }
             )
         } catch {
-            slots.giveBack()
+            slot.letGo()
             throw error
         }
         do {
             let port = try await process.standardOutput.waitForListeningPort(process: process)
-            return DaemonProcess(stateDirectory: stateDirectory, port: port, process: process)
+            return DaemonProcess(stateDirectory: stateDirectory, port: port, process: process, slot: slot)
         } catch {
             if process.isRunning { process.signal(SIGKILL) }
             _ = await process.waitForExit(timeout: .seconds(60))
@@ -112,6 +121,14 @@ final class DaemonProcess: Sendable {
     func kill() async {
         process.signal(SIGKILL)
         await waitForExit()
+    }
+
+    /// SIGKILL, keeping this daemon's slot for the restart that follows
+    /// (`start(stateDirectory:…, slot:)`).
+    func killKeepingSlot() async -> DaemonSlot {
+        let kept = slot.hold()
+        await kill()
+        return kept
     }
 
     /// SIGTERM, then waits; returns the exit status (-1 if it did not exit in time).

@@ -57,3 +57,20 @@ struct NoDaemonSlot: Error, CustomStringConvertible {
     var timeout: Duration
     var description: String { "no daemon slot came free within \(timeout): a test left daemons running" }
 }
+
+/// One daemon's place among the `DaemonSlots`, given back once no one holds it: a test that
+/// kills a daemon and starts it again hands the place on, so the restart never queues
+/// behind other tests' daemons while its clients' leases run.
+final class DaemonSlot: Sendable {
+    private let holders = Atomic<Int>(1)
+
+    /// Another holder (the restart to come); the place stays taken until both let go.
+    func hold() -> DaemonSlot {
+        holders.add(1, ordering: .relaxed)
+        return self
+    }
+
+    func letGo() {
+        if holders.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { DaemonSlots.shared.giveBack() }
+    }
+}
