@@ -53,6 +53,25 @@ import Testing
         }
     }
 
+    /// Within one tenant, knowing a colleague's user name and hardware id (the default
+    /// hardware id is world-readable) must not hand over their session and its token.
+    @Test func anotherKeyOfTheSameTenantNeverReattachesToASessionItDidNotCreate() async throws {
+        try await withDaemon(licenses: [TestLicense(key: "ACME-CAD", seats: 1, tenant: "acme")], settings: Self.settings) { daemon in
+            let admin = try await ProtocolProbe.admin(daemon)
+            let ana = try await ProtocolProbe.client(daemon, accessKey: try await Self.createKey(admin, tenant: "acme"))
+            let mallory = try await ProtocolProbe.client(daemon, accessKey: try await Self.createKey(admin, tenant: "acme"))
+            let grant = try #require(try await ana.acquire("ACME-CAD", user: "ana", hardwareID: "ws-ana").grant)
+            // Her own key re-attaches, as after a lost reply.
+            #expect(try await ana.acquire("ACME-CAD", user: "ana", hardwareID: "ws-ana").grant?.token == grant.token)
+            // Another key with the same strings is another holder: the one seat is taken.
+            let other = try await mallory.acquire("ACME-CAD", user: "ana", hardwareID: "ws-ana")
+            #expect(other.errorCode == .noSeats)
+            #expect(other.grant == nil)
+            guard case .heartbeatAccepted = try await ana.request(.heartbeat(grant.token)) else { throw ProbeError("her heartbeat was refused") }
+            for probe in [admin, ana, mallory] { await probe.close() }
+        }
+    }
+
     @Test func withoutAuthenticationSeatRequestsAreRefused() async throws {
         try await withDaemon(licenses: Self.licenses, settings: Self.settings) { daemon in
             let anonymous = try await ProtocolProbe.client(daemon)
