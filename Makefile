@@ -12,8 +12,9 @@ demo: build
 	scripts/demo.sh
 
 # The whole test suite (unit, protocol vectors, storage, and the daemon over TLS).
+# A crash of the test process prints its backtrace (CI has no terminal to ask).
 test: build
-	swift test
+	SWIFT_BACKTRACE=enable=yes,interactive=no swift test
 
 # `make test` RUNS times (default 10) with one core kept busy; fails if any run failed.
 soak: build
