@@ -9,7 +9,7 @@ import Testing
 @Suite struct LifecycleReporterClockTests {
     @Test func watchdogPingsAndStatusFollowTheClock() async throws {
         let name = "seatd-reporter-\(UUID().uuidString.prefix(8))"
-        let receiver = try NonBlockingDatagramReceiver(abstractName: name)
+        let receiver = try DatagramReceiver(pathBytes: [0] + Array(name.utf8))
         let notifier = try #require(SystemdNotifier(environment: ["NOTIFY_SOCKET": "@" + name]))
         let clock = ManualClock()
         let readiness = Readiness()
@@ -50,34 +50,5 @@ extension ManualClock {
     /// Returns once a task sleeps on this clock (it went back to sleep after a wake).
     func untilSleeping() async {
         while sleeperCount == 0 { await Task.yield() }
-    }
-}
-
-/// A bound abstract Unix datagram socket that is read without blocking.
-private final class NonBlockingDatagramReceiver {
-    private let descriptor: Int32
-
-    init(abstractName: String) throws {
-        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        let pathBytes = [0] + Array(abstractName.utf8)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
-        let length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path)! + pathBytes.count)
-        let result = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-        guard result == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-    }
-
-    deinit { close(descriptor) }
-
-    /// Every datagram queued now (notify sends synchronously, so all that were sent).
-    func drain() -> [String] {
-        var messages: [String] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            guard count > 0 else { return messages }
-            messages.append(String(decoding: buffer[..<count], as: UTF8.self))
-        }
     }
 }
