@@ -171,6 +171,7 @@ let package = Package(
                 "SeatProtocol",
                 "SeatStorage",
                 "SeatCore",
+                "SeatLicensing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -15,6 +15,15 @@ public struct LicenseVerifier: Sendable, Equatable {
         self.allowUnsigned = allowUnsigned
     }
 
+    /// Whether a license verified earlier (an import kept in the store) is still to be
+    /// honoured: its signing key is still trusted, or it is unsigned and unsigned licenses
+    /// are accepted. Its signature was checked against that key when it was imported; what
+    /// can change since is which keys the site trusts.
+    public func stillTrusts(_ provenance: LicenseProvenance) -> Bool {
+        guard let keyID = provenance.signingKeyID else { return allowUnsigned }
+        return trustedKeys.contains { $0.keyID == keyID }
+    }
+
     /// Verifies every entry; the first one that fails rejects them all.
     public func licenses(from entries: [LicenseEntry], origin: LicenseOrigin) throws(LicenseDocumentError) -> [License] {
         var licenses: [License] = []

@@ -4,6 +4,7 @@ import NIOCore
 import NIOEmbedded
 import SeatProtocol
 import SeatCore
+import SeatLicensing
 @testable import SeatServer
 import SeatStorage
 import Synchronization
@@ -22,14 +23,20 @@ final class SeatServiceFixture: Sendable {
     let commits: FailingCommits
     let service: SeatService
 
-    init(licenses: [License], retentionSeconds: Double = 3_600, clock: ManualClock = ManualClock(), reopening directory: String? = nil) async throws {
+    /// Unsigned test licenses are served: development mode.
+    static let developmentMode = LicenseVerifier(trustedKeys: [], allowUnsigned: true)
+
+    init(
+        licenses: [License], retentionSeconds: Double = 3_600, clock: ManualClock = ManualClock(), reopening directory: String? = nil,
+        verifier: LicenseVerifier = SeatServiceFixture.developmentMode
+    ) async throws {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("seatd-seats-\(UUID().uuidString)").path
         self.clock = clock
         store = try SeatStore(options: StorageOptions(directory: self.directory, initialMapSizeBytes: 1 << 20, durability: .noSync), logger: silentLogger)
         commits = FailingCommits(store)
         service = try await SeatService(
             store: store, policy: Self.policy, endedSessionRetentionSeconds: retentionSeconds, revocations: connections,
-            clock: clock, commits: commits, logger: silentLogger
+            verifier: verifier, clock: clock, commits: commits, logger: silentLogger
         )
         if !licenses.isEmpty { _ = try await service.upsertLicenses(licenses, by: "test") }
     }

@@ -113,6 +113,8 @@ final class ConfigurationReloader: Service {
                 throw Rejection(summary: "licenses could not be applied", error: error)
             }
         }
+        // Imported licenses are served only while their signer is trusted.
+        _ = await targets.service.applyTrust(configuration.licenseVerifier)
 
         targets.service.update(policy: configuration.leasePolicy, endedSessionRetentionSeconds: configuration.endedSessionRetentionSeconds)
         targets.connectionSettings.set(ClientListener.ConnectionSettings(configuration))

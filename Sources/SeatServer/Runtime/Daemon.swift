@@ -59,6 +59,7 @@ public enum Daemon {
             policy: configuration.leasePolicy,
             endedSessionRetentionSeconds: configuration.endedSessionRetentionSeconds,
             revocations: connections,
+            verifier: configuration.licenseVerifier,
             clock: clock,
             logger: logger
         )

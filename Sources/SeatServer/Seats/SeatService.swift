@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SeatCore
+import SeatLicensing
 import SeatProtocol
 import SeatStorage
 import Synchronization
@@ -31,13 +32,16 @@ final class SeatService: Sendable {
     private let revocations: ConnectionDirectory
     /// License changes (file reloads and admin requests) run one at a time.
     private let catalogGate = SerialGate()
+    /// Imported licenses whose signing key the site no longer trusts: kept in the store,
+    /// not served, and served again if the key is trusted again (`applyTrust`).
+    private let untrusted = Mutex<[String: License]>([:])
 
     /// Rebuilds every license actor from storage. Sessions that were live get at least a
     /// full lease from now (see `LeasePolicy.restoredLeaseExpiry`); sessions whose license
     /// no longer exists are ended as revoked.
     init(
         store: SeatStore, policy: LeasePolicy, endedSessionRetentionSeconds: Double, revocations: ConnectionDirectory,
-        clock: any ServerClock, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        verifier: LicenseVerifier, clock: any ServerClock, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         commits: (any SeatCommits)? = nil, logger: Logger
     ) async throws {
         self.store = store
@@ -50,7 +54,21 @@ final class SeatService: Sendable {
         self.logger = logger
 
         let now = clock.now()
-        let licenses = try store.loadLicenses()
+        var licenses: [License] = []
+        var withdrawn: [String: License] = [:]
+        for license in try store.loadLicenses() {
+            if license.provenance.origin == .admin && !verifier.stillTrusts(license.provenance) {
+                withdrawn[license.key] = license
+            } else {
+                licenses.append(license)
+            }
+        }
+        if !withdrawn.isEmpty {
+            logger.warning("imported licenses not served: their vendor key is no longer trusted (vendor_public_keys)", metadata: [
+                "licenses": "\(withdrawn.keys.sorted().joined(separator: ","))",
+            ])
+        }
+        untrusted.withLock { $0 = withdrawn }
         var sessionsByLicense: [String: [Session]] = [:]
         for var session in try store.loadLiveSessions() {
             session.leaseExpiresAt = policy.restoredLeaseExpiry(stored: session.leaseExpiresAt, lastHeartbeatAt: session.lastHeartbeatAt)
@@ -335,6 +353,8 @@ final class SeatService: Sendable {
         }
         for (actor, license) in updated { await actor.update(license) }
         let newActors = added.map { makeActor(SeatLedger(license: $0)) }
+        // A license imported again replaces the copy withdrawn for an untrusted signer.
+        untrusted.withLock { map in for license in added { map[license.key] = nil } }
         actors.withLock { map in
             for actor in retiring { map[actor.key] = nil }
             for actor in newActors { map[actor.key] = actor }
@@ -352,6 +372,42 @@ final class SeatService: Sendable {
             "sessions_revoked": "\(summary.sessionsRevoked)",
         ])
         return summary
+    }
+
+    /// Re-checks the imported licenses against the keys trusted now (after
+    /// `vendor_public_keys` or `development_mode` changed): a license whose signer is no
+    /// longer trusted stops being served (its sessions end as revoked, its holders are
+    /// told) but stays in the store; one whose signer is trusted again is served again.
+    func applyTrust(_ verifier: LicenseVerifier) async -> (withdrawn: [String], restored: [String]) {
+        await catalogGate.run { () async -> (withdrawn: [String], restored: [String]) in
+            let current = actors.withLock { $0 }
+            var withdrawing: [(LicenseActor, License)] = []
+            for (_, actor) in current {
+                let license = await actor.snapshot.license
+                if license.provenance.origin == .admin && !verifier.stillTrusts(license.provenance) { withdrawing.append((actor, license)) }
+            }
+            let restoring = untrusted.withLock { map in map.values.filter { verifier.stillTrusts($0.provenance) } }
+            let newActors = restoring.map { makeActor(SeatLedger(license: $0)) }
+            actors.withLock { map in
+                for (actor, _) in withdrawing { map[actor.key] = nil }
+                for actor in newActors { map[actor.key] = actor }
+            }
+            untrusted.withLock { map in
+                for license in restoring { map[license.key] = nil }
+                for (_, license) in withdrawing { map[license.key] = license }
+            }
+            for (actor, _) in withdrawing {
+                let tokens = await actor.awaiting { actor, done in actor.retire(by: "vendor_public_keys", completion: done) }
+                revocations.notifyRevoked(tokens, reason: .licenseRevoked, message: "the license \(actor.key) is no longer signed by a trusted vendor key")
+            }
+            let result = (withdrawn: withdrawing.map(\.0.key).sorted(), restored: restoring.map(\.key).sorted())
+            if !result.withdrawn.isEmpty || !result.restored.isEmpty {
+                logger.warning("vendor keys changed: imported licenses re-checked", metadata: [
+                    "withdrawn": "\(result.withdrawn.joined(separator: ","))", "restored": "\(result.restored.joined(separator: ","))",
+                ])
+            }
+            return result
+        }
     }
 
     // MARK: Sessions for administrators
