@@ -22,7 +22,7 @@ final class StorageWriter: @unchecked Sendable {
         /// `completion` is nil for lazily committed changes.
         case changes([StoreChange], completion: Completion?)
         case purge(endedBefore: Timestamp, limit: Int, completion: PurgeCompletion)
-        case purgeAudit(olderThan: Timestamp, maxBytes: Int, limit: Int, completion: PurgeCompletion)
+        case purgeAudit(AuditClass, olderThan: Timestamp, maxBytes: Int, limit: Int, completion: PurgeCompletion)
         case flush(Completion)
 
         /// Someone waits for this job's commit, so it must be fully durable.
@@ -134,9 +134,9 @@ final class StorageWriter: @unchecked Sendable {
         }
     }
 
-    func purgeAudit(olderThan cutoff: Timestamp, maxBytes: Int, limit: Int) async -> Result<Int, StorageError> {
+    func purgeAudit(_ auditClass: AuditClass, olderThan cutoff: Timestamp, maxBytes: Int, limit: Int) async -> Result<Int, StorageError> {
         await withCheckedContinuation { continuation in
-            if !enqueue(.purgeAudit(olderThan: cutoff, maxBytes: maxBytes, limit: limit, completion: { continuation.resume(returning: $0) })) {
+            if !enqueue(.purgeAudit(auditClass, olderThan: cutoff, maxBytes: maxBytes, limit: limit, completion: { continuation.resume(returning: $0) })) {
                 continuation.resume(returning: .failure(.closed))
             }
         }
@@ -272,7 +272,7 @@ final class StorageWriter: @unchecked Sendable {
                 completion(outcome.map { _ in () })
             case .changes(_, nil):
                 if let failure { lazyFailure = failure }
-            case .purge(_, _, let completion), .purgeAudit(_, _, _, let completion):
+            case .purge(_, _, let completion), .purgeAudit(_, _, _, _, let completion):
                 completion(outcome.map { $0[purgeIndex] })
                 purgeIndex += 1
             case .flush(let completion):
@@ -336,8 +336,8 @@ final class StorageWriter: @unchecked Sendable {
                 }
             case .purge(let cutoff, let limit, _):
                 purged.append(try purgeEndedSessions(endedBefore: cutoff, limit: limit, txn))
-            case .purgeAudit(let cutoff, let maxBytes, let limit, _):
-                purged.append(try purgeAudit(olderThan: cutoff, maxBytes: maxBytes, limit: limit, txn))
+            case .purgeAudit(let auditClass, let cutoff, let maxBytes, let limit, _):
+                purged.append(try purgeAudit(databases.audit[auditClass], olderThan: cutoff, maxBytes: maxBytes, limit: limit, txn))
             case .flush:
                 break
             }
@@ -356,12 +356,13 @@ final class StorageWriter: @unchecked Sendable {
         let db = databases
         switch change {
         case .appendAudit(let event):
+            let audit = db.audit[event.kind.auditClass]
             try RecordCodec.withAuditKey(auditKeys.next(for: event.time)) { key throws(StorageError) in
                 try RecordCodec.encodeAuditRecord(event).withBytes { value throws(StorageError) in
                     // Keys nearly always grow, and appending keeps the pages full (half the
                     // size of splitting them); after a clock step back the key is older.
-                    if try !txn.append(db.audit, key, value) {
-                        try txn.put(db.audit, key, value)
+                    if try !txn.append(audit, key, value) {
+                        try txn.put(audit, key, value)
                     }
                 }
             }
@@ -436,16 +437,16 @@ final class StorageWriter: @unchecked Sendable {
         }
     }
 
-    /// Oldest first: everything older than `cutoff`, then more while the audit database
-    /// takes more than `maxBytes`. Deleting records frees whole pages only as leaves merge,
-    /// so the size is checked after every deletion rather than estimated up front.
-    private func purgeAudit(olderThan cutoff: Timestamp, maxBytes: Int, limit: Int, _ txn: borrowing LMDBTransaction) throws(StorageError) -> Int {
+    /// Oldest first in one class's database: everything older than `cutoff`, then more
+    /// while it takes more than `maxBytes`. Deleting records frees whole pages only as
+    /// leaves merge, so the size is checked after every deletion rather than estimated up front.
+    private func purgeAudit(_ audit: MDB_dbi, olderThan cutoff: Timestamp, maxBytes: Int, limit: Int, _ txn: borrowing LMDBTransaction) throws(StorageError) -> Int {
         var purged = 0
         while purged < limit {
-            guard let oldest = try txn.firstKey(databases.audit, RecordCodec.decodeAuditKey) else { break }
-            if oldest.time >= cutoff, try txn.usage(databases.audit).bytes <= maxBytes { break }
+            guard let oldest = try txn.firstKey(audit, RecordCodec.decodeAuditKey) else { break }
+            if oldest.time >= cutoff, try txn.usage(audit).bytes <= maxBytes { break }
             try RecordCodec.withAuditKey(oldest) { key throws(StorageError) in
-                _ = try txn.delete(databases.audit, key)
+                _ = try txn.delete(audit, key)
             }
             purged += 1
         }
@@ -453,10 +454,15 @@ final class StorageWriter: @unchecked Sendable {
     }
 
     /// Where audit keys continue after a restart: the stored last sequence (kept in `meta`
-    /// because retention may have deleted every event) and the time of the newest key.
+    /// because retention may have deleted every event) and the newest key of any class.
     private static func loadAuditKeys(_ environment: LMDBEnvironment, _ databases: StorageDatabases) throws(StorageError) -> AuditKeyAllocator {
         try environment.read { txn throws(StorageError) in
-            let newest = try txn.lastKey(databases.audit, RecordCodec.decodeAuditKey)
+            var newest: AuditCursor?
+            for auditClass in AuditClass.allCases {
+                if let last = try txn.lastKey(databases.audit[auditClass], RecordCodec.decodeAuditKey), newest.map({ $0 < last }) ?? true {
+                    newest = last
+                }
+            }
             let stored = try RecordCodec.auditSequenceKey.withBytes { key throws(StorageError) in
                 try txn.get(databases.meta, key, RecordCodec.decodeAuditSequence)
             }
