@@ -37,12 +37,22 @@ import Testing
                     group.addTask {
                         let probe = try await ProtocolProbe.client(daemon, accessKey: flooderKey)
                         var number = 0
+                        var requestID: UInt32 = 100
                         while !flood.stop.load(ordering: .relaxed) {
-                            number += 1
-                            // Half the flood repeats one name (counted), half invents names (distinct keys).
-                            let license = number % 2 == 0 ? "NOPE" : "\(long)-\(flooder)-\(String(format: "%08d", number))"
-                            let reply = try await probe.acquire(license, user: String(repeating: "u", count: 250), host: String(repeating: "h", count: 250))
-                            if reply.errorCode == .unknownLicense { flood.refusals.add(1, ordering: .relaxed) }
+                            // Pipelined: 32 requests written, then their 32 replies read.
+                            for _ in 0..<32 {
+                                number += 1
+                                requestID += 1
+                                // Half the flood repeats one name (counted), half invents names (distinct keys).
+                                let license = number % 2 == 0 ? "NOPE" : "\(long)-\(flooder)-\(String(format: "%08d", number))"
+                                let request = AcquireRequest(licenseKey: license, user: String(repeating: "u", count: 250), hostname: String(repeating: "h", count: 250),
+                                                             hardwareID: "hw-\(number)", clientVersion: "flood")
+                                try await probe.raw.write(ClientFrame(requestID: requestID, message: .acquire(request)))
+                            }
+                            for _ in 0..<32 {
+                                guard case .frame(let frame) = await probe.raw.next(timeout: .seconds(10)) else { throw ProbeError("flood connection lost") }
+                                if case .error(let reply) = frame.message, reply.code == .unknownLicense { flood.refusals.add(1, ordering: .relaxed) }
+                            }
                         }
                         await probe.close()
                         return nil
