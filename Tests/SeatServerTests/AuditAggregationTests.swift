@@ -102,6 +102,13 @@ import Testing
         #expect(kept.filter { $0.kind == .authFailure } .map(\.aggregate?.count) == [50])
     }
 
+    @Test func theAuditLogNeverGetsMoreThanHalfTheStore() throws {
+        let configuration = try ConfigurationLoader.load(file: nil, overrides: ["audit_max_mb=256", "storage_max_map_mb=64"])
+        #expect(AuditRetention.Settings(configuration).maximumBytes == 32 << 20)
+        let roomy = try ConfigurationLoader.load(file: nil, overrides: ["audit_max_mb=256", "storage_max_map_mb=1024"])
+        #expect(AuditRetention.Settings(roomy).maximumBytes == 256 << 20)
+    }
+
     /// The classes live apart but read as one log: a query pages through them in
     /// (time, sequence) order and its cursor continues exactly.
     @Test func queriesMergeTheClassesInLogOrder() async throws {

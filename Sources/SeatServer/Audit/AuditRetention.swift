@@ -18,8 +18,13 @@ final class AuditRetention: Sendable {
             self.maximumBytes = maximumBytes
         }
 
+        /// The audit log never gets more than half of `storage_max_map_mb`, whatever
+        /// `audit_max_mb` says: a log allowed to fill the store would refuse every
+        /// tenant's acquires with storageFull, also after a restart.
         init(_ configuration: ServerConfiguration) {
-            self.init(retentionDays: configuration.auditRetentionDays, maximumBytes: configuration.auditMaxMegabytes << 20)
+            self.init(
+                retentionDays: configuration.auditRetentionDays,
+                maximumBytes: min(configuration.auditMaxMegabytes, configuration.storageMaxMapMegabytes / 2) << 20)
         }
 
         /// Percent of `maximumBytes` each class may take. Admin events are few and must
