@@ -2,7 +2,8 @@ extension AuditEvent {
     /// The event as one line of JSON (no trailing newline), the export format of the
     /// audit log. Keys are always present and in this order, so lines diff and grep well:
     /// `time` (ISO 8601, UTC, milliseconds), `seq`, `kind`, `tenant`, `license`, `user`,
-    /// `host`, `address`, `detail`.
+    /// `host`, `address`, `detail`; an aggregated event (refusals, authentication failures)
+    /// then has `count`, `first` and `last` (ISO 8601, when the first and last were seen).
     public var jsonLine: String {
         var line = "{\"time\":\"" + time.iso8601 + "\",\"seq\":" + String(sequence)
         line += ",\"kind\":" + Self.jsonString(kind.rawValue)
@@ -11,8 +12,12 @@ extension AuditEvent {
         line += ",\"user\":" + Self.jsonString(user)
         line += ",\"host\":" + Self.jsonString(hostname)
         line += ",\"address\":" + Self.jsonString(address)
-        line += ",\"detail\":" + Self.jsonString(detail) + "}"
-        return line
+        line += ",\"detail\":" + Self.jsonString(detail)
+        if let aggregate {
+            line += ",\"count\":" + String(aggregate.count)
+            line += ",\"first\":\"" + aggregate.firstSeen.iso8601 + "\",\"last\":\"" + aggregate.lastSeen.iso8601 + "\""
+        }
+        return line + "}"
     }
 
     /// A JSON string literal (RFC 8259). Control characters are escaped, so a value can

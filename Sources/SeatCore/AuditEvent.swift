@@ -3,7 +3,8 @@
 public enum AuditKind: String, Sendable, Hashable, CaseIterable {
     /// A new seat was granted.
     case grant
-    /// An acquire was refused; `detail` says why (`noSeats`, `licenseSuspended`, ...).
+    /// Acquires refused for one reason in one window (`aggregate`); `detail` says why
+    /// (`noSeats`, `licenseSuspended`, ...).
     case refusal
     /// A client released its seat.
     case release
@@ -11,7 +12,7 @@ public enum AuditKind: String, Sendable, Hashable, CaseIterable {
     case expiry
     /// An administrator ended a session.
     case forceRelease = "force_release"
-    /// A connection or request failed authentication.
+    /// Failed or throttled authentications from one address in one window (`aggregate`).
     case authFailure = "auth_failure"
     /// An administrative operation; `detail` names it (`license.suspend ACME-1`).
     case admin
@@ -34,6 +35,9 @@ public struct AuditEvent: Sendable, Equatable {
     public var address: String
     /// Kind-specific: the refusal reason, the admin operation, the session id.
     public var detail: String
+    /// Set for the counted kinds (refusals, authentication failures): how many happened
+    /// and when the first and last of them were seen. `nil`: one occurrence at `time`.
+    public var aggregate: AuditAggregate?
 
     public init(
         sequence: UInt64 = 0,
@@ -44,7 +48,8 @@ public struct AuditEvent: Sendable, Equatable {
         user: String = "",
         hostname: String = "",
         address: String = "",
-        detail: String = ""
+        detail: String = "",
+        aggregate: AuditAggregate? = nil
     ) {
         self.sequence = sequence
         self.time = time
@@ -55,5 +60,19 @@ public struct AuditEvent: Sendable, Equatable {
         self.hostname = hostname
         self.address = address
         self.detail = detail
+        self.aggregate = aggregate
+    }
+}
+
+/// Occurrences of one audited thing within one aggregation window, stored as one event.
+public struct AuditAggregate: Sendable, Equatable {
+    public var count: UInt64
+    public var firstSeen: Timestamp
+    public var lastSeen: Timestamp
+
+    public init(count: UInt64, firstSeen: Timestamp, lastSeen: Timestamp) {
+        self.count = count
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
     }
 }

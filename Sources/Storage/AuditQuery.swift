@@ -98,7 +98,7 @@ public struct AuditPage: Sendable, Equatable {
 /// How much of the store the audit log takes.
 public struct AuditUsage: Sendable, Equatable {
     public var events: Int
-    /// Pages of the audit database (branch, leaf and overflow) times the page size: what
-    /// `audit_max_mb` is compared with.
+    /// Pages of the audit databases (branch, leaf and overflow) times the page size: what
+    /// a class's budget (its share of `audit_max_mb`) is compared with.
     public var bytes: Int
 }

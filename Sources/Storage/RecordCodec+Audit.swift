@@ -25,14 +25,17 @@ extension RecordCodec {
 
     // MARK: Audit record
 
-    /// Layout: version, kind code, then tenant, license, user, hostname, address, detail.
+    /// Layout: version, kind code, then tenant, license, user, hostname, address, detail;
+    /// version 2 (aggregated events only) then count, first seen, last seen. Single events
+    /// stay version 1, byte for byte what earlier seatd versions wrote and read.
     /// Time and sequence are the key, so they are not repeated here.
     static let auditRecordVersion: UInt8 = 1
+    static let aggregatedAuditRecordVersion: UInt8 = 2
 
     static func encodeAuditRecord(_ event: AuditEvent) -> [UInt8] {
-        var writer = RecordWriter(capacity: 8 + event.tenant.utf8.count + event.licenseKey.utf8.count + event.user.utf8.count
+        var writer = RecordWriter(capacity: 32 + event.tenant.utf8.count + event.licenseKey.utf8.count + event.user.utf8.count
             + event.hostname.utf8.count + event.address.utf8.count + event.detail.utf8.count)
-        writer.append(auditRecordVersion)
+        writer.append(event.aggregate == nil ? auditRecordVersion : aggregatedAuditRecordVersion)
         writer.append(auditKindCode(event.kind))
         writer.append(event.tenant)
         writer.append(event.licenseKey)
@@ -40,15 +43,23 @@ extension RecordCodec {
         writer.append(event.hostname)
         writer.append(event.address)
         writer.append(event.detail)
+        if let aggregate = event.aggregate {
+            writer.append(Int64(bitPattern: aggregate.count))
+            writer.append(aggregate.firstSeen.millisecondsSinceEpoch)
+            writer.append(aggregate.lastSeen.millisecondsSinceEpoch)
+        }
         return writer.bytes
     }
 
     static func decodeAuditEvent(key: AuditCursor, _ bytes: UnsafeRawBufferPointer) throws(StorageError) -> AuditEvent {
         var reader = RecordReader(bytes, record: "audit")
-        try reader.expectVersion(auditRecordVersion)
+        let version = try reader.uint8()
+        guard version == auditRecordVersion || version == aggregatedAuditRecordVersion else {
+            throw reader.corrupt("unknown record version \(version)")
+        }
         let code = try reader.uint8()
         guard let kind = auditKind(code) else { throw reader.corrupt("unknown audit kind \(code)") }
-        let event = AuditEvent(
+        var event = AuditEvent(
             sequence: key.sequence,
             time: key.time,
             kind: kind,
@@ -58,8 +69,20 @@ extension RecordCodec {
             hostname: try reader.string(),
             address: try reader.string(),
             detail: try reader.string())
+        if version == aggregatedAuditRecordVersion {
+            event.aggregate = AuditAggregate(
+                count: UInt64(bitPattern: try reader.int64()),
+                firstSeen: Timestamp(millisecondsSinceEpoch: try reader.int64()),
+                lastSeen: Timestamp(millisecondsSinceEpoch: try reader.int64()))
+        }
         try reader.expectEnd()
         return event
+    }
+
+    /// The kind of a stored record, from its header alone; nil if it has none.
+    static func auditKind(ofRecord bytes: UnsafeRawBufferPointer) -> AuditKind? {
+        guard bytes.count >= 2, bytes[0] == auditRecordVersion || bytes[0] == aggregatedAuditRecordVersion else { return nil }
+        return auditKind(bytes[1])
     }
 
     // Codes, not the raw strings: one byte per record instead of up to fourteen. They are

@@ -1,4 +1,5 @@
 import CLMDB
+import SeatCore
 
 /// The named databases of a seatd store, opened and version-checked once at start-up.
 struct StorageDatabases: Sendable {
@@ -22,10 +23,11 @@ struct StorageDatabases: Sendable {
     let tenants: MDB_dbi
     /// UTF-8 access key id -> access key record (digest of the secret, never the secret).
     let accessKeys: MDB_dbi
-    /// time (8 bytes) + sequence (8 bytes) -> audit record, oldest first (`RecordCodec+Audit`).
-    /// `meta` holds `audit_sequence`, the last sequence assigned, so sequences never repeat
-    /// even after retention deleted every event.
-    let audit: MDB_dbi
+    /// One database per `AuditClass`: time (8 bytes) + sequence (8 bytes) -> audit record,
+    /// oldest first (`RecordCodec+Audit`). Sequences are global across them. `meta` holds
+    /// `audit_sequence`, the last sequence assigned, so sequences never repeat even after
+    /// retention deleted every event.
+    let audit: AuditDatabases
 
     /// Opens or creates the databases and checks or writes the schema version. Runs
     /// before the writer thread starts, so it may use a write transaction itself.
@@ -39,7 +41,7 @@ struct StorageDatabases: Sendable {
                 endedByTime: try txn.openDatabase(named: "ended_by_time", create: true),
                 tenants: try txn.openDatabase(named: "tenants", create: true),
                 accessKeys: try txn.openDatabase(named: "access_keys", create: true),
-                audit: try txn.openDatabase(named: "audit", create: true)
+                audit: try AuditDatabases(txn)
             )
             try schemaVersionKey.withBytes { key throws(StorageError) in
                 if let found = try txn.get(databases.meta, key, RecordCodec.decodeSchemaVersion) {
@@ -52,7 +54,30 @@ struct StorageDatabases: Sendable {
                     }
                 }
             }
+            try separateLegacyAuditEvents(txn, databases)
             return databases
         }
     }
+}
+
+/// The audit log's databases, one per retention class, so each class's size is what
+/// `mdb_stat` reports for its database and purging one never touches another.
+struct AuditDatabases: Sendable {
+    private let byClass: [AuditClass: MDB_dbi]
+
+    /// The session class keeps the name `audit`: a store written before classes existed
+    /// has all its events there, and they stay readable (and are retained as session events).
+    static func name(_ auditClass: AuditClass) -> String {
+        auditClass == .session ? "audit" : "audit_" + auditClass.rawValue
+    }
+
+    init(_ txn: borrowing LMDBTransaction) throws(StorageError) {
+        var byClass: [AuditClass: MDB_dbi] = [:]
+        for auditClass in AuditClass.allCases {
+            byClass[auditClass] = try txn.openDatabase(named: Self.name(auditClass), create: true)
+        }
+        self.byClass = byClass
+    }
+
+    subscript(_ auditClass: AuditClass) -> MDB_dbi { byClass[auditClass]! }
 }

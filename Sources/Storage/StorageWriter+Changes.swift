@@ -87,16 +87,16 @@ extension StorageWriter {
         }
     }
 
-    /// Oldest first: everything older than `cutoff`, then more while the audit database
-    /// takes more than `maxBytes`. Deleting records frees whole pages only as leaves merge,
-    /// so the size is checked after every deletion rather than estimated up front.
-    func purgeAudit(olderThan cutoff: Timestamp, maxBytes: Int, limit: Int, _ txn: borrowing LMDBTransaction) throws(StorageError) -> Int {
+    /// Oldest first in one class's database: everything older than `cutoff`, then more
+    /// while it takes more than `maxBytes`. Deleting records frees whole pages only as
+    /// leaves merge, so the size is checked after every deletion rather than estimated up front.
+    func purgeAudit(_ audit: MDB_dbi, olderThan cutoff: Timestamp, maxBytes: Int, limit: Int, _ txn: borrowing LMDBTransaction) throws(StorageError) -> Int {
         var purged = 0
         while purged < limit {
-            guard let oldest = try txn.firstKey(databases.audit, RecordCodec.decodeAuditKey) else { break }
-            if oldest.time >= cutoff, try txn.usage(databases.audit).bytes <= maxBytes { break }
+            guard let oldest = try txn.firstKey(audit, RecordCodec.decodeAuditKey) else { break }
+            if oldest.time >= cutoff, try txn.usage(audit).bytes <= maxBytes { break }
             try RecordCodec.withAuditKey(oldest) { key throws(StorageError) in
-                _ = try txn.delete(databases.audit, key)
+                _ = try txn.delete(audit, key)
             }
             purged += 1
         }
@@ -104,10 +104,15 @@ extension StorageWriter {
     }
 
     /// Where audit keys continue after a restart: the stored last sequence (kept in `meta`
-    /// because retention may have deleted every event) and the time of the newest key.
+    /// because retention may have deleted every event) and the newest key of any class.
     static func loadAuditKeys(_ environment: LMDBEnvironment, _ databases: StorageDatabases) throws(StorageError) -> AuditKeyAllocator {
         try environment.read { txn throws(StorageError) in
-            let newest = try txn.lastKey(databases.audit, RecordCodec.decodeAuditKey)
+            var newest: AuditCursor?
+            for auditClass in AuditClass.allCases {
+                if let last = try txn.lastKey(databases.audit[auditClass], RecordCodec.decodeAuditKey), newest.map({ $0 < last }) ?? true {
+                    newest = last
+                }
+            }
             let stored = try RecordCodec.auditSequenceKey.withBytes { key throws(StorageError) in
                 try txn.get(databases.meta, key, RecordCodec.decodeAuditSequence)
             }

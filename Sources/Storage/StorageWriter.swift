@@ -24,7 +24,7 @@ final class StorageWriter: @unchecked Sendable {
         /// `completion` is nil for lazily committed changes.
         case changes([StoreChange], completion: Completion?)
         case purge(endedBefore: Timestamp, limit: Int, completion: PurgeCompletion)
-        case purgeAudit(olderThan: Timestamp, maxBytes: Int, limit: Int, completion: PurgeCompletion)
+        case purgeAudit(AuditClass, olderThan: Timestamp, maxBytes: Int, limit: Int, completion: PurgeCompletion)
         case flush(Completion)
 
         /// Someone waits for this job's commit, so it must be fully durable.
@@ -177,9 +177,9 @@ final class StorageWriter: @unchecked Sendable {
         }
     }
 
-    func purgeAudit(olderThan cutoff: Timestamp, maxBytes: Int, limit: Int) async -> Result<Int, StorageError> {
+    func purgeAudit(_ auditClass: AuditClass, olderThan cutoff: Timestamp, maxBytes: Int, limit: Int) async -> Result<Int, StorageError> {
         await withCheckedContinuation { continuation in
-            if !enqueue(.purgeAudit(olderThan: cutoff, maxBytes: maxBytes, limit: limit, completion: { continuation.resume(returning: $0) })) {
+            if !enqueue(.purgeAudit(auditClass, olderThan: cutoff, maxBytes: maxBytes, limit: limit, completion: { continuation.resume(returning: $0) })) {
                 continuation.resume(returning: .failure(.closed))
             }
         }
@@ -355,7 +355,7 @@ final class StorageWriter: @unchecked Sendable {
                 if let jobFailure { completion(.failure(jobFailure)) } else { completion(.success(())) }
             case .changes(_, nil):
                 if let jobFailure { lazyFailure = jobFailure }
-            case .purge(_, _, let completion), .purgeAudit(_, _, _, let completion):
+            case .purge(_, _, let completion), .purgeAudit(_, _, _, _, let completion):
                 if let jobFailure { completion(.failure(jobFailure)) } else { completion(outcome.map { $0[index] ?? 0 }) }
             case .flush(let completion):
                 if let error = jobFailure ?? lazyFailure {
@@ -436,8 +436,8 @@ final class StorageWriter: @unchecked Sendable {
                 }
             case .purge(let cutoff, let limit, _):
                 purged[index] = try purgeEndedSessions(endedBefore: cutoff, limit: limit, txn)
-            case .purgeAudit(let cutoff, let maxBytes, let limit, _):
-                purged[index] = try purgeAudit(olderThan: cutoff, maxBytes: maxBytes, limit: limit, txn)
+            case .purgeAudit(let auditClass, let cutoff, let maxBytes, let limit, _):
+                purged[index] = try purgeAudit(databases.audit[auditClass], olderThan: cutoff, maxBytes: maxBytes, limit: limit, txn)
             case .flush:
                 break
             }

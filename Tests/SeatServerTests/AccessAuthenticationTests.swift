@@ -76,17 +76,18 @@ import Testing
 
     @Test func theThrottleOpensExactlyAtTheEndOfItsWindow() {
         let clock = ManualClock()
-        let gate = AuthenticationGate(limit: 2, windowSeconds: 60, clock: clock)
-        #expect(gate.retryAfter(address: "10.0.0.9") == nil)
-        gate.recordFailure(address: "10.0.0.9")
+        let gate = AuthenticationGate(limit: 2, globalLimit: 100, windowSeconds: 60, clock: clock)
+        let attempt = AuthenticationThrottle.Attempt.unknownKey(address: "10.0.0.9")
+        #expect(gate.retryAfter(attempt) == nil)
+        gate.recordFailure(attempt)
         clock.advance(by: .seconds(10))
-        #expect(gate.retryAfter(address: "10.0.0.9") == nil, "one failure is below the limit")
-        gate.recordFailure(address: "10.0.0.9")
-        #expect(gate.retryAfter(address: "10.0.0.9") == 50_000)
-        #expect(gate.retryAfter(address: "10.0.0.10") == nil)
+        #expect(gate.retryAfter(attempt) == nil, "one failure is below the limit")
+        gate.recordFailure(attempt)
+        #expect(gate.retryAfter(attempt) == 50_000)
+        #expect(gate.retryAfter(.unknownKey(address: "10.0.0.10")) == nil)
         clock.advance(by: .milliseconds(49_999))
-        #expect(gate.retryAfter(address: "10.0.0.9") == 1)
+        #expect(gate.retryAfter(attempt) == 1)
         clock.advance(by: .milliseconds(1))
-        #expect(gate.retryAfter(address: "10.0.0.9") == nil)
+        #expect(gate.retryAfter(attempt) == nil)
     }
 }

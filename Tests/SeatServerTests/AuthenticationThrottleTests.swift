@@ -3,31 +3,32 @@ import Testing
 
 @Suite struct AuthenticationThrottleTests {
     @Test func anAddressIsRefusedAfterTheLimitUntilItsWindowEnds() {
-        var throttle = AuthenticationThrottle(limit: 3, windowMilliseconds: 60_000)
+        var throttle = AuthenticationThrottle(limit: 3, globalLimit: 1_000, windowMilliseconds: 60_000)
+        let attempt = AuthenticationThrottle.Attempt.unknownKey(address: "10.0.0.1")
         for second in 0..<3 {
-            #expect(throttle.retryAfter(address: "10.0.0.1", now: Int64(second) * 1000) == nil)
-            throttle.recordFailure(address: "10.0.0.1", now: Int64(second) * 1000)
+            #expect(throttle.retryAfter(attempt, now: Int64(second) * 1000) == nil)
+            throttle.recordFailure(attempt, now: Int64(second) * 1000)
         }
-        #expect(throttle.retryAfter(address: "10.0.0.1", now: 10_000) == 50_000)
+        #expect(throttle.retryAfter(attempt, now: 10_000) == 50_000)
         // Other addresses are unaffected.
-        #expect(throttle.retryAfter(address: "10.0.0.2", now: 10_000) == nil)
+        #expect(throttle.retryAfter(.unknownKey(address: "10.0.0.2"), now: 10_000) == nil)
         // The window ends 60 s after its first failure.
-        #expect(throttle.retryAfter(address: "10.0.0.1", now: 59_999) == 1)
-        #expect(throttle.retryAfter(address: "10.0.0.1", now: 60_000) == nil)
+        #expect(throttle.retryAfter(attempt, now: 59_999) == 1)
+        #expect(throttle.retryAfter(attempt, now: 60_000) == nil)
         // A failure after the window starts a new one.
-        throttle.recordFailure(address: "10.0.0.1", now: 61_000)
-        #expect(throttle.retryAfter(address: "10.0.0.1", now: 61_000) == nil)
+        throttle.recordFailure(attempt, now: 61_000)
+        #expect(throttle.retryAfter(attempt, now: 61_000) == nil)
     }
 
     @Test func memoryIsBoundedByTheCapacity() {
-        var throttle = AuthenticationThrottle(limit: 2, windowMilliseconds: 60_000, capacity: 100)
+        var throttle = AuthenticationThrottle(limit: 2, globalLimit: 1_000_000, windowMilliseconds: 60_000, capacity: 100)
         for index in 0..<10_000 {
-            throttle.recordFailure(address: "10.\(index / 65_536).\(index / 256 % 256).\(index % 256)", now: Int64(index))
+            throttle.recordFailure(.unknownKey(address: "10.\(index / 65_536).\(index / 256 % 256).\(index % 256)"), now: Int64(index))
         }
-        #expect(throttle.trackedAddresses <= 100)
+        #expect(throttle.trackedAttempts <= 100)
         // The newest attacker is still tracked: a second failure limits it.
-        throttle.recordFailure(address: "10.0.39.15", now: 10_000)
-        #expect(throttle.retryAfter(address: "10.0.39.15", now: 10_001) != nil)
+        throttle.recordFailure(.unknownKey(address: "10.0.39.15"), now: 10_000)
+        #expect(throttle.retryAfter(.unknownKey(address: "10.0.39.15"), now: 10_001) != nil)
     }
 }
 

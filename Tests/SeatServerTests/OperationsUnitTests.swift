@@ -22,9 +22,9 @@ import Testing
 
     @Test func everyKeyIsClassifiedAndDocumented() {
         #expect(ConfigurationLoader.restartOnlyKeys == [
-            "listen_address", "port", "state_directory", "durability", "storage_initial_map_mb", "storage_max_map_mb",
+            "listen_address", "port", "state_directory", "audit_aggregation_window_seconds", "durability", "storage_initial_map_mb", "storage_max_map_mb",
             "shutdown_timeout_seconds", "metrics_listen_address", "metrics_port", "admin_socket", "admin_socket_group",
-            "auth_failure_limit", "auth_failure_window_seconds",
+            "auth_failure_limit", "auth_failure_global_limit", "auth_failure_window_seconds",
         ])
         let text = ConfigurationLoader.defaultConfigurationText()
         #expect(text.contains("(Needs a restart; SIGHUP does not change it.)\nport = 7420"))

@@ -119,9 +119,9 @@ let silentLogger = Logger(label: "seat-tests") { _ in SwiftLogNoOpLogHandler() }
 
 extension SeatServiceFixture {
     /// The server's request handling over this fixture's seats, as a connection sees it.
-    func dispatcher(throttleLimit: Int = 5, throttleWindowSeconds: Double = 60) throws -> (RequestDispatcher, AccessRegistry) {
+    func dispatcher(throttleLimit: Int = 5, globalThrottleLimit: Int = 100, throttleWindowSeconds: Double = 60, audit: AuditLog? = nil) throws -> (RequestDispatcher, AccessRegistry) {
         let access = try AccessRegistry(store: store, clock: clock, connections: connections)
-        let audit = AuditLog(store: store)
+        let audit = audit ?? AuditLog(store: store, aggregationWindowSeconds: 60)
         let metrics = SeatMetrics()
         let admin = AdminDispatcher(
             service: service, access: access, audit: audit,
@@ -130,7 +130,7 @@ extension SeatServiceFixture {
         )
         let dispatcher = RequestDispatcher(
             service: service, access: access,
-            gate: AuthenticationGate(limit: throttleLimit, windowSeconds: throttleWindowSeconds, clock: clock),
+            gate: AuthenticationGate(limit: throttleLimit, globalLimit: globalThrottleLimit, windowSeconds: throttleWindowSeconds, clock: clock),
             connections: connections, admin: admin, audit: audit, metrics: metrics, clock: clock
         )
         return (dispatcher, access)

@@ -65,10 +65,11 @@ import Testing
             KEY               TENANT  ROLE   LABEL  CREATED                   REVOKED
             00112233aabbccdd  -       admin  -      2026-11-20T08:00:00.000Z  -
             """)
-        let page = try decode(AuditPage.self, #"{"events": [{"seq": 42, "time": "2026-11-21T10:00:00.125Z", "kind": "grant", "license": "ACME-CAD-5", "user": "ana"}], "next": "42"}"#)
+        let page = try decode(AuditPage.self, #"{"events": [{"seq": 42, "time": "2026-11-21T10:00:00.125Z", "kind": "grant", "license": "ACME-CAD-5", "user": "ana"}, {"seq": 43, "time": "2026-11-21T10:01:00.000Z", "kind": "refusal", "license": "NOPE", "detail": "unknownLicense", "count": 7400, "first": "2026-11-21T10:00:00.500Z", "last": "2026-11-21T10:00:59.250Z"}], "next": "43"}"#)
         #expect(AdminTables.auditEvents(page.events).render() == """
-            SEQ  TIME                      KIND   TENANT  LICENSE     USER  HOST  ADDRESS  DETAIL
-            42   2026-11-21T10:00:00.125Z  grant  -       ACME-CAD-5  ana   -     -        -
+            SEQ  TIME                      KIND     COUNT  TENANT  LICENSE     USER  HOST  ADDRESS  DETAIL          SEEN
+            42   2026-11-21T10:00:00.125Z  grant    -      -       ACME-CAD-5  ana   -     -        -               -
+            43   2026-11-21T10:01:00.000Z  refusal  7400   -       NOPE        -     -     -        unknownLicense  2026-11-21T10:00:00.500Z..2026-11-21T10:00:59.250Z
             """)
     }
 

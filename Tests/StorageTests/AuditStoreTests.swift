@@ -46,7 +46,7 @@ import Testing
             store = try openStore(directory)
             try await store.commit([.appendAudit(auditEvent(6, at: 6))])
             #expect(try store.auditEvents(AuditQuery()).events.map(\.sequence) == [1, 2, 3, 4, 5, 6])
-            #expect(try await store.purgeAudit(olderThan: .init(millisecondsSinceEpoch: .max), maxBytes: .max, limit: 100) == 6)
+            #expect(try await store.purgeAudit(.session, olderThan: .init(millisecondsSinceEpoch: .max), maxBytes: .max, limit: 100) == 6)
             store.close()
 
             store = try openStore(directory)
@@ -180,10 +180,10 @@ import Testing
             defer { store.close() }
             try await store.commit((0..<100).map { .appendAudit(auditEvent($0, at: Int64($0) * 10)) })
             let cutoff = Timestamp(millisecondsSinceEpoch: 500)
-            #expect(try await store.purgeAudit(olderThan: cutoff, maxBytes: .max, limit: 20) == 20)
+            #expect(try await store.purgeAudit(.session, olderThan: cutoff, maxBytes: .max, limit: 20) == 20)
             #expect(try store.auditEvents(AuditQuery(limit: 1)).events.first?.time.millisecondsSinceEpoch == 200)
-            #expect(try await store.purgeAudit(olderThan: cutoff, maxBytes: .max, limit: 1_000) == 30)
-            #expect(try await store.purgeAudit(olderThan: cutoff, maxBytes: .max, limit: 1_000) == 0)
+            #expect(try await store.purgeAudit(.session, olderThan: cutoff, maxBytes: .max, limit: 1_000) == 30)
+            #expect(try await store.purgeAudit(.session, olderThan: cutoff, maxBytes: .max, limit: 1_000) == 0)
             let left = try store.auditEvents(AuditQuery()).events
             #expect(left.map(\.time.millisecondsSinceEpoch) == (50..<100).map { Int64($0) * 10 })
         }
@@ -204,7 +204,7 @@ import Testing
 
             var purged = 0
             while true {
-                let batch = try await store.purgeAudit(olderThan: .init(millisecondsSinceEpoch: .min), maxBytes: cap, limit: 5_000)
+                let batch = try await store.purgeAudit(.session, olderThan: .init(millisecondsSinceEpoch: .min), maxBytes: cap, limit: 5_000)
                 if batch == 0 { break }
                 purged += batch
             }
@@ -242,7 +242,7 @@ import Testing
             try await store.commit([.putLicense(license("A")), .putSession(session(1)), .putSession(session(2))]
                 + (0..<1_000).map { .appendAudit(auditEvent($0, at: Int64($0))) })
             try await store.commit([.endSession(ended(2, at: 5))])
-            #expect(try await store.purgeAudit(olderThan: .init(millisecondsSinceEpoch: .max), maxBytes: 0, limit: 10_000) == 1_000)
+            #expect(try await store.purgeAudit(.session, olderThan: .init(millisecondsSinceEpoch: .max), maxBytes: 0, limit: 10_000) == 1_000)
             #expect(try store.auditUsage() == AuditUsage(events: 0, bytes: 0))
             #expect(try store.loadLicenses() == [license("A")])
             #expect(try store.loadLiveSessions() == [session(1)])
@@ -284,7 +284,7 @@ import Testing
             #expect(throws: StorageError.closed) { try store.auditEvents(AuditQuery()) }
             #expect(throws: StorageError.closed) { try store.auditUsage() }
             await #expect(throws: StorageError.closed) {
-                try await store.purgeAudit(olderThan: .init(millisecondsSinceEpoch: 1), maxBytes: 0, limit: 1)
+                try await store.purgeAudit(.session, olderThan: .init(millisecondsSinceEpoch: 1), maxBytes: 0, limit: 1)
             }
         }
     }

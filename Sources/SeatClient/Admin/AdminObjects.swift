@@ -152,10 +152,15 @@ public struct AuditEventRecord: Codable, Sendable, Equatable {
     public var host: String?
     public var address: String?
     public var detail: String?
+    /// Aggregated events only (`refusal`, `auth_failure`): how many occurred, and when the
+    /// first and the last of them were seen.
+    public var count: UInt64?
+    public var first: Date?
+    public var last: Date?
 
     public init(
         seq: UInt64, time: Date, kind: String, tenant: String? = nil, license: String? = nil, user: String? = nil,
-        host: String? = nil, address: String? = nil, detail: String? = nil
+        host: String? = nil, address: String? = nil, detail: String? = nil, count: UInt64? = nil, first: Date? = nil, last: Date? = nil
     ) {
         self.seq = seq
         self.time = time
@@ -166,5 +171,8 @@ public struct AuditEventRecord: Codable, Sendable, Equatable {
         self.host = host
         self.address = address
         self.detail = detail
+        self.count = count
+        self.first = first
+        self.last = last
     }
 }

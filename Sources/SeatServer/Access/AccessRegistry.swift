@@ -26,15 +26,23 @@ actor AccessRegistry {
         keysByID = Mutex(Dictionary(try store.loadAccessKeys().map { ($0.id, $0) }, uniquingKeysWith: { $1 }))
     }
 
+    /// What an attempt with `text` from `address` is throttled as: against its key if it
+    /// names an existing one (revoked included), else against the address.
+    nonisolated func throttleAttempt(_ text: String, from address: String) -> AuthenticationThrottle.Attempt {
+        guard let id = AccessKeySecret(parsing: text)?.id, keysByID.withLock({ $0[id] != nil }) else { return .unknownKey(address: address) }
+        return .existingKey(address: address, keyID: id)
+    }
+
     /// Authenticates `link` with the key `text` names, if it is well formed, known, not
     /// revoked and its secret matches; returns the principal it now acts for.
-    nonisolated func authenticate(_ text: String, on link: ConnectionLink) -> Principal? {
-        guard let presented = AccessKeySecret(parsing: text) else { return nil }
+    nonisolated func authenticate(_ text: String, on link: ConnectionLink) -> Result<Principal, AuthenticationFailure> {
+        guard let presented = AccessKeySecret(parsing: text) else { return .failure(.malformed) }
         return keysByID.withLock { keys in
-            guard let key = keys[presented.id], key.revokedAt == nil, presented.matches(key.secretDigest),
-                  let principal = Principal(key) else { return nil }
+            guard let key = keys[presented.id], let principal = Principal(key) else { return .failure(.unknownKey) }
+            guard key.revokedAt == nil else { return .failure(.revoked(keyID: key.id)) }
+            guard presented.matches(key.secretDigest) else { return .failure(.wrongSecret(keyID: key.id)) }
             link.authenticate(as: principal)
-            return principal
+            return .success(principal)
         }
     }
 

@@ -26,31 +26,30 @@ extension AuditEvent {
         return event
     }
 
-    /// `detail` is the wire error code's name (`noSeats`, `licenseSuspended`, ...), so the
-    /// audit log and the client's error agree.
-    static func refusal(_ request: SeatRequest, tenant: String, failure: SeatFailure, at time: Timestamp) -> AuditEvent {
-        AuditEvent(
-            time: time, kind: .refusal, tenant: tenant, licenseKey: request.licenseKey, user: request.user,
-            hostname: request.hostname, address: request.clientAddress, detail: refusalReason(failure))
-    }
-
-    static func authenticationFailure(address: String, tenant: String = "", user: String = "", reason: String, at time: Timestamp) -> AuditEvent {
-        AuditEvent(time: time, kind: .authFailure, tenant: tenant, user: user, address: address, detail: reason)
-    }
-
     /// `operation` names the action and its target, as `seatctl` spells it: `license.suspend ACME-1`.
     static func admin(_ operation: String, tenant: String, licenseKey: String = "", user: String, address: String, at time: Timestamp) -> AuditEvent {
         AuditEvent(time: time, kind: .admin, tenant: tenant, licenseKey: licenseKey, user: user, address: address, detail: operation)
-    }
-
-    static func refusalReason(_ failure: SeatFailure) -> String {
-        let reply = ErrorReply(failure)
-        return reply.code.map { "\($0)" } ?? String(reply.rawCode)
     }
 
     private static func sessionEvent(_ kind: AuditKind, _ session: Session, tenant: String, at time: Timestamp) -> AuditEvent {
         AuditEvent(
             time: time, kind: kind, tenant: tenant, licenseKey: session.licenseKey, user: session.user,
             hostname: session.hostname, address: session.clientAddress, detail: "session=" + SessionID(session.token).hex)
+    }
+}
+
+/// The counted audit kinds' keys. A refusal is counted per tenant, license and reason
+/// (not per user or host: those a client can vary without limit); an authentication
+/// failure per source address and reason.
+extension AuditAggregator.Key {
+    /// `detail` is the wire error code's name (`noSeats`, `licenseSuspended`, ...), so the
+    /// audit log and the client's error agree.
+    static func refusal(_ request: SeatRequest, tenant: String, failure: SeatFailure) -> Self {
+        let reply = ErrorReply(failure)
+        return Self(kind: .refusal, tenant: tenant, licenseKey: request.licenseKey, detail: reply.code.map { "\($0)" } ?? String(reply.rawCode))
+    }
+
+    static func authenticationFailure(address: String, reason: String) -> Self {
+        Self(kind: .authFailure, address: address, detail: reason)
     }
 }

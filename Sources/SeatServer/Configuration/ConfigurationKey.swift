@@ -37,7 +37,8 @@ extension ConfigurationKey {
         .seconds("sweep_interval_seconds", "How often expired sessions are reclaimed.", \.sweepIntervalSeconds, 0.05...3_600),
         .seconds("ended_session_retention_seconds", "How long ended sessions are remembered so late heartbeats get a precise error.", \.endedSessionRetentionSeconds, 0...2_592_000),
         .integer("audit_retention_days", "Audit events older than this many days are deleted; 0 means no age limit (audit_max_mb still applies).", \.auditRetentionDays, 0...3_650),
-        .integer("audit_max_mb", "Largest size of the audit log in the store; beyond it the oldest events are deleted.", \.auditMaxMegabytes, 1...1_048_576),
+        .integer("audit_max_mb", "Largest size of the audit log in the store, shared by its classes (admin 10%, security 15%, session 50%, volume 25%); beyond a class's share its oldest events are deleted.", \.auditMaxMegabytes, 1...1_048_576),
+        .seconds("audit_aggregation_window_seconds", "Refused acquires and failed authentications are counted over this window and written as one audit event per license or address and reason when it ends.", \.auditAggregationWindowSeconds, 1...3_600, restartOnly: true),
         .string("tls_certificate_file", "PEM server certificate chain; empty generates a development CA in <state_directory>/tls.", \.tlsCertificateFile),
         .string("tls_private_key_file", "PEM private key of the server certificate.", \.tlsPrivateKeyFile),
         .integer("max_frame_bytes", "Largest frame body accepted; a larger length header closes the connection.", \.maxFrameBytes, 1_024...16_777_216),
@@ -72,7 +73,8 @@ extension ConfigurationKey {
         }, render: \.anonymousTenant),
         .string("admin_socket", "Path of the local admin socket (mode 0660); empty means <state_directory>/admin.sock.", \.adminSocket, restartOnly: true),
         .string("admin_socket_group", "Group given the admin socket; its members may administer seatd. Ignored (with a warning) if the group does not exist.", \.adminSocketGroup, restartOnly: true),
-        .integer("auth_failure_limit", "Failed authentications per source address within auth_failure_window_seconds before that address is refused until the window ends.", \.authFailureLimit, 1...1_000_000, restartOnly: true),
+        .integer("auth_failure_limit", "Failed authentications per source address (per address and key for keys that exist) within auth_failure_window_seconds before further attempts of the same kind are refused until the window ends.", \.authFailureLimit, 1...1_000_000, restartOnly: true),
+        .integer("auth_failure_global_limit", "Failed authentications from all addresses together within auth_failure_window_seconds before attempts naming no existing key are refused from every address until the window ends.", \.authFailureGlobalLimit, 1...1_000_000, restartOnly: true),
         .seconds("auth_failure_window_seconds", "Window of auth_failure_limit.", \.authFailureWindowSeconds, 1...86_400, restartOnly: true),
     ]
 

@@ -22,6 +22,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var auditRetentionDays = 90
     /// The audit log's share of the store; the oldest events go first beyond it.
     public var auditMaxMegabytes = 256
+    /// Refusals and failed authentications are counted per key over this window and
+    /// written as one event per key when it ends.
+    public var auditAggregationWindowSeconds = 60.0
     /// Empty certificate and key: a development CA and server certificate are generated
     /// in `<state_directory>/tls` on first start.
     public var tlsCertificateFile = ""
@@ -49,6 +52,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var adminSocketGroup = "seatd-admin"
     public var authFailureLimit = 10
     public var authFailureWindowSeconds = 60.0
+    /// Failed authentications from all addresses together per window before attempts
+    /// naming no existing key are refused everywhere.
+    public var authFailureGlobalLimit = 100
 
     public init() {}
 

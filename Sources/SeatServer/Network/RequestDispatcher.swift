@@ -43,13 +43,16 @@ struct RequestDispatcher: RequestResponder {
         guard link.principal?.keyID == nil else {
             return RequestOutcome(reply: .error(ErrorReply(code: .unexpectedMessage, message: "this connection is already authenticated")))
         }
-        if let wait = gate.retryAfter(address: link.peerAddress) {
-            metrics.recordAuthentication(succeeded: false)
-            audit.record(.authenticationFailure(address: link.peerAddress, reason: "throttled", at: clock.now()))
+        let address = link.peerAddress
+        let attempt = access.throttleAttempt(accessKey, from: address)
+        if let wait = gate.retryAfter(attempt) {
+            // Counted, not written one by one: a throttled client can send these at will.
+            metrics.recordThrottledAuthentication()
+            audit.count(.authenticationFailure(address: address, reason: "throttled"), at: clock.now())
             return RequestOutcome(
                 reply: .error(ErrorReply(
                     code: .authenticationThrottled,
-                    message: "too many failed authentications from \(link.peerAddress); try again in \((wait + 999) / 1000) s",
+                    message: "too many failed authentications from \(address); try again in \((wait + 999) / 1000) s",
                     detail: .retryAfter(milliseconds: UInt32(clamping: wait))
                 )),
                 closeAfterReply: true
@@ -57,12 +60,14 @@ struct RequestDispatcher: RequestResponder {
         }
         // The registry marks the link while it holds the key table, so a revocation
         // cannot slip between the lookup and the mark.
-        guard let principal = access.authenticate(accessKey, on: link) else {
-            gate.recordFailure(address: link.peerAddress)
+        let principal: Principal
+        switch access.authenticate(accessKey, on: link) {
+        case .success(let authenticated):
+            principal = authenticated
+        case .failure(let failure):
+            gate.recordFailure(attempt)
             metrics.recordAuthentication(succeeded: false)
-            let keyID = AccessKeySecret(parsing: accessKey)?.id
-            audit.record(.authenticationFailure(
-                address: link.peerAddress, reason: keyID.map { "unknown or revoked key \($0)" } ?? "malformed key", at: clock.now()))
+            audit.count(.authenticationFailure(address: address, reason: failure.reason), at: clock.now())
             return RequestOutcome(reply: .error(ErrorReply(code: .authenticationFailed, message: "the access key is unknown or revoked")), closeAfterReply: true)
         }
         metrics.recordAuthentication(succeeded: true)
@@ -117,7 +122,7 @@ struct RequestDispatcher: RequestResponder {
             let heartbeatInterval = heartbeatInterval
             service.acquire(seatRequest, as: principal) { [audit, clock, connections] result in
                 if case .failure(let failure) = result {
-                    audit.record(.refusal(seatRequest, tenant: principal.tenant ?? "", failure: failure, at: clock.now()))
+                    audit.count(.refusal(seatRequest, tenant: principal.tenant ?? "", failure: failure), at: clock.now())
                 }
                 reply(Self.reply(result) { success in
                     connections.attach(success.session.token, to: link)

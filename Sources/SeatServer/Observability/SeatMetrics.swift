@@ -29,6 +29,7 @@ final class SeatMetrics: Sendable {
     let reloadsRejected: CoreMetrics.Counter
     private let authenticationsSucceeded: CoreMetrics.Counter
     private let authenticationsFailed: CoreMetrics.Counter
+    private let authenticationsThrottled: CoreMetrics.Counter
     let adminRequests: CoreMetrics.Counter
     private let refusals: [ErrorCode: CoreMetrics.Counter]
     private let requestDurations: [Operation: CoreMetrics.Timer]
@@ -50,6 +51,11 @@ final class SeatMetrics: Sendable {
 
     func recordAuthentication(succeeded: Bool) {
         (succeeded ? authenticationsSucceeded : authenticationsFailed).increment()
+    }
+
+    /// An attempt refused by the throttle before its key was checked.
+    func recordThrottledAuthentication() {
+        authenticationsThrottled.increment()
     }
 
     init() {
@@ -74,6 +80,7 @@ final class SeatMetrics: Sendable {
         reloadsRejected = CoreMetrics.Counter(label: "seatd_reloads_total", dimensions: [("result", "rejected")], factory: factory)
         authenticationsSucceeded = CoreMetrics.Counter(label: "seatd_authentications_total", dimensions: [("result", "accepted")], factory: factory)
         authenticationsFailed = CoreMetrics.Counter(label: "seatd_authentications_total", dimensions: [("result", "refused")], factory: factory)
+        authenticationsThrottled = CoreMetrics.Counter(label: "seatd_authentications_total", dimensions: [("result", "throttled")], factory: factory)
         adminRequests = CoreMetrics.Counter(label: "seatd_admin_requests_total", factory: factory)
         var refusals: [ErrorCode: CoreMetrics.Counter] = [:]
         for code in Self.refusalReasons + [.internalError] {

@@ -77,7 +77,7 @@ public enum Daemon {
         let limiter = ConnectionLimiter(limit: ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger))
         let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
         let reloaderBox = LiveValue<ConfigurationReloader?>(nil)
-        let audit = AuditLog(store: store)
+        let audit = AuditLog(store: store, aggregationWindowSeconds: configuration.auditAggregationWindowSeconds)
         let admin = AdminDispatcher(
             service: service,
             access: access,
@@ -98,7 +98,9 @@ public enum Daemon {
         let dispatcher = RequestDispatcher(
             service: service,
             access: access,
-            gate: AuthenticationGate(limit: configuration.authFailureLimit, windowSeconds: configuration.authFailureWindowSeconds, clock: clock),
+            gate: AuthenticationGate(
+                limit: configuration.authFailureLimit, globalLimit: configuration.authFailureGlobalLimit,
+                windowSeconds: configuration.authFailureWindowSeconds, clock: clock),
             connections: connections,
             admin: admin,
             audit: audit,
@@ -134,7 +136,7 @@ public enum Daemon {
         let auditRetention = AuditRetention(store: store, settings: AuditRetention.Settings(configuration), logger: logger)
         let sweeper = Sweeper(
             intervalSeconds: configuration.sweepIntervalSeconds,
-            pass: SweepPass(service: service, auditRetention: auditRetention, metrics: metrics, clock: clock)
+            pass: SweepPass(service: service, audit: audit, auditRetention: auditRetention, metrics: metrics, clock: clock)
         )
         let reloader = ConfigurationReloader(
             initial: configuration,
@@ -192,7 +194,10 @@ public enum Daemon {
                 "shutdown_timeout_seconds": "\(configuration.shutdownTimeoutSeconds)",
             ])
         }
-        // Everything acknowledged is already durable; this only waits for lazy heartbeats.
+        // Counts of the current window go to the audit log rather than being lost.
+        audit.flush(at: clock.now())
+        // Everything acknowledged is already durable; this only waits for lazy heartbeats
+        // and audit events.
         try? await store.flush()
         logger.notice("stopped", metadata: ["sessions": "\(service.sessionCount)"])
     }

@@ -1,8 +1,10 @@
 /// The work of one sweep, at the clock's current time: reclaim lapsed seats (and retry
-/// failed ends), forget ended sessions past retention, apply audit retention. A plain
+/// failed ends), forget ended sessions past retention, write the audit counts of an ended
+/// window, apply audit retention. A plain
 /// call: the `Sweeper`'s timer runs it in production, tests run it on a `ManualClock`.
 struct SweepPass: Sendable {
     let service: SeatService
+    let audit: AuditLog
     let auditRetention: AuditRetention
     let metrics: SeatMetrics
     let clock: any ServerClock
@@ -10,6 +12,7 @@ struct SweepPass: Sendable {
     func run() async {
         let expired = await service.sweep(now: clock.now())
         if expired > 0 { metrics.expiries.increment(by: expired) }
+        audit.flushEndedWindow(at: clock.now())
         await auditRetention.run(now: clock.now())
     }
 }

@@ -42,11 +42,13 @@ enum AdminTables {
     }
 
     static func auditEvents(_ events: [AuditEventRecord]) -> TextTable {
-        var table = TextTable(headers: ["SEQ", "TIME", "KIND", "TENANT", "LICENSE", "USER", "HOST", "ADDRESS", "DETAIL"])
+        // COUNT and SEEN (first..last occurrence) are filled for aggregated events only.
+        var table = TextTable(headers: ["SEQ", "TIME", "KIND", "COUNT", "TENANT", "LICENSE", "USER", "HOST", "ADDRESS", "DETAIL", "SEEN"])
         for event in events {
+            let seen = event.first.map { first in time(first) + ".." + (event.last.map(time) ?? "") } ?? ""
             table.append([
-                "\(event.seq)", time(event.time), event.kind, event.tenant ?? "", event.license ?? "", event.user ?? "",
-                event.host ?? "", event.address ?? "", event.detail ?? "",
+                "\(event.seq)", time(event.time), event.kind, event.count.map { "\($0)" } ?? "", event.tenant ?? "", event.license ?? "",
+                event.user ?? "", event.host ?? "", event.address ?? "", event.detail ?? "", seen,
             ])
         }
         return table
