@@ -1,5 +1,15 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// What --version prints: the release from VERSION, and the commit. SEATD_COMMIT (set by
+// `make release`, which reads git itself) wins over SwiftPM's view of the checkout, so a
+// release binary always names the commit it was built from.
+let buildVersion = ((try? String(contentsOfFile: Context.packageDirectory + "/VERSION", encoding: .utf8)) ?? "")
+    .trimmingCharacters(in: .whitespacesAndNewlines)
+let buildCommit = Context.environment["SEATD_COMMIT"]
+    ?? Context.gitInformation.map { String($0.currentCommit.prefix(12)) + ($0.hasUncommittedChanges ? "-dirty" : "") }
+    ?? "unknown"
 
 let package = Package(
     name: "seatd",
@@ -31,6 +41,15 @@ let package = Package(
             path: "Sources/CLMDB",
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
+        ),
+        // The version and commit every --version prints (defines from the top of this file).
+        .target(
+            name: "SeatBuildInfo",
+            path: "Sources/SeatBuildInfo",
+            cSettings: [
+                .define("SEATD_VERSION", to: "\"\(buildVersion)\""),
+                .define("SEATD_COMMIT", to: "\"\(buildCommit)\""),
+            ]
         ),
         // Pure seat rules: licenses, sessions, the per-license ledger. No I/O.
         .target(name: "SeatCore", path: "Sources/SeatCore"),
@@ -91,6 +110,7 @@ let package = Package(
             name: "seatd",
             dependencies: [
                 "SeatServer",
+                "SeatBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/seatd"
@@ -111,6 +131,7 @@ let package = Package(
             name: "seatctl",
             dependencies: [
                 "SeatClient",
+                "SeatBuildInfo",
                 "SeatLicensing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -135,6 +156,7 @@ let package = Package(
             name: "seatload",
             dependencies: [
                 "SeatLoadKit",
+                "SeatBuildInfo",
                 "SeatClient",
                 "SeatCore",
                 "SeatProtocol",
