@@ -20,6 +20,8 @@ let package = Package(
         .executable(name: "seatload", targets: ["seatload"]),
         .library(name: "SeatClient", targets: ["SeatClient"]),
         .executable(name: "licensed-app-example", targets: ["LicensedApp"]),
+        // libseatclient: the C API (include/seat.h) over SeatClient, for C and C++ applications.
+        .library(name: "seatclient", type: .dynamic, targets: ["LibSeatClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -142,6 +144,24 @@ let package = Package(
             name: "LicensedApp",
             dependencies: ["SeatClient", "SeatProtocol"],
             path: "Examples/LicensedApp"
+        ),
+        // seat.h, the C API's one header, and the C half of it (error names).
+        .target(name: "CSeatClient", path: "Sources/CSeatClient"),
+        // libseatclient's exported C functions, implemented on SeatLease and SeatConnection.
+        // Only seat_* symbols are exported (version script); the soname carries the ABI version.
+        .target(
+            name: "LibSeatClient",
+            dependencies: ["CSeatClient", "SeatClient", "SeatBuildInfo", "SeatCore", "SeatProtocol"],
+            path: "Sources/LibSeatClient",
+            exclude: ["seatclient.map"],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/LibSeatClient/seatclient.map",
+                    "-Xlinker", "-soname=libseatclient.so.1",
+                ]),
+                // The shipped library must not need the Swift toolchain's shared libraries.
+                .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
+            ]
         ),
         // Load generator: pure parts (scenarios, data set, reporting) and the executable.
         .target(
