@@ -14,7 +14,9 @@ commit=$(git rev-parse --short=12 HEAD)
 git diff --quiet HEAD -- || commit="$commit-dirty"
 export SEATD_COMMIT=$commit
 
-nice swift build -c release --static-swift-stdlib --scratch-path "$scratch"
+# --disable-local-rpath: no RUNPATH ($ORIGIN) at all; everything needed is in the binary
+# or a system library.
+nice swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch"
 bin=$scratch/release
 
 rm -rf "$dist"
@@ -32,8 +34,8 @@ for file in "$dist"/seatd "$dist"/seatctl "$dist"/seatload "$dist"/libseatclient
         ldd "$file" >&2
         status=1
     fi
-    if readelf -d "$file" | grep -q 'R.*PATH.*swift'; then
-        echo "$file has a RUNPATH into the Swift toolchain" >&2
+    if readelf -d "$file" | grep -q 'RUNPATH\|RPATH'; then
+        echo "$file has a RUNPATH" >&2
         status=1
     fi
 done
