@@ -9,7 +9,7 @@ enum CStrings {
     /// to fit without splitting a UTF-8 sequence.
     static func copy<Buffer>(_ text: String, into buffer: inout Buffer) {
         withUnsafeMutableBytes(of: &buffer) { raw in
-            copy(text, into: raw)
+            _ = copy(text, into: raw)
         }
     }
 
