@@ -38,7 +38,7 @@ dpkg-query -W seatd seatctl libseatclient1 libseatclient-dev
 
 step "ldd: only system libraries"
 for file in /usr/sbin/seatd /usr/bin/seatctl /usr/bin/seatload $libdir/libseatclient.so.1; do
-    echo "$file ($(stat -c %s "$file") bytes): $(ldd "$file" | awk '{print $1}' | tr '\n' ' ')"
+    echo "$file ($(stat -L -c %s "$file") bytes): $(ldd "$file" | awk '{print $1}' | tr '\n' ' ')"
     ! ldd "$file" | grep -qi 'swift\|not found' || fail "$file needs a library that is not here"
 done
 seatd --version

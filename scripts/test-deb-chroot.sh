@@ -29,6 +29,9 @@ rm -f "$root.debootstrap.log"
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
+# An installed system has these (the installer writes /etc/hosts); debootstrap does not,
+# and the demo's clients connect to "localhost".
+printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
 # Nothing may start services in the chroot: there is no systemd in it.
 printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
 chmod 0755 "$root/usr/sbin/policy-rc.d"
