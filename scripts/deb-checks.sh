@@ -5,7 +5,11 @@ set -euo pipefail
 cd /tmp/seatd-test
 export DEBIAN_FRONTEND=noninteractive
 step() { printf '\n=== %s\n' "$*"; }
-fail() { echo "FAILED: $*" >&2; exit 1; }
+fail() {
+    echo "FAILED: $*" >&2
+    [ ! -s /tmp/seatd-service.log ] || { echo "--- seatd (service) log" >&2; tail -n 40 /tmp/seatd-service.log >&2; }
+    exit 1
+}
 libdir=/usr/lib/x86_64-linux-gnu
 
 # Polls until COMMAND succeeds, for up to 60 s.
