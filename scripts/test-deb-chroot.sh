@@ -15,6 +15,8 @@ ls "$debs"/*.deb >/dev/null
 [ "$(id -u)" -eq 0 ] || { echo "debootstrap and chroot need root" >&2; exit 1; }
 
 root=$(mktemp -d /var/tmp/seatd-chroot.XXXXXX)
+# The chroot's / : mktemp's 0700 would keep the seatd user from reaching anything.
+chmod 0755 "$root"
 cleanup() {
     for mount in dev/pts dev proc; do umount "$root/$mount" 2>/dev/null || true; done
     rm -rf --one-file-system "$root"
