@@ -18,6 +18,10 @@ root=$(mktemp -d /var/tmp/seatd-chroot.XXXXXX)
 # The chroot's / : mktemp's 0700 would keep the seatd user from reaching anything.
 chmod 0755 "$root"
 cleanup() {
+    # A failed check can leave seatd or the example running in there, holding /dev busy.
+    for proc in /proc/[0-9]*; do
+        case "$(readlink "$proc/root" 2>/dev/null)" in "$root"|"$root"/*) kill -9 "${proc#/proc/}" 2>/dev/null || true ;; esac
+    done
     for mount in dev/pts dev proc; do umount "$root/$mount" 2>/dev/null || true; done
     rm -rf --one-file-system "$root"
 }
