@@ -22,7 +22,10 @@ wait_for() {
 service_pid=
 start_service() {
     install -d -o seatd -g seatd -m 0755 /run/seatd
-    runuser -u seatd -g seatd -G seatd-admin -- /usr/sbin/seatd --config /etc/seatd/seatd.conf >>/tmp/seatd-service.log 2>&1 &
+    # setpriv execs seatd itself (runuser would stay as its parent), so SIGTERM reaches seatd
+    # alone and its exit status is seatd's.
+    setpriv --reuid=seatd --regid=seatd --groups="$(getent group seatd-admin | cut -d: -f3)" \
+        /usr/sbin/seatd --config /etc/seatd/seatd.conf >>/tmp/seatd-service.log 2>&1 &
     service_pid=$!
     wait_for seatctl status
 }
