@@ -1,5 +1,5 @@
 # seatd: the two commands a fresh machine needs are `make demo` and `make test`.
-.PHONY: deps build demo test soak install uninstall check-systemd clean
+.PHONY: deps build demo test test-c soak install install-lib uninstall check-systemd release deb deb-test clean
 
 deps:
 	@scripts/install-deps.sh
@@ -11,20 +11,46 @@ build: deps
 demo: build
 	scripts/demo.sh
 
-# The whole test suite (unit, protocol vectors, storage, and the daemon over TLS).
-# A crash of the test process prints its backtrace (CI has no terminal to ask).
+# The whole test suite (unit, protocol vectors, storage, and the daemon over TLS), then
+# the C tests. A crash of the test process prints its backtrace (CI has no terminal to ask).
 test: build
 	SWIFT_BACKTRACE=enable=yes,interactive=no swift test
+	$(MAKE) test-c
 
 # `make test` RUNS times (default 10) with one core kept busy; fails if any run failed.
 soak: build
 	scripts/soak-tests.sh $(or $(RUNS),10)
 
-# Release build, then binaries, systemd unit, default configuration and the seatd user
-# (PREFIX=/usr/local and DESTDIR are honoured). See docs/operations.md.
-install: deps
-	swift build -c release
-	scripts/install.sh .build/release
+# libseatclient (debug) installed into a scratch prefix, the C tests compiled with the
+# system C compiler against it (seat.h, pkg-config seatclient) and run against seatd.
+test-c: build
+	swift build --product seatclient
+	Tests/c/run.sh .build/debug
+
+# The self-contained release build, then binaries, systemd unit, default configuration and
+# the seatd user (PREFIX=/usr/local and DESTDIR are honoured). See docs/operations.md.
+install: release
+	scripts/install.sh .build-release/dist
+
+# seat.h, libseatclient.so.1 (+ .a) and seatclient.pc from the release build
+# (PREFIX, LIBDIR, INCLUDEDIR and DESTDIR are honoured).
+install-lib: release
+	scripts/install-lib.sh .build-release/dist
+
+# Self-contained, stripped seatd, seatctl, seatload and libseatclient in
+# .build-release/dist (Swift runtime linked in; checked with ldd).
+release: deps
+	scripts/build-release.sh
+
+# The Debian packages, in .build-release/deb (dpkg-buildpackage, lintian).
+deb:
+	@scripts/install-deps.sh deb
+	scripts/build-deb.sh
+
+# Installs the packages into a fresh Debian chroot without Swift and runs the demo,
+# the C example, an upgrade, remove and purge there.
+deb-test: deb
+	scripts/test-deb-chroot.sh .build-release/deb
 
 # Keeps /etc/seatd and /var/lib/seatd unless PURGE=1.
 uninstall:
@@ -35,4 +61,4 @@ check-systemd: build
 	scripts/check-systemd.sh
 
 clean:
-	rm -rf .build state
+	rm -rf .build .build-release state

@@ -1,5 +1,15 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// What --version prints: the release from VERSION, and the commit. SEATD_COMMIT (set by
+// `make release`, which reads git itself) wins over SwiftPM's view of the checkout, so a
+// release binary always names the commit it was built from.
+let buildVersion = ((try? String(contentsOfFile: Context.packageDirectory + "/VERSION", encoding: .utf8)) ?? "")
+    .trimmingCharacters(in: .whitespacesAndNewlines)
+let buildCommit = Context.environment["SEATD_COMMIT"]
+    ?? Context.gitInformation.map { String($0.currentCommit.prefix(12)) + ($0.hasUncommittedChanges ? "-dirty" : "") }
+    ?? "unknown"
 
 let package = Package(
     name: "seatd",
@@ -10,6 +20,8 @@ let package = Package(
         .executable(name: "seatload", targets: ["seatload"]),
         .library(name: "SeatClient", targets: ["SeatClient"]),
         .executable(name: "licensed-app-example", targets: ["LicensedApp"]),
+        // libseatclient: the C API (include/seat.h) over SeatClient, for C and C++ applications.
+        .library(name: "seatclient", type: .dynamic, targets: ["LibSeatClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -31,6 +43,15 @@ let package = Package(
             path: "Sources/CLMDB",
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
+        ),
+        // The version and commit every --version prints (defines from the top of this file).
+        .target(
+            name: "SeatBuildInfo",
+            path: "Sources/SeatBuildInfo",
+            cSettings: [
+                .define("SEATD_VERSION", to: "\"\(buildVersion)\""),
+                .define("SEATD_COMMIT", to: "\"\(buildCommit)\""),
+            ]
         ),
         // Pure seat rules: licenses, sessions, the per-license ledger. No I/O.
         .target(name: "SeatCore", path: "Sources/SeatCore"),
@@ -91,6 +112,7 @@ let package = Package(
             name: "seatd",
             dependencies: [
                 "SeatServer",
+                "SeatBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/seatd"
@@ -111,6 +133,7 @@ let package = Package(
             name: "seatctl",
             dependencies: [
                 "SeatClient",
+                "SeatBuildInfo",
                 "SeatLicensing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -121,6 +144,24 @@ let package = Package(
             name: "LicensedApp",
             dependencies: ["SeatClient", "SeatProtocol"],
             path: "Examples/LicensedApp"
+        ),
+        // seat.h, the C API's one header, and the C half of it (error names).
+        .target(name: "CSeatClient", path: "Sources/CSeatClient"),
+        // libseatclient's exported C functions, implemented on SeatLease and SeatConnection.
+        // Only seat_* symbols are exported (version script); the soname carries the ABI version.
+        .target(
+            name: "LibSeatClient",
+            dependencies: ["CSeatClient", "SeatClient", "SeatBuildInfo", "SeatCore", "SeatProtocol"],
+            path: "Sources/LibSeatClient",
+            exclude: ["seatclient.map"],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/LibSeatClient/seatclient.map",
+                    "-Xlinker", "-soname=libseatclient.so.1",
+                ]),
+                // The shipped library must not need the Swift toolchain's shared libraries.
+                .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
+            ]
         ),
         // Load generator: pure parts (scenarios, data set, reporting) and the executable.
         .target(
@@ -135,6 +176,7 @@ let package = Package(
             name: "seatload",
             dependencies: [
                 "SeatLoadKit",
+                "SeatBuildInfo",
                 "SeatClient",
                 "SeatCore",
                 "SeatProtocol",

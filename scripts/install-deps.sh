@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # Installs the system packages seatd needs to build and test, if they are missing.
 # Swift itself (6.x) is expected on PATH.
+#   scripts/install-deps.sh          build and `make test`
+#   scripts/install-deps.sh deb      also what `make deb` and `make deb-test` use
 set -euo pipefail
 
 missing=()
+# The C tests compile against libseatclient with the system C compiler.
+command -v cc >/dev/null || missing+=(gcc libc6-dev)
+if [ "${1:-}" = deb ]; then
+    command -v dpkg-buildpackage >/dev/null || missing+=(dpkg-dev)
+    command -v dh >/dev/null || missing+=(debhelper)
+    command -v help2man >/dev/null || missing+=(help2man)
+    command -v lintian >/dev/null || missing+=(lintian)
+    command -v debootstrap >/dev/null || missing+=(debootstrap)
+fi
 pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v mdb_stat >/dev/null || missing+=(lmdb-utils)

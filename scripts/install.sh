@@ -25,16 +25,7 @@ config="$dest/etc/seatd/seatd.conf"
 if [ -e "$config" ]; then
     echo "kept the existing $config"
 else
-    {
-        echo "# seatd configuration: one 'key = value' per line. Every key is listed with its"
-        echo "# default; 'systemctl reload seatd' applies changes (keys marked 'Needs a restart'"
-        echo "# take 'systemctl restart seatd'). See $prefix/share/doc/seatd/operations.md."
-        echo
-        "$build/seatd" --print-default-config \
-            | sed -e 's|^state_directory = .*|state_directory = /var/lib/seatd|' \
-                  -e 's|^licenses_file = .*|licenses_file = /etc/seatd/licenses.json|' \
-                  -e 's|^admin_socket = .*|admin_socket = /run/seatd/admin.sock|'
-    } > "$config"
+    scripts/default-config.sh "$build/seatd" "$prefix/share/doc/seatd" > "$config"
     chmod 0640 "$config"
     echo "wrote $config"
 fi

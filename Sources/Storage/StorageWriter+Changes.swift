@@ -7,12 +7,13 @@ extension StorageWriter {
         let db = databases
         switch change {
         case .appendAudit(let event):
+            let audit = db.audit[event.kind.auditClass]
             try RecordCodec.withAuditKey(auditKeys.next(for: event.time)) { key throws(StorageError) in
                 try RecordCodec.encodeAuditRecord(event).withBytes { value throws(StorageError) in
                     // Keys nearly always grow, and appending keeps the pages full (half the
                     // size of splitting them); after a clock step back the key is older.
-                    if try !txn.append(db.audit, key, value) {
-                        try txn.put(db.audit, key, value)
+                    if try !txn.append(audit, key, value) {
+                        try txn.put(audit, key, value)
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SeatBuildInfo
 
 @main
 struct Seatctl: AsyncParsableCommand {
@@ -8,6 +9,7 @@ struct Seatctl: AsyncParsableCommand {
         discussion: """
             Exit status: \(ExitStatus.documentation)
             """,
+        version: String(cString: seatd_build_version_line()),
         subcommands: [
             Acquire.self, Heartbeat.self, Release.self, Validate.self, Run.self,
             Status.self, Sessions.self, LicenseCommands.self, Tenant.self, Key.self, Audit.self, Reload.self, Shutdown.self,

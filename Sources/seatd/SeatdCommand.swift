@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SeatBuildInfo
 import SeatServer
 
 @main
@@ -14,6 +15,7 @@ struct SeatdCommand: AsyncParsableCommand {
             SIGHUP reloads the configuration, licenses and TLS files; SIGTERM shuts down gracefully.
             Exit status: 0 after a clean shutdown, 78 for an invalid configuration, 1 for any other failure.
             """,
+        version: String(cString: seatd_build_version_line()),
         subcommands: [BackupCommand.self]
     )
 

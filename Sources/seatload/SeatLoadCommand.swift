@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeatBuildInfo
 import SeatLoadKit
 
 @main
@@ -7,6 +8,7 @@ struct SeatLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seatload",
         abstract: "Load generator for seatd: many TLS clients running the peers' workloads.",
+        version: String(cString: seatd_build_version_line()),
         subcommands: [RunCommand.self, PreloadCommand.self, LicensesCommand.self],
         defaultSubcommand: RunCommand.self
     )
