@@ -14,7 +14,8 @@ import Darwin
 /// mark, and the rest is kept for ends:
 ///
 /// - the map: adding jobs are refused once the pages in use (every B-tree, the free list's
-///   own pages; not pages free for reuse) reach `highWaterPercent` of the map maximum;
+///   own pages; not pages free for reuse), plus room for the end of every live session,
+///   reach `highWaterPercent` of the map maximum;
 /// - the disk: a file of `diskReserveBytes` in the store directory holds disk space that
 ///   nothing else can take. Adding jobs are refused while the file system has less than
 ///   that free, or while the file is missing. When a commit runs out of disk (ENOSPC) the
@@ -71,10 +72,17 @@ struct SpaceReserve {
         return nil
     }
 
-    /// Why the map cannot take adding jobs now, or nil.
-    func mapRefusal(bytesInUse: Int) -> String? {
-        guard bytesInUse >= highWaterBytes else { return nil }
-        return "\(bytesInUse) bytes in use reached the high-water mark of \(highWaterBytes) bytes"
+    /// Map space one end may take: its tombstone, time index entry and audit event, in
+    /// B-tree pages that may be only half full. Ends do not shrink the store (the session
+    /// record they delete is smaller than what they add until retention purges it).
+    static let bytesPerEnd = 512
+
+    /// Why the map cannot take adding jobs now, or nil. Room for the end of every live
+    /// session is kept below the mark, so that all of them can end even if none is purged.
+    func mapRefusal(bytesInUse: Int, liveSessions: Int) -> String? {
+        let keptForEnds = liveSessions * Self.bytesPerEnd
+        guard bytesInUse + keptForEnds >= highWaterBytes else { return nil }
+        return "\(bytesInUse) bytes in use and \(keptForEnds) kept for the ends of \(liveSessions) live sessions reached the high-water mark of \(highWaterBytes) bytes"
     }
 
     /// Deletes the reserve file so a batch of ends can use its space. Returns false when

@@ -513,7 +513,7 @@ final class StorageWriter: @unchecked Sendable {
                 // Checked before each adding job, so a large batch stops at the mark too.
                 var refusal = space.refusal
                 if refusal == nil {
-                    refusal = reserve.mapRefusal(bytesInUse: try txn.bytesInUse(databases.all))
+                    refusal = reserve.mapRefusal(bytesInUse: try txn.bytesInUse(databases.all), liveSessions: try txn.count(databases.sessions))
                 }
                 if let refusal {
                     space.refusal = space.refusal ?? refusal

@@ -47,7 +47,7 @@ import Testing
         #expect(expired == granted.count - 201)
         #expect(seats.service.sessionCount == 0)
         #expect(try seats.store.loadLiveSessions().isEmpty)
-        #expect(try seats.validate().get().seatsInUse == 0)
+        #expect(try await seats.validate().get().seatsInUse == 0)
 
         // Space is freed as the sweep usually frees it (tombstones and audit past
         // retention): grants work again, without reopening the store.
