@@ -13,9 +13,9 @@ public struct StorageOptions: Sendable {
     public var maximumMapSizeBytes: Int
     public var durability: Durability
     /// Writes that add data (grants, licenses, tenants, access keys, audit events of their
-    /// own) are refused with `StorageError.full` once the store's pages in use reach this
-    /// percentage of `maximumMapSizeBytes`: the rest of the map is kept for ends, which
-    /// must always be storable. 100 keeps no map reserve.
+    /// own) are refused with `StorageError.full` once the store's pages in use, plus room
+    /// for the end of every live session, reach this percentage of `maximumMapSizeBytes`:
+    /// ends must always be storable (`SpaceReserve`).
     public var highWaterPercent: Int
     /// Disk space kept for ends: a file of this size in `directory` that is deleted when
     /// the file system runs out (ENOSPC), and adding writes are refused while less than
