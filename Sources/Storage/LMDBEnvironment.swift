@@ -272,6 +272,19 @@ extension LMDBTransaction {
     }
 }
 
+extension LMDBTransaction {
+    /// Bytes of the pages the given databases occupy now, as this transaction sees them:
+    /// data that cannot be reused. Pages on the free list are not counted, so this falls
+    /// again when ends and purges free pages (the file's size never does).
+    func bytesInUse(_ dbis: [MDB_dbi]) throws(StorageError) -> Int {
+        var total = 0
+        for dbi in dbis {
+            total += try usage(dbi).bytes
+        }
+        return total
+    }
+}
+
 private func check(_ code: Int32, _ operation: @autoclosure () -> String) throws(StorageError) {
     guard code == 0 else { throw StorageError(lmdbCode: code, operation()) }
 }

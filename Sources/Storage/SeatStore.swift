@@ -17,6 +17,10 @@ public final class SeatStore: Sendable {
         public var committedChanges: Int
         /// Changes in the most recent committed transaction.
         public var lastBatchSize: Int
+        /// Writes that add data are being refused (storage high-water, `SpaceReserve`).
+        public var refusingAddingWrites = false
+        /// Writes that add data refused for lack of space since open.
+        public var refusedAddingWrites = 0
     }
 
     // Internal, not private: the audit log's part of the store lives in `SeatStore+Audit`.
@@ -44,7 +48,7 @@ public final class SeatStore: Sendable {
             writer = try StorageWriter(
                 environment: environment,
                 databases: databases,
-                maximumMapSizeBytes: options.maximumMapSizeBytes,
+                options: options,
                 logger: logger,
                 commitObserver: commitObserver
             )

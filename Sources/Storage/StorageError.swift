@@ -60,6 +60,11 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    var isFull: Bool {
+        if case .full = self { return true }
+        return false
+    }
+
     var isTransactionFull: Bool {
         if case .io(MDB_TXN_FULL, _) = self { return true }
         return false

@@ -29,6 +29,10 @@ struct StorageDatabases: Sendable {
     /// retention deleted every event.
     let audit: AuditDatabases
 
+    /// Every database, LMDB's own included (0: the free-page list, 1: the main database
+    /// naming the others), so that their pages add up to the pages in use.
+    var all: [MDB_dbi] { [0, 1, meta, licenses, sessions, ended, endedByTime, tenants, accessKeys, audit] }
+
     /// Opens or creates the databases and checks or writes the schema version. Runs
     /// before the writer thread starts, so it may use a write transaction itself.
     static func open(in environment: LMDBEnvironment) throws(StorageError) -> StorageDatabases {

@@ -33,6 +33,24 @@ final class StorageWriter: @unchecked Sendable {
             return true
         }
 
+        /// The job adds data the store keeps (a grant, a license, a key, an audit event of
+        /// its own): refused once space runs low (`SpaceReserve`). Ends, with the audit
+        /// events they carry, heartbeats, deletions and purges are always tried.
+        var addsData: Bool {
+            guard case .changes(let changes, _) = self else { return false }
+            var ends = false
+            var audits = false
+            for change in changes {
+                switch change {
+                case .putSession, .putLicense, .putTenant, .putAccessKey: return true
+                case .appendAudit: audits = true
+                case .endSession, .deleteLicense, .deleteTenant: ends = true
+                case .refreshLease: break
+                }
+            }
+            return audits && !ends
+        }
+
         /// What the job was, for the log line of a refused job (kinds and keys only).
         var summary: String {
             switch self {
@@ -67,6 +85,8 @@ final class StorageWriter: @unchecked Sendable {
     private let environment: LMDBEnvironment
     let databases: StorageDatabases
     private let maximumMapSizeBytes: Int
+    /// Writer-thread only (after `init`).
+    private var reserve: SpaceReserve
     private let logger: Logger
     private let stats: Mutex<SeatStore.Statistics>
     private let commitObserver: SeatStore.CommitObserver?
@@ -89,11 +109,16 @@ final class StorageWriter: @unchecked Sendable {
     /// batch leaves no gap in the sequence.
     private var auditKeys: AuditKeyAllocator
 
-    init(environment: LMDBEnvironment, databases: StorageDatabases, maximumMapSizeBytes: Int, logger: Logger, commitObserver: SeatStore.CommitObserver? = nil) throws(StorageError) {
+    init(environment: LMDBEnvironment, databases: StorageDatabases, options: StorageOptions, logger: Logger, commitObserver: SeatStore.CommitObserver? = nil) throws(StorageError) {
         self.commitObserver = commitObserver
         self.environment = environment
         self.databases = databases
-        self.maximumMapSizeBytes = maximumMapSizeBytes
+        self.maximumMapSizeBytes = options.maximumMapSizeBytes
+        reserve = SpaceReserve(
+            directory: options.directory, maximumMapSizeBytes: options.maximumMapSizeBytes,
+            highWaterPercent: options.highWaterPercent, diskReserveBytes: options.diskReserveBytes, logger: logger)
+        // Claims the disk reserve at open, while there is room, not at the first grant.
+        _ = reserve.diskRefusal(availableBytes: environment.availableDiskBytes)
         self.logger = logger
         let usage = try environment.usage()
         auditKeys = try Self.loadAuditKeys(environment, databases)
@@ -276,16 +301,18 @@ final class StorageWriter: @unchecked Sendable {
     /// A job whose own change fails (a value LMDB refuses, a stored record that does not
     /// decode) is rejected alone: the aborted transaction is retried without it, so the
     /// other callers commit in FIFO order and each job stays atomic. `apply` names the
-    /// failing job, so isolating it costs one aborted attempt, not a search. A failure of
-    /// the whole store (map at its maximum, full disk, I/O) fails every job of the batch.
+    /// failing job, so isolating it costs one aborted attempt, not a search. Jobs that add
+    /// data are refused alone, as `.full`, while space is low (`SpaceReserve`), and the rest
+    /// commits. Any other failure of the whole store (I/O, or a full map or disk even
+    /// without the adding jobs) fails every job of the batch.
     private func process(_ batch: ArraySlice<Job>, rejected: Rejections, lazyFailure: inout StorageError?) {
         var rejected = rejected
         while true {
             let shape = BatchShape(batch, skipping: rejected)
-            var outcome = Result<[Int: Int], BatchFailure>.success([:])
+            var outcome = Result<Applied, BatchFailure>.success(Applied())
             let started = ContinuousClock.now
             if shape.needsTransaction {
-                outcome = commitGrowingMap(batch, skipping: rejected, syncMetaPage: shape.hasAwaitedJob)
+                outcome = commitGrowingMap(batch, skipping: rejected, hasAddingJob: shape.hasAddingJob, syncMetaPage: shape.hasAwaitedJob)
             }
             switch outcome {
             case .failure(let failure):
@@ -296,9 +323,11 @@ final class StorageWriter: @unchecked Sendable {
                     rejected[job] = failure.error
                     continue
                 }
-                if failure.error.isTransactionFull, shape.jobs > 1 {
-                    // Too many dirty pages for one transaction: commit the halves separately.
-                    // Each job stays atomic, and FIFO order is kept.
+                if failure.error.isTransactionFull || failure.error.isFull, shape.jobs > 1 {
+                    // Too many dirty pages for one transaction, or for the space left (a
+                    // transaction needs fresh pages for every page it changes, and a smaller
+                    // one changes fewer): commit the halves separately. Each job stays
+                    // atomic, and FIFO order is kept.
                     let middle = batch.startIndex + batch.count / 2
                     process(batch[..<middle], rejected: rejected, lazyFailure: &lazyFailure)
                     process(batch[middle...], rejected: rejected, lazyFailure: &lazyFailure)
@@ -307,19 +336,36 @@ final class StorageWriter: @unchecked Sendable {
                 logger.error("storage batch failed; nothing of it was stored", metadata: [
                     "error": "\(failure.error)", "jobs": "\(shape.jobs)", "changes": "\(shape.changes)",
                 ])
-            case .success:
-                if shape.needsTransaction {
-                    stats.withLock { stats in
+            case .success(let applied):
+                rejected.merge(applied.refused) { first, _ in first }
+                let stored = applied.refused.isEmpty ? shape : BatchShape(batch, skipping: rejected)
+                if shape.hasAddingJob {
+                    reserve.note(refusal: applied.refusal, refused: applied.refused.count)
+                }
+                if stored.needsTransaction {
+                    commitObserver?(stored.changes, ContinuousClock.now - started)
+                }
+                stats.withLock { stats in
+                    if stored.needsTransaction {
                         stats.commits += 1
-                        stats.committedChanges += shape.changes
-                        stats.lastBatchSize = shape.changes
+                        stats.committedChanges += stored.changes
+                        stats.lastBatchSize = stored.changes
                     }
-                    commitObserver?(shape.changes, ContinuousClock.now - started)
+                    stats.refusingAddingWrites = reserve.isRefusing
+                    stats.refusedAddingWrites = reserve.refusedJobs
                 }
             }
-            complete(batch, outcome.mapError(\.error), rejected: rejected, lazyFailure: &lazyFailure)
+            complete(batch, outcome.map(\.purged).mapError(\.error), rejected: rejected, lazyFailure: &lazyFailure)
             return
         }
+    }
+
+    /// What a committed attempt did: the number purged by each purge job, and the adding
+    /// jobs refused for lack of space (by index in the batch), with the first reason.
+    private struct Applied {
+        var purged: [Int: Int] = [:]
+        var refused: Rejections = [:]
+        var refusal: String?
     }
 
     /// What a batch holds once its rejected jobs are left out.
@@ -328,12 +374,14 @@ final class StorageWriter: @unchecked Sendable {
         var changes = 0
         var needsTransaction = false
         var hasAwaitedJob = false
+        var hasAddingJob = false
 
         init(_ batch: ArraySlice<Job>, skipping rejected: Rejections) {
             for index in batch.indices where rejected.isEmpty || rejected[index] == nil {
                 let job = batch[index]
                 jobs += 1
                 hasAwaitedJob = hasAwaitedJob || job.isAwaited
+                hasAddingJob = hasAddingJob || job.addsData
                 switch job {
                 case .changes(let jobChanges, _):
                     changes += jobChanges.count
@@ -378,21 +426,35 @@ final class StorageWriter: @unchecked Sendable {
     /// Commits the batch, doubling the map on `MDB_MAP_FULL` (up to the maximum) and
     /// retrying it: the failed attempt was aborted, so nothing of it is stored.
     /// A batch of lazy changes only skips the meta-page sync (see `LMDBEnvironment.write`).
-    private func commitGrowingMap(_ batch: ArraySlice<Job>, skipping rejected: Rejections, syncMetaPage: Bool) -> Result<[Int: Int], BatchFailure> {
+    ///
+    /// When the map is at its maximum or the disk is full, the batch is retried without its
+    /// adding jobs (after releasing the disk reserve, if it is still there), so the ends in
+    /// it are stored whenever there is any room for them.
+    private func commitGrowingMap(_ batch: ArraySlice<Job>, skipping rejected: Rejections, hasAddingJob: Bool, syncMetaPage: Bool) -> Result<Applied, BatchFailure> {
+        var forcedRefusal: String?
         while true {
             var failedJob: Int?
+            var space = SpaceCheck(refusal: forcedRefusal)
+            if hasAddingJob && space.refusal == nil {
+                space.refusal = reserve.diskRefusal(availableBytes: environment.availableDiskBytes)
+            }
             do throws(StorageError) {
                 var keys = auditKeys
-                let purged = try environment.write(syncMetaPage: syncMetaPage) { txn throws(StorageError) in
-                    try apply(batch, skipping: rejected, txn, &keys, failedJob: &failedJob)
+                let applied = try environment.write(syncMetaPage: syncMetaPage) { txn throws(StorageError) in
+                    try apply(batch, skipping: rejected, txn, &keys, space: &space, failedJob: &failedJob)
                 }
                 auditKeys = keys
-                return .success(purged)
+                return .success(applied)
             } catch where error.isMapFull {
                 do throws(StorageError) {
                     let current = try environment.usage().mapSizeBytes
                     guard current < maximumMapSizeBytes else {
-                        return .failure(BatchFailure(error: .full("map size limit of \(maximumMapSizeBytes) bytes reached")))
+                        let reason = "map size limit of \(maximumMapSizeBytes) bytes reached"
+                        if space.admittedAddingJob {
+                            forcedRefusal = reason
+                            continue
+                        }
+                        return .failure(BatchFailure(error: .full(reason)))
                     }
                     let next = min(current * 2, maximumMapSizeBytes)
                     try environment.setMapSize(next)
@@ -401,20 +463,37 @@ final class StorageWriter: @unchecked Sendable {
                 } catch {
                     return .failure(BatchFailure(error: error))
                 }
-            } catch where error.isInputOutputError {
+            } catch {
+                var failure = error
                 // A short write on a file system that is (nearly) out of space is a full
                 // disk, not a failing one: report it as such so operators see the real cause.
-                if let available = environment.availableDiskBytes, available < Self.nearlyFullDiskBytes {
-                    return .failure(BatchFailure(error: .full("no space left on the file system (\(available) bytes available)")))
+                if error.isInputOutputError, let available = environment.availableDiskBytes, available < Self.nearlyFullDiskBytes {
+                    failure = .full("no space left on the file system (\(available) bytes available)")
                 }
-                return .failure(BatchFailure(error: error))
-            } catch {
-                return .failure(BatchFailure(error: error, job: failedJob))
+                guard case .full(let reason) = failure else {
+                    return .failure(BatchFailure(error: failure, job: error.isInputOutputError ? nil : failedJob))
+                }
+                if reserve.release() {
+                    continue
+                }
+                if space.admittedAddingJob {
+                    forcedRefusal = reason
+                    continue
+                }
+                return .failure(BatchFailure(error: failure))
             }
         }
     }
 
     private static let nearlyFullDiskBytes = 1 << 20
+
+    /// Whether the attempt may store adding jobs; filled in while applying it.
+    private struct SpaceCheck {
+        /// Set: every adding job is refused with it (the disk, or a failed attempt).
+        var refusal: String?
+        var refused: Rejections = [:]
+        var admittedAddingJob = false
+    }
 
     /// Applies every job but the rejected ones, in order; returns the number purged by
     /// each purge job. `failedJob` is left at the job being applied when one throws.
@@ -423,12 +502,26 @@ final class StorageWriter: @unchecked Sendable {
         skipping rejected: Rejections,
         _ txn: borrowing LMDBTransaction,
         _ auditKeys: inout AuditKeyAllocator,
+        space: inout SpaceCheck,
         failedJob: inout Int?
-    ) throws(StorageError) -> [Int: Int] {
+    ) throws(StorageError) -> Applied {
         let sequenceBefore = auditKeys.lastSequence
         var purged: [Int: Int] = [:]
         for index in batch.indices where rejected.isEmpty || rejected[index] == nil {
             failedJob = index
+            if batch[index].addsData {
+                // Checked before each adding job, so a large batch stops at the mark too.
+                var refusal = space.refusal
+                if refusal == nil {
+                    refusal = reserve.mapRefusal(bytesInUse: try txn.bytesInUse(databases.all), liveSessions: try txn.count(databases.sessions))
+                }
+                if let refusal {
+                    space.refusal = space.refusal ?? refusal
+                    space.refused[index] = .full(refusal)
+                    continue
+                }
+                space.admittedAddingJob = true
+            }
             switch batch[index] {
             case .changes(let changes, _):
                 for change in changes {
@@ -450,6 +543,6 @@ final class StorageWriter: @unchecked Sendable {
                 }
             }
         }
-        return purged
+        return Applied(purged: purged, refused: space.refused, refusal: space.refusal)
     }
 }

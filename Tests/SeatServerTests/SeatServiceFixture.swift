@@ -28,11 +28,12 @@ final class SeatServiceFixture: Sendable {
 
     init(
         licenses: [License], retentionSeconds: Double = 3_600, clock: ManualClock = ManualClock(), reopening directory: String? = nil,
-        verifier: LicenseVerifier = SeatServiceFixture.developmentMode
+        maximumMapSizeBytes: Int = 16 << 30, verifier: LicenseVerifier = SeatServiceFixture.developmentMode
     ) async throws {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("seatd-seats-\(UUID().uuidString)").path
         self.clock = clock
-        store = try SeatStore(options: StorageOptions(directory: self.directory, initialMapSizeBytes: 1 << 20, durability: .noSync), logger: silentLogger)
+        store = try SeatStore(options: StorageOptions(
+            directory: self.directory, initialMapSizeBytes: 1 << 20, maximumMapSizeBytes: maximumMapSizeBytes, durability: .noSync), logger: silentLogger)
         commits = FailingCommits(store)
         service = try await SeatService(
             store: store, policy: Self.policy, endedSessionRetentionSeconds: retentionSeconds, revocations: connections,
@@ -80,10 +81,14 @@ final class SeatServiceFixture: Sendable {
 }
 
 /// Passes commits to the store, except that the next `failNext` ones fail (as a full disk
-/// would) without reaching it.
+/// would) without reaching it. Records how many sessions each commit ends.
 final class FailingCommits: SeatCommits {
     private let store: SeatStore
     private let failures = Atomic<Int>(0)
+    private let endCounts = Mutex<[Int]>([])
+
+    /// Sessions ended by each commit that ended any, in order, including failed ones.
+    var endsPerCommit: [Int] { endCounts.withLock { $0 } }
 
     init(_ store: SeatStore) {
         self.store = store
@@ -94,6 +99,8 @@ final class FailingCommits: SeatCommits {
     }
 
     func commit(_ changes: [StoreChange], completion: @escaping @Sendable (Result<Void, StorageError>) -> Void) {
+        let ends = changes.count { if case .endSession = $0 { true } else { false } }
+        if ends > 0 { endCounts.withLock { $0.append(ends) } }
         let (remaining, _) = failures.wrappingSubtract(1, ordering: .sequentiallyConsistent)
         if remaining > 0 { return completion(.failure(.full("injected by the test"))) }
         failures.store(0, ordering: .sequentiallyConsistent)

@@ -55,6 +55,8 @@ extension ConfigurationKey {
         }, render: { $0.durability == .fsync ? "fsync" : "nosync" }),
         .integer("storage_initial_map_mb", "Initial LMDB map size; it grows by doubling when full.", \.storageInitialMapMegabytes, 1...1_048_576, restartOnly: true),
         .integer("storage_max_map_mb", "Largest LMDB map; beyond it writes are refused with storageFull.", \.storageMaxMapMegabytes, 1...16_777_216, restartOnly: true),
+        .integer("storage_high_water_percent", "Share of storage_max_map_mb in use at which new grants (and other writes that add data) are refused with storageFull; the rest is kept for releases and expiries.", \.storageHighWaterPercent, 50...100, restartOnly: true),
+        .integer("storage_disk_reserve_mb", "Disk space held in <state_directory>/data/space-reserve for releases and expiries; grants are refused while less than this is free. 0: no reserve.", \.storageDiskReserveMegabytes, 0...1_048_576, restartOnly: true),
         ConfigurationKey(name: "log_level", help: "trace, debug, info, notice, warning, error or critical.", apply: { configuration, value throws(ConfigurationError) in
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
                 throw ConfigurationError.invalidValue(key: "log_level", value: value, expected: "trace, debug, info, notice, warning, error or critical")

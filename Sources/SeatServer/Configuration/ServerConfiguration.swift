@@ -38,6 +38,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var durability = Durability.fsync
     public var storageInitialMapMegabytes = 64
     public var storageMaxMapMegabytes = 16_384
+    /// Grants and other writes that add data are refused above this share of the map
+    /// maximum; the rest is kept for ends (`StorageOptions.highWaterPercent`).
+    public var storageHighWaterPercent = 90
+    /// Disk space held for ends in `<state_directory>/data/space-reserve`; 0: none.
+    public var storageDiskReserveMegabytes = 32
     public var logLevel = "info"
     public var serverName = "seatd"
     public var shutdownTimeoutSeconds = 30.0
@@ -79,7 +84,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             directory: storageDirectory,
             initialMapSizeBytes: storageInitialMapMegabytes << 20,
             maximumMapSizeBytes: storageMaxMapMegabytes << 20,
-            durability: durability
+            durability: durability,
+            highWaterPercent: storageHighWaterPercent,
+            diskReserveBytes: storageDiskReserveMegabytes << 20
         )
     }
 }

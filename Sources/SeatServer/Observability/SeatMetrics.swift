@@ -40,6 +40,7 @@ final class SeatMetrics: Sendable {
     private let sessionsLive: CoreMetrics.Gauge
     private let storageMapSize: CoreMetrics.Gauge
     private let storageUsed: CoreMetrics.Gauge
+    private let storageHighWater: CoreMetrics.Gauge
     private let licenseGauges = Mutex<[String: (total: CoreMetrics.Gauge, inUse: CoreMetrics.Gauge)]>([:])
 
     /// Refusal reasons get their own series; anything else a request can fail with is
@@ -99,6 +100,7 @@ final class SeatMetrics: Sendable {
         sessionsLive = CoreMetrics.Gauge(label: "seatd_sessions_live", factory: factory)
         storageMapSize = CoreMetrics.Gauge(label: "seatd_storage_map_size_bytes", factory: factory)
         storageUsed = CoreMetrics.Gauge(label: "seatd_storage_used_bytes", factory: factory)
+        storageHighWater = CoreMetrics.Gauge(label: "seatd_storage_high_water", factory: factory)
     }
 
     // MARK: Hot path
@@ -132,6 +134,8 @@ final class SeatMetrics: Sendable {
         sessionsLive.record(snapshot.liveSessions)
         storageMapSize.record(snapshot.storage.mapSizeBytes)
         storageUsed.record(snapshot.storage.usedBytes)
+        // 1 while grants are refused with storageFull to keep space for ends.
+        storageHighWater.record(snapshot.storage.refusingAddingWrites ? 1 : 0)
         licenseGauges.withLock { gauges in
             var gone = Set(gauges.keys)
             for license in snapshot.licenses {

@@ -33,6 +33,11 @@ actor LicenseActor {
     private var grantOutcomeWaiters: [SessionToken: [Reattach]] = [:]
     /// Who revoked the sessions whose end awaits a retry, for the retried audit event.
     private var deferredRevokers: [SessionToken: String] = [:]
+    /// Ends `endAll` has yet to commit (their chunk is not done), and the heartbeats
+    /// waiting for them: answered once that chunk is stored or has failed, as a heartbeat
+    /// arriving during a single end's commit is.
+    private var queuedEnds: Set<SessionToken> = []
+    private var queuedEndWaiters: [SessionToken: [(attempt: Int, completion: Completion<Session>)]] = [:]
 
     private struct Reattach {
         let request: SeatRequest
@@ -163,12 +168,15 @@ actor LicenseActor {
         case .refused(let refusal):
             completion(.failure(SeatFailure(refusal)))
         case .expiring(let session):
-            endAll([(session, .expired)], at: now) { result in
-                switch result {
-                case .success: completion(.failure(.sessionEnded(.expired)))
-                case .failure(let error): completion(.failure(.storage(error)))
+            endAll([(session, .expired)], at: now) { _, failure in
+                if let failure {
+                    completion(.failure(.storage(failure)))
+                } else {
+                    completion(.failure(.sessionEnded(.expired)))
                 }
             }
+        case .awaitingEnd where queuedEnds.contains(token):
+            queuedEndWaiters[token, default: []].append((attempt, completion))
         case .awaitingEnd(let end):
             // An empty commit completes after every commit queued before it, the end's too.
             store.commit([]) { result in
@@ -234,7 +242,7 @@ actor LicenseActor {
     /// every seat whose lease has run out at `now`. Completes with the ends now durable.
     func sweep(now: Timestamp, completion: @escaping @Sendable ([(token: SessionToken, end: SessionEnd)]) -> Void) {
         let ends = ledger.retryEnds() + ledger.beginExpiry(now: now).map { (session: $0, end: SessionEnd.expired) }
-        endAll(ends, at: now) { completion((try? $0.get()) ?? []) }
+        endAll(ends, at: now) { ended, _ in completion(ended) }
     }
 
     /// Retires the actor and ends every session: the license was deleted (or moved to
@@ -249,45 +257,81 @@ actor LicenseActor {
     func revokeAll(by administrator: String, completion: @escaping @Sendable ([SessionToken]) -> Void) {
         let sessions = ledger.beginEndAll(reason: .revoked)
         for session in sessions { deferredRevokers[session.token] = administrator }
-        endAll(sessions.map { ($0, .revoked) }, at: clock.now()) { completion(((try? $0.get()) ?? []).map(\.token)) }
+        endAll(sessions.map { ($0, .revoked) }, at: clock.now()) { ended, _ in completion(ended.map(\.token)) }
     }
 
     func update(_ license: License) {
         ledger.updateLicense(license)
     }
 
-    /// Commits ends the server decided. A failed commit does not undo them: they stay
-    /// ending (seats taken, heartbeats refused) and the next sweep retries them
-    /// (`SeatLedger.deferEnd`).
+    /// Sessions ended per storage commit when the server ends many at once (a sweep after
+    /// an outage, a revoked license): each commit stays small, so one that fails does not
+    /// take the others with it, and a disk that just got space back is not refilled by one
+    /// huge transaction.
+    static let endsPerCommit = 256
+
+    /// Commits ends the server decided, `endsPerCommit` at a time, one commit after the
+    /// other. A failed commit does not undo them: that chunk and the ones not tried yet
+    /// stay ending (seats taken, heartbeats refused) and the next sweep retries them
+    /// (`SeatLedger.deferEnd`). Completes with the ends now durable and the failure, if any.
     private func endAll(
         _ ends: [(session: Session, end: SessionEnd)], at now: Timestamp,
-        completion: @escaping @Sendable (Result<[(token: SessionToken, end: SessionEnd)], StorageError>) -> Void
+        completion: @escaping @Sendable (_ ended: [(token: SessionToken, end: SessionEnd)], _ failure: StorageError?) -> Void
     ) {
-        guard !ends.isEmpty else { return completion(.success([])) }
+        queuedEnds.formUnion(ends.map(\.session.token))
+        endChunks(ends[...], at: now, ended: [], completion: completion)
+    }
+
+    /// The chunk holding `tokens` is stored or has failed: heartbeats waiting for them
+    /// decide again.
+    private func settleQueuedEnds(_ tokens: [SessionToken]) {
+        for token in tokens {
+            queuedEnds.remove(token)
+            for waiter in queuedEndWaiters.removeValue(forKey: token) ?? [] {
+                heartbeat(token, attempt: waiter.attempt, completion: waiter.completion)
+            }
+        }
+    }
+
+    private func endChunks(
+        _ remaining: ArraySlice<(session: Session, end: SessionEnd)>, at now: Timestamp, ended: [(token: SessionToken, end: SessionEnd)],
+        chunkSize: Int = endsPerCommit,
+        completion: @escaping @Sendable (_ ended: [(token: SessionToken, end: SessionEnd)], _ failure: StorageError?) -> Void
+    ) {
+        guard !remaining.isEmpty else { return completion(ended, nil) }
+        let chunk = remaining.prefix(chunkSize)
         var changes: [StoreChange] = []
-        changes.reserveCapacity(ends.count * 2)
-        for (session, end) in ends {
+        changes.reserveCapacity(chunk.count * 2)
+        for (session, end) in chunk {
             changes.append(.endSession(EndedSession(token: session.token, licenseKey: key, tenant: tenant, end: end, endedAt: now)))
             changes.append(.appendAudit(end == .revoked
                 ? .forceRelease(session, tenant: tenant, by: deferredRevokers[session.token] ?? "", at: now)
                 : .expiry(session, tenant: tenant, at: now)))
         }
-        let ended = ends.map { (token: $0.session.token, end: $0.end) }
-        let tokens = ended.map(\.token)
+        let committed = chunk.map { (token: $0.session.token, end: $0.end) }
+        let tokens = committed.map(\.token)
         store.commit(changes) { result in
             self.onLoop { actor in
                 switch result {
+                case .failure(.full) where chunk.count > 1:
+                    // A transaction needs fresh pages for every page it changes: on a full
+                    // disk a smaller one may fit where this did not (and frees pages for
+                    // the next). Halve it down to one session before giving up.
+                    actor.endChunks(remaining, at: now, ended: ended, chunkSize: chunk.count / 2, completion: completion)
                 case .failure(let error):
-                    actor.ledger.deferEnd(tokens)
+                    let deferred = remaining.map(\.session.token)
+                    actor.ledger.deferEnd(deferred)
+                    actor.settleQueuedEnds(deferred)
                     actor.logger.warning("ending sessions not stored; the next sweep retries", metadata: [
-                        "license": "\(actor.key)", "sessions": "\(tokens.count)", "error": "\(error)",
+                        "license": "\(actor.key)", "sessions": "\(deferred.count)", "stored": "\(ended.count)", "error": "\(error)",
                     ])
-                    completion(.failure(error))
+                    completion(ended, error)
                 case .success:
                     actor.ledger.finishEnd(tokens)
                     actor.directory.remove(tokens)
                     for token in tokens { actor.deferredRevokers[token] = nil }
-                    completion(.success(ended))
+                    actor.settleQueuedEnds(tokens)
+                    actor.endChunks(remaining.dropFirst(chunk.count), at: now, ended: ended + committed, chunkSize: chunkSize, completion: completion)
                 }
             }
         }
