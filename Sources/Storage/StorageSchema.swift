@@ -31,7 +31,7 @@ struct StorageDatabases: Sendable {
 
     /// Every database, LMDB's own included (0: the free-page list, 1: the main database
     /// naming the others), so that their pages add up to the pages in use.
-    var all: [MDB_dbi] { [0, 1, meta, licenses, sessions, ended, endedByTime, tenants, accessKeys, audit] }
+    var all: [MDB_dbi] { [0, 1, meta, licenses, sessions, ended, endedByTime, tenants, accessKeys] + audit.all }
 
     /// Opens or creates the databases and checks or writes the schema version. Runs
     /// before the writer thread starts, so it may use a write transaction itself.
@@ -84,4 +84,6 @@ struct AuditDatabases: Sendable {
     }
 
     subscript(_ auditClass: AuditClass) -> MDB_dbi { byClass[auditClass]! }
+
+    var all: [MDB_dbi] { AuditClass.allCases.map { self[$0] } }
 }

@@ -61,7 +61,9 @@ import Glibc
             // Space freed (the ends gave back the room kept for them; tombstones and audit
             // events past retention purged): grants again, without reopening.
             _ = try await store.purgeEndedSessions(endedBefore: .init(millisecondsSinceEpoch: .max), limit: 1_000_000)
-            _ = try await store.purgeAudit(olderThan: .init(millisecondsSinceEpoch: .max), maxBytes: 0, limit: 1_000_000)
+            for auditClass in AuditClass.allCases {
+                _ = try await store.purgeAudit(auditClass, olderThan: .init(millisecondsSinceEpoch: .max), maxBytes: 0, limit: 1_000_000)
+            }
             try await store.commit([.putSession(session(1_000_000)), .appendAudit(auditEvent(1, at: 20_000_000))])
             #expect(!store.statistics.refusingAddingWrites)
             #expect(try store.loadLiveSessions().map(\.token) == [token(1_000_000)])
