@@ -36,16 +36,17 @@ int main(void) {
     CHECK(waited >= 1400, "a 1.5 s wait gave up after %lld ms", (long long)waited);
 
     /* Wait on another thread; release once the server has refused the waiter at least
-     * once more (its audit log says so), so the seat is really handed over while waiting. */
+     * once more (its audit log says so: refusals are counted per license and written per
+     * aggregation window, 1 s here), so the seat is really handed over while waiting. */
     char before[65536];
-    CHECK(harness_seatctl(before, sizeof before, "audit", "--kind", "refusal", "--user", "c-other", "--json", NULL) == 0, "seatctl audit failed");
+    CHECK(harness_seatctl(before, sizeof before, "audit", "--kind", "refusal", "--license", "C-FULL-1", "--json", NULL) == 0, "seatctl audit failed");
     size_t refusals_before = strlen(before);
     struct waiter waiter = { .config = other_config };
     pthread_t thread;
     CHECK(pthread_create(&thread, NULL, wait_for_seat, &waiter) == 0, "pthread_create failed");
     for (int64_t deadline = harness_now_ms() + EVENT_TIMEOUT_MS;;) {
         char now[65536];
-        CHECK(harness_seatctl(now, sizeof now, "audit", "--kind", "refusal", "--user", "c-other", "--json", NULL) == 0, "seatctl audit failed");
+        CHECK(harness_seatctl(now, sizeof now, "audit", "--kind", "refusal", "--license", "C-FULL-1", "--json", NULL) == 0, "seatctl audit failed");
         if (strlen(now) > refusals_before) break;
         CHECK(harness_now_ms() < deadline, "the waiting acquire was never refused by the server");
     }
