@@ -129,14 +129,16 @@ final class NonReadingClient: Sendable {
         ClientFrame.hello().encode(into: &greeting)
         let (burst, hello) = (frames, greeting)
         let task = Task<Void, Never> {
-            try? await channel.executeThenClose { _, outbound in
-                try await outbound.write(hello)
-                // Suspends for good once nothing more is taken: the daemon stopped reading.
+            // Each write awaits its completion (the bytes are in the socket), so the client
+            // itself buffers one burst at most, and waits for good once the daemon stopped
+            // reading and the kernel's buffers are full. `close` ends the wait.
+            do {
+                try await channel.channel.writeAndFlush(hello)
                 while !Task.isCancelled {
-                    try await outbound.write(burst)
+                    try await channel.channel.writeAndFlush(burst)
                     client.written.add(burst.readableBytes, ordering: .relaxed)
                 }
-            }
+            } catch {}
         }
         self.task.withLock { $0 = task }
     }
