@@ -11,8 +11,9 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
     /// A frame body.
     public typealias InboundOut = ByteBuffer
 
-    /// The largest body length accepted.
-    public let maximumFrameBytes: Int
+    /// The largest body length accepted. A server may change it between frames (e.g. a
+    /// small limit until the peer has authenticated); it applies from the next header on.
+    public var maximumFrameBytes: Int
 
     /// Creates a decoder that accepts bodies up to `maximumFrameBytes` bytes.
     public init(maximumFrameBytes: Int = WireConstants.defaultMaximumFrameBytes) {

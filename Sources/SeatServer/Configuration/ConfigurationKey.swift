@@ -41,11 +41,14 @@ extension ConfigurationKey {
         .seconds("audit_aggregation_window_seconds", "Refused acquires and failed authentications are counted over this window and written as one audit event per license or address and reason when it ends.", \.auditAggregationWindowSeconds, 1...3_600, restartOnly: true),
         .string("tls_certificate_file", "PEM server certificate chain; empty generates a development CA in <state_directory>/tls.", \.tlsCertificateFile),
         .string("tls_private_key_file", "PEM private key of the server certificate.", \.tlsPrivateKeyFile),
-        .integer("max_frame_bytes", "Largest frame body accepted; a larger length header closes the connection.", \.maxFrameBytes, 1_024...16_777_216),
+        .integer("max_frame_bytes", "Largest frame body accepted once a connection has authenticated (before that: 4096); a larger length header closes the connection.", \.maxFrameBytes, 1_024...16_777_216),
         .seconds("handshake_timeout_seconds", "Time a new connection has to finish TLS and send Hello.", \.handshakeTimeoutSeconds, 0.1...600),
         .seconds("authentication_timeout_seconds", "Time a new connection has to authenticate when anonymous_tenant is empty; one that has not is closed.", \.authenticationTimeoutSeconds, 0.1...600),
         .seconds("idle_timeout_seconds", "A connection that sends nothing for this long is closed.", \.idleTimeoutSeconds, 1...86_400),
         .integer("max_connections", "Concurrent client connections; beyond it new connections are closed at once.", \.maxConnections, 1...1_000_000),
+        .integer("max_unauthenticated_per_address", "Connections from one source address that have not authenticated yet (before Hello; before Authenticate when anonymous_tenant is empty); more from that address are closed at once. Authenticated connections do not count.", \.maxUnauthenticatedPerAddress, 1...1_000_000),
+        .integer("unauthenticated_connections_percent", "Share (percent) of max_connections that connections not yet authenticated may hold together; beyond it new connections are closed at once.", \.unauthenticatedConnectionsPercent, 1...100),
+        .seconds("frame_timeout_seconds", "A frame whose first bytes have arrived must be complete within this, or the connection is told idleTimeout and closed.", \.frameTimeoutSeconds, 0.1...3_600),
         ConfigurationKey(name: "durability", help: "fsync: acknowledged writes survive power loss; nosync: they survive a process crash only.", appliesOnReload: false, apply: { configuration, value throws(ConfigurationError) in
             switch value {
             case "fsync": configuration.durability = .fsync

@@ -35,6 +35,13 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var authenticationTimeoutSeconds = 10.0
     public var idleTimeoutSeconds = 900.0
     public var maxConnections = 60_000
+    /// Connections from one address that have not authenticated (before Hello, or before
+    /// Authenticate when a key is required); more from that address are closed at accept.
+    public var maxUnauthenticatedPerAddress = 64
+    /// The share of the effective max_connections that unauthenticated connections may hold.
+    public var unauthenticatedConnectionsPercent = 50
+    /// A frame whose first bytes have arrived must be complete within this.
+    public var frameTimeoutSeconds = 10.0
     public var durability = Durability.fsync
     public var storageInitialMapMegabytes = 64
     public var storageMaxMapMegabytes = 16_384

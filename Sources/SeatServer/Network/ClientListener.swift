@@ -18,6 +18,7 @@ final class ClientListener: Service {
         var handshakeTimeout: TimeAmount
         var authenticationTimeout: TimeAmount
         var idleTimeout: TimeAmount
+        var frameTimeout: TimeAmount
         var serverInfo: ConnectionStateMachine.ServerInfo
         /// Who a connection acts for before it authenticates; `nil` requires Authenticate.
         var anonymousTenant: String?
@@ -30,7 +31,8 @@ final class ClientListener: Service {
                 usesTLS: usesTLS,
                 handshakeTimeout: handshakeTimeout,
                 authenticationTimeout: authenticationTimeout,
-                idleTimeout: idleTimeout
+                idleTimeout: idleTimeout,
+                frameTimeout: frameTimeout
             )
         }
     }
@@ -45,6 +47,8 @@ final class ClientListener: Service {
     private let tlsContext: LiveValue<NIOSSLContext>
     private let services: ConnectionHandler.Services
     private let limiter: ConnectionLimiter
+    private let unauthenticated: UnauthenticatedConnections
+    private let refusals: ConnectionRefusals
     private let roster = ConnectionRoster()
     private let metrics: SeatMetrics
     private let logger: Logger
@@ -56,6 +60,8 @@ final class ClientListener: Service {
         connectionSettings: LiveValue<ConnectionSettings>,
         tlsContext: LiveValue<NIOSSLContext>,
         limiter: ConnectionLimiter,
+        unauthenticated: UnauthenticatedConnections,
+        refusals: ConnectionRefusals,
         services: ConnectionHandler.Services,
         metrics: SeatMetrics,
         logger: Logger,
@@ -67,6 +73,8 @@ final class ClientListener: Service {
         self.tlsContext = tlsContext
         self.services = services
         self.limiter = limiter
+        self.unauthenticated = unauthenticated
+        self.refusals = refusals
         self.metrics = metrics
         self.logger = logger
         self.onListening = onListening
@@ -87,24 +95,45 @@ final class ClientListener: Service {
         let tlsContext = self.tlsContext
         let services = self.services
         let limiter = self.limiter
+        let unauthenticated = self.unauthenticated
+        let refusals = self.refusals
         let roster = self.roster
         let metrics = self.metrics
-        let logger = self.logger
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // Without it, an accept(2) failing with EMFILE is retried at once, for as
+                    // long as the connection waits in the backlog: a core spinning, unseen.
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: true))
+                    try channel.pipeline.syncOperations.addHandler(AcceptErrorObserver(refusals: refusals))
+                }
+            }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: Self.replyBufferBudget)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard limiter.tryAcquire() else {
-                        metrics.connectionsRefused.increment()
-                        logger.warning("connection refused: max_connections reached", metadata: ["limit": "\(limiter.limit)"])
+                        refusals.refused(.maxConnections)
                         // A failed initializer alone leaves the socket open and unread.
                         channel.close(promise: nil)
                         throw ConnectionLimitReached()
                     }
-                    channel.closeFuture.whenComplete { _ in limiter.release() }
+                    let slot: UnauthenticatedSlot
+                    switch unauthenticated.admit(channel.remoteAddress?.ipAddress ?? "?") {
+                    case .success(let admitted):
+                        slot = admitted
+                    case .failure(let refusal):
+                        limiter.release()
+                        refusals.refused(refusal == .perAddress ? .perAddress : .unauthenticated)
+                        channel.close(promise: nil)
+                        throw ConnectionLimitReached()
+                    }
+                    channel.closeFuture.whenComplete { _ in
+                        limiter.release()
+                        slot.release()  // if the handler has not (it releases on authenticating)
+                    }
                     let settings = connectionSettings.value
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext.value))
@@ -114,7 +143,8 @@ final class ClientListener: Service {
                         principal: settings.anonymousTenant.map(Principal.anonymous),
                         maximumFrameBytes: settings.maximumFrameBytes,
                         services: services,
-                        now: channel.eventLoop.now
+                        now: channel.eventLoop.now,
+                        unauthenticatedSlot: slot
                     ))
                     roster.add(channel)
                 }

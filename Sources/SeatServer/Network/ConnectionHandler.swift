@@ -32,8 +32,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private var machine: ConnectionStateMachine
     private var decoder: FrameDecoder
+    /// The decoder's limit once the machine allows full frames (the machine's own limit
+    /// applies before that).
+    private let maximumFrameBytes: Int
     private let principal: Principal?
     private let services: Services
+    /// The connection's place under the listener's unauthenticated caps, given back as soon
+    /// as the machine says the connection has authenticated (or closed).
+    private var unauthenticatedSlot: UnauthenticatedSlot?
 
     private var context: ChannelHandlerContext?
     private var link: ConnectionLink?
@@ -53,11 +59,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var decodeOnResume = false
     private var decoding = false
 
-    init(configuration: ConnectionStateMachine.Configuration, principal: Principal?, maximumFrameBytes: Int, services: Services, now: NIODeadline) {
+    init(
+        configuration: ConnectionStateMachine.Configuration, principal: Principal?, maximumFrameBytes: Int, services: Services, now: NIODeadline,
+        unauthenticatedSlot: UnauthenticatedSlot? = nil
+    ) {
         machine = ConnectionStateMachine(configuration: configuration, now: now)
-        decoder = FrameDecoder(maximumFrameBytes: maximumFrameBytes)
+        decoder = FrameDecoder(maximumFrameBytes: min(maximumFrameBytes, machine.frameLimit))
+        self.maximumFrameBytes = maximumFrameBytes
         self.principal = principal
         self.services = services
+        self.unauthenticatedSlot = unauthenticatedSlot
     }
 
     // MARK: Channel events
@@ -70,6 +81,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        unauthenticatedSlot?.release()
+        unauthenticatedSlot = nil
         self.context = nil
     }
 
@@ -149,6 +162,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         decoding = true
         defer { decoding = false }
         while !readingStopped, !closing, received != nil {
+            // The limit can change with every frame (Authenticate succeeding raises it).
+            decoder.maximumFrameBytes = min(maximumFrameBytes, machine.frameLimit)
             let body: ByteBuffer?
             do {
                 body = try decoder.decode(buffer: &received!)
@@ -161,6 +176,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
             guard let body else { break }
             if received!.readableBytes == 0 { received = nil }
             perform(machine.received(Result { () throws(WireError) in try ClientFrame(decoding: body) }, now: context.eventLoop.now))
+        }
+        if !closing {
+            // Left over: the start of a frame (or, with reading stopped, frames the machine
+            // is not ready for, which it does not hold against the client).
+            perform(machine.partialFrame(pending: received != nil, now: context.eventLoop.now))
         }
         keepOnlyTheRemainder()
     }
@@ -194,6 +214,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
             break
         }
         performing = false
+        if unauthenticatedSlot != nil, !machine.isPreAuthentication {
+            unauthenticatedSlot?.release()
+            unauthenticatedSlot = nil
+        }
         if decodeOnResume {
             decodeOnResume = false
             decodeFrames()

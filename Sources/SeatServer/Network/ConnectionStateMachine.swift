@@ -39,6 +39,18 @@ struct ConnectionStateMachine {
         var idleTimeout: TimeAmount
         /// Received frames held while a request is in flight; at the budget, reading stops.
         var queuedFrameBudget = 16
+        /// The largest frame body read before the connection may make seat requests (before
+        /// Hello, and until Authenticate succeeds when a key is required): a client that has
+        /// not proven anything gets no more buffer than its Hello and Authenticate need.
+        var preAuthenticationFrameBytes = Self.defaultPreAuthenticationFrameBytes
+        /// A frame whose first bytes have arrived must be complete within this, so a client
+        /// trickling a body cannot hold its buffer until the idle timeout.
+        var frameTimeout: TimeAmount = .seconds(10)
+
+        /// Twice the largest v1 request a client sends before authenticating (Authenticate,
+        /// or a 974-byte Acquire refused with `authenticationRequired`), and above the
+        /// 1,024 bytes every server maximum must allow.
+        static let defaultPreAuthenticationFrameBytes = 4_096
     }
 
     enum Action: Equatable {
@@ -134,6 +146,9 @@ struct ConnectionStateMachine {
     private var authenticationDeadline: NIODeadline?
     /// The authentication deadline passed while an Authenticate was in flight: its outcome decides.
     private var authenticationOverdue = false
+    /// When the frame whose first bytes have arrived must be complete; `nil` with no partial
+    /// frame, or while reading is stopped (the wait is then the server's, not the client's).
+    private var frameDeadline: NIODeadline?
     /// The last frame received or reply written; the idle deadline counts from it.
     private var lastActivity: NIODeadline
     private var timer: NIODeadline?
@@ -169,6 +184,37 @@ struct ConnectionStateMachine {
         case .success(let frame): return enqueue(.frame(frame), now: now)
         case .failure(let error): return enqueue(.undecodable(error), now: now)
         }
+    }
+
+    /// The handler split what had arrived into frames: `pending` when an incomplete frame is
+    /// left over. A started frame gets `frameTimeout` to complete, counted while reading.
+    mutating func partialFrame(pending: Bool, now: NIODeadline) -> [Action] {
+        guard isOpenForInput else { return [] }
+        guard pending else {
+            frameDeadline = nil  // a timer armed for it fires early and re-arms
+            return []
+        }
+        guard frameDeadline == nil, !readingStopped else { return [] }
+        frameDeadline = now + configuration.frameTimeout
+        var actions: [Action] = []
+        updateTimer(&actions)
+        return actions
+    }
+
+    /// Whether the connection has yet to earn seat requests: before Hello, or (when a key is
+    /// required) before Authenticate succeeds. Such a connection reads only small frames
+    /// (`frameLimit`) and counts against the listener's unauthenticated caps.
+    var isPreAuthentication: Bool {
+        switch stage {
+        case .accepted, .awaitingHello: true
+        case .open(let standing): standing == .unauthenticated
+        case .closing, .closed: false
+        }
+    }
+
+    /// The largest frame body to read now.
+    var frameLimit: Int {
+        isPreAuthentication ? min(configuration.preAuthenticationFrameBytes, Int(configuration.info.maximumFrameBytes)) : Int(configuration.info.maximumFrameBytes)
     }
 
     /// The byte stream cannot be split into frames any more (a bad length header).
@@ -231,6 +277,8 @@ struct ConnectionStateMachine {
         var actions: [Action] = []
         if let deadline = handshakeDeadline, deadline <= now {
             close(with: Self.handshakeTimeoutError, &actions)
+        } else if let deadline = frameDeadline, deadline <= now {
+            close(with: Self.frameTimeoutError, &actions)
         } else if let deadline = authenticationDeadline, deadline <= now {
             if inFlight?.isAuthenticate == true {
                 authenticationDeadline = nil
@@ -426,7 +474,7 @@ struct ConnectionStateMachine {
     /// nothing due) is simply re-armed then, so a request costs no timer operation.
     private mutating func updateTimer(_ actions: inout [Action]) {
         let idleDeadline = inFlight == nil ? lastActivity + configuration.idleTimeout : nil
-        guard let earliest = [handshakeDeadline, authenticationDeadline, idleDeadline].compactMap({ $0 }).min() else { return }
+        guard let earliest = [handshakeDeadline, authenticationDeadline, frameDeadline, idleDeadline].compactMap({ $0 }).min() else { return }
         if let armed = timer, armed <= earliest { return }
         timer = earliest
         actions.append(.scheduleTimer(at: earliest))
@@ -438,6 +486,9 @@ struct ConnectionStateMachine {
         let shouldStop = shuttingDown || streamFailed || !writable || queue.count >= configuration.queuedFrameBudget
         guard shouldStop != readingStopped else { return }
         readingStopped = shouldStop
+        // Not reading, the server holds up the frame: its deadline starts again once the
+        // handler reads on and still finds it incomplete.
+        if shouldStop { frameDeadline = nil }
         actions.append(shouldStop ? .stopReading : .resumeReading)
     }
 
@@ -446,6 +497,7 @@ struct ConnectionStateMachine {
     static let handshakeTimeoutError = ErrorReply(code: .idleTimeout, message: "no Hello within the handshake timeout")
     static let authenticationTimeoutError = ErrorReply(code: .authenticationRequired, message: "no Authenticate within the authentication timeout")
     static let idleTimeoutError = ErrorReply(code: .idleTimeout, message: "connection idle for too long")
+    static let frameTimeoutError = ErrorReply(code: .idleTimeout, message: "frame not completed within the frame timeout")
     static let shuttingDownError = ErrorReply(code: .shuttingDown, message: "the server is shutting down")
 
     private static func error(_ requestID: UInt32, _ code: ErrorCode, _ message: String) -> ServerFrame {

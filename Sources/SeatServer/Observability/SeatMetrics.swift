@@ -25,6 +25,7 @@ final class SeatMetrics: Sendable {
     let expiries: CoreMetrics.Counter
     let tlsHandshakeFailures: CoreMetrics.Counter
     let connectionsRefused: CoreMetrics.Counter
+    private let connectionRefusals: [ConnectionRefusalReason: CoreMetrics.Counter]
     let reloadsAccepted: CoreMetrics.Counter
     let reloadsRejected: CoreMetrics.Counter
     private let authenticationsSucceeded: CoreMetrics.Counter
@@ -77,6 +78,11 @@ final class SeatMetrics: Sendable {
         expiries = CoreMetrics.Counter(label: "seatd_expiries_total", factory: factory)
         tlsHandshakeFailures = CoreMetrics.Counter(label: "seatd_tls_handshake_failures_total", factory: factory)
         connectionsRefused = CoreMetrics.Counter(label: "seatd_connections_refused_total", factory: factory)
+        var connectionRefusals: [ConnectionRefusalReason: CoreMetrics.Counter] = [:]
+        for reason in ConnectionRefusalReason.allCases {
+            connectionRefusals[reason] = CoreMetrics.Counter(label: "seatd_connection_refusals_total", dimensions: [("reason", reason.rawValue)], factory: factory)
+        }
+        self.connectionRefusals = connectionRefusals
         reloadsAccepted = CoreMetrics.Counter(label: "seatd_reloads_total", dimensions: [("result", "accepted")], factory: factory)
         reloadsRejected = CoreMetrics.Counter(label: "seatd_reloads_total", dimensions: [("result", "rejected")], factory: factory)
         authenticationsSucceeded = CoreMetrics.Counter(label: "seatd_authentications_total", dimensions: [("result", "accepted")], factory: factory)
@@ -107,6 +113,13 @@ final class SeatMetrics: Sendable {
 
     func recordRefusal(_ code: ErrorCode) {
         (refusals[code] ?? refusals[.internalError])?.increment()
+    }
+
+    /// A connection turned away, or an accept(2) that failed (which refuses no particular
+    /// connection, so it is not in `seatd_connections_refused_total`).
+    func recordConnectionRefusal(_ reason: ConnectionRefusalReason) {
+        connectionRefusals[reason]?.increment()
+        if reason != .acceptError { connectionsRefused.increment() }
     }
 
     func recordRequest(_ operation: Operation, duration: Duration) {

@@ -20,6 +20,7 @@ final class ConfigurationReloader: Service {
         var sweeper: Sweeper
         var auditRetention: AuditRetention
         var limiter: ConnectionLimiter
+        var unauthenticated: UnauthenticatedConnections
         var connectionSettings: LiveValue<ClientListener.ConnectionSettings>
         var tlsContext: LiveValue<NIOSSLContext>
         var logLevel: LogLevelControl?
@@ -120,6 +121,7 @@ final class ConfigurationReloader: Service {
         targets.connectionSettings.set(ClientListener.ConnectionSettings(configuration))
         targets.tlsContext.set(tlsContext)
         targets.limiter.limit = ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger)
+        targets.unauthenticated.limits = UnauthenticatedConnections.Limits(configuration, connectionLimit: targets.limiter.limit)
         targets.auditRetention.update(AuditRetention.Settings(configuration))
         if configuration.sweepIntervalSeconds != running.sweepIntervalSeconds {
             targets.sweeper.setInterval(seconds: configuration.sweepIntervalSeconds)
@@ -156,6 +158,7 @@ extension ClientListener.ConnectionSettings {
             handshakeTimeout: .milliseconds(Int64(configuration.handshakeTimeoutSeconds * 1000)),
             authenticationTimeout: .milliseconds(Int64(configuration.authenticationTimeoutSeconds * 1000)),
             idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)),
+            frameTimeout: .milliseconds(Int64(configuration.frameTimeoutSeconds * 1000)),
             serverInfo: ConnectionStateMachine.ServerInfo(
                 maximumFrameBytes: UInt32(configuration.maxFrameBytes),
                 leaseMilliseconds: UInt32(clamping: policy.leaseMilliseconds),
@@ -164,5 +167,11 @@ extension ClientListener.ConnectionSettings {
             ),
             anonymousTenant: configuration.anonymousTenant.isEmpty ? nil : configuration.anonymousTenant
         )
+    }
+}
+
+extension UnauthenticatedConnections.Limits {
+    init(_ configuration: ServerConfiguration, connectionLimit: Int) {
+        self.init(perAddress: configuration.maxUnauthenticatedPerAddress, percentOfConnections: configuration.unauthenticatedConnectionsPercent, connectionLimit: connectionLimit)
     }
 }

@@ -75,6 +75,14 @@ public enum Daemon {
         readiness.markStorageOpen()
 
         let limiter = ConnectionLimiter(limit: ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger))
+        let unauthenticated = UnauthenticatedConnections(limits: .init(configuration, connectionLimit: limiter.limit))
+        let refusals = ConnectionRefusals(metrics: metrics, logger: logger) {
+            let limits = unauthenticated.limits
+            return [
+                "max_connections": "\(limiter.limit)", "max_unauthenticated_per_address": "\(limits.perAddress)",
+                "max_unauthenticated": "\(limits.total)", "open": "\(limiter.openConnections)", "unauthenticated_open": "\(unauthenticated.count)",
+            ]
+        }
         let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
         let reloaderBox = LiveValue<ConfigurationReloader?>(nil)
         let audit = AuditLog(store: store, aggregationWindowSeconds: configuration.auditAggregationWindowSeconds)
@@ -114,6 +122,8 @@ public enum Daemon {
             connectionSettings: connectionSettings,
             tlsContext: tlsContext,
             limiter: limiter,
+            unauthenticated: unauthenticated,
+            refusals: refusals,
             services: connectionServices,
             metrics: metrics,
             logger: logger,
@@ -143,7 +153,8 @@ public enum Daemon {
             load: reloadConfiguration ?? { configuration },
             makeTLSContext: { try makeTLSContext($0, logger: logger) },
             targets: .init(
-                service: service, access: access, sweeper: sweeper, auditRetention: auditRetention, limiter: limiter, connectionSettings: connectionSettings,
+                service: service, access: access, sweeper: sweeper, auditRetention: auditRetention, limiter: limiter, unauthenticated: unauthenticated,
+                connectionSettings: connectionSettings,
                 tlsContext: tlsContext, logLevel: logLevel, metrics: metrics, reporter: reporter
             ),
             logger: logger

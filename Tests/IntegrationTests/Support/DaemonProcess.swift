@@ -46,22 +46,26 @@ final class DaemonProcess: Sendable {
         stateDirectory: String = makeStateDirectory(),
         settings: [String: String] = [:],
         configFile: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        launcher: [String] = []
     ) async throws -> DaemonProcess {
         try TestLicense.write(licenses, to: stateDirectory + "/licenses.json")
-        return try await start(stateDirectory: stateDirectory, settings: settings, configFile: configFile, environment: environment)
+        return try await start(stateDirectory: stateDirectory, settings: settings, configFile: configFile, environment: environment, launcher: launcher)
     }
 
     /// Starts seatd on an existing state directory (e.g. after a kill), keeping its licenses file.
     /// `settings` become -o overrides (they win over `configFile`); `environment` is added
     /// to the child's environment (e.g. NOTIFY_SOCKET). `slot`: the place of a daemon
-    /// killed with `killKeepingSlot` (otherwise it waits for a free one).
+    /// killed with `killKeepingSlot` (otherwise it waits for a free one). `launcher`: a
+    /// command that runs seatd (e.g. `prlimit --nofile=512:512`); its process is the
+    /// daemon's, so it must exec seatd rather than fork it.
     static func start(
         stateDirectory: String,
         settings: [String: String] = [:],
         configFile: String? = nil,
         environment: [String: String] = [:],
-        slot inherited: DaemonSlot? = nil
+        slot inherited: DaemonSlot? = nil,
+        launcher: [String] = []
     ) async throws -> DaemonProcess {
         var effective = [
             "listen_address": "127.0.0.1",
@@ -91,7 +95,7 @@ final class DaemonProcess: Sendable {
         let process: ChildProcess
         do {
             process = try ChildProcess(
-                binary, arguments,
+                launcher.first ?? binary, Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [binary]) + arguments,
                 environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 },
                 mergingStandardError: true, onExit: { slot.letGo() }
             )
