@@ -1,10 +1,12 @@
 import Foundation
 
-/// A child process whose exit and output are awaited without occupying a thread: the exit
-/// arrives through `terminationHandler` and the output through `readabilityHandler`, both
-/// on Foundation's own threads, and they resume the waiting tasks. (A blocking
-/// `waitUntilExit` or `readDataToEndOfFile` inside a task holds one of the cooperative
-/// pool's threads, two on a 2-core machine, and starves every other test.)
+/// A child process whose exit and output are awaited without occupying a pool thread: the
+/// exit arrives through `terminationHandler` and the output is read by a thread of its own,
+/// and they resume the waiting tasks. (A blocking `waitUntilExit` or `readDataToEndOfFile`
+/// inside a task holds one of the cooperative pool's threads, two on a 2-core machine, and
+/// starves every other test.) Not `readabilityHandler`: on Linux, tearing down its dispatch
+/// read sources concurrently corrupts libdispatch's epoll bookkeeping and crashes the test
+/// process (swift-corelibs-libdispatch issue 949).
 final class ChildProcess: Sendable {
     private let process: Process
     /// The standard output, and the standard error too when they are merged.
@@ -64,14 +66,16 @@ final class ChildProcess: Sendable {
     }
 
     private static func collect(_ pipe: Pipe, into collector: OutputCollector, ended: Latch<Void>) {
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                ended.set(())
-            } else {
+        let handle = pipe.fileHandleForReading
+        let reader = Thread {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
                 collector.append(data)
             }
+            ended.set(())
         }
+        reader.name = "child-output"
+        reader.start()
     }
 }
