@@ -57,6 +57,9 @@ struct WriterThroughputBenchmark {
             let seconds = (ContinuousClock.now - started) / .seconds(1)
             let statistics = store.statistics
             let commits = Self.callers * Self.commitsPerCaller
+            // The figure means something only if every commit was stored.
+            #expect(try store.loadLiveSessions().count == commits)
+            #expect(statistics.committedChanges == commits)
             print("""
                 writer benchmark, \(name): \(Self.callers) callers × \(Self.commitsPerCaller) commits in \
                 \(String(format: "%.2f", seconds)) s: \(Int(Double(commits) / seconds)) commits/s, \
