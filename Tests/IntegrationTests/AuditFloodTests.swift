@@ -102,8 +102,11 @@ import Testing
             // A fresh connection with the canary's key, from the flooded address, still authenticates.
             let late = try await ProtocolProbe.client(daemon, accessKey: canaryKey)
             await late.close()
-            // Let the last window be written and swept.
-            try await Task.sleep(for: .seconds(3))
+            // Wait for the last window to be written and a sweep to purge past the volume share.
+            try await waitUntil("the flood's last window written and purged", timeout: .seconds(30)) {
+                guard daemon.log.contains("msg=\"audit events purged\"") else { return false }
+                return try await Self.seatctlEvents(kind: "refusal", daemon).contains { $0["license"] as? String == "NOPE" }
+            }
 
             let adminAfter = try await Self.seatctlEvents(kind: "admin", daemon)
             let refusalEvents = try await Self.seatctlEvents(kind: "refusal", daemon)
