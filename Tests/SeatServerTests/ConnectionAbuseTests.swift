@@ -217,6 +217,41 @@ import Testing
         #expect(try harness.written().map(\.requestID) == [1, 2, 3, 4, 5, 6])
     }
 
+    // MARK: Pipelined frames
+
+    /// Counts the flushes the handler sends down the pipeline.
+    final class FlushCounter: ChannelOutboundHandler, @unchecked Sendable {
+        typealias OutboundIn = ByteBuffer
+        var flushes = 0
+        func flush(context: ChannelHandlerContext) {
+            flushes += 1
+            context.flush()
+        }
+    }
+
+    @Test func theRepliesToTheFramesOfOneReadAreFlushedTogether() throws {
+        let harness = try Harness(.accessKeyRequired)
+        let counter = FlushCounter()
+        try harness.channel.pipeline.syncOperations.addHandler(counter, position: .first)
+        try harness.send(ConnectionFixtures.hello())
+        _ = try harness.written()
+        #expect(counter.flushes == 1)
+        // 100 requests in one read, each answered at once (authentication required).
+        var buffer = harness.channel.allocator.buffer(capacity: 100 * 32)
+        for id in 0..<100 {
+            ClientFrame(requestID: UInt32(2 + id), message: .validate(licenseKey: "L")).encode(into: &buffer)
+        }
+        try harness.channel.writeInbound(buffer)
+        #expect(try harness.written().map(\.requestID) == (0..<100).map { UInt32(2 + $0) })
+        #expect(counter.flushes == 2, "one write for the 100 replies")
+        // A reply that comes later (from the responder) is flushed at once.
+        try harness.send(ClientFrame(requestID: 200, message: .authenticate(accessKey: "k")))
+        #expect(try harness.written().isEmpty)
+        harness.responder.answer(0, ConnectionFixtures.authenticated(.client))
+        #expect(try harness.written().map(\.requestID) == [200])
+        #expect(counter.flushes == 3)
+    }
+
     // MARK: Unauthenticated caps
 
     @Test func theUnauthenticatedSlotIsGivenBackWhenAuthenticateSucceeds() throws {

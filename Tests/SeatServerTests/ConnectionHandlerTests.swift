@@ -239,6 +239,76 @@ struct HandlerHarness {
         #expect(harness.readCounter.reads == readsBefore + 1)
     }
 
+    /// A socket whose peer stopped reading: writes flushed to it are kept, their promises
+    /// pending, until `drain`.
+    final class StuckSocket: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        var stuck = false
+        private(set) var batches = 0
+        private var held: [(NIOAny, EventLoopPromise<Void>?)] = []
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            guard stuck else { return context.write(data, promise: promise) }
+            batches += 1
+            held.append((data, promise))
+        }
+
+        func flush(context: ChannelHandlerContext) {
+            if !stuck { context.flush() }
+        }
+
+        func drain(_ context: ChannelHandlerContext) {
+            stuck = false
+            let writes = held
+            held = []
+            for (data, promise) in writes { context.write(data, promise: promise) }
+            context.flush()
+        }
+    }
+
+    @Test func repliesWaitingBehindABatchNotYetInTheSocketGoOutTogether() throws {
+        let harness = try HandlerHarness()
+        let socket = StuckSocket()
+        try harness.channel.pipeline.syncOperations.addHandler(socket, position: .first)
+        try harness.sendHello()
+        socket.stuck = true
+        try harness.send(validate(2), validate(3), validate(4))
+        for index in 0..<3 { harness.responder.answer(index, validated) }
+        #expect(socket.batches == 1, "the replies to 3 and 4 wait behind the one to 2")
+        let context = try harness.channel.pipeline.syncOperations.context(handler: socket)
+        socket.drain(context)
+        #expect(socket.batches == 1, "drained, the two went out as one write")
+        #expect(try harness.written().map(\.requestID) == [2, 3, 4])
+    }
+
+    @Test func repliesHeldBeyondTheBudgetStopReading() throws {
+        let harness = try HandlerHarness()
+        let socket = StuckSocket()
+        try harness.channel.pipeline.syncOperations.addHandler(socket, position: .first)
+        try harness.sendHello()
+        socket.stuck = true
+        let large = RequestOutcome(reply: .error(ErrorReply(code: .internalError, message: String(repeating: "x", count: 4_000))))
+        var encoded = ByteBuffer()
+        ServerFrame(requestID: 2, message: large.reply).encode(into: &encoded)
+        // One reply in flight, then as many held as pass the budget.
+        let expected = 1 + (ConnectionHandler.replyBudget.high + encoded.readableBytes - 1) / encoded.readableBytes
+        var answered = 0
+        for id in UInt32(2)..<UInt32(100) {
+            try harness.send(validate(id))
+            guard harness.responder.received.count > answered else { break }  // not taken
+            harness.responder.answer(answered, large)
+            answered += 1
+        }
+        #expect(answered == expected, "past the budget: not writable, \(encoded.readableBytes) bytes a reply")
+        let readsBefore = harness.readCounter.reads
+        harness.channel.read()
+        #expect(harness.readCounter.reads == readsBefore, "not read from while its replies wait")
+        let context = try harness.channel.pipeline.syncOperations.context(handler: socket)
+        socket.drain(context)
+        #expect(harness.responder.received.count == answered + 1, "drained: the frame waiting is taken")
+        #expect(harness.readCounter.reads == readsBefore + 1)
+    }
+
     @Test func aBadLengthHeaderIsAnsweredAndCloses() throws {
         let harness = try HandlerHarness()
         try harness.sendHello()

@@ -54,7 +54,7 @@ final class AdminSocketListener: Service {
         let maximumFrameBytes = self.maximumFrameBytes
         let roster = self.roster
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelOption(.writeBufferWaterMark, value: ClientListener.replyBufferBudget)
+            .childChannelOption(.writeBufferWaterMark, value: ConnectionHandler.replyBudget)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     var configuration = connectionSettings.value.machineConfiguration(admission: .adminSocket, usesTLS: false)

@@ -37,9 +37,20 @@ final class ClientListener: Service {
         }
     }
 
-    /// Unsent bytes a connection may hold before it stops being read from (a peer that
-    /// does not read its replies): the channel's write buffer water marks.
-    static let replyBufferBudget = WriteBufferWaterMark(low: 32 * 1024, high: 64 * 1024)
+    /// Bytes read from a connection per turn of its event loop. The handler answers every
+    /// frame of a read before the loop moves on (and replies that hop between loops keep it
+    /// from polling sockets until they are done), so this bounds one connection's turn: a
+    /// peer pipelining tiny requests gets a few hundred answered, not the tens of thousands
+    /// NIO's default (up to 4 reads of 64 KiB) would hand over, while the others wait.
+    /// Requests are small; the rare large admin frame just takes a few reads.
+    static let bytesPerRead = 2_048
+
+    /// The kernel's socket buffers per connection (Linux doubles the figure). Left to
+    /// autotuning they grow to several MB each way on a fast link: a peer that pipelines
+    /// without reading would have that many requests queued in the kernel, all answered
+    /// before it is finally stopped. 64 KiB is many times what a client's requests and
+    /// replies need (a large admin reply just takes more round trips).
+    static let socketBufferBytes = 64 * 1024
 
     private let host: String
     private let port: Int
@@ -111,7 +122,11 @@ final class ClientListener: Service {
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: Self.replyBufferBudget)
+            .childChannelOption(.writeBufferWaterMark, value: ConnectionHandler.replyBudget)
+            .childChannelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.bytesPerRead))
+            .childChannelOption(.maxMessagesPerRead, value: 1)
+            .childChannelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(Self.socketBufferBytes))
+            .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(Self.socketBufferBytes))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard limiter.tryAcquire() else {

@@ -41,6 +41,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// as the machine says the connection has authenticated (or closed).
     private var unauthenticatedSlot: UnauthenticatedSlot?
 
+    /// Replies buffered for a peer that does not read before the connection stops being
+    /// read from: the channel's write buffer water marks, and the limit on replies held
+    /// behind a batch still in flight.
+    static let replyBudget = WriteBufferWaterMark(low: 32 * 1024, high: 64 * 1024)
+
     private var context: ChannelHandlerContext?
     private var link: ConnectionLink?
     /// Received bytes not yet split into frames; `nil` when none, so an idle connection holds no buffer.
@@ -51,13 +56,24 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Actions produced while others were being carried out (e.g. by a synchronous reply,
     /// or by a close that fires `channelInactive`): carried out next, in order.
     private var deferred: [ConnectionStateMachine.Action] = []
-    private var needsFlush = false
+    /// Replies not yet handed to the channel: encoded here, one buffer per batch.
+    private var outgoing: ByteBuffer?
+    /// A batch handed to the channel is not yet in the socket (its peer is not reading).
+    /// Later replies wait in `outgoing` meanwhile: handing each to the channel on its own
+    /// would cost a TLS output buffer (16 KiB) per reply until the peer reads.
+    private var batchInFlight = false
+    /// What the machine was last told of writability: the channel's, and `outgoing`
+    /// within the reply budget.
+    private var reportedWritable = true
     private var closing = false
     private var readingStopped = false
     /// The channel asked to read while reading was stopped; the read is issued on resume.
     private var readPending = false
     private var decodeOnResume = false
     private var decoding = false
+    /// Replies to the frames of one read are flushed together: one write for many
+    /// pipelined replies instead of one each.
+    private var holdingFlush = false
 
     init(
         configuration: ConnectionStateMachine.Configuration, principal: Principal?, maximumFrameBytes: Int, services: Services, now: NIODeadline,
@@ -110,7 +126,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        perform(machine.writabilityChanged(isWritable: context.channel.isWritable, now: context.eventLoop.now))
+        updateWritability()
         context.fireChannelWritabilityChanged()
     }
 
@@ -160,7 +176,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func decodeFrames() {
         guard !decoding, let context else { return }
         decoding = true
-        defer { decoding = false }
+        holdingFlush = true
+        defer {
+            decoding = false
+            holdingFlush = false
+            flushIfNeeded()
+        }
         while !readingStopped, !closing, received != nil {
             // The limit can change with every frame (Authenticate succeeding raises it).
             decoder.maximumFrameBytes = min(maximumFrameBytes, machine.frameLimit)
@@ -205,9 +226,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
             for action in batch { execute(action) }
             batch = takeDeferred()
             if !batch.isEmpty { continue }
-            if needsFlush, let context {
-                needsFlush = false
-                context.flush()
+            if outgoing != nil, !holdingFlush {
+                flushIfNeeded()
                 batch = takeDeferred()
                 if !batch.isEmpty { continue }
             }
@@ -228,6 +248,31 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Hands the replies waiting in `outgoing` to the channel as one write, unless the
+    /// previous batch has not reached the socket yet (then this one follows it).
+    private func flushIfNeeded() {
+        guard !holdingFlush, !batchInFlight, let batch = outgoing, let context else { return }
+        outgoing = nil
+        batchInFlight = true
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { [self] _ in
+            batchInFlight = false
+            flushIfNeeded()
+            updateWritability()
+        }
+        context.writeAndFlush(wrapOutboundOut(batch), promise: written)
+    }
+
+    /// Tells the machine when writability changes: the channel's (its write buffer), or
+    /// replies waiting behind a batch beyond the reply budget.
+    private func updateWritability() {
+        guard let context, !closing else { return }
+        let writable = context.channel.isWritable && (outgoing?.readableBytes ?? 0) < Self.replyBudget.high
+        guard writable != reportedWritable else { return }
+        reportedWritable = writable
+        perform(machine.writabilityChanged(isWritable: writable, now: context.eventLoop.now))
+    }
+
     private func takeDeferred() -> [ConnectionStateMachine.Action] {
         guard !deferred.isEmpty else { return [] }
         defer { deferred = [] }
@@ -238,10 +283,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard let context else { return }
         switch action {
         case .write(let frame):
-            var buffer = context.channel.allocator.buffer(capacity: 128)
-            frame.encode(into: &buffer)
-            context.write(wrapOutboundOut(buffer), promise: nil)
-            needsFlush = true
+            if outgoing == nil { outgoing = context.channel.allocator.buffer(capacity: 256) }
+            frame.encode(into: &outgoing!)
+            if batchInFlight { updateWritability() }
         case .dispatch(let message):
             guard let link else { return }
             let eventLoop = context.eventLoop
@@ -256,9 +300,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .close:
             closing = true
             received = nil
-            if needsFlush {
-                needsFlush = false
-                context.flush()
+            // The last replies (e.g. the error that closes) go out after any batch in flight.
+            if let batch = outgoing {
+                outgoing = nil
+                context.writeAndFlush(wrapOutboundOut(batch), promise: nil)
             }
             context.close(promise: nil)
         case .scheduleTimer(let deadline):

@@ -106,6 +106,8 @@ final class NonReadingClient: Sendable {
     static func connect(_ daemon: DaemonProcess) async throws -> NonReadingClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(daemon.caFile))
+        // Its writes are stuck, so its close_notify is too: do not wait the default 5 s for it.
+        tls.shutdownTimeout = .milliseconds(100)
         let context = try NIOSSLContext(configuration: tls)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: daemon.port) { channel in
