@@ -159,6 +159,19 @@ extension ErrorDetail {
                 seatsInUse: try detail.readWireInteger("seatsInUse"),
                 nextFreeAt: try detail.readWireTimestamp("nextFreeAt")
             )
+        case (.policyDenied?, 17):
+            let rawReason = try detail.readWireInteger("reason", as: UInt8.self)
+            guard let reason = PolicyDenialReason(rawValue: rawReason) else {
+                self = .raw(Array(detail.readableBytesView))
+                return
+            }
+            self = .policyDenied(
+                reason: reason,
+                limit: try detail.readWireInteger("limit"),
+                seatsTotal: try detail.readWireInteger("seatsTotal"),
+                seatsInUse: try detail.readWireInteger("seatsInUse"),
+                reservedFreeSeats: try detail.readWireInteger("reservedFreeSeats")
+            )
         case (.unsupportedVersion?, 4):
             self = .supportedVersions(
                 minimum: try detail.readWireInteger("minimumSupported"),
@@ -184,6 +197,8 @@ extension ErrorDetail {
         case .noSeats(let seatsTotal, let seatsInUse, let nextFreeAt):
             buffer.writeMultipleIntegers(seatsTotal, seatsInUse)
             buffer.writeWireTimestamp(nextFreeAt)
+        case .policyDenied(let reason, let limit, let seatsTotal, let seatsInUse, let reservedFreeSeats):
+            buffer.writeMultipleIntegers(reason.rawValue, limit, seatsTotal, seatsInUse, reservedFreeSeats)
         case .supportedVersions(let minimum, let maximum):
             buffer.writeMultipleIntegers(minimum, maximum)
         case .licenseExpired(let expiredAt):
