@@ -160,11 +160,12 @@ extension ErrorDetail {
                 nextFreeAt: try detail.readWireTimestamp("nextFreeAt")
             )
         case (.policyDenied?, 17):
-            let rawReason = try detail.readWireInteger("reason", as: UInt8.self)
-            guard let reason = PolicyDenialReason(rawValue: rawReason) else {
+            // A reason a later version added: keep the detail as it came.
+            guard let reason = detail.getInteger(at: detail.readerIndex, as: UInt8.self).flatMap(PolicyDenialReason.init) else {
                 self = .raw(Array(detail.readableBytesView))
                 return
             }
+            detail.moveReaderIndex(forwardBy: 1)
             self = .policyDenied(
                 reason: reason,
                 limit: try detail.readWireInteger("limit"),
