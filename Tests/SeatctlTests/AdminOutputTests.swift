@@ -85,14 +85,14 @@ import Testing
         (ErrorCode.authenticationFailed, seatctl.ExitStatus.notAuthorized), (.authenticationRequired, .notAuthorized),
         (.authenticationThrottled, .notAuthorized), (.notAuthorized, .notAuthorized), (.notFound, .notFound),
         (.conflict, .rejected), (.licenseNotVerified, .licenseRejected), (.invalidAdminRequest, .rejected),
-        (.noSeats, .noSeats), (.sessionRevoked, .sessionGone), (.storageFull, .serverError),
+        (.noSeats, .noSeats), (.policyDenied, .policyDenied), (.sessionRevoked, .sessionGone), (.storageFull, .serverError),
     ])
     func exitStatusOfARefusal(code: ErrorCode, status: seatctl.ExitStatus) {
         #expect(seatctl.ExitStatus(ErrorReply(code: code, message: "")) == status)
     }
 
     @Test func exitCodesAreStable() {
-        #expect(seatctl.ExitStatus.allCases.map(\.rawValue) == [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+        #expect(seatctl.ExitStatus.allCases.map(\.rawValue) == [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
         for status in seatctl.ExitStatus.allCases where status != .success {
             #expect(seatctl.ExitStatus.documentation.contains("\(status.rawValue) "))
         }
