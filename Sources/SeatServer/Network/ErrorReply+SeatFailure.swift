@@ -56,11 +56,11 @@ extension ErrorReply {
         case .overMax(let maximum, let principal):
             reason = .overMax
             limit = maximum
-            message = "the site policy allows \(principal) at most \(maximum) seats of this license, all in use"
+            message = "the site policy allows \(principal) at most \(maximum) \(maximum == 1 ? "seat" : "seats") of this license, all in use"
         case .reservedForOthers(let seats):
             reason = .reservedForOthers
             reservedFreeSeats = seats
-            message = "the \(seats) free seats are reserved by the site policy for others"
+            message = seats == 1 ? "the free seat is reserved by the site policy for others" : "the \(seats) free seats are reserved by the site policy for others"
         }
         self.init(code: .policyDenied, message: message, detail: .policyDenied(
             reason: reason, limit: UInt32(clamping: limit), seatsTotal: UInt32(clamping: seatsTotal),
