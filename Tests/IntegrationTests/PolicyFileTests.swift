@@ -84,6 +84,21 @@ import Testing
             }
             #expect(refusals == ["policyDenied:excluded": 2, "policyDenied:overMax": 1, "policyDenied:reservedForOthers": 1, "noSeats": 1])
 
+            // The admin sees the policy in force and what each rule's principal holds.
+            let show = try await SeatctlProcess.run(["policy", "show", "--json", "--admin-socket", try await daemon.adminSocket()], daemon: daemon)
+            #expect(show.status == 0, "\(show.stderr)")
+            let view = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+            #expect(view["policy_file"] as? String == policyFile)
+            let license = try #require((view["licenses"] as? [[String: Any]])?.first)
+            #expect(license["license"] as? String == "POL" && license["in_use"] as? Int == 3)
+            let rules = try #require(license["rules"] as? [[String: Any]])
+            #expect(rules.map { $0["line"] as? Int } == [3, 4, 5])
+            #expect(rules.map { $0["holding"] as? Int } == [1, 1, 0])
+            #expect(rules.map { $0["count"] as? Int } == [1, 1, nil])
+            let table = try await SeatctlProcess.run(["policy", "show", "--admin-socket", try await daemon.adminSocket()], daemon: daemon)
+            #expect(table.stdout.contains("RULE"), "\(table.stdout)")
+            #expect(table.stdout.contains("reserve 1 POL group eng"), "\(table.stdout)")
+
             // A reload puts a new policy in force for new grants; sessions keep their seats.
             try "exclude POL user dave\n".write(toFile: policyFile, atomically: true, encoding: .utf8)
             daemon.signal(SIGHUP)

@@ -54,6 +54,15 @@ import Testing
             """)
     }
 
+    @Test func policyTable() throws {
+        let reply = try decode(AdminPolicyReply.self, #"{"policy_file": "p", "rules": 2, "licenses": [{"license": "ACME", "tenant": "acme", "seats": 5, "in_use": 3, "rules": [{"line": 4, "rule": "reserve 2 ACME group eng", "effect": "reserve", "principal": "group eng", "count": 2, "holding": 1}, {"line": 5, "rule": "exclude ACME user m", "effect": "exclude", "principal": "user m", "holding": 0}]}]}"#)
+        #expect(AdminTables.policy(reply.licenses).render() == """
+            LICENSE  TENANT  SEATS  IN USE  LINE  RULE                      HOLDING
+            ACME     acme    5      3       4     reserve 2 ACME group eng  1
+            ACME     acme    5      3       5     exclude ACME user m       0
+            """)
+    }
+
     @Test func tenantsKeysAndAuditTables() throws {
         let tenants = try decode(AdminTenantsReply.self, #"{"tenants": [{"id": "acme", "name": "ACME Corp", "created": "2026-11-20T08:00:00.000Z", "licenses": 3, "keys": 2}]}"#)
         #expect(AdminTables.tenants(tenants.tenants).render() == """

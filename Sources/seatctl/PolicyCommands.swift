@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeatClient
 import SeatCore
 import SeatLicensing
 
@@ -8,7 +9,7 @@ struct PolicyCommands: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Work with the site policy file (policy_file).",
-        subcommands: [PolicyCheck.self]
+        subcommands: [PolicyCheck.self, PolicyShow.self]
     )
 }
 
@@ -59,5 +60,23 @@ struct PolicyCheck: ParsableCommand {
             for error in errors { print(error) }
         }
         if !errors.isEmpty { throw ExitStatus.policyDenied.exitCode }
+    }
+}
+
+/// `seatctl policy show`: the policy in force on the server, per license (admin).
+struct PolicyShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show the site policy in force, per license, with what each rule's user, group or host holds (admin)."
+    )
+
+    @OptionGroup var admin: AdminOptions
+    @Option(help: "Only this tenant's licenses.") var tenant: String?
+
+    func run() async throws {
+        try await withAdminClient(admin) { client in
+            let response = try await client.perform(AdminPolicyQuery(tenant: tenant))
+            printAdminReply(json: admin.json, response) { AdminTables.policy(response.reply.licenses) }
+        }
     }
 }
