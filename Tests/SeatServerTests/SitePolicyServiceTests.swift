@@ -30,6 +30,8 @@ import Testing
         #expect(throws: PolicyFileErrors([PolicyFileError(file: "/nonexistent/site.policy", line: 0, rule: "", message: "cannot read the policy file")])) {
             try PolicyFile.load(path: "/nonexistent/site.policy", licenses: [])
         }
+        #expect(PolicyFileError(file: "/nonexistent/site.policy", line: 0, rule: "", message: "cannot read the policy file").description
+            == "/nonexistent/site.policy: cannot read the policy file")
         let broken = try writePolicy("max 1 LIC-1 group ghosts\n")
         #expect(throws: PolicyFileErrors([PolicyFileError(file: broken, line: 1, rule: "max 1 LIC-1 group ghosts", message: "no group ghosts is defined")])) {
             try PolicyFile.load(path: broken, licenses: [])

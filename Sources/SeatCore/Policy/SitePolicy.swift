@@ -106,6 +106,7 @@ public struct SitePolicy: Sendable, Equatable {
 /// A mistake in a policy file: where, in which rule, and what is wrong.
 public struct PolicyFileError: Error, Sendable, Equatable, CustomStringConvertible {
     public var file: String
+    /// 1-based; 0 for errors about the whole file (it cannot be read).
     public var line: Int
     /// The rule as written (without its comment); empty for errors about the whole file.
     public var rule: String
@@ -118,9 +119,11 @@ public struct PolicyFileError: Error, Sendable, Equatable, CustomStringConvertib
         self.message = message
     }
 
-    /// `file:line: rule: message`, as compilers print errors.
+    /// `file:line: rule: message`, as compilers print errors; `file: message` for the whole
+    /// file (line 0).
     public var description: String {
-        rule.isEmpty ? "\(file):\(line): \(message)" : "\(file):\(line): \(rule): \(message)"
+        let place = line > 0 ? "\(file):\(line)" : file
+        return rule.isEmpty ? "\(place): \(message)" : "\(place): \(rule): \(message)"
     }
 }
 
