@@ -272,6 +272,7 @@ public struct SeatLedger: Sendable {
     /// (pending, live or ending) holds its seat.
     private func admission(of request: SeatRequest, reclaiming reclaim: [SessionToken], rules: LicenseRules) -> Admission {
         let holding = entries.count - reclaim.count
+        // Without a policy only the count matters: no list of holders on every acquire.
         guard !rules.isUnrestricted else { return holding < license.seats ? .admitted : .noFreeSeat }
         let reclaimed = Set(reclaim)
         let holders = entries.compactMap { token, entry in reclaimed.contains(token) ? nil : PolicySubject(entry.session) }

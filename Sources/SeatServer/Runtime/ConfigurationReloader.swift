@@ -5,12 +5,12 @@ import ServiceLifecycle
 import UnixSignals
 
 /// On SIGHUP re-reads the configuration (the same --config file and -o overrides), the
-/// licenses file, the policy file and the TLS certificate and key, and applies them without touching
-/// open connections or sessions.
+/// licenses file, the policy file and the TLS certificate and key, and applies them without
+/// touching open connections or sessions.
 ///
 /// Everything is read and checked before anything is applied: a configuration, licenses
-/// file, policy file or certificate that does not load rejects the whole reload with one log line,
-/// and everything in force stays. Keys that need a restart (`ConfigurationLoader.
+/// file, policy file or certificate that does not load rejects the whole reload with one
+/// log line, and everything in force stays. Keys that need a restart (`ConfigurationLoader.
 /// restartOnlyKeys`) keep their running values, and a changed one is logged by name.
 final class ConfigurationReloader: Service {
     /// The parts of the running daemon a reload changes.
