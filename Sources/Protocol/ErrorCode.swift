@@ -41,6 +41,12 @@ public enum ErrorCode: UInt16, Sendable, CaseIterable {
     /// Every seat is taken; the detail carries the counts and the earliest time a seat may
     /// free up. Retryable: wait until `nextFreeAt` (or poll with back-off) and acquire again.
     case noSeats = 104
+    /// The site's policy refuses this user or host a seat; the detail carries the reason
+    /// (excluded, not included, over a maximum with its limit, free seats reserved for
+    /// others). Not retryable as a whole: `excluded` and `notIncluded` stand until the
+    /// policy changes; a client may wait and retry `overMax` (after releasing a seat) and
+    /// `reservedForOthers` (``PolicyDenialReason/isWorthWaiting``).
+    case policyDenied = 105
 
     /// The server knows no session with this token (never existed, or ended so long ago it
     /// was forgotten). Not retryable: acquire a new seat.
@@ -98,7 +104,7 @@ public enum ErrorCode: UInt16, Sendable, CaseIterable {
             true
         case .malformedMessage, .invalidUTF8, .invalidField, .unknownMessageType, .unsupportedVersion,
             .helloRequired, .frameTooLarge, .unexpectedMessage, .unknownLicense, .licenseExpired,
-            .licenseSuspended, .licenseRevoked, .unknownSession, .sessionExpired, .sessionReleased,
+            .licenseSuspended, .licenseRevoked, .policyDenied, .unknownSession, .sessionExpired, .sessionReleased,
             .sessionRevoked, .authenticationFailed, .authenticationRequired, .notAuthorized, .invalidAdminRequest,
             .notFound, .conflict, .licenseNotVerified:
             false

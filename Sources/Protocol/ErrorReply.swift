@@ -7,6 +7,10 @@ public enum ErrorDetail: Sendable, Equatable {
     /// With ``ErrorCode/noSeats``: the license's counts and the earliest time a seat may
     /// free up (the earliest lease expiry).
     case noSeats(seatsTotal: UInt32, seatsInUse: UInt32, nextFreeAt: Timestamp)
+    /// With ``ErrorCode/policyDenied``: why, and the license's counts. `limit` is the
+    /// maximum reached (`overMax`, else 0); `reservedFreeSeats` the free seats set aside for
+    /// others (`reservedForOthers`, else 0).
+    case policyDenied(reason: PolicyDenialReason, limit: UInt32, seatsTotal: UInt32, seatsInUse: UInt32, reservedFreeSeats: UInt32)
     /// With ``ErrorCode/unsupportedVersion``: the versions the server speaks.
     case supportedVersions(minimum: UInt16, maximum: UInt16)
     /// With ``ErrorCode/licenseExpired``: when the license expired.

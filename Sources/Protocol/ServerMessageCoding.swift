@@ -159,6 +159,20 @@ extension ErrorDetail {
                 seatsInUse: try detail.readWireInteger("seatsInUse"),
                 nextFreeAt: try detail.readWireTimestamp("nextFreeAt")
             )
+        case (.policyDenied?, 17):
+            // A reason a later version added: keep the detail as it came.
+            guard let reason = detail.getInteger(at: detail.readerIndex, as: UInt8.self).flatMap(PolicyDenialReason.init) else {
+                self = .raw(Array(detail.readableBytesView))
+                return
+            }
+            detail.moveReaderIndex(forwardBy: 1)
+            self = .policyDenied(
+                reason: reason,
+                limit: try detail.readWireInteger("limit"),
+                seatsTotal: try detail.readWireInteger("seatsTotal"),
+                seatsInUse: try detail.readWireInteger("seatsInUse"),
+                reservedFreeSeats: try detail.readWireInteger("reservedFreeSeats")
+            )
         case (.unsupportedVersion?, 4):
             self = .supportedVersions(
                 minimum: try detail.readWireInteger("minimumSupported"),
@@ -184,6 +198,8 @@ extension ErrorDetail {
         case .noSeats(let seatsTotal, let seatsInUse, let nextFreeAt):
             buffer.writeMultipleIntegers(seatsTotal, seatsInUse)
             buffer.writeWireTimestamp(nextFreeAt)
+        case .policyDenied(let reason, let limit, let seatsTotal, let seatsInUse, let reservedFreeSeats):
+            buffer.writeMultipleIntegers(reason.rawValue, limit, seatsTotal, seatsInUse, reservedFreeSeats)
         case .supportedVersions(let minimum, let maximum):
             buffer.writeMultipleIntegers(minimum, maximum)
         case .licenseExpired(let expiredAt):

@@ -4,6 +4,8 @@ public enum AcquireRefusal: Sendable, Equatable {
     /// Every seat is taken. `nextFreeAt` is the earliest time a seat may free up
     /// (the earliest lease expiry), so a client can decide whether to wait.
     case noSeats(seatsTotal: Int, seatsInUse: Int, nextFreeAt: Timestamp)
+    /// The site policy refused it (the license itself could have been used).
+    case policy(PolicyRefusal, seatsTotal: Int, seatsInUse: Int)
 }
 
 /// What the ledger decided for an acquire. `granted` and `attached(durable: false)`

@@ -93,6 +93,7 @@ public struct SeatLedger: Sendable {
         _ request: SeatRequest,
         now: Timestamp,
         policy: LeasePolicy,
+        rules: LicenseRules = .unrestricted,
         newToken: () -> SessionToken
     ) -> AcquireDecision {
         if let refusal = license.refusal(at: now) { return .refused(.license(refusal)) }
@@ -110,12 +111,19 @@ public struct SeatLedger: Sendable {
             entries[token] = entry
             return .attached(entry.session, durable: true)
         }
+        // A re-attach above is never refused by the policy: it is not a new grant.
         var reclaim = own
-
-        if entries.count - reclaim.count >= license.seats {
+        if admission(of: request, reclaiming: reclaim, rules: rules) != .admitted {
+            // Lapsed sessions hold seats (and count against maxima and reservations) only
+            // until someone needs them.
             reclaim = lapsedLiveTokens(at: now)
-            if entries.count - reclaim.count >= license.seats {
+            switch admission(of: request, reclaiming: reclaim, rules: rules) {
+            case .admitted:
+                break
+            case .noFreeSeat:
                 return .refused(.noSeats(seatsTotal: license.seats, seatsInUse: seatsInUse, nextFreeAt: nextFreeAt(now: now)))
+            case .refused(let refusal):
+                return .refused(.policy(refusal, seatsTotal: license.seats, seatsInUse: seatsInUse))
             }
         }
 
@@ -258,6 +266,17 @@ public struct SeatLedger: Sendable {
                 holders[holder] = token
             }
         }
+    }
+
+    /// Whether `request` may take a new seat once `reclaim` have ended: every other entry
+    /// (pending, live or ending) holds its seat.
+    private func admission(of request: SeatRequest, reclaiming reclaim: [SessionToken], rules: LicenseRules) -> Admission {
+        let holding = entries.count - reclaim.count
+        // Without a policy only the count matters: no list of holders on every acquire.
+        guard !rules.isUnrestricted else { return holding < license.seats ? .admitted : .noFreeSeat }
+        let reclaimed = Set(reclaim)
+        let holders = entries.compactMap { token, entry in reclaimed.contains(token) ? nil : PolicySubject(entry.session) }
+        return rules.admission(of: PolicySubject(request), holders: holders, seats: license.seats)
     }
 
     /// The holder's sessions that are pending or live.

@@ -67,7 +67,7 @@ public struct LoadReport: Sendable {
         let names: [UInt16: String] = [
             1: "malformedMessage", 2: "invalidUTF8", 3: "invalidField", 4: "unknownMessageType", 5: "unsupportedVersion",
             6: "helloRequired", 7: "frameTooLarge", 8: "unexpectedMessage", 9: "idleTimeout",
-            100: "unknownLicense", 101: "licenseExpired", 102: "licenseSuspended", 103: "licenseRevoked", 104: "noSeats",
+            100: "unknownLicense", 101: "licenseExpired", 102: "licenseSuspended", 103: "licenseRevoked", 104: "noSeats", 105: "policyDenied",
             110: "unknownSession", 111: "sessionExpired", 112: "sessionReleased", 113: "sessionRevoked",
             200: "storageFull", 201: "storageFailure", 202: "shuttingDown", 203: "internalError",
         ]

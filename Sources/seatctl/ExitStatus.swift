@@ -21,6 +21,9 @@ enum ExitStatus: Int32, CaseIterable {
     case notFound = 10
     /// Admin: the request conflicts with the current state, or is invalid.
     case rejected = 11
+    /// The site policy refuses this user or host a seat (excluded, not included, over a
+    /// maximum, free seats reserved for others); seatctl policy check: the file has errors.
+    case policyDenied = 12
 
     static var documentation: String {
         "0 success; 1 other failure; 3 no seat free; 4 license unknown, expired, suspended or revoked; "
@@ -28,13 +31,15 @@ enum ExitStatus: Int32, CaseIterable {
             + "7 server-side error (e.g. storage full); 8 a license file or license did not verify (seatctl license verify, "
             + "or the server refused an imported license's signature); 9 not authorized: access key refused or throttled, "
             + "not an admin, or no permission on the admin socket; 10 not found (admin: no such license, tenant, key or session); "
-            + "11 rejected (admin: conflicts with the current state, or an invalid request). 64 marks a usage error. "
+            + "11 rejected (admin: conflicts with the current state, or an invalid request); 12 refused by the site policy "
+            + "(seatctl policy check: the policy file has errors). 64 marks a usage error. "
             + "seatctl run exits with the command's status (128+N if signal N killed it; 127/126 if it could not be started)."
     }
 
     init(_ reply: ErrorReply) {
         switch reply.code {
         case .noSeats: self = .noSeats
+        case .policyDenied: self = .policyDenied
         case .unknownLicense, .licenseExpired, .licenseSuspended, .licenseRevoked: self = .licenseUnusable
         case .unknownSession, .sessionExpired, .sessionReleased, .sessionRevoked: self = .sessionGone
         case .storageFull, .storageFailure, .shuttingDown, .internalError: self = .serverError

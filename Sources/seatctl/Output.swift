@@ -67,6 +67,10 @@ enum Output {
         switch detail {
         case .noSeats(let total, let inUse, let next):
             [("seats_total", .number(Double(total))), ("seats_in_use", .number(Double(inUse))), ("next_free_at", .time(next))]
+        case .policyDenied(let reason, let limit, let total, let inUse, let reservedFreeSeats):
+            [("reason", .string(detail.policySentence ?? "\(reason)")), ("policy_reason", .string("\(reason)")),
+             ("limit", .number(Double(limit))), ("seats_total", .number(Double(total))), ("seats_in_use", .number(Double(inUse))),
+             ("reserved_free_seats", .number(Double(reservedFreeSeats)))]
         case .supportedVersions(let minimum, let maximum):
             [("supported_versions", .string("\(minimum)...\(maximum)"))]
         case .licenseExpired(let at):

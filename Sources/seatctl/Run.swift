@@ -39,7 +39,9 @@ struct Run: AsyncParsableCommand {
             lease = try await SeatLease.acquire(holder.seatRequest, configuration: server.clientConfiguration(), options: options)
         } catch let reply as ErrorReply {
             let exit = reportRefusal(reply, json: server.json)
-            if reply.code == .noSeats, !server.json {
+            let worthWaiting: Bool
+            if case .policyDenied(let reason, _, _, _, _) = reply.detail { worthWaiting = reason.isWorthWaiting } else { worthWaiting = reply.code == .noSeats }
+            if worthWaiting, !server.json {
                 Output.note(wait > 0 ? "no seat became free within \(Self.seconds(wait))" : "use --wait SECONDS to wait for a seat")
             }
             throw exit

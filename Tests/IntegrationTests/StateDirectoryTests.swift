@@ -44,6 +44,15 @@ import Testing
         #expect(development.status == 0, "\(development.output)")
         #expect(development.output.contains("1 licenses verified"))
         #expect(development.output.contains("configuration ok"))
+        // The policy file too, its reservations against the licenses file.
+        let withLicenses = base + ["-o", "licenses_file=\(directory)/licenses.json", "-o", "development_mode=true"]
+        try "reserve 2 UNSIGNED user alice\n".write(toFile: directory + "/site.policy", atomically: true, encoding: .utf8)
+        let policy = try await ChildCommand.run(DaemonProcess.binary, withLicenses + ["-o", "policy_file=\(directory)/site.policy"])
+        #expect(policy.status == 0 && policy.output.contains("policy_file \(directory)/site.policy: 1 rule"), "\(policy.output)")
+        try "reserve 3 UNSIGNED user alice\n".write(toFile: directory + "/site.policy", atomically: true, encoding: .utf8)
+        let overReserved = try await ChildCommand.run(DaemonProcess.binary, withLicenses + ["-o", "policy_file=\(directory)/site.policy"])
+        #expect(overReserved.status == 78)
+        #expect(overReserved.output.contains("site.policy:1: reserve 3 UNSIGNED user alice: reservations for license UNSIGNED add up to 3, more than its 2 seats"), "\(overReserved.output)")
         // Nothing was written: no CA, no store.
         #expect(!FileManager.default.fileExists(atPath: directory + "/tls"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/data"))

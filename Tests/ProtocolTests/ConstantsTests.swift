@@ -5,13 +5,18 @@ import Testing
 struct ConstantsTests {
     @Test func errorCodesAreStable() {
         let expected: [UInt16] = [
-            1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101, 102, 103, 104, 110, 111, 112, 113,
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101, 102, 103, 104, 105, 110, 111, 112, 113,
             120, 121, 122, 130, 131, 132, 133, 134, 200, 201, 202, 203,
         ]
         #expect(ErrorCode.allCases.map(\.rawValue) == expected)
         #expect(ErrorCode.allCases.filter(\.isRetryable) == [
             .idleTimeout, .noSeats, .authenticationThrottled, .storageFull, .storageFailure, .shuttingDown, .internalError,
         ])
+    }
+
+    @Test func policyDenialReasonsAreStable() {
+        #expect(PolicyDenialReason.allCases.map(\.rawValue) == [1, 2, 3, 4])
+        #expect(PolicyDenialReason.allCases.filter(\.isWorthWaiting) == [.overMax, .reservedForOthers])
     }
 
     @Test func wireConstants() {
@@ -33,7 +38,8 @@ struct ConstantsTests {
     @Test func errorReplyCodes() {
         #expect(ErrorReply(code: .noSeats, message: "").rawCode == 104)
         #expect(ErrorReply(rawCode: 104, message: "").code == .noSeats)
-        #expect(ErrorReply(rawCode: 105, message: "").code == nil)
+        #expect(ErrorReply(rawCode: 105, message: "").code == .policyDenied)
+        #expect(ErrorReply(rawCode: 106, message: "").code == nil)
         let error = WireError(code: .invalidField, requestID: 3, reason: "user is 0 bytes")
         #expect(error.errorReply == ErrorReply(code: .invalidField, message: "user is 0 bytes"))
     }

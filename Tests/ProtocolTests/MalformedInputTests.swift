@@ -249,6 +249,11 @@ struct MalformedInputTests {
         #expect(try detail(104, []).detail == ErrorDetail.none)
         #expect(try detail(5, [0, 1, 0, 2]).detail == .supportedVersions(minimum: 1, maximum: 2))
         #expect(try detail(101, Array(sixteen.suffix(8))).detail == .licenseExpired(at: timestamp(1000)))
+        let policy: [UInt8] = [3, 0, 0, 0, 2, 0, 0, 0, 10, 0, 0, 0, 7, 0, 0, 0, 0]
+        #expect(try detail(105, policy).detail == .policyDenied(reason: .overMax, limit: 2, seatsTotal: 10, seatsInUse: 7, reservedFreeSeats: 0))
+        // A reason this version does not know, or a longer layout, is kept raw.
+        #expect(try detail(105, [9] + policy.dropFirst()).detail == .raw([9] + policy.dropFirst()))
+        #expect(try detail(105, policy + [0]).detail == .raw(policy + [0]))
         #expect(try detail(110, [1, 2]).detail == .raw([1, 2]))
         let unknown = try detail(4242, [9])
         #expect(unknown.code == nil)

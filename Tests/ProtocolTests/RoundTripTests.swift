@@ -116,7 +116,13 @@ private let roundTripFrames: [AnyFrame] = [
         message: "unknown",
         detail: .raw(Array(repeating: 0xAB, count: 1024))
     )))),
-] + ErrorCode.allCases.map { code in
+] + PolicyDenialReason.allCases.map { reason in
+    .server(ServerFrame(requestID: 14, message: .error(ErrorReply(
+        code: .policyDenied,
+        message: "\(reason)",
+        detail: .policyDenied(reason: reason, limit: .max, seatsTotal: 3, seatsInUse: 2, reservedFreeSeats: 1)
+    ))))
+} + ErrorCode.allCases.map { code in
     .server(ServerFrame(requestID: 13, message: .error(ErrorReply(code: code, message: "\(code)"))))
 }
 

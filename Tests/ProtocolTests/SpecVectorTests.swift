@@ -101,6 +101,14 @@ let expectedVectors: [String: AnyFrame] = [
             detail: .noSeats(seatsTotal: 10, seatsInUse: 10, nextFreeAt: timestamp(1_767_225_960_000))
         ))
     )),
+    "server.error.policyDenied": .server(ServerFrame(
+        requestID: 2,
+        message: .error(ErrorReply(
+            code: .policyDenied,
+            message: "policy: over max",
+            detail: .policyDenied(reason: .overMax, limit: 2, seatsTotal: 10, seatsInUse: 7, reservedFreeSeats: 0)
+        ))
+    )),
     "server.error.unsupportedVersion": .server(ServerFrame(
         requestID: 1,
         message: .error(ErrorReply(

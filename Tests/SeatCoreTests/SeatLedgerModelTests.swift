@@ -17,6 +17,10 @@ import Testing
 /// 4. Seats stay taken until ends are finished; aborted ends make sessions live again;
 ///    deferred ends stay ending and come back from `retryEnds` exactly once.
 /// 5. Reported seats in use never exceed the license's seats.
+/// 6. Site policy (a random policy file in a third of the runs): every acquire is decided
+///    as `ModelPolicy` computes the documented precedence; excluded users and hosts are
+///    never granted, and a grant to a non-owner of a reservation leaves at least as many
+///    free seats as the reservations have unused.
 ///
 /// Reproduce a failure with `SEATCORE_MODEL_SEED=<seed> SWIFT_DETERMINISTIC_HASHING=1 swift test --filter SeatLedgerModel`
 /// (the ledger's dictionary order, and so the order of some results, depends on hash seeding).
@@ -79,6 +83,7 @@ struct SeatLedgerModelTests {
             #expect(stats.duplicateHolders > 30)
             #expect(stats.overLoweredSeats > 5_000)
             #expect(stats.heartbeatsExtended > 2_000 && stats.heartbeatsExpired > 500)
+            #expect(stats.policyRefusals > 1_000 && stats.reservedGrants > 200)
         }
     }
 }
@@ -94,6 +99,7 @@ struct ModelRun {
         var noSeats = 0, licenseRefusals = 0, abortedGrants = 0, abortedEnds = 0, deferredEnds = 0
         var tokenCollisions = 0, duplicateHolders = 0, overLoweredSeats = 0
         var heartbeatsExtended = 0, heartbeatsExpired = 0
+        var policyRefusals = 0, reservedGrants = 0
 
         mutating func add(_ other: Stats) {
             grants += other.grants; reclaimingGrants += other.reclaimingGrants
@@ -103,6 +109,7 @@ struct ModelRun {
             tokenCollisions += other.tokenCollisions; duplicateHolders += other.duplicateHolders
             overLoweredSeats += other.overLoweredSeats
             heartbeatsExtended += other.heartbeatsExtended; heartbeatsExpired += other.heartbeatsExpired
+            policyRefusals += other.policyRefusals; reservedGrants += other.reservedGrants
         }
     }
 
@@ -128,6 +135,8 @@ struct ModelRun {
 
     let holders: [Holder]
     let policy = testPolicy
+    /// The site policy of this run (unrestricted in two runs of three).
+    var rules = LicenseRules.unrestricted
     var rng: SplitMix64
     var ledger: SeatLedger
     var now: Timestamp
@@ -160,6 +169,12 @@ struct ModelRun {
         license = License(key: "LIC-1", seats: seats)
         ledger = SeatLedger(license: license)
         allowed = seats
+        if rng.next() % 3 == 0 {
+            var generator = rng
+            let text = ModelPolicy.randomText(seats: seats) { Int(generator.next() % UInt64($0)) }
+            rng = generator
+            rules = try! SitePolicyParser.parse(text, file: "model.policy").rules(for: license)
+        }
     }
 
     mutating func random(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
@@ -200,7 +215,7 @@ struct ModelRun {
         var draws: [SessionToken] = []
         var collisions = 0
         var generator = rng
-        let decision = ledger.acquire(req, now: now, policy: policy) {
+        let decision = ledger.acquire(req, now: now, policy: policy, rules: rules) {
             // Sometimes hand out a token that is already in use: the ledger must draw again.
             if !existing.isEmpty, generator.next() % 100 < 15 {
                 collisions += 1
@@ -247,16 +262,27 @@ struct ModelRun {
             return
         }
 
-        // No attachable session: the holder's lapsed ones are reclaimed, and a full
-        // license reclaims every lapsed live session.
+        // No attachable session: the holder's lapsed ones are reclaimed, and a license that
+        // is full (or whose policy refuses) reclaims every lapsed live session.
+        let subject = PolicySubject(req)
         var reclaim = Set(mine.keys)
-        if entries.count - reclaim.count >= license.seats {
+        if admission(subject, reclaiming: reclaim) != .admitted {
             reclaim = Set(entries.filter { $0.value.phase == .live && $0.value.session.isLapsed(at: now) }.keys)
-            if entries.count - reclaim.count >= license.seats {
-                let expected = AcquireDecision.refused(.noSeats(seatsTotal: license.seats, seatsInUse: min(license.seats, entries.count), nextFreeAt: nextFreeAt()))
+            let seatsInUse = min(license.seats, entries.count)
+            switch admission(subject, reclaiming: reclaim) {
+            case .admitted:
+                break
+            case .noFreeSeat:
+                let expected = AcquireDecision.refused(.noSeats(seatsTotal: license.seats, seatsInUse: seatsInUse, nextFreeAt: nextFreeAt()))
                 try check(decision == expected, "expected \(expected), got \(decision)")
                 try check(draws.isEmpty, "noSeats drew tokens")
                 stats.noSeats += 1
+                return
+            case .refused(let refusal):
+                let expected = AcquireDecision.refused(.policy(refusal, seatsTotal: license.seats, seatsInUse: seatsInUse))
+                try check(decision == expected, "expected \(expected), got \(decision)")
+                try check(draws.isEmpty, "a policy refusal drew tokens")
+                stats.policyRefusals += 1
                 return
             }
         }
@@ -281,6 +307,15 @@ struct ModelRun {
         // Invariant 1: the grant fits once the sessions it reclaims are gone.
         try check(entries.count + 1 - reclaim.count <= license.seats,
                   "grant over capacity: \(entries.count) held, \(reclaim.count) reclaimed, \(license.seats) seats")
+        // Invariant 6: the policy's exclusions and reservations hold after the grant.
+        let holdersAfter = entries.filter { !reclaim.contains($0.key) }.map { PolicySubject($0.value.session) } + [subject]
+        try check(!rules.excludes.contains { $0.matches(subject) }, "granted to excluded \(subject)")
+        if rules.reservations.contains(where: { $0.principal.matches(subject) }) {
+            stats.reservedGrants += 1
+        } else {
+            let unused = rules.reservedSeats - ModelPolicy.reservedSeatsInUse(rules.reservations, holdersAfter)
+            try check(license.seats - holdersAfter.count >= unused, "granted to \(subject) a seat reserved for others: \(unused) reserved unused")
+        }
 
         for token in reclaim { entries[token]!.phase = .ending(.expired) }
         entries[session.token] = Entry(session: session, phase: .pending, confirmed: false)
@@ -290,6 +325,12 @@ struct ModelRun {
         if !reclaim.isEmpty { stats.reclaimingGrants += 1 }
         // Invariant 2: after a grant its holder has exactly one non-ending session.
         try check(nonEnding(of: holder) == 1, "holder \(holder) has \(nonEnding(of: holder)) non-ending sessions after a grant")
+    }
+
+    /// What the documented rules decide for a new seat once `reclaim` have ended.
+    func admission(_ subject: PolicySubject, reclaiming reclaim: Set<SessionToken>) -> Admission {
+        let holders = entries.filter { !reclaim.contains($0.key) }.map { PolicySubject($0.value.session) }
+        return ModelPolicy.admission(rules, subject, holders: holders, seats: license.seats)
     }
 
     func attachableEntry(_ token: SessionToken, _ attachable: [SessionToken: Entry]) throws -> Entry {

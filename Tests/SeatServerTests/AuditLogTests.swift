@@ -83,6 +83,10 @@ import Testing
             (.license(.revoked), "licenseRevoked"),
             (.unknownLicense, "unknownLicense"),
             (.storage(.full("disk")), "storageFull"),
+            (.policy(.excluded(.user("bob")), seatsTotal: 5, seatsInUse: 1), "policyDenied:excluded"),
+            (.policy(.notIncluded, seatsTotal: 5, seatsInUse: 1), "policyDenied:notIncluded"),
+            (.policy(.overMax(limit: 2, principal: .group("eng", members: ["a"])), seatsTotal: 5, seatsInUse: 2), "policyDenied:overMax"),
+            (.policy(.reservedForOthers(reservedFreeSeats: 3), seatsTotal: 5, seatsInUse: 2), "policyDenied:reservedForOthers"),
         ]
         // Refusals are counted per tenant, license and reason: user, host and address are
         // the client's to vary at will.

@@ -54,6 +54,15 @@ import Testing
             """)
     }
 
+    @Test func policyTable() throws {
+        let reply = try decode(AdminPolicyReply.self, #"{"policy_file": "p", "rules": 2, "licenses": [{"license": "ACME", "tenant": "acme", "seats": 5, "in_use": 3, "rules": [{"line": 4, "rule": "reserve 2 ACME group eng", "effect": "reserve", "principal": "group eng", "count": 2, "holding": 1}, {"line": 5, "rule": "exclude ACME user m", "effect": "exclude", "principal": "user m", "holding": 0}]}]}"#)
+        #expect(AdminTables.policy(reply.licenses).render() == """
+            LICENSE  TENANT  SEATS  IN USE  LINE  RULE                      HOLDING
+            ACME     acme    5      3       4     reserve 2 ACME group eng  1
+            ACME     acme    5      3       5     exclude ACME user m       0
+            """)
+    }
+
     @Test func tenantsKeysAndAuditTables() throws {
         let tenants = try decode(AdminTenantsReply.self, #"{"tenants": [{"id": "acme", "name": "ACME Corp", "created": "2026-11-20T08:00:00.000Z", "licenses": 3, "keys": 2}]}"#)
         #expect(AdminTables.tenants(tenants.tenants).render() == """
@@ -85,14 +94,14 @@ import Testing
         (ErrorCode.authenticationFailed, seatctl.ExitStatus.notAuthorized), (.authenticationRequired, .notAuthorized),
         (.authenticationThrottled, .notAuthorized), (.notAuthorized, .notAuthorized), (.notFound, .notFound),
         (.conflict, .rejected), (.licenseNotVerified, .licenseRejected), (.invalidAdminRequest, .rejected),
-        (.noSeats, .noSeats), (.sessionRevoked, .sessionGone), (.storageFull, .serverError),
+        (.noSeats, .noSeats), (.policyDenied, .policyDenied), (.sessionRevoked, .sessionGone), (.storageFull, .serverError),
     ])
     func exitStatusOfARefusal(code: ErrorCode, status: seatctl.ExitStatus) {
         #expect(seatctl.ExitStatus(ErrorReply(code: code, message: "")) == status)
     }
 
     @Test func exitCodesAreStable() {
-        #expect(seatctl.ExitStatus.allCases.map(\.rawValue) == [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+        #expect(seatctl.ExitStatus.allCases.map(\.rawValue) == [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
         for status in seatctl.ExitStatus.allCases where status != .success {
             #expect(seatctl.ExitStatus.documentation.contains("\(status.rawValue) "))
         }

@@ -59,6 +59,10 @@ int main(void) {
     CHECK(code == SEAT_ERR_UNKNOWN_LICENSE && error.code == code && error.message[0] != '\0' && lease == NULL,
           "unknown license: %s (%d) '%s'", seat_error_name(code), code, error.message);
 
+    /* A site policy refusal comes through with the wire code and its own name. */
+    CHECK(SEAT_ERR_POLICY_DENIED == 105 && strcmp(seat_error_name(SEAT_ERR_POLICY_DENIED), "SEAT_ERR_POLICY_DENIED") == 0,
+          "policy denied: %s (%d)", seat_error_name(SEAT_ERR_POLICY_DENIED), SEAT_ERR_POLICY_DENIED);
+
     seat_config *bad_ca = harness_config("c-alice", 0);
     CHECK_OK(seat_config_set_ca_file(bad_ca, "/nonexistent/ca.pem", &error), error);
     code = seat_acquire(bad_ca, "C-TEST-3", SEAT_NO_WAIT, &lease, &error);

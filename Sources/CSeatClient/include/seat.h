@@ -52,6 +52,7 @@ extern "C" {
 #define SEAT_ERR_LICENSE_SUSPENDED 102
 #define SEAT_ERR_LICENSE_REVOKED 103
 #define SEAT_ERR_NO_SEATS 104 /* seat_error.seats_total / seats_in_use / next_free_at_ms are set */
+#define SEAT_ERR_POLICY_DENIED 105 /* the site policy refuses this user or host; the message says why */
 #define SEAT_ERR_UNKNOWN_SESSION 110
 #define SEAT_ERR_SESSION_EXPIRED 111
 #define SEAT_ERR_SESSION_RELEASED 112

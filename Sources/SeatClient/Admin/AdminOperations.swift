@@ -17,6 +17,15 @@ public struct AdminStatusQuery: AdminOperation {
     enum CodingKeys: String, CodingKey { case tenant }
 }
 
+/// `policy`: the site policy in force, per license, with what each rule's principal holds.
+public struct AdminPolicyQuery: AdminOperation {
+    public typealias Reply = AdminPolicyReply
+    public var op: String { "policy" }
+    public var tenant: String?
+    public init(tenant: String? = nil) { self.tenant = tenant }
+    enum CodingKeys: String, CodingKey { case tenant }
+}
+
 /// `sessions`: live sessions; every filter given must match exactly.
 public struct AdminSessionsQuery: AdminOperation {
     public typealias Reply = AdminSessionsReply

@@ -7,6 +7,45 @@ public struct AdminLicensesReply: Codable, Sendable, Equatable {
     public var licenses: [AdminLicense]
 }
 
+/// `policy`: the policy file in force (`policyFile` empty: none) and the licenses it
+/// has rules for.
+public struct AdminPolicyReply: Codable, Sendable, Equatable {
+    public var policyFile: String
+    public var rules: Int
+    public var licenses: [AdminPolicyLicense]
+
+    enum CodingKeys: String, CodingKey {
+        case policyFile = "policy_file", rules, licenses
+    }
+}
+
+public struct AdminPolicyLicense: Codable, Sendable, Equatable {
+    public var license: String
+    public var tenant: String
+    public var seats: Int
+    public var inUse: Int
+    public var rules: [AdminPolicyRule]
+
+    enum CodingKeys: String, CodingKey {
+        case license, tenant, seats, inUse = "in_use", rules
+    }
+}
+
+/// One rule as it applies to a license.
+public struct AdminPolicyRule: Codable, Sendable, Equatable {
+    public var line: Int
+    /// As written in the file.
+    public var rule: String
+    /// `reserve`, `max`, `include` or `exclude`.
+    public var effect: String
+    /// E.g. `group eng`.
+    public var principal: String
+    /// The reserve or max count; absent for include and exclude.
+    public var count: Int?
+    /// The license's live sessions the principal holds now.
+    public var holding: Int
+}
+
 /// `sessions`.
 public struct AdminSessionsReply: Codable, Sendable, Equatable {
     public var sessions: [AdminSession]

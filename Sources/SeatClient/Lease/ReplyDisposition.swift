@@ -40,6 +40,14 @@ enum ReplyDisposition: Equatable {
             } else {
                 self = .noSeats(seatsTotal: 0, seatsInUse: 0, nextFreeAt: nil)
             }
+        case .policyDenied:
+            // Over a maximum or reserved for others: a seat may come free for this user
+            // as for anyone; excluded or not included: only the policy's owner can help.
+            if case .policyDenied(let reason, _, let total, let inUse, _) = reply.detail, reason.isWorthWaiting {
+                self = .noSeats(seatsTotal: total, seatsInUse: inUse, nextFreeAt: nil)
+            } else {
+                self = .licenseUnusable
+            }
         case .sessionExpired: self = .sessionGone(.expired)
         case .sessionReleased: self = .sessionGone(.releasedElsewhere)
         case .unknownSession: self = .sessionGone(.forgotten)

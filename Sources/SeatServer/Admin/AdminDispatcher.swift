@@ -68,7 +68,7 @@ struct AdminDispatcher: Sendable {
         return words.joined(separator: " ")
     }
 
-    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit"]
+    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy"]
 
     private func perform(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         switch arguments.operation {
@@ -109,6 +109,8 @@ struct AdminDispatcher: Sendable {
             return ["key": AdminJSON.key(key)]
         case "audit":
             return try auditEvents(arguments)
+        case "policy":
+            return await policyInForce(tenant: try arguments.optionalString("tenant"))
         case "reload":
             do {
                 try await hooks.reload()

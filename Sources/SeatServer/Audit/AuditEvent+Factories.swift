@@ -43,10 +43,13 @@ extension AuditEvent {
 /// failure per source address and reason.
 extension AuditAggregator.Key {
     /// `detail` is the wire error code's name (`noSeats`, `licenseSuspended`, ...), so the
-    /// audit log and the client's error agree.
+    /// audit log and the client's error agree; a policy refusal adds its reason
+    /// (`policyDenied:overMax`), so a shortage and each kind of policy stay apart.
     static func refusal(_ request: SeatRequest, tenant: String, failure: SeatFailure) -> Self {
         let reply = ErrorReply(failure)
-        return Self(kind: .refusal, tenant: tenant, licenseKey: request.licenseKey, detail: reply.code.map { "\($0)" } ?? String(reply.rawCode))
+        var detail = reply.code.map { "\($0)" } ?? String(reply.rawCode)
+        if case .policyDenied(let reason, _, _, _, _) = reply.detail { detail += ":\(reason)" }
+        return Self(kind: .refusal, tenant: tenant, licenseKey: request.licenseKey, detail: detail)
     }
 
     static func authenticationFailure(address: String, reason: String) -> Self {

@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var stateDirectory = "./state"
     /// Licenses loaded at start and on SIGHUP; empty means "keep what storage has".
     public var licensesFile = ""
+    /// The site policy (reservations, maxima, include and exclude lists); empty: none.
+    public var policyFile = ""
     /// Accept unsigned licenses (docs/license-files.md); for development only.
     public var developmentMode = false
     /// The vendor keys whose signatures make a license acceptable; several allow rotation.

@@ -20,6 +20,8 @@ extension ErrorReply {
                 message: "all \(total) seats are in use",
                 detail: .noSeats(seatsTotal: UInt32(clamping: total), seatsInUse: UInt32(clamping: inUse), nextFreeAt: nextFreeAt)
             )
+        case .policy(let refusal, let total, let inUse):
+            self.init(policyRefusal: refusal, seatsTotal: total, seatsInUse: inUse)
         case .unknownSession:
             self.init(code: .unknownSession, message: "no such session; acquire a seat")
         case .sessionEnded(.released):
@@ -33,5 +35,35 @@ extension ErrorReply {
         case .storage(let error):
             self.init(code: .storageFailure, message: "the server could not store the change: \(error)")
         }
+    }
+}
+
+extension ErrorReply {
+    /// A `policyDenied` reply: the reason byte for clients, and the rule in the message for
+    /// the user and the administrator.
+    init(policyRefusal refusal: PolicyRefusal, seatsTotal: Int, seatsInUse: Int) {
+        let reason: PolicyDenialReason
+        let message: String
+        var limit = 0
+        var reservedFreeSeats = 0
+        switch refusal {
+        case .excluded(let principal):
+            reason = .excluded
+            message = "the site policy excludes \(principal) from this license"
+        case .notIncluded:
+            reason = .notIncluded
+            message = "the site policy limits this license to listed users and hosts"
+        case .overMax(let maximum, let principal):
+            reason = .overMax
+            limit = maximum
+            message = "the site policy allows \(principal) at most \(maximum) \(maximum == 1 ? "seat" : "seats") of this license, all in use"
+        case .reservedForOthers(let seats):
+            reason = .reservedForOthers
+            reservedFreeSeats = seats
+            message = seats == 1 ? "the free seat is reserved by the site policy for others" : "the \(seats) free seats are reserved by the site policy for others"
+        }
+        self.init(code: .policyDenied, message: message, detail: .policyDenied(
+            reason: reason, limit: UInt32(clamping: limit), seatsTotal: UInt32(clamping: seatsTotal),
+            seatsInUse: UInt32(clamping: seatsInUse), reservedFreeSeats: UInt32(clamping: reservedFreeSeats)))
     }
 }

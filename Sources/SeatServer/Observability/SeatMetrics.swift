@@ -47,7 +47,7 @@ final class SeatMetrics: Sendable {
     /// Refusal reasons get their own series; anything else a request can fail with is
     /// counted under `other`.
     static let refusalReasons: [ErrorCode] = [
-        .unknownLicense, .licenseExpired, .licenseSuspended, .licenseRevoked, .noSeats,
+        .unknownLicense, .licenseExpired, .licenseSuspended, .licenseRevoked, .noSeats, .policyDenied,
         .unknownSession, .sessionExpired, .sessionReleased, .sessionRevoked, .storageFull, .storageFailure,
     ]
 
@@ -181,6 +181,7 @@ final class SeatMetrics: Sendable {
         case .licenseSuspended: "license_suspended"
         case .licenseRevoked: "license_revoked"
         case .noSeats: "no_seats"
+        case .policyDenied: "policy_denied"
         case .unknownSession: "unknown_session"
         case .sessionExpired: "session_expired"
         case .sessionReleased: "session_released"

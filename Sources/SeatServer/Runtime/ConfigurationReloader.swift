@@ -5,12 +5,12 @@ import ServiceLifecycle
 import UnixSignals
 
 /// On SIGHUP re-reads the configuration (the same --config file and -o overrides), the
-/// licenses file and the TLS certificate and key, and applies them without touching
-/// open connections or sessions.
+/// licenses file, the policy file and the TLS certificate and key, and applies them without
+/// touching open connections or sessions.
 ///
 /// Everything is read and checked before anything is applied: a configuration, licenses
-/// file or certificate that does not load rejects the whole reload with one log line,
-/// and everything in force stays. Keys that need a restart (`ConfigurationLoader.
+/// file, policy file or certificate that does not load rejects the whole reload with one
+/// log line, and everything in force stays. Keys that need a restart (`ConfigurationLoader.
 /// restartOnlyKeys`) keep their running values, and a changed one is logged by name.
 final class ConfigurationReloader: Service {
     /// The parts of the running daemon a reload changes.
@@ -101,6 +101,12 @@ final class ConfigurationReloader: Service {
         } catch {
             throw Rejection(summary: "licenses file invalid (\(configuration.licensesFile))", error: error)
         }
+        let sitePolicy: SitePolicy
+        do {
+            sitePolicy = try PolicyFile.load(path: configuration.policyFile, licenses: await licensesAfterReload(fileLicenses: licenses))
+        } catch {
+            throw Rejection(summary: "policy file invalid (\(configuration.policyFile))", error: error)
+        }
         do {
             tlsContext = try makeTLSContext(configuration)
         } catch {
@@ -118,6 +124,7 @@ final class ConfigurationReloader: Service {
         _ = await targets.service.applyTrust(configuration.licenseVerifier)
 
         targets.service.update(policy: configuration.leasePolicy, endedSessionRetentionSeconds: configuration.endedSessionRetentionSeconds)
+        targets.service.update(sitePolicy: sitePolicy)
         targets.connectionSettings.set(ClientListener.ConnectionSettings(configuration))
         targets.tlsContext.set(tlsContext)
         targets.limiter.limit = ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger)
@@ -143,10 +150,19 @@ final class ConfigurationReloader: Service {
             "max_connections": "\(configuration.maxConnections)",
             "log_level": "\(configuration.logLevel)",
             "licenses_file": "\(configuration.licensesFile)",
+            "policy_file": "\(configuration.policyFile)",
             "development_mode": "\(configuration.developmentMode)",
             "vendor_keys": "\(configuration.vendorPublicKeys.map(\.keyID).joined(separator: ","))",
         ])
         return configuration
+    }
+
+    /// The licenses a reload leaves in force: those of the licenses file (when there is
+    /// one) and those added or imported through the admin channel.
+    private func licensesAfterReload(fileLicenses: [License]?) async -> [License] {
+        let inForce = await targets.service.licenseSnapshots().map(\.license)
+        guard let fileLicenses else { return inForce }
+        return fileLicenses + inForce.filter { $0.provenance.origin == .admin }
     }
 }
 

@@ -72,6 +72,11 @@ public enum Daemon {
             try await access.ensureTenants(Set(licenses.map(\.tenant)))
             _ = try await service.applyLicenseFile(licenses)
         }
+        let sitePolicy = try PolicyFile.load(path: configuration.policyFile, licenses: await service.licenseSnapshots().map(\.license))
+        service.update(sitePolicy: sitePolicy)
+        if !configuration.policyFile.isEmpty {
+            logger.notice("policy file loaded", metadata: ["policy_file": "\(configuration.policyFile)", "rules": "\(sitePolicy.rules.count)"])
+        }
         readiness.markStorageOpen()
 
         let limiter = ConnectionLimiter(limit: ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger))

@@ -23,6 +23,8 @@ actor LicenseActor {
     private let store: any SeatCommits
     private let directory: SessionDirectory
     private let livePolicy: LiveValue<LeasePolicy>
+    /// The site's policy file in force (replaced by a reload); judged at every new grant.
+    private let sitePolicy: LiveValue<SitePolicy>
     private let clock: any ServerClock
     private let logger: Logger
     /// Set once the license is deleted: an acquire that found this actor just before the
@@ -45,7 +47,7 @@ actor LicenseActor {
         let completion: Completion<AcquireSuccess>
     }
 
-    init(ledger: SeatLedger, eventLoop: any EventLoop, store: any SeatCommits, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, clock: any ServerClock, logger: Logger) {
+    init(ledger: SeatLedger, eventLoop: any EventLoop, store: any SeatCommits, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, sitePolicy: LiveValue<SitePolicy>, clock: any ServerClock, logger: Logger) {
         self.key = ledger.license.key
         self.tenant = ledger.license.tenant
         self.eventLoop = eventLoop
@@ -53,6 +55,7 @@ actor LicenseActor {
         self.store = store
         self.directory = directory
         self.livePolicy = policy
+        self.sitePolicy = sitePolicy
         self.clock = clock
         self.logger = logger
         directory.register(ledger.sessions.map(\.token), owner: self)
@@ -91,7 +94,8 @@ actor LicenseActor {
 
     private func acquire(_ request: SeatRequest, attempt: Int, completion: @escaping Completion<AcquireSuccess>) {
         guard !retired else { return completion(.failure(.unknownLicense)) }
-        let decision = ledger.acquire(request, now: clock.now(), policy: livePolicy.value) { SessionToken.fromSystemRandom() }
+        let rules = sitePolicy.value.rules(for: ledger.license)
+        let decision = ledger.acquire(request, now: clock.now(), policy: livePolicy.value, rules: rules) { SessionToken.fromSystemRandom() }
         switch decision {
         case .refused(let refusal):
             completion(.failure(SeatFailure(refusal)))

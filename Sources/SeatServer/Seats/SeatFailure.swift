@@ -7,6 +7,7 @@ enum SeatFailure: Error, Equatable {
     case unknownLicense
     case license(LicenseRefusal)
     case noSeats(seatsTotal: Int, seatsInUse: Int, nextFreeAt: Timestamp)
+    case policy(PolicyRefusal, seatsTotal: Int, seatsInUse: Int)
     case unknownSession
     case sessionEnded(SessionEnd)
     case storage(StorageError)
@@ -15,6 +16,7 @@ enum SeatFailure: Error, Equatable {
         switch refusal {
         case .license(let reason): self = .license(reason)
         case .noSeats(let total, let inUse, let next): self = .noSeats(seatsTotal: total, seatsInUse: inUse, nextFreeAt: next)
+        case .policy(let refusal, let total, let inUse): self = .policy(refusal, seatsTotal: total, seatsInUse: inUse)
         }
     }
 

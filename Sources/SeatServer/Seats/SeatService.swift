@@ -15,6 +15,8 @@ import Synchronization
 final class SeatService: Sendable {
     /// Replaced by a SIGHUP reload; every request reads the policy in force.
     private let livePolicy: LiveValue<LeasePolicy>
+    /// The `policy_file` in force: none until the daemon applies one, replaced by a reload.
+    private let liveSitePolicy = LiveValue(SitePolicy.none)
     private let store: SeatStore
     /// Where license actors write: `store`, unless a test fails some commits.
     private let commits: any SeatCommits
@@ -91,7 +93,7 @@ final class SeatService: Sendable {
     }
 
     private func makeActor(_ ledger: SeatLedger) -> LicenseActor {
-        LicenseActor(ledger: ledger, eventLoop: eventLoops.next(), store: commits, directory: directory, policy: livePolicy, clock: clock, logger: logger)
+        LicenseActor(ledger: ledger, eventLoop: eventLoops.next(), store: commits, directory: directory, policy: livePolicy, sitePolicy: liveSitePolicy, clock: clock, logger: logger)
     }
 
     var sessionCount: Int { directory.count }
@@ -103,6 +105,14 @@ final class SeatService: Sendable {
     func update(policy: LeasePolicy, endedSessionRetentionSeconds: Double) {
         livePolicy.set(policy)
         endedSessionRetentionMilliseconds.store(Int64(endedSessionRetentionSeconds * 1000), ordering: .relaxed)
+    }
+
+    var sitePolicy: SitePolicy { liveSitePolicy.value }
+
+    /// Applies a (re)loaded policy file: later acquires are judged by it; sessions already
+    /// granted keep their seats.
+    func update(sitePolicy: SitePolicy) {
+        liveSitePolicy.set(sitePolicy)
     }
 
     /// Seats of every license, for metrics.

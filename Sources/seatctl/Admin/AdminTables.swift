@@ -14,6 +14,16 @@ enum AdminTables {
         return table
     }
 
+    static func policy(_ licenses: [AdminPolicyLicense]) -> TextTable {
+        var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "LINE", "RULE", "HOLDING"])
+        for license in licenses {
+            for rule in license.rules {
+                table.append([license.license, license.tenant, "\(license.seats)", "\(license.inUse)", "\(rule.line)", rule.rule, "\(rule.holding)"])
+            }
+        }
+        return table
+    }
+
     static func sessions(_ sessions: [AdminSession]) -> TextTable {
         var table = TextTable(headers: ["SESSION", "LICENSE", "TENANT", "USER", "HOST", "ADDRESS", "SINCE", "LAST HEARTBEAT", "EXPIRES"])
         for session in sessions {
