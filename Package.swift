@@ -88,6 +88,7 @@ let package = Package(
         .target(
             name: "SeatServer",
             dependencies: [
+                "SeatBuildInfo",
                 "SeatCore",
                 "SeatLicensing",
                 "SeatProtocol",

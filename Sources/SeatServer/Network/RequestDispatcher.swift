@@ -33,7 +33,7 @@ struct RequestDispatcher: RequestResponder {
             }
             let started = ContinuousClock.now
             answer(message, as: principal, on: link) { reply in
-                count(message, reply, since: started)
+                count(message, reply, as: principal, since: started)
                 completion(RequestOutcome(reply: reply))
             }
         }
@@ -74,7 +74,7 @@ struct RequestDispatcher: RequestResponder {
         return RequestOutcome(reply: .authenticated(Authenticated(tenant: principal.tenant ?? "", role: principal.isAdministrator ? .admin : .client)))
     }
 
-    private func count(_ message: ClientMessage, _ reply: ServerMessage, since started: ContinuousClock.Instant) {
+    private func count(_ message: ClientMessage, _ reply: ServerMessage, as principal: Principal, since started: ContinuousClock.Instant) {
         if let operation = Self.operation(of: message) {
             metrics.recordRequest(operation, duration: ContinuousClock.now - started)
         }
@@ -86,9 +86,17 @@ struct RequestDispatcher: RequestResponder {
         case .released(let result) where result.ended:
             metrics.releases.increment()
         case .error(let error):
-            metrics.recordRefusal(error.code ?? .internalError)
+            metrics.recordRefusal(error.code ?? .internalError, license: Self.licenseKey(of: message), tenant: principal.tenant ?? "")
         default:
             break
+        }
+    }
+
+    private static func licenseKey(of message: ClientMessage) -> String {
+        switch message {
+        case .acquire(let request): request.licenseKey
+        case .validate(let licenseKey): licenseKey
+        default: ""
         }
     }
 

@@ -175,9 +175,8 @@ public enum Daemon {
                 port: configuration.metricsPort,
                 readiness: readiness,
                 metrics: {
-                    let licenses = await service.licenseSnapshots().map { ($0.license.key, $0.license.seats, $0.seatsInUse) }
-                    return metrics.render(SeatMetrics.Snapshot(
-                        licenses: licenses, liveSessions: service.sessionCount,
+                    metrics.render(SeatMetrics.Snapshot(
+                        licenses: await service.licenseSnapshots(), liveSessions: service.sessionCount,
                         openConnections: limiter.openConnections, storage: store.statistics
                     ))
                 },

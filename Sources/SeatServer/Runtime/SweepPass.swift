@@ -11,7 +11,7 @@ struct SweepPass: Sendable {
 
     func run() async {
         let expired = await service.sweep(now: clock.now())
-        if expired > 0 { metrics.expiries.increment(by: expired) }
+        if expired > 0 { metrics.expiries.increment(by: Int64(expired)) }
         audit.flushEndedWindow(at: clock.now())
         await auditRetention.run(now: clock.now())
     }
