@@ -74,23 +74,33 @@ public final class SeatConnection: Sendable {
         let tlsContext = try configuration.makeTLSContext()
         let hostname = endpoint.verificationHostname
         let (revocations, revocationSink) = AsyncStream<SessionRevokedNotice>.makeStream(bufferingPolicy: .bufferingNewest(Self.revocationBuffer))
-        let channel = try await ClientBootstrap(group: eventLoopGroup)
-            .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.nanoseconds)))
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
-                    try addFraming(to: channel, maximumFrameBytes: maximumFrameBytes, revocations: revocationSink)
+        let recorder = FirstErrorRecorder()
+        do {
+            let channel = try await ClientBootstrap(group: eventLoopGroup)
+                .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.nanoseconds)))
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
+                        try channel.pipeline.syncOperations.addHandler(recorder)
+                        try addFraming(to: channel, maximumFrameBytes: maximumFrameBytes, revocations: revocationSink)
+                    }
                 }
-            }
-            .connect(host: endpoint.host, port: endpoint.port)
-            .get()
-        // The Hello's timeout starts when it is written, before the TLS handshake, so it
-        // also bounds a handshake that never completes.
-        return try await greet(
-            on: channel, revocations: revocations, clientName: configuration.clientName, accessKey: configuration.accessKey,
-            timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds))
-        )
+                .connect(host: endpoint.host, port: endpoint.port)
+                .get()
+            // The Hello's timeout starts when it is written, before the TLS handshake, so it
+            // also bounds a handshake that never completes.
+            return try await greet(
+                on: channel, revocations: revocations, clientName: configuration.clientName, accessKey: configuration.accessKey,
+                timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds))
+            )
+        } catch let reply as ErrorReply {
+            throw reply  // the server answered: a refusal, not a connection failure
+        } catch SeatClientError.timedOut {
+            throw SeatClientError.timedOut
+        } catch {
+            throw ConnectionFailure.explaining(recorder.error ?? error, server: "\(endpoint)", caFile: configuration.trustRootsFile)
+        }
     }
 
     /// Connects to a server's admin Unix-domain socket (no TLS: whoever may open the socket

@@ -45,7 +45,7 @@ private func reportUnreachable(_ options: AdminOptions, _ error: any Error) -> E
         let hint = FileManager.default.fileExists(atPath: path) ? "" : " (no such file: is seatd running? see --admin-socket, or use --server with an admin --access-key)"
         Output.error(options.json, code: "unreachable", message: "cannot reach the admin socket \(path): \(error)\(hint)", detail: [])
     case .tls(let servers):
-        Output.error(options.json, code: "unreachable", message: "cannot reach \(servers): \(error)", detail: [])
+        Output.error(options.json, code: "unreachable", message: unreachableMessage(servers, error), detail: [])
     }
     return ExitStatus.unreachable.exitCode
 }
