@@ -7,17 +7,7 @@ import SeatProtocol
 /// Connects to the admin channel, runs `body`, closes; maps failures to a message on
 /// stderr and a documented exit code (ExitStatus).
 func withAdminClient(_ options: AdminOptions, _ body: (SeatAdminClient) async throws -> Void) async throws {
-    let client: SeatAdminClient
-    do {
-        client = try await options.connect()
-    } catch let error as ValidationError {
-        throw error
-    } catch let reply as ErrorReply {
-        // Authenticate refused the access key.
-        throw reportRefusal(reply, json: options.json)
-    } catch {
-        throw reportUnreachable(options, error)
-    }
+    let client = try await connectAdminClient(options)
     defer { Task { await client.close() } }
     do {
         try await body(client)
@@ -30,6 +20,20 @@ func withAdminClient(_ options: AdminOptions, _ body: (SeatAdminClient) async th
     } catch {
         Output.error(options.json, code: "failure", message: "\(error)", detail: [])
         throw ExitStatus.failure.exitCode
+    }
+}
+
+/// Connects to the admin channel; a failure is told on stderr and thrown as its exit code.
+func connectAdminClient(_ options: AdminOptions) async throws -> SeatAdminClient {
+    do {
+        return try await options.connect()
+    } catch let error as ValidationError {
+        throw error
+    } catch let reply as ErrorReply {
+        // Authenticate refused the access key.
+        throw reportRefusal(reply, json: options.json)
+    } catch {
+        throw reportUnreachable(options, error)
     }
 }
 
