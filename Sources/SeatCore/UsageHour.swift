@@ -85,6 +85,12 @@ public enum UsageAccumulator {
         load: (_ hour: Int64) throws(Failure) -> UsageHour?, save: (UsageHour) throws(Failure) -> Void
     ) throws(Failure) {
         let after = event.inUse(after: inUse)
+        var peakHour = event.hours.upperBound
+        if case .end(_, _, let endedAt) = event {
+            // The seat was still taken just before the end: an end at the very start of an
+            // hour belongs to the hour before (if the session spans it).
+            peakHour = max(event.hours.lowerBound, UsageHour.hour(of: endedAt.adding(milliseconds: -1)))
+        }
         for hour in event.hours {
             var rollup = try load(hour) ?? UsageHour(hour: hour, licenseKey: licenseKey, tenant: tenant)
             rollup.tenant = tenant
@@ -92,8 +98,8 @@ public enum UsageAccumulator {
             case .grant:
                 rollup.eventPeak = max(rollup.eventPeak ?? inUse, after)
             case .end(let user, let startedAt, let endedAt):
-                // The seat is freed in the last hour; the earlier ones only get its time.
-                if hour == event.hours.upperBound { rollup.eventPeak = max(rollup.eventPeak ?? inUse, inUse) }
+                // The seat is freed in one hour; the others only get its time.
+                if hour == peakHour { rollup.eventPeak = max(rollup.eventPeak ?? inUse, inUse) }
                 let overlap = overlapMilliseconds(from: startedAt, to: endedAt, hour: hour)
                 if overlap > 0 { rollup.endedMilliseconds[user, default: 0] += overlap }
             case .denial(let reason, let count, _):

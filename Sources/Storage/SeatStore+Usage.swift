@@ -3,9 +3,10 @@ import SeatCore
 /// The usage rollup: kept by the writer with every grant, end and refusal count
 /// (`StorageWriter+Usage`), read here for reports, trimmed by retention.
 extension SeatStore {
-    /// Every stored hour from `firstHour` through `lastHour`, of every license, in hour
-    /// order; one read transaction.
-    public func usageHours(from firstHour: Int64, through lastHour: Int64) throws(StorageError) -> [UsageHour] {
+    /// What a report reads, from one snapshot: every stored hour from `firstHour` through
+    /// `lastHour` of every license, in hour order, and the sessions open in the same
+    /// snapshot (whose time so far is in no hour yet), so none is counted twice or missed.
+    public func usage(from firstHour: Int64, through lastHour: Int64) throws(StorageError) -> (hours: [UsageHour], open: [OpenSession]) {
         try environment.read { txn throws(StorageError) in
             var hours: [UsageHour] = []
             try RecordCodec.usageHourKey(hour: firstHour, licenseKey: "").withBytes { start throws(StorageError) in
@@ -16,7 +17,18 @@ extension SeatStore {
                     return true
                 }
             }
-            return hours
+            var tenants: [String: String] = [:]
+            var open: [OpenSession] = []
+            try txn.forEach(databases.sessions) { key, value throws(StorageError) in
+                let session = try RecordCodec.decodeSession(token: try RecordCodec.decodeToken(key), value)
+                if tenants[session.licenseKey] == nil {
+                    tenants[session.licenseKey] = try session.licenseKey.withUTF8Bytes { licenseKey throws(StorageError) in
+                        try txn.get(databases.usageTallies, licenseKey, RecordCodec.decodeUsageTally)?.tenant
+                    } ?? License.defaultTenant
+                }
+                open.append(OpenSession(licenseKey: session.licenseKey, tenant: tenants[session.licenseKey]!, user: session.user, startedAt: session.createdAt))
+            }
+            return (hours, open)
         }
     }
 

@@ -42,9 +42,13 @@ import Testing
 
             store = try openStore(directory)
             defer { store.close() }
+            // Open sessions come with the hours, from the same snapshot.
+            #expect(try store.usage(from: Self.hour, through: Self.hour).open == [
+                OpenSession(licenseKey: "LIC-1", tenant: License.defaultTenant, user: "user2", startedAt: .init(millisecondsSinceEpoch: base + 20 * Self.minute)),
+            ])
             // After the restart the tally goes on from the stored seats in use (1).
             try await store.commit([.endSession(ended(2, at: base + 130 * Self.minute))])
-            let hours = try store.usageHours(from: Self.hour, through: Self.hour + 5)
+            let hours = try store.usage(from: Self.hour, through: Self.hour + 5).hours
             let tenant = License.defaultTenant
             #expect(hours == [
                 UsageHour(hour: Self.hour, licenseKey: "LIC-1", tenant: tenant, eventPeak: 2,
@@ -57,7 +61,7 @@ import Testing
 
             #expect(try await store.purgeUsageHours(before: Self.hour + 2, limit: 1) == 1)
             #expect(try await store.purgeUsageHours(before: Self.hour + 2, limit: 10) == 1)
-            #expect(try store.usageHours(from: 0, through: .max).map(\.hour) == [Self.hour + 2])
+            #expect(try store.usage(from: 0, through: .max).hours.map(\.hour) == [Self.hour + 2])
         }
     }
 
@@ -74,14 +78,14 @@ import Testing
             }
             let results = await commitInOneBatch(store, calls, gate: gate)
             #expect(results.map { (try? $0.get()) != nil } == [true, true, false, true])
-            let hours = try store.usageHours(from: Self.hour, through: Self.hour)
+            let hours = try store.usage(from: Self.hour, through: Self.hour).hours
             #expect(hours.map(\.eventPeak) == [3])
             // The tally agrees: after the three ends, a new session is the only seat in use.
             try await store.commit([0, 1, 3].map { .endSession(ended($0, at: Self.hourStart + 10 * Self.minute)) })
             try await store.commit([.putSession(session(9, at: Self.hourStart + 20 * Self.minute))])
-            #expect(try store.usageHours(from: Self.hour, through: Self.hour).map(\.eventPeak) == [3])
+            #expect(try store.usage(from: Self.hour, through: Self.hour).hours.map(\.eventPeak) == [3])
             try await store.commit([.endSession(ended(9, at: Self.hourStart + 80 * Self.minute))])
-            #expect(try store.usageHours(from: Self.hour + 1, through: Self.hour + 1).map(\.eventPeak) == [1])
+            #expect(try store.usage(from: Self.hour + 1, through: Self.hour + 1).hours.map(\.eventPeak) == [1])
         }
     }
 
