@@ -17,6 +17,14 @@ public enum UsagePeriod: String, Sendable, CaseIterable {
         }
     }
 
+    /// What a report over `from`..<`to` covers: whole periods, from the start of the one
+    /// holding `from` to the end of the one holding the last moment before `to`, but never
+    /// past `now`. Empty (`start >= end`) when `to` is not after `from`.
+    public func range(from: Timestamp, to: Timestamp, now: Timestamp) -> (start: Timestamp, end: Timestamp) {
+        guard from < to else { return (from, from) }
+        return (start(of: from), min(next(after: start(of: to.adding(milliseconds: -1))), now))
+    }
+
     /// The start of the period after the one starting at `start`.
     public func next(after start: Timestamp) -> Timestamp {
         switch self {
@@ -88,8 +96,7 @@ public struct UsageSummary: Sendable, Equatable {
 
 /// Turns stored hours and open sessions into per-period summaries. Pure: `now` is given.
 public enum UsageSummarizer {
-    /// Per license (ordered by key) and period, from the period holding `from` up to the
-    /// last period starting before `to`, not past `now`. Every license of `licenses`
+    /// Per license (ordered by key) and period, over `period.range(from:to:now:)`. Every license of `licenses`
     /// (key -> tenant) gets rows, used or not, as does every license found in `hours` or
     /// `open` (a license deleted since). `hours` may hold any hours: those outside the
     /// range are ignored.
@@ -97,8 +104,7 @@ public enum UsageSummarizer {
         hours: [UsageHour], open: [OpenSession], licenses: [String: String],
         from: Timestamp, to: Timestamp, now: Timestamp, by period: UsagePeriod
     ) -> [UsageSummary] {
-        let first = period.start(of: from)
-        let last = min(to, now)
+        let (first, last) = period.range(from: from, to: to, now: now)
         guard first < last else { return [] }
         let firstHour = UsageHour.hour(of: first)
         let lastHour = UsageHour.hour(of: last.adding(milliseconds: -1))
@@ -126,9 +132,9 @@ public enum UsageSummarizer {
             var start = first
             while start < last {
                 let end = period.next(after: start)
-                var summary = UsageSummary(licenseKey: licenseKey, tenant: tenant, periodStart: start, periodEnd: end)
+                var summary = UsageSummary(licenseKey: licenseKey, tenant: tenant, periodStart: start, periodEnd: min(end, last))
                 for hour in UsageHour.hour(of: start)...UsageHour.hour(of: min(end, last).adding(milliseconds: -1)) {
-                    summary.add(hourSummary(stored[hour], hour: hour, licenseKey: licenseKey, tenant: tenant, now: now))
+                    summary.add(hourSummary(stored[hour], hour: hour, licenseKey: licenseKey, tenant: tenant, end: last))
                 }
                 summaries.append(summary)
                 start = end
@@ -150,11 +156,12 @@ public enum UsageSummarizer {
         return folded
     }
 
-    private static func hourSummary(_ stored: UsageHour?, hour: Int64, licenseKey: String, tenant: String, now: Timestamp) -> UsageSummary {
+    /// `rangeEnd`: the report's end; the hour is cut there (the current hour, at now).
+    private static func hourSummary(_ stored: UsageHour?, hour: Int64, licenseKey: String, tenant: String, end rangeEnd: Timestamp) -> UsageSummary {
         let start = UsageHour.start(of: hour)
-        let end = UsageHour.start(of: hour + 1)
+        let end = min(UsageHour.start(of: hour + 1), rangeEnd)
         var summary = UsageSummary(licenseKey: licenseKey, tenant: tenant, periodStart: start, periodEnd: end)
-        summary.elapsedMilliseconds = min(end, now).millisecondsSinceEpoch - start.millisecondsSinceEpoch
+        summary.elapsedMilliseconds = end.millisecondsSinceEpoch - start.millisecondsSinceEpoch
         guard let stored else { return summary }
         summary.userMilliseconds = stored.endedMilliseconds.filter { $0.value > 0 }
         summary.seatMilliseconds = stored.endedMilliseconds.values.reduce(0, +)

@@ -78,7 +78,7 @@ struct UsageRollupModelTests {
         func recount(_ licenseKey: String, hour: Int64) -> UsageSummary {
             let hourStart = UsageHour.start(of: hour)
             let hourEnd = min(UsageHour.start(of: hour + 1), now)
-            var summary = UsageSummary(licenseKey: licenseKey, tenant: "t-" + licenseKey, periodStart: hourStart, periodEnd: UsageHour.start(of: hour + 1))
+            var summary = UsageSummary(licenseKey: licenseKey, tenant: "t-" + licenseKey, periodStart: hourStart, periodEnd: hourEnd)
             summary.elapsedMilliseconds = hourEnd.millisecondsSinceEpoch - hourStart.millisecondsSinceEpoch
             let mine = sessions.filter { $0.licenseKey == licenseKey }
             func active(at time: Timestamp) -> Int { mine.filter { $0.start <= time && ($0.end ?? now) > time }.count }
@@ -110,7 +110,7 @@ struct UsageRollupModelTests {
                 var periodStart = period.start(of: Self.start)
                 while periodStart < run.now {
                     let next = period.next(after: periodStart)
-                    var summary = UsageSummary(licenseKey: licenseKey, tenant: "t-" + licenseKey, periodStart: periodStart, periodEnd: next)
+                    var summary = UsageSummary(licenseKey: licenseKey, tenant: "t-" + licenseKey, periodStart: periodStart, periodEnd: min(next, run.now))
                     for hour in UsageHour.hour(of: periodStart)...UsageHour.hour(of: min(next, run.now).adding(milliseconds: -1)) {
                         let hourly = run.recount(licenseKey, hour: hour)
                         summary.elapsedMilliseconds += hourly.elapsedMilliseconds
@@ -142,6 +142,11 @@ struct UsageRollupModelTests {
         #expect(UsagePeriod.month.next(after: december).iso8601 == "2027-01-01T00:00:00.000Z")
         #expect(UsagePeriod.month.next(after: ts(1_769_904_000_000)).iso8601 == "2026-03-01T00:00:00.000Z")  // from 2026-02-01
         #expect(UsagePeriod.day.start(of: ts(1_769_904_000_000 + 86_399_999)).iso8601 == "2026-02-01T00:00:00.000Z")
+        // A range is whole periods, cut at now.
+        let february = ts(1_769_904_000_000)
+        let range = UsagePeriod.day.range(from: february.adding(milliseconds: 5), to: february.adding(milliseconds: 86_400_000), now: ts(.max))
+        #expect(range.start == february && range.end == february.adding(milliseconds: 86_400_000))
+        #expect(UsagePeriod.month.range(from: february, to: february.adding(milliseconds: 1), now: february.adding(milliseconds: 7)).end == february.adding(milliseconds: 7))
     }
 
     @Test("report cells: hours with two decimals, trueup against seats")

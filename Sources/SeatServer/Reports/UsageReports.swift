@@ -27,8 +27,7 @@ struct UsageReports: Sendable {
         let to = try arguments.optionalTime("to") ?? now
         let from = try arguments.optionalTime("from") ?? to.adding(milliseconds: -Self.defaultRangeMilliseconds)
         guard from < to else { throw .invalidRequest("\"from\" must be before \"to\"") }
-        let first = period.start(of: from)
-        let last = min(to, now)
+        let (first, last) = period.range(from: from, to: to, now: now)
         let firstHour = UsageHour.hour(of: first)
         let lastHour = UsageHour.hour(of: last.adding(milliseconds: -1))
         guard lastHour - firstHour < Self.maximumHours else {
