@@ -73,47 +73,60 @@ public enum UsageEvent: Sendable, Equatable {
     }
 }
 
-/// Applies usage events to hour rollups. Pure: the caller loads and stores the hours
-/// (`StorageWriter` in the transaction of the change that causes the event) and keeps
-/// each license's seats in use between events.
-public enum UsageAccumulator {
-    /// Adds `event` to the hours it changes. `load` returns a stored hour (nil: none yet),
-    /// `save` is called once per changed hour, oldest first; `inUse` is the license's seats
-    /// in use before the event and is left at the seats in use after it.
-    public static func apply<Failure: Error>(
-        _ event: UsageEvent, licenseKey: String, tenant: String, inUse: inout Int,
-        load: (_ hour: Int64) throws(Failure) -> UsageHour?, save: (UsageHour) throws(Failure) -> Void
-    ) throws(Failure) {
-        let after = event.inUse(after: inUse)
-        var peakHour = event.hours.upperBound
-        if case .end(_, _, let endedAt) = event {
+/// One event's change to one hour of its license's rollup. Each is small and touches one
+/// record, so an end costs the same however many users the hour already has.
+public enum UsageChange: Sendable, Equatable {
+    /// The hour had a grant or an end with this many seats in use at it.
+    case peak(hour: Int64, atLeast: Int)
+    /// Time of an ended session within the hour.
+    case sessionTime(hour: Int64, user: String, milliseconds: Int64)
+    case denials(hour: Int64, reason: String, count: UInt64)
+
+    public var hour: Int64 {
+        switch self {
+        case .peak(let hour, _), .sessionTime(let hour, _, _), .denials(let hour, _, _): hour
+        }
+    }
+}
+
+extension UsageEvent {
+    /// What the event changes, given the license's seats in use just before it (pure: the
+    /// storage writer applies them in the transaction of the change that causes the event,
+    /// and keeps the seats in use with `inUse(after:)`).
+    public func changes(inUse: Int) -> [UsageChange] {
+        switch self {
+        case .grant(_, let time):
+            return [.peak(hour: UsageHour.hour(of: time), atLeast: inUse + 1)]
+        case .end(let user, let startedAt, let endedAt):
             // The seat was still taken just before the end: an end at the very start of an
             // hour belongs to the hour before (if the session spans it).
-            peakHour = max(event.hours.lowerBound, UsageHour.hour(of: endedAt.adding(milliseconds: -1)))
-        }
-        for hour in event.hours {
-            var rollup = try load(hour) ?? UsageHour(hour: hour, licenseKey: licenseKey, tenant: tenant)
-            rollup.tenant = tenant
-            switch event {
-            case .grant:
-                rollup.eventPeak = max(rollup.eventPeak ?? inUse, after)
-            case .end(let user, let startedAt, let endedAt):
-                // The seat is freed in one hour; the others only get its time.
-                if hour == peakHour { rollup.eventPeak = max(rollup.eventPeak ?? inUse, inUse) }
-                let overlap = overlapMilliseconds(from: startedAt, to: endedAt, hour: hour)
-                if overlap > 0 { rollup.endedMilliseconds[user, default: 0] += overlap }
-            case .denial(let reason, let count, _):
-                rollup.denials[reason, default: 0] += count
+            let peakHour = max(hours.lowerBound, UsageHour.hour(of: endedAt.adding(milliseconds: -1)))
+            var changes: [UsageChange] = [.peak(hour: peakHour, atLeast: inUse)]
+            for hour in hours {
+                let overlap = UsageHour.overlapMilliseconds(from: startedAt, to: endedAt, hour: hour)
+                if overlap > 0 { changes.append(.sessionTime(hour: hour, user: user, milliseconds: overlap)) }
             }
-            try save(rollup)
+            return changes
+        case .denial(let reason, let count, let time):
+            return [.denials(hour: UsageHour.hour(of: time), reason: reason, count: count)]
         }
-        inUse = after
+    }
+}
+
+extension UsageHour {
+    /// Applies `change`, which must be of this hour.
+    public mutating func apply(_ change: UsageChange) {
+        switch change {
+        case .peak(_, let inUse): eventPeak = max(eventPeak ?? 0, inUse)
+        case .sessionTime(_, let user, let milliseconds): endedMilliseconds[user, default: 0] += milliseconds
+        case .denials(_, let reason, let count): denials[reason, default: 0] += count
+        }
     }
 
     /// How much of `[from, to)` lies in `hour`.
     public static func overlapMilliseconds(from: Timestamp, to: Timestamp, hour: Int64) -> Int64 {
-        let start = max(from.millisecondsSinceEpoch, hour * UsageHour.milliseconds)
-        let end = min(to.millisecondsSinceEpoch, (hour + 1) * UsageHour.milliseconds)
+        let start = max(from.millisecondsSinceEpoch, hour * milliseconds)
+        let end = min(to.millisecondsSinceEpoch, (hour + 1) * milliseconds)
         return max(0, end - start)
     }
 }

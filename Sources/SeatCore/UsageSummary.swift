@@ -119,7 +119,7 @@ public enum UsageSummarizer {
         for session in open where session.startedAt < now {
             if tenants[session.licenseKey] == nil { tenants[session.licenseKey] = session.tenant }
             for hour in max(UsageHour.hour(of: session.startedAt), firstHour)...lastHour {
-                let overlap = UsageAccumulator.overlapMilliseconds(from: session.startedAt, to: now, hour: hour)
+                let overlap = UsageHour.overlapMilliseconds(from: session.startedAt, to: now, hour: hour)
                 guard overlap > 0 else { continue }
                 byHour[session.licenseKey, default: [:]][hour, default: UsageHour(hour: hour, licenseKey: session.licenseKey, tenant: session.tenant)]
                     .endedMilliseconds[session.user, default: 0] += overlap

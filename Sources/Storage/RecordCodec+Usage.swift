@@ -20,10 +20,32 @@ extension RecordCodec {
         return (hour, licenseKey)
     }
 
-    /// Layout: version, tenant, peak flag (+ peak), then the ended sessions' time per user
-    /// and the denials per reason, each as a count and (string, Int64) pairs.
+    /// `usage_users` key: the hour (as in `usageHourKey`), the license key's length (one
+    /// byte) and the license key, then the user. The wire limits (license keys 128 bytes,
+    /// users 256) keep it within LMDB's 511.
+    static func usageUserKey(hour: Int64, licenseKey: String, user: String) -> [UInt8] {
+        var key = usageHourKey(hour: hour, licenseKey: "")
+        key.reserveCapacity(9 + licenseKey.utf8.count + user.utf8.count)
+        key.append(UInt8(truncatingIfNeeded: licenseKey.utf8.count))
+        key.append(contentsOf: licenseKey.utf8)
+        key.append(contentsOf: user.utf8)
+        return key
+    }
+
+    static func decodeUsageUserKey(_ key: UnsafeRawBufferPointer) throws(StorageError) -> (hour: Int64, licenseKey: String, user: String) {
+        guard key.count > 9, key.count >= 9 + Int(key[8]) else { throw .corrupt("usage user key of \(key.count) bytes is truncated") }
+        let hour = Int64(bitPattern: UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) ^ (1 << 63))
+        let licenseEnd = 9 + Int(key[8])
+        guard let licenseKey = String(validating: key[9..<licenseEnd], as: UTF8.self), let user = String(validating: key[licenseEnd...], as: UTF8.self) else {
+            throw .corrupt("usage user key: invalid UTF-8")
+        }
+        return (hour, licenseKey, user)
+    }
+
+    /// Layout: version, tenant, peak flag (+ peak), then the denials as a count and
+    /// (reason, Int64) pairs. The users' time is in `usage_users`, one record each.
     static func encode(_ hour: UsageHour) -> [UInt8] {
-        var writer = RecordWriter(capacity: 32 + hour.tenant.utf8.count + 24 * (hour.endedMilliseconds.count + hour.denials.count))
+        var writer = RecordWriter(capacity: 32 + hour.tenant.utf8.count + 24 * hour.denials.count)
         writer.append(recordVersion)
         writer.append(hour.tenant)
         if let peak = hour.eventPeak {
@@ -31,11 +53,6 @@ extension RecordCodec {
             writer.append(Int64(peak))
         } else {
             writer.append(UInt8(0))
-        }
-        writer.appendLength(hour.endedMilliseconds.count)
-        for (user, milliseconds) in hour.endedMilliseconds.sorted(by: { $0.key < $1.key }) {
-            writer.append(user)
-            writer.append(milliseconds)
         }
         writer.appendLength(hour.denials.count)
         for (reason, count) in hour.denials.sorted(by: { $0.key < $1.key }) {
@@ -45,6 +62,7 @@ extension RecordCodec {
         return writer.bytes
     }
 
+    /// An hour record, without its users' time.
     static func decodeUsageHour(hour: Int64, licenseKey: String, _ bytes: UnsafeRawBufferPointer) throws(StorageError) -> UsageHour {
         var reader = RecordReader(bytes, record: "usage hour")
         try reader.expectVersion(recordVersion)
@@ -55,32 +73,29 @@ extension RecordCodec {
         case let flag: throw reader.corrupt("bad peak flag \(flag)")
         }
         for _ in 0..<(try reader.length()) {
-            usage.endedMilliseconds[try reader.string()] = try reader.int64()
-        }
-        for _ in 0..<(try reader.length()) {
             usage.denials[try reader.string()] = UInt64(clamping: try reader.int64())
         }
         try reader.expectEnd()
         return usage
     }
 
-    /// `usage_tallies`: a license's tenant and seats in use, kept by the writer with the
-    /// sessions so each event knows the seats in use before it.
-    static func encodeUsageTally(tenant: String, inUse: Int) -> [UInt8] {
+    /// `usage_users` and `usage_tallies` records: a tenant and a number (a user's time in
+    /// milliseconds; a license's seats in use).
+    static func encodeUsageCount(tenant: String, _ count: Int64) -> [UInt8] {
         var writer = RecordWriter(capacity: 10 + tenant.utf8.count)
         writer.append(recordVersion)
         writer.append(tenant)
-        writer.append(Int64(inUse))
+        writer.append(count)
         return writer.bytes
     }
 
-    static func decodeUsageTally(_ bytes: UnsafeRawBufferPointer) throws(StorageError) -> (tenant: String, inUse: Int) {
-        var reader = RecordReader(bytes, record: "usage tally")
+    static func decodeUsageCount(_ bytes: UnsafeRawBufferPointer) throws(StorageError) -> (tenant: String, count: Int64) {
+        var reader = RecordReader(bytes, record: "usage count")
         try reader.expectVersion(recordVersion)
         let tenant = try reader.string()
-        let inUse = Int(try reader.int64())
+        let count = try reader.int64()
         try reader.expectEnd()
-        return (tenant, inUse)
+        return (tenant, count)
     }
 
     /// In `meta`: present once the tallies have been counted from the live sessions (the

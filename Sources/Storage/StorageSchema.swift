@@ -28,14 +28,17 @@ struct StorageDatabases: Sendable {
     /// `audit_sequence`, the last sequence assigned, so sequences never repeat even after
     /// retention deleted every event.
     let audit: AuditDatabases
-    /// hour (8 bytes) + UTF-8 license key -> `UsageHour` record: the usage rollup, oldest first.
+    /// hour (8 bytes) + UTF-8 license key -> `UsageHour` record (peak, denials): the usage
+    /// rollup, oldest first.
     let usageHours: MDB_dbi
+    /// hour + license + user -> that user's time of ended sessions in the hour.
+    let usageUsers: MDB_dbi
     /// UTF-8 license key -> the license's tenant and seats in use, for the rollup's next event.
     let usageTallies: MDB_dbi
 
     /// Every database, LMDB's own included (0: the free-page list, 1: the main database
     /// naming the others), so that their pages add up to the pages in use.
-    var all: [MDB_dbi] { [0, 1, meta, licenses, sessions, ended, endedByTime, tenants, accessKeys, usageHours, usageTallies] + audit.all }
+    var all: [MDB_dbi] { [0, 1, meta, licenses, sessions, ended, endedByTime, tenants, accessKeys, usageHours, usageUsers, usageTallies] + audit.all }
 
     /// Opens or creates the databases and checks or writes the schema version. Runs
     /// before the writer thread starts, so it may use a write transaction itself.
@@ -51,6 +54,7 @@ struct StorageDatabases: Sendable {
                 accessKeys: try txn.openDatabase(named: "access_keys", create: true),
                 audit: try AuditDatabases(txn),
                 usageHours: try txn.openDatabase(named: "usage_hours", create: true),
+                usageUsers: try txn.openDatabase(named: "usage_users", create: true),
                 usageTallies: try txn.openDatabase(named: "usage_tallies", create: true)
             )
             try schemaVersionKey.withBytes { key throws(StorageError) in

@@ -31,32 +31,37 @@ extension StorageWriter {
     private func record(_ event: UsageEvent, licenseKey: String, _ txn: borrowing LMDBTransaction) throws(StorageError) {
         let db = databases
         let stored = try licenseKey.withUTF8Bytes { key throws(StorageError) in
-            try txn.get(db.usageTallies, key, RecordCodec.decodeUsageTally)
+            try txn.get(db.usageTallies, key, RecordCodec.decodeUsageCount)
         }
         // A license's first event: its tenant from its record (one deleted meanwhile, only
         // ended by the restart that notices it, is the default tenant's).
         var tenant = stored?.tenant ?? License.defaultTenant
         if stored == nil, let licenseTenant = try storedTenant(of: licenseKey, txn) { tenant = licenseTenant }
-        var inUse = stored?.inUse ?? 0
-        try UsageAccumulator.apply(
-            event, licenseKey: licenseKey, tenant: tenant, inUse: &inUse,
-            load: { hour throws(StorageError) in
-                try RecordCodec.usageHourKey(hour: hour, licenseKey: licenseKey).withBytes { key throws(StorageError) in
-                    try txn.get(db.usageHours, key) { value throws(StorageError) in
-                        try RecordCodec.decodeUsageHour(hour: hour, licenseKey: licenseKey, value)
+        let inUse = Int(stored?.count ?? 0)
+        for change in event.changes(inUse: inUse) {
+            switch change {
+            case .peak, .denials:
+                try RecordCodec.usageHourKey(hour: change.hour, licenseKey: licenseKey).withBytes { key throws(StorageError) in
+                    var hour = try txn.get(db.usageHours, key) { value throws(StorageError) in
+                        try RecordCodec.decodeUsageHour(hour: change.hour, licenseKey: licenseKey, value)
+                    } ?? UsageHour(hour: change.hour, licenseKey: licenseKey, tenant: tenant)
+                    hour.tenant = tenant
+                    hour.apply(change)
+                    try RecordCodec.encode(hour).withBytes { value throws(StorageError) in try txn.put(db.usageHours, key, value) }
+                }
+            case .sessionTime(let hour, let user, let milliseconds):
+                try RecordCodec.usageUserKey(hour: hour, licenseKey: licenseKey, user: user).withBytes { key throws(StorageError) in
+                    let before = try txn.get(db.usageUsers, key, RecordCodec.decodeUsageCount)?.count ?? 0
+                    try RecordCodec.encodeUsageCount(tenant: tenant, before + milliseconds).withBytes { value throws(StorageError) in
+                        try txn.put(db.usageUsers, key, value)
                     }
                 }
-            },
-            save: { usage throws(StorageError) in
-                try RecordCodec.usageHourKey(hour: usage.hour, licenseKey: licenseKey).withBytes { key throws(StorageError) in
-                    try RecordCodec.encode(usage).withBytes { value throws(StorageError) in
-                        try txn.put(db.usageHours, key, value)
-                    }
-                }
-            })
-        if stored?.inUse != inUse || stored == nil {
+            }
+        }
+        let after = event.inUse(after: inUse)
+        if stored == nil || after != inUse {
             try licenseKey.withUTF8Bytes { key throws(StorageError) in
-                try RecordCodec.encodeUsageTally(tenant: tenant, inUse: inUse).withBytes { value throws(StorageError) in
+                try RecordCodec.encodeUsageCount(tenant: tenant, Int64(after)).withBytes { value throws(StorageError) in
                     try txn.put(db.usageTallies, key, value)
                 }
             }
@@ -70,15 +75,18 @@ extension StorageWriter {
         }
     }
 
-    /// Deletes at most `limit` hours before `hour`, oldest first.
+    /// Deletes at most `limit` records of hours before `hour` (hour records, then users'
+    /// time), oldest first.
     func purgeUsageHours(before hour: Int64, limit: Int, _ txn: borrowing LMDBTransaction) throws(StorageError) -> Int {
         var purged = 0
-        while purged < limit {
-            guard let oldest = try txn.firstKey(databases.usageHours, RecordCodec.decodeUsageHourKey), oldest.hour < hour else { break }
-            try RecordCodec.usageHourKey(hour: oldest.hour, licenseKey: oldest.licenseKey).withBytes { key throws(StorageError) in
-                _ = try txn.delete(databases.usageHours, key)
+        for database in [databases.usageHours, databases.usageUsers] {
+            while purged < limit {
+                // Both keys start with the hour; only it is needed here.
+                guard let oldest = try txn.firstKey(database, { key throws(StorageError) in (hour: try RecordCodec.decodeUsageHourKey(key).hour, key: Array(key)) }),
+                      oldest.hour < hour else { break }
+                try oldest.key.withBytes { key throws(StorageError) in _ = try txn.delete(database, key) }
+                purged += 1
             }
-            purged += 1
         }
         return purged
     }
@@ -100,7 +108,7 @@ extension StorageDatabases {
         for (licenseKey, count) in inUse {
             try licenseKey.withUTF8Bytes { key throws(StorageError) in
                 let tenant = try txn.get(databases.licenses, key) { value throws(StorageError) in try RecordCodec.decodeLicense(value).tenant }
-                try RecordCodec.encodeUsageTally(tenant: tenant ?? License.defaultTenant, inUse: count).withBytes { value throws(StorageError) in
+                try RecordCodec.encodeUsageCount(tenant: tenant ?? License.defaultTenant, Int64(count)).withBytes { value throws(StorageError) in
                     try txn.put(databases.usageTallies, key, value)
                 }
             }

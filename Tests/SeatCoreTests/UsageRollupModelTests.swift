@@ -2,7 +2,7 @@ import SeatCore
 import Testing
 
 /// Seeded randomized test of the usage rollup: many grants, ends and denials over weeks
-/// of a manual timeline go through `UsageAccumulator` into hour buckets, the way the
+/// of a manual timeline go through `UsageEvent.changes` into hour buckets, the way the
 /// storage writer does; `UsageSummarizer` then reports them by hour, day and month, and
 /// every figure must equal a brute-force recount from the list of sessions and denials.
 @Suite("Usage rollup: randomized recount")
@@ -63,11 +63,11 @@ struct UsageRollupModelTests {
 
         /// What the storage writer does in its transaction, on a dictionary.
         mutating func apply(_ event: UsageEvent, _ licenseKey: String) {
-            var inUse = inUse[licenseKey, default: 0]
-            var hours = stored[licenseKey, default: [:]]
-            UsageAccumulator.apply(event, licenseKey: licenseKey, tenant: "t-" + licenseKey, inUse: &inUse, load: { hours[$0] }, save: { hours[$0.hour] = $0 })
-            stored[licenseKey] = hours
-            self.inUse[licenseKey] = inUse
+            let inUse = inUse[licenseKey, default: 0]
+            for change in event.changes(inUse: inUse) {
+                stored[licenseKey, default: [:]][change.hour, default: UsageHour(hour: change.hour, licenseKey: licenseKey, tenant: "t-" + licenseKey)].apply(change)
+            }
+            self.inUse[licenseKey] = event.inUse(after: inUse)
         }
 
         var openSessions: [OpenSession] {
@@ -86,7 +86,7 @@ struct UsageRollupModelTests {
             // or right after a grant in it.
             summary.peakInUse = ([hourStart] + mine.map(\.start).filter { $0 >= hourStart && $0 < hourEnd }).map(active).max()!
             for session in mine {
-                let overlap = UsageAccumulator.overlapMilliseconds(from: session.start, to: session.end ?? now, hour: hour)
+                let overlap = UsageHour.overlapMilliseconds(from: session.start, to: session.end ?? now, hour: hour)
                 guard overlap > 0 else { continue }
                 summary.seatMilliseconds += overlap
                 summary.userMilliseconds[session.user, default: 0] += overlap

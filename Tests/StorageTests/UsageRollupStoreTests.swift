@@ -48,7 +48,7 @@ import Testing
             ])
             // After the restart the tally goes on from the stored seats in use (1).
             try await store.commit([.endSession(ended(2, at: base + 130 * Self.minute))])
-            let hours = try store.usage(from: Self.hour, through: Self.hour + 5).hours
+            let hours = try store.usage(from: Self.hour, through: Self.hour + 5).hours.sorted { $0.hour < $1.hour }
             let tenant = License.defaultTenant
             #expect(hours == [
                 UsageHour(hour: Self.hour, licenseKey: "LIC-1", tenant: tenant, eventPeak: 2,
@@ -59,7 +59,8 @@ import Testing
                           endedMilliseconds: ["user2": 10 * Self.minute]),
             ])
 
-            #expect(try await store.purgeUsageHours(before: Self.hour + 2, limit: 1) == 1)
+            // Two hour records and four users' times before the third hour.
+            #expect(try await store.purgeUsageHours(before: Self.hour + 2, limit: 5) == 5)
             #expect(try await store.purgeUsageHours(before: Self.hour + 2, limit: 10) == 1)
             #expect(try store.usage(from: 0, through: .max).hours.map(\.hour) == [Self.hour + 2])
         }
@@ -90,7 +91,7 @@ import Testing
     }
 
     @Test func usageHourRecordsRoundTrip() throws {
-        let hour = UsageHour(hour: -3, licenseKey: "LÍC", tenant: "acme", eventPeak: 7, endedMilliseconds: ["ann": 5, "bob": 3_600_000], denials: ["noSeats": 9])
+        let hour = UsageHour(hour: -3, licenseKey: "LÍC", tenant: "acme", eventPeak: 7, denials: ["noSeats": 9])
         let key = RecordCodec.usageHourKey(hour: hour.hour, licenseKey: hour.licenseKey)
         let decodedKey = try key.withBytes(RecordCodec.decodeUsageHourKey)
         #expect(decodedKey.hour == -3 && decodedKey.licenseKey == "LÍC")
@@ -98,5 +99,10 @@ import Testing
         // Hours sort as unsigned bytes, negative ones first.
         #expect(RecordCodec.usageHourKey(hour: -1, licenseKey: "Z").lexicographicallyPrecedes(RecordCodec.usageHourKey(hour: 0, licenseKey: "A")))
         #expect(throws: StorageError.self) { try [UInt8(2)].withBytes { bytes throws(StorageError) in try RecordCodec.decodeUsageHour(hour: 0, licenseKey: "", bytes) } }
+        let userKey = try RecordCodec.usageUserKey(hour: 5, licenseKey: "LÍC", user: "ána").withBytes(RecordCodec.decodeUsageUserKey)
+        #expect(userKey.hour == 5 && userKey.licenseKey == "LÍC" && userKey.user == "ána")
+        let count = try RecordCodec.encodeUsageCount(tenant: "acme", 42).withBytes(RecordCodec.decodeUsageCount)
+        #expect(count.tenant == "acme" && count.count == 42)
+        #expect(throws: StorageError.self) { try [UInt8](repeating: 0, count: 9).withBytes(RecordCodec.decodeUsageUserKey) }
     }
 }
