@@ -90,6 +90,29 @@ import Testing
         }
     }
 
+    @Test func aStoreFromBeforeTheRollupCountsItsLiveSessionsOnFirstOpen() async throws {
+        try await withTemporaryDirectory { directory in
+            var store = try openStore(directory)
+            try await store.commit([.putLicense(license("LIC-1")), .putSession(session(1, at: Self.hourStart)), .putSession(session(2, at: Self.hourStart))])
+            // What an older seatd left: the sessions, no rollup at all.
+            try store.environment.write { txn throws(StorageError) in
+                for database in [store.databases.usageHours, store.databases.usageUsers, store.databases.usageTallies] {
+                    var keys: [[UInt8]] = []
+                    try txn.forEach(database) { key, _ in keys.append(Array(key)) }
+                    for key in keys { try key.withBytes { key throws(StorageError) in _ = try txn.delete(database, key) } }
+                }
+                try RecordCodec.usageTalliesBuiltKey.withBytes { key throws(StorageError) in _ = try txn.delete(store.databases.meta, key) }
+            }
+            store.close()
+
+            store = try openStore(directory)
+            defer { store.close() }
+            try await store.commit([.endSession(ended(1, at: Self.hourStart + 150 * Self.minute))])
+            let hours = try store.usage(from: Self.hour + 2, through: Self.hour + 2).hours
+            #expect(hours.map(\.eventPeak) == [2], "the end saw both sessions in use")
+        }
+    }
+
     @Test func usageHourRecordsRoundTrip() throws {
         let hour = UsageHour(hour: -3, licenseKey: "LÍC", tenant: "acme", eventPeak: 7, denials: ["noSeats": 9])
         let key = RecordCodec.usageHourKey(hour: hour.hour, licenseKey: hour.licenseKey)
