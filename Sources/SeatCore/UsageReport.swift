@@ -73,17 +73,3 @@ public struct UsageReport: Sendable, Equatable {
         (milliseconds * 100 + UsageHour.milliseconds / 2) / UsageHour.milliseconds
     }
 }
-
-extension UsageReport.Cell {
-    /// The cell as a table or CSV shows it: times in ISO 8601 UTC, numbers with two decimals.
-    public var text: String {
-        switch self {
-        case .text(let text): text
-        case .integer(let value): String(value)
-        case .hundredths(let value):
-            (value < 0 ? "-" : "") + String(value.magnitude / 100) + "." + (value.magnitude % 100 < 10 ? "0" : "") + String(value.magnitude % 100)
-        case .time(let time): time.iso8601
-        case .none: ""
-        }
-    }
-}

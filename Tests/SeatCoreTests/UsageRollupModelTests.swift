@@ -149,7 +149,7 @@ struct UsageRollupModelTests {
         #expect(UsagePeriod.month.range(from: february, to: february.adding(milliseconds: 1), now: february.adding(milliseconds: 7)).end == february.adding(milliseconds: 7))
     }
 
-    @Test("report cells: hours with two decimals, trueup against seats")
+    @Test("report cells: hours as hundredths, trueup against seats")
     func reportCells() {
         var summary = UsageSummary(licenseKey: "CAD", tenant: "acme", periodStart: ts(0), periodEnd: ts(3_600_000))
         summary.elapsedMilliseconds = 3_600_000
@@ -158,10 +158,13 @@ struct UsageRollupModelTests {
         summary.userMilliseconds = ["ann": 3_600_000, "bob": 1_800_000]
         summary.denials = ["noSeats": 4, "licenseSuspended": 1]
         let usage = UsageReport(.usage, [summary], seats: ["CAD": 4])
-        #expect(usage.rows.map { $0.map { $0.text } } == [["1970-01-01T00:00:00.000Z", "CAD", "acme", "4", "3", "1.50", "2", "1.50", "5"]])
+        #expect(usage.rows == [[.time(ts(0)), .text("CAD"), .text("acme"), .integer(4), .integer(3), .hundredths(150), .integer(2), .hundredths(150), .integer(5)]])
+        #expect(usage.columns.count == usage.rows[0].count)
         let trueup = UsageReport(.trueup, [summary, summary], seats: [:])
-        #expect(trueup.rows.map { $0.map { $0.text } } == [["CAD", "acme", "", "3", "", "", "1.50", "8", "1970-01-01T00:00:00.000Z", "1970-01-01T01:00:00.000Z"]])
-        #expect(UsageReport(.users, [summary], seats: [:]).rows.map { $0[3...].map { $0.text } } == [["ann", "1.00"], ["bob", "0.50"]])
-        #expect(UsageReport(.denials, [summary], seats: [:]).rows.map { $0[3...].map { $0.text } } == [["licenseSuspended", "1"], ["noSeats", "4"]])
+        #expect(trueup.rows == [[.text("CAD"), .text("acme"), .none, .integer(3), .none, .none, .hundredths(150), .integer(8), .time(ts(0)), .time(ts(3_600_000))]])
+        let full = UsageReport(.trueup, [summary], seats: ["CAD": 4])
+        #expect(full.rows[0][4...5] == [.integer(1), .hundredths(7500)])
+        #expect(UsageReport(.users, [summary], seats: [:]).rows.map { Array($0[3...]) } == [[.text("ann"), .hundredths(100)], [.text("bob"), .hundredths(50)]])
+        #expect(UsageReport(.denials, [summary], seats: [:]).rows.map { Array($0[3...]) } == [[.text("licenseSuspended"), .integer(1)], [.text("noSeats"), .integer(4)]])
     }
 }

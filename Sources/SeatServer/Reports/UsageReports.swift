@@ -1,3 +1,4 @@
+import Dispatch
 import SeatCore
 import SeatStorage
 
@@ -20,9 +21,9 @@ struct UsageReports: Sendable {
             throw .invalidRequest("unknown report \"\(kindName)\"; reports are \(UsageReportKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let periodName = try arguments.optionalString("by") ?? UsagePeriod.day.rawValue
-        guard var period = UsagePeriod(rawValue: periodName) else { throw .invalidRequest("\"by\" must be hour, day or month") }
+        guard let asked = UsagePeriod(rawValue: periodName) else { throw .invalidRequest("\"by\" must be hour, day or month") }
         // A true-up has one row per license for the whole range, rounded to whole hours only.
-        if kind == .trueup { period = .hour }
+        let period = kind == .trueup ? .hour : asked
         let now = clock.now()
         let to = try arguments.optionalTime("to") ?? now
         let from = try arguments.optionalTime("from") ?? to.adding(milliseconds: -Self.defaultRangeMilliseconds)
@@ -36,22 +37,25 @@ struct UsageReports: Sendable {
 
         let licenseFilter = try arguments.optionalString("license")
         let tenantFilter = try arguments.optionalString("tenant")
-        func shows(_ licenseKey: String, of tenant: String) -> Bool {
+        @Sendable func shows(_ licenseKey: String, of tenant: String) -> Bool {
             principal.canAccess(tenant: tenant) && (tenantFilter ?? tenant) == tenant && (licenseFilter ?? licenseKey) == licenseKey
         }
         let licenses = await service.licenseSnapshots().map(\.license).filter { shows($0.key, of: $0.tenant) }
-        let stored: (hours: [UsageHour], open: [OpenSession])
-        do {
-            stored = try store.usage(from: firstHour, through: lastHour)
-        } catch {
-            throw .storage(error)
+        let store = store
+        let report = try await Self.offThePool { () throws(AdminFailure) -> UsageReport in
+            let stored: (hours: [UsageHour], open: [OpenSession])
+            do throws(StorageError) {
+                stored = try store.usage(from: firstHour, through: lastHour)
+            } catch {
+                throw .storage(error)
+            }
+            let summaries = UsageSummarizer.summarize(
+                hours: stored.hours.filter { shows($0.licenseKey, of: $0.tenant) },
+                open: stored.open.filter { shows($0.licenseKey, of: $0.tenant) },
+                licenses: Dictionary(licenses.map { ($0.key, $0.tenant) }, uniquingKeysWith: { first, _ in first }),
+                from: from, to: to, now: now, by: period)
+            return UsageReport(kind, summaries, seats: Dictionary(licenses.map { ($0.key, $0.seats) }, uniquingKeysWith: { first, _ in first }))
         }
-        let summaries = UsageSummarizer.summarize(
-            hours: stored.hours.filter { shows($0.licenseKey, of: $0.tenant) },
-            open: stored.open.filter { shows($0.licenseKey, of: $0.tenant) },
-            licenses: Dictionary(licenses.map { ($0.key, $0.tenant) }, uniquingKeysWith: { first, _ in first }),
-            from: from, to: to, now: now, by: period)
-        let report = UsageReport(kind, summaries, seats: Dictionary(licenses.map { ($0.key, $0.seats) }, uniquingKeysWith: { first, _ in first }))
         return [
             "report": kind.rawValue, "by": period.rawValue, "from": AdminTime.format(first), "to": AdminTime.format(max(first, last)),
             "columns": report.columns,
@@ -59,6 +63,17 @@ struct UsageReports: Sendable {
                 Dictionary(zip(report.columns, row).compactMap { column, cell in Self.json(cell).map { (column, $0) } }, uniquingKeysWith: { first, _ in first })
             },
         ]
+    }
+
+    /// Runs `body` on a Dispatch thread: a long range over many licenses reads and adds up
+    /// many records, which must not hold a thread of the cooperative pool meanwhile.
+    private static func offThePool<Value: Sendable>(_ body: @escaping @Sendable () throws(AdminFailure) -> Value) async throws(AdminFailure) -> Value {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, AdminFailure>, Never>) in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(returning: Result { () throws(AdminFailure) in try body() })
+            }
+        }
+        return try result.get()
     }
 
     /// A cell as the admin channel sends it; nil (left out) for no value.
