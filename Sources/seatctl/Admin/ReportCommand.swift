@@ -11,7 +11,7 @@ struct Report: AsyncParsableCommand {
             license, period and user, hours of session time. trueup: per license over the \
             whole range, the peak in use against the seats (--by does not apply). \
             Periods are UTC hours, days or calendar months; --from is rounded down to the \
-            start of its period. --from and --to take an ISO 8601 time (2026-11-01T00:00:00Z) \
+            start of its period, --to up to the end of its period (never past now). --from and --to take an ISO 8601 time (2026-11-01T00:00:00Z) \
             or an age such as 12h or 30d (default: the 30 days before --to, which defaults to now). \
             docs/operations.md, "Reports", defines every column.
             """
@@ -30,7 +30,7 @@ struct Report: AsyncParsableCommand {
     }
 
     @OptionGroup var admin: AdminOptions
-    @Argument(help: "The report: usage, denials, users or trueup.") var report: Kind
+    @Argument(help: "The report.") var report: Kind
     @Option(help: "Only this license.") var license: String?
     @Option(help: "Only this tenant's licenses.") var tenant: String?
     @Option(help: ArgumentHelp("From this time, rounded down to its period.", valueName: "time|age")) var from: String?
