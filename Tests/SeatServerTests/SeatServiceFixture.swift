@@ -131,7 +131,7 @@ extension SeatServiceFixture {
         let audit = audit ?? AuditLog(store: store, aggregationWindowSeconds: 60)
         let metrics = SeatMetrics()
         let admin = AdminDispatcher(
-            service: service, access: access, audit: audit,
+            service: service, access: access, audit: audit, reports: UsageReports(store: store, service: service, clock: clock),
             hooks: .init(verifyLicenses: { _, _ in [] }, allowsUnsignedLicenses: { false }, reload: {}, shutdown: {}),
             metrics: metrics, clock: clock, logger: silentLogger
         )

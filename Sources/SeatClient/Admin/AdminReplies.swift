@@ -56,6 +56,17 @@ public struct AdminReleasedReply: Codable, Sendable, Equatable {
     public var released: [AdminSession]
 }
 
+/// `report`: the columns in order, and one object per row keyed by column (a cell
+/// without a value is left out).
+public struct AdminReportReply: Codable, Sendable, Equatable {
+    public var report: String
+    public var by: String
+    public var from: Date
+    public var to: Date
+    public var columns: [String]
+    public var rows: [[String: JSONValue]]
+}
+
 /// `license.add`, `license.suspend`, `license.resume`, `license.revoke`.
 public struct AdminLicenseReply: Codable, Sendable, Equatable {
     public var license: AdminLicense

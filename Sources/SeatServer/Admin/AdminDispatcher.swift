@@ -20,6 +20,7 @@ struct AdminDispatcher: Sendable {
     let service: SeatService
     let access: AccessRegistry
     let audit: AuditLog
+    let reports: UsageReports
     let hooks: Hooks
     let metrics: SeatMetrics
     let clock: any ServerClock
@@ -31,7 +32,7 @@ struct AdminDispatcher: Sendable {
         let administrator = principal.keyID.map { "key:" + $0 } ?? "admin-socket"
         do {
             let arguments = try AdminArguments(json: json)
-            let reply = try await perform(arguments, by: administrator)
+            let reply = try await perform(arguments, as: principal, by: administrator)
             if !Self.readOnly.contains(arguments.operation) {
                 let operation = Self.describe(arguments)
                 logger.notice("admin request", metadata: ["op": "\(operation)", "from": "\(address)", "by": "\(administrator)"])
@@ -68,9 +69,9 @@ struct AdminDispatcher: Sendable {
         return words.joined(separator: " ")
     }
 
-    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy"]
+    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy", "report"]
 
-    private func perform(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {
+    private func perform(_ arguments: AdminArguments, as principal: Principal, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         switch arguments.operation {
         case "status", "license.list":
             return ["licenses": await licenses(tenant: try arguments.optionalString("tenant"))]
@@ -111,6 +112,8 @@ struct AdminDispatcher: Sendable {
             return try auditEvents(arguments)
         case "policy":
             return await policyInForce(tenant: try arguments.optionalString("tenant"))
+        case "report":
+            return try await reports.report(arguments, as: principal)
         case "reload":
             do {
                 try await hooks.reload()

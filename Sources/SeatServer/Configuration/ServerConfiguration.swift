@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Refusals and failed authentications are counted per key over this window and
     /// written as one event per key when it ends.
     public var auditAggregationWindowSeconds = 60.0
+    /// The usage rollup (`seatctl report`) is kept this many months.
+    public var reportRetentionMonths = 18
     /// Empty certificate and key: a development CA and server certificate are generated
     /// in `<state_directory>/tls` on first start.
     public var tlsCertificateFile = ""

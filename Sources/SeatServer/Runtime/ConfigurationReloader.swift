@@ -19,6 +19,7 @@ final class ConfigurationReloader: Service {
         var access: AccessRegistry
         var sweeper: Sweeper
         var auditRetention: AuditRetention
+        var usageRetention: UsageRetention
         var limiter: ConnectionLimiter
         var unauthenticated: UnauthenticatedConnections
         var connectionSettings: LiveValue<ClientListener.ConnectionSettings>
@@ -130,6 +131,7 @@ final class ConfigurationReloader: Service {
         targets.limiter.limit = ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger)
         targets.unauthenticated.limits = UnauthenticatedConnections.Limits(configuration, connectionLimit: targets.limiter.limit)
         targets.auditRetention.update(AuditRetention.Settings(configuration))
+        targets.usageRetention.update(months: configuration.reportRetentionMonths)
         if configuration.sweepIntervalSeconds != running.sweepIntervalSeconds {
             targets.sweeper.setInterval(seconds: configuration.sweepIntervalSeconds)
         }

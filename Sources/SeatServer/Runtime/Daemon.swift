@@ -95,6 +95,7 @@ public enum Daemon {
             service: service,
             access: access,
             audit: audit,
+            reports: UsageReports(store: store, service: service, clock: clock),
             hooks: .init(
                 verifyLicenses: { document, origin in
                     let inForce = reloaderBox.value?.configuration ?? configuration
@@ -149,16 +150,17 @@ public enum Daemon {
             logger: logger
         )
         let auditRetention = AuditRetention(store: store, settings: AuditRetention.Settings(configuration), logger: logger)
+        let usageRetention = UsageRetention(store: store, months: configuration.reportRetentionMonths, logger: logger)
         let sweeper = Sweeper(
             intervalSeconds: configuration.sweepIntervalSeconds,
-            pass: SweepPass(service: service, audit: audit, auditRetention: auditRetention, metrics: metrics, clock: clock)
+            pass: SweepPass(service: service, audit: audit, auditRetention: auditRetention, usageRetention: usageRetention, metrics: metrics, clock: clock)
         )
         let reloader = ConfigurationReloader(
             initial: configuration,
             load: reloadConfiguration ?? { configuration },
             makeTLSContext: { try makeTLSContext($0, logger: logger) },
             targets: .init(
-                service: service, access: access, sweeper: sweeper, auditRetention: auditRetention, limiter: limiter, unauthenticated: unauthenticated,
+                service: service, access: access, sweeper: sweeper, auditRetention: auditRetention, usageRetention: usageRetention, limiter: limiter, unauthenticated: unauthenticated,
                 connectionSettings: connectionSettings,
                 tlsContext: tlsContext, logLevel: logLevel, metrics: metrics, reporter: reporter
             ),
