@@ -29,25 +29,38 @@ struct AdminDispatcher: Sendable {
     func respond(to json: String, as principal: Principal, from address: String) async -> ServerMessage {
         metrics.adminRequests.increment()
         // Who acted, as the audit log and the log show it.
-        let administrator = principal.keyID.map { "key:" + $0 } ?? "admin-socket"
+        let administrator = principal.actor
+        let arguments: AdminArguments
         do {
-            let arguments = try AdminArguments(json: json)
-            let reply = try await perform(arguments, as: principal, by: administrator)
-            if !Self.readOnly.contains(arguments.operation) {
-                let operation = Self.describe(arguments)
-                logger.notice("admin request", metadata: ["op": "\(operation)", "from": "\(address)", "by": "\(administrator)"])
-                do {
-                    try await audit.recordDurably(.admin(
-                        operation, tenant: (try? arguments.optionalString("tenant")) ?? "",
-                        licenseKey: (try? arguments.optionalString("key")) ?? "", user: administrator, address: address, at: clock.now()))
-                } catch {
-                    // The action itself is done and durable; say loudly that its record is missing.
-                    logger.error("admin action not recorded in the audit log", metadata: ["op": "\(operation)", "error": "\(error)"])
-                }
-            }
-            return .adminReply(json: AdminJSON.encode(reply))
+            arguments = try AdminArguments(json: json)
         } catch {
             return .error(ErrorReply(error))
+        }
+        let readOnly = Self.readOnly.contains(arguments.operation)
+        do {
+            let reply = try await perform(arguments, as: principal, by: administrator)
+            if !readOnly { await record(arguments, outcome: nil, by: administrator, from: address) }
+            return .adminReply(json: AdminJSON.encode(reply))
+        } catch {
+            // A refused change is on record too: who tried what, and why it was refused.
+            let reply = ErrorReply(error)
+            if !readOnly { await record(arguments, outcome: reply, by: administrator, from: address) }
+            return .error(reply)
+        }
+    }
+
+    /// Logs and durably audits a change, done (`outcome` nil) or refused.
+    private func record(_ arguments: AdminArguments, outcome refusal: ErrorReply?, by administrator: String, from address: String) async {
+        var operation = Self.describe(arguments)
+        if let refusal { operation += " failed: \(refusal.code.map { "\($0)" } ?? String(refusal.rawCode)): \(refusal.message)" }
+        logger.notice(refusal == nil ? "admin request" : "admin request refused", metadata: ["op": "\(operation)", "from": "\(address)", "by": "\(administrator)"])
+        do {
+            try await audit.recordDurably(.admin(
+                operation, tenant: (try? arguments.optionalString("tenant")) ?? "",
+                licenseKey: (try? arguments.optionalString("key")) ?? "", user: administrator, address: address, at: clock.now()))
+        } catch {
+            // The action itself is done and durable; say loudly that its record is missing.
+            logger.error("admin action not recorded in the audit log", metadata: ["op": "\(operation)", "error": "\(error)"])
         }
     }
 
