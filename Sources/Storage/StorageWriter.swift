@@ -92,6 +92,7 @@ final class StorageWriter: @unchecked Sendable {
     private let logger: Logger
     private let stats: Mutex<SeatStore.Statistics>
     private let commitObserver: SeatStore.CommitObserver?
+    private let auditObserver: SeatStore.AuditObserver?
 
     private let condition = NSCondition()
     private var queue: [Job] = []
@@ -111,8 +112,12 @@ final class StorageWriter: @unchecked Sendable {
     /// batch leaves no gap in the sequence.
     private var auditKeys: AuditKeyAllocator
 
-    init(environment: LMDBEnvironment, databases: StorageDatabases, options: StorageOptions, logger: Logger, commitObserver: SeatStore.CommitObserver? = nil) throws(StorageError) {
+    init(
+        environment: LMDBEnvironment, databases: StorageDatabases, options: StorageOptions, logger: Logger,
+        commitObserver: SeatStore.CommitObserver? = nil, auditObserver: SeatStore.AuditObserver? = nil
+    ) throws(StorageError) {
         self.commitObserver = commitObserver
+        self.auditObserver = auditObserver
         self.environment = environment
         self.databases = databases
         self.maximumMapSizeBytes = options.maximumMapSizeBytes
@@ -363,6 +368,14 @@ final class StorageWriter: @unchecked Sendable {
                 }
             }
             complete(batch, outcome.map(\.purged).mapError(\.error), rejected: rejected, lazyFailure: &lazyFailure)
+            if case .success = outcome, let auditObserver {
+                // After the callers are answered: the observer (the log) never delays an ack.
+                let stored = batch.indices.filter { rejected[$0] == nil }.flatMap { index -> [AuditEvent] in
+                    guard case .changes(let changes, _) = batch[index] else { return [] }
+                    return changes.compactMap { if case .appendAudit(let event) = $0 { event } else { nil } }
+                }
+                if !stored.isEmpty { auditObserver(stored) }
+            }
             return
         }
     }

@@ -138,7 +138,8 @@ extension SeatServiceFixture {
         let dispatcher = RequestDispatcher(
             service: service, access: access,
             gate: AuthenticationGate(limit: throttleLimit, globalLimit: globalThrottleLimit, windowSeconds: throttleWindowSeconds, clock: clock),
-            connections: connections, admin: admin, audit: audit, metrics: metrics, clock: clock
+            connections: connections, admin: admin, audit: audit, seatEvents: SeatEventLog(enabled: false, logger: silentLogger),
+            metrics: metrics, clock: clock
         )
         return (dispatcher, access)
     }

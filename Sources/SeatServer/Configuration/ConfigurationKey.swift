@@ -21,6 +21,7 @@ extension ConfigurationKey {
         .string("state_directory", "Directory for the LMDB store and generated TLS files.", \.stateDirectory, required: true, restartOnly: true),
         .string("licenses_file", "JSON license list (signed by a vendor key, see docs/license-files.md) loaded at start and on SIGHUP; empty keeps what storage holds.", \.licensesFile),
         .string("policy_file", "Site policy (groups, reserve, max, include, exclude; see docs/operations.md, Policy) loaded at start and on SIGHUP; empty: no policy, seats go to whoever asks first.", \.policyFile),
+        .boolean("log_seat_events", "Log each grant, release, expiry, force-release, denial and failed authentication at info (true or false); denials and failed authentications at most 50 lines a second each.", \.logSeatEvents),
         .boolean("development_mode", "Accept unsigned licenses (true or false); for development only, never in production: seatd logs a warning while it is on.", \.developmentMode),
         ConfigurationKey(name: "vendor_public_keys", help: "Comma-separated vendor Ed25519 public keys (base64, as in seatctl license keygen's PREFIX.pub); a license must be signed by one of them. Several allow key rotation.", apply: { configuration, value throws(ConfigurationError) in
             var keys: [VendorPublicKey] = []

@@ -14,6 +14,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var policyFile = ""
     /// Accept unsigned licenses (docs/license-files.md); for development only.
     public var developmentMode = false
+    public var logSeatEvents = true
     /// The vendor keys whose signatures make a license acceptable; several allow rotation.
     public var vendorPublicKeys: [VendorPublicKey] = []
     public var leaseSeconds = 360.0

@@ -13,6 +13,7 @@ struct RequestDispatcher: RequestResponder {
     let connections: ConnectionDirectory
     let admin: AdminDispatcher
     let audit: AuditLog
+    let seatEvents: SeatEventLog
     let metrics: SeatMetrics
     let clock: any ServerClock
 
@@ -49,6 +50,7 @@ struct RequestDispatcher: RequestResponder {
             // Counted, not written one by one: a throttled client can send these at will.
             metrics.recordThrottledAuthentication()
             audit.count(.authenticationFailure(address: address, reason: "throttled"), at: clock.now())
+            seatEvents.authenticationFailed(address: address, reason: "throttled", at: clock.now())
             return RequestOutcome(
                 reply: .error(ErrorReply(
                     code: .authenticationThrottled,
@@ -68,6 +70,7 @@ struct RequestDispatcher: RequestResponder {
             gate.recordFailure(attempt)
             metrics.recordAuthentication(succeeded: false)
             audit.count(.authenticationFailure(address: address, reason: failure.reason), at: clock.now())
+            seatEvents.authenticationFailed(address: address, reason: failure.reason, at: clock.now())
             return RequestOutcome(reply: .error(ErrorReply(code: .authenticationFailed, message: "the access key is unknown or revoked")), closeAfterReply: true)
         }
         metrics.recordAuthentication(succeeded: true)
@@ -128,9 +131,10 @@ struct RequestDispatcher: RequestResponder {
                 accessKeyID: principal.keyID ?? ""
             )
             let heartbeatInterval = heartbeatInterval
-            service.acquire(seatRequest, as: principal) { [audit, clock, connections] result in
+            service.acquire(seatRequest, as: principal) { [audit, seatEvents, clock, connections] result in
                 if case .failure(let failure) = result {
                     audit.count(.refusal(seatRequest, tenant: principal.tenant ?? "", failure: failure), at: clock.now())
+                    seatEvents.denied(seatRequest, tenant: principal.tenant ?? "", reply: ErrorReply(failure), at: clock.now())
                 }
                 reply(Self.reply(result) { success in
                     connections.attach(success.session.token, to: link)

@@ -26,6 +26,7 @@ final class ConfigurationReloader: Service {
         var tlsContext: LiveValue<NIOSSLContext>
         var logLevel: LogLevelControl?
         var metrics: SeatMetrics
+        var seatEvents: SeatEventLog
         var reporter: LifecycleReporter
     }
 
@@ -128,6 +129,7 @@ final class ConfigurationReloader: Service {
         targets.service.update(sitePolicy: sitePolicy)
         targets.connectionSettings.set(ClientListener.ConnectionSettings(configuration))
         targets.tlsContext.set(tlsContext)
+        targets.seatEvents.setEnabled(configuration.logSeatEvents)
         targets.limiter.limit = ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger)
         targets.unauthenticated.limits = UnauthenticatedConnections.Limits(configuration, connectionLimit: targets.limiter.limit)
         targets.auditRetention.update(AuditRetention.Settings(configuration))

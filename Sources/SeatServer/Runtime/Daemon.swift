@@ -49,9 +49,12 @@ public enum Daemon {
         let readiness = Readiness()
         let tlsContext = LiveValue(try makeTLSContext(configuration, logger: logger))
 
-        let store = try SeatStore(options: configuration.storageOptions, logger: logger) { changes, duration in
-            metrics.recordStorageCommit(changes: changes, duration: duration)
-        }
+        let seatEvents = SeatEventLog(enabled: configuration.logSeatEvents, logger: logger)
+        let store = try SeatStore(
+            options: configuration.storageOptions, logger: logger,
+            commitObserver: { changes, duration in metrics.recordStorageCommit(changes: changes, duration: duration) },
+            auditObserver: { events in seatEvents.committed(events) }
+        )
         defer { store.close() }
         let connections = ConnectionDirectory()
         let service = try await SeatService(
@@ -118,6 +121,7 @@ public enum Daemon {
             connections: connections,
             admin: admin,
             audit: audit,
+            seatEvents: seatEvents,
             metrics: metrics,
             clock: clock
         )
@@ -162,7 +166,7 @@ public enum Daemon {
             targets: .init(
                 service: service, access: access, sweeper: sweeper, auditRetention: auditRetention, usageRetention: usageRetention, limiter: limiter, unauthenticated: unauthenticated,
                 connectionSettings: connectionSettings,
-                tlsContext: tlsContext, logLevel: logLevel, metrics: metrics, reporter: reporter
+                tlsContext: tlsContext, logLevel: logLevel, metrics: metrics, seatEvents: seatEvents, reporter: reporter
             ),
             logger: logger
         )
