@@ -123,6 +123,8 @@ let package = Package(
             dependencies: [
                 "SeatCore",
                 "SeatProtocol",
+                // Offline leases of borrowed seats are checked with the server's Ed25519 key.
+                "SeatLicensing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

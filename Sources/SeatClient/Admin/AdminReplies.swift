@@ -132,3 +132,14 @@ public struct AdminReloadReply: Codable, Sendable, Equatable {
 public struct AdminShutdownReply: Codable, Sendable, Equatable {
     public var stopping: Bool
 }
+
+public struct AdminBorrowPublicKeyReply: Codable, Sendable, Equatable {
+    /// The base64 of the server's raw 32-byte Ed25519 public key.
+    public var publicKey: String
+
+    enum CodingKeys: String, CodingKey { case publicKey = "public_key" }
+
+    public init(publicKey: String) {
+        self.publicKey = publicKey
+    }
+}

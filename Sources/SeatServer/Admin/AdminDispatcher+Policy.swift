@@ -35,13 +35,15 @@ extension PolicyRule.Effect {
         case .max: "max"
         case .include: "include"
         case .exclude: "exclude"
+        case .borrowAllow: "borrow allow"
+        case .borrowDeny: "borrow deny"
         }
     }
 
     var count: Int? {
         switch self {
         case .reserve(let count), .max(let count): count
-        case .include, .exclude: nil
+        case .include, .exclude, .borrowAllow, .borrowDeny: nil
         }
     }
 }

@@ -12,7 +12,7 @@ import Synchronization
 /// per license, open connections, LMDB map use) are read only when scraped.
 final class SeatMetrics: Sendable {
     enum Operation: String, CaseIterable, Sendable {
-        case acquire, heartbeat, release, validate
+        case acquire, heartbeat, release, validate, borrow
     }
 
     let registry = PrometheusCollectorRegistry()

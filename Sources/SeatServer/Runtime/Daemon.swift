@@ -91,6 +91,12 @@ public enum Daemon {
         let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
         let reloaderBox = LiveValue<ConfigurationReloader?>(nil)
         let audit = AuditLog(store: store, aggregationWindowSeconds: configuration.auditAggregationWindowSeconds)
+        let borrowKey = try BorrowSigningKeyFile.load(configuration)
+        if borrowKey.generated {
+            logger.notice("generated the key that signs offline leases; clients trust its public key (seatctl borrow public-key)", metadata: [
+                "borrow_signing_key_file": "\(configuration.borrowSigningKeyPath)",
+            ])
+        }
         let admin = AdminDispatcher(
             service: service,
             access: access,
@@ -104,6 +110,7 @@ public enum Daemon {
                 reload: { try await reloaderBox.value?.reloadNow() },
                 shutdown: { kill(getpid(), SIGTERM) }
             ),
+            borrowPublicKey: borrowKey.key.publicKey,
             metrics: metrics,
             clock: clock,
             logger: logger
@@ -118,7 +125,8 @@ public enum Daemon {
             admin: admin,
             audit: audit,
             metrics: metrics,
-            clock: clock
+            clock: clock,
+            borrowKey: borrowKey.key
         )
         let connectionServices = ConnectionHandler.Services(responder: dispatcher, directory: connections, logger: logger)
         let listener = ClientListener(
