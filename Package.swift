@@ -153,7 +153,7 @@ let package = Package(
         // Only seat_* symbols are exported (version script); the soname carries the ABI version.
         .target(
             name: "LibSeatClient",
-            dependencies: ["CSeatClient", "SeatClient", "SeatBuildInfo", "SeatCore", "SeatProtocol"],
+            dependencies: ["CSeatClient", "SeatClient", "SeatBuildInfo", "SeatCore", "SeatLicensing", "SeatProtocol"],
             path: "Sources/LibSeatClient",
             exclude: ["seatclient.map"],
             linkerSettings: [
