@@ -93,6 +93,11 @@ import Testing
             let status = try await SeatctlProcess.run(["status", "--json"] + admin, daemon: second)
             let license = try #require((try AdminSeatctlTests.jsonObject(status.stdout)["licenses"] as? [[String: Any]])?.first)
             #expect(license["borrowed"] as? Int == 1)
+            // The policy in force shows the borrow rules, a limit holding the borrowed seat.
+            let policy = try await SeatctlProcess.run(["policy", "show", "--json"] + admin, daemon: second)
+            let rules = try #require((try AdminSeatctlTests.jsonObject(policy.stdout)["licenses"] as? [[String: Any]])?.first?["rules"] as? [[String: Any]])
+            #expect(rules.map { $0["effect"] as? String } == ["borrow_max_hours", "borrow deny"])
+            #expect(rules.first?["count"] as? Int == 24 && rules.first?["holding"] as? Int == 1)
 
             // Returned early, from the file: the seat frees at once.
             let returned = try await SeatctlProcess.run(["borrow", "return", leaseFile], daemon: second)

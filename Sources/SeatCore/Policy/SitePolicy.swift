@@ -98,6 +98,9 @@ public struct SitePolicy: Sendable, Equatable {
     /// No policy file: only seat counts limit grants.
     public static let none = SitePolicy()
 
+    /// How many rules the file has (groups are not rules), for messages.
+    public var ruleCount: Int { rules.count + borrowLimits.count }
+
     /// The rules for `license`, in file order.
     public func rules(for license: License) -> LicenseRules {
         var result = LicenseRules()

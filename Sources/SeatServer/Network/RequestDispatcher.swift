@@ -140,6 +140,8 @@ struct RequestDispatcher: RequestResponder {
             seatRequest.borrowMilliseconds = Int64(request.durationMinutes) * 60_000
             acquire(seatRequest, as: principal) { [connections, borrowKey] result in
                 reply(Self.reply(result) { success in
+                    // Signing cannot fail with a valid key; if it ever did, the seat stays
+                    // granted and the client's next Borrow re-attaches and is signed again.
                     let lease: [UInt8]
                     do {
                         lease = try borrowKey.sign(BorrowLease(success.session, tenant: success.license.tenant))

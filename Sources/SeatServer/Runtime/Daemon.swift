@@ -75,7 +75,7 @@ public enum Daemon {
         let sitePolicy = try PolicyFile.load(path: configuration.policyFile, licenses: await service.licenseSnapshots().map(\.license))
         service.update(sitePolicy: sitePolicy)
         if !configuration.policyFile.isEmpty {
-            logger.notice("policy file loaded", metadata: ["policy_file": "\(configuration.policyFile)", "rules": "\(sitePolicy.rules.count)"])
+            logger.notice("policy file loaded", metadata: ["policy_file": "\(configuration.policyFile)", "rules": "\(sitePolicy.ruleCount)"])
         }
         readiness.markStorageOpen()
 
