@@ -23,7 +23,7 @@ struct BorrowAcquire: AsyncParsableCommand {
     @Option(help: "Where to write the borrowed seat (the lease and the token that returns it).") var leaseFile: String
 
     func run() async throws {
-        guard hours >= 1, hours <= UInt32.max / 60 else { throw ValidationError("--hours must be at least 1") }
+        guard hours >= 1, hours <= UInt32.max / 60 else { throw ValidationError("--hours must be from 1 to \(UInt32.max / 60)") }
         let request = holder.seatRequest
         try await withConnection(server) { connection in
             let grant = try await connection.borrow(

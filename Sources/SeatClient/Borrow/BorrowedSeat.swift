@@ -69,11 +69,22 @@ public struct BorrowedSeat: Sendable, Equatable {
         try BorrowedSeat(fileText: String(contentsOfFile: path, encoding: .utf8))
     }
 
-    /// Writes the file readable and writable by its owner only (it holds the token).
+    /// Writes the file readable and writable by its owner only (it holds the token): a
+    /// new file created with mode 0600, then renamed over `path`, so the token is never
+    /// readable by others, not even for a moment, and a crash leaves the old file or the new.
     public func write(to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try Data(fileText.utf8).write(to: url, options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        let temporary = path + ".new-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary]) }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: Data(fileText.utf8))
+            try handle.synchronize()
+            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
     }
 }
 
