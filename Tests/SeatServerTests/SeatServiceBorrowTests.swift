@@ -53,6 +53,25 @@ import Testing
         #expect(events.filter { $0.detail.contains(named) }.map(\.kind) == [.grant, .expiry])
     }
 
+    /// A force-release frees a borrowed seat on the server at once; the offline lease it
+    /// handed out still verifies until its expiry (docs/operations.md, "Borrowing").
+    @Test func aForceReleaseFreesABorrowedSeatButNotItsOfflineLease() async throws {
+        let seats = try await SeatServiceFixture(licenses: [testLicense(seats: 1)])
+        defer { seats.remove() }
+        let key = BorrowSigningKey.generate()
+        let (dispatcher, _) = try seats.dispatcher(borrowKey: key)
+        let (link, _) = testLink()
+        guard case .borrowed(let grant) = await dispatcher.respond(to: Self.borrowRequest("ana", minutes: 60), on: link).reply else {
+            Issue.record("not Borrowed")
+            return
+        }
+        let released = try await seats.service.forceRelease(matching: SessionFilter(user: "ana"), by: "test-admin")
+        #expect(released.map(\.session.token) == [grant.token])
+        #expect(try seats.store.endedSession(grant.token)?.end == .revoked)
+        #expect(try await seats.acquire("bob").get().reattached == false)
+        #expect(BorrowLeaseVerifier.verify(grant.lease, trusting: key.publicKey, now: seats.clock.now(), hardwareID: "hw-ana").isValid)
+    }
+
     @Test func aRestartKeepsABorrowedSeatsExpiry() async throws {
         let first = try await SeatServiceFixture(licenses: [testLicense(seats: 2)])
         let (dispatcher, _) = try first.dispatcher()
