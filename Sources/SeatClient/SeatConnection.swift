@@ -171,6 +171,17 @@ public final class SeatConnection: Sendable {
         return grant
     }
 
+    /// Borrows a seat for offline use for `minutes` (the server caps it at its policy's
+    /// maximum; the grant says until when). Returned early with `release(grant.token)`.
+    /// Throws `ErrorReply` when refused (`policyDenied` says why a borrow is not allowed).
+    public func borrow(licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String, minutes: UInt32) async throws -> BorrowGrant {
+        let seat = AcquireRequest(licenseKey: licenseKey, user: user, hostname: hostname, hardwareID: hardwareID, clientVersion: clientVersion)
+        guard case .borrowed(let grant) = try await expectSuccess(.borrow(BorrowRequest(seat: seat, durationMinutes: minutes))) else {
+            throw SeatClientError.unexpectedReply("not Borrowed")
+        }
+        return grant
+    }
+
     /// Renews a session's lease. Throws `ErrorReply` when the session has ended
     /// (`sessionExpired`, `sessionReleased`, `sessionRevoked`, `unknownSession`) or its
     /// license can no longer be used. `timeout` replaces the connection's request timeout

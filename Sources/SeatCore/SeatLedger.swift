@@ -106,6 +106,8 @@ public struct SeatLedger: Sendable {
             holders[request.holder] = token
             var entry = entries[token]!
             if entry.phase == .pending { return .attached(entry.session, durable: false) }
+            // A borrow asked again gets the same lease: its expiry was signed and handed out.
+            if entry.session.isBorrowed { return .attached(entry.session, durable: true) }
             entry.session.lastHeartbeatAt = now
             entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)
             entries[token] = entry
@@ -134,6 +136,13 @@ public struct SeatLedger: Sendable {
         }
         var token = newToken()
         while entries[token] != nil { token = newToken() }
+        var leaseExpiresAt = policy.leaseExpiry(from: now)
+        var borrowLeaseID: UInt64?
+        if let requested = request.borrowMilliseconds {
+            leaseExpiresAt = now.adding(milliseconds: rules.borrowDuration(requested: requested))
+            // A second draw of the token source: the lease id is public, the token secret.
+            borrowLeaseID = newToken().high
+        }
         let session = Session(
             token: token,
             licenseKey: license.key,
@@ -144,8 +153,9 @@ public struct SeatLedger: Sendable {
             clientAddress: request.clientAddress,
             createdAt: now,
             lastHeartbeatAt: now,
-            leaseExpiresAt: policy.leaseExpiry(from: now),
-            accessKeyID: request.accessKeyID
+            leaseExpiresAt: leaseExpiresAt,
+            accessKeyID: request.accessKeyID,
+            borrowLeaseID: borrowLeaseID
         )
         entries[token] = Entry(session: session, phase: .pending, committed: false)
         holders[request.holder] = token
@@ -181,6 +191,8 @@ public struct SeatLedger: Sendable {
             return .expiring(entry.session)
         }
         if let refusal = license.refusal(at: now) { return .refused(.license(refusal)) }
+        // A borrowed seat needs no heartbeat; one that comes anyway leaves the signed expiry.
+        if entry.session.isBorrowed { return .extended(entry.session) }
         entry.session.lastHeartbeatAt = now
         entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)
         entries[token] = entry
@@ -272,6 +284,11 @@ public struct SeatLedger: Sendable {
     /// (pending, live or ending) holds its seat.
     private func admission(of request: SeatRequest, reclaiming reclaim: [SessionToken], rules: LicenseRules) -> Admission {
         let holding = entries.count - reclaim.count
+        if request.borrowMilliseconds != nil {
+            let reclaimed = Set(reclaim)
+            let borrowed = entries.count(where: { $0.value.session.isBorrowed && !reclaimed.contains($0.key) })
+            if let refusal = rules.borrowRefusal(of: PolicySubject(request), borrowed: borrowed) { return .refused(refusal) }
+        }
         // Without a policy only the count matters: no list of holders on every acquire.
         guard !rules.isUnrestricted else { return holding < license.seats ? .admitted : .noFreeSeat }
         let reclaimed = Set(reclaim)

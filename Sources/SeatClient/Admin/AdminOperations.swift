@@ -261,6 +261,13 @@ public struct AdminShutdown: AdminOperation {
     public init() {}
 }
 
+/// `borrow.public_key`: the key clients trust for the offline leases of borrowed seats.
+public struct AdminBorrowPublicKeyQuery: AdminOperation {
+    public typealias Reply = AdminBorrowPublicKeyReply
+    public var op: String { "borrow.public_key" }
+    public init() {}
+}
+
 /// The request object: the operation's members plus `"op"`.
 struct AdminRequestEnvelope<Operation: AdminOperation>: Encodable {
     var operation: Operation

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SeatCore
+import SeatLicensing
 import SeatProtocol
 import SeatStorage
 
@@ -22,6 +23,8 @@ struct AdminDispatcher: Sendable {
     let audit: AuditLog
     let reports: UsageReports
     let hooks: Hooks
+    /// What clients trust for offline leases (`borrow.public_key`).
+    let borrowPublicKey: BorrowPublicKey
     let metrics: SeatMetrics
     let clock: any ServerClock
     let logger: Logger
@@ -82,7 +85,7 @@ struct AdminDispatcher: Sendable {
         return words.joined(separator: " ")
     }
 
-    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy", "report"]
+    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy", "report", "borrow.public_key"]
 
     private func perform(_ arguments: AdminArguments, as principal: Principal, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         switch arguments.operation {
@@ -93,6 +96,8 @@ struct AdminDispatcher: Sendable {
             return ["sessions": await service.sessions(matching: filter).map { AdminJSON.session($0.session, tenant: $0.license.tenant) }]
         case "release":
             return try await release(arguments, by: administrator)
+        case "borrow.public_key":
+            return ["public_key": borrowPublicKey.base64]
         case "license.add":
             return try await addLicense(arguments, by: administrator)
         case "license.import":
@@ -178,12 +183,21 @@ struct AdminDispatcher: Sendable {
         return reply
     }
 
+    /// Each license with its seats, and how many of them are out on borrow.
     private func licenses(tenant: String?) async -> [[String: Any]] {
         let now = clock.now()
+        var borrowed: [String: Int] = [:]
+        for (license, session) in await service.sessions(matching: SessionFilter(tenant: tenant)) where session.isBorrowed {
+            borrowed[license.key, default: 0] += 1
+        }
         return await service.licenseSnapshots()
             .filter { tenant == nil || $0.license.tenant == tenant }
             .sorted { $0.license.key < $1.license.key }
-            .map { AdminJSON.license($0.license, seatsInUse: $0.seatsInUse, now: now) }
+            .map { snapshot in
+                var object = AdminJSON.license(snapshot.license, seatsInUse: snapshot.seatsInUse, now: now)
+                object["borrowed"] = borrowed[snapshot.license.key] ?? 0
+                return object
+            }
     }
 
     private func sessionFilter(_ arguments: AdminArguments) throws(AdminFailure) -> SessionFilter {

@@ -42,6 +42,7 @@ extension ConfigurationKey {
         .integer("audit_max_mb", "Largest size of the audit log in the store, shared by its classes (admin 10%, security 15%, session 50%, volume 25%); beyond a class's share its oldest events are deleted.", \.auditMaxMegabytes, 1...1_048_576),
         .seconds("audit_aggregation_window_seconds", "Refused acquires and failed authentications are counted over this window and written as one audit event per license or address and reason when it ends.", \.auditAggregationWindowSeconds, 1...3_600, restartOnly: true),
         .integer("report_retention_months", "Usage rollups (seatctl report) are kept this many months, the oldest calendar month whole; older hours are deleted by the sweep.", \.reportRetentionMonths, 1...1_200),
+        .string("borrow_signing_key_file", "Ed25519 key that signs the offline leases of borrowed seats (seatctl borrow public-key prints what clients trust); empty generates <state_directory>/borrow-signing-key.pem (mode 0600) on first start.", \.borrowSigningKeyFile, restartOnly: true),
         .string("tls_certificate_file", "PEM server certificate chain; empty generates a development CA in <state_directory>/tls.", \.tlsCertificateFile),
         .string("tls_private_key_file", "PEM private key of the server certificate.", \.tlsPrivateKeyFile),
         .integer("max_frame_bytes", "Largest frame body accepted once a connection has authenticated (before that: 4096); a larger length header closes the connection.", \.maxFrameBytes, 1_024...16_777_216),

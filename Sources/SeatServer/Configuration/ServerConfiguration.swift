@@ -12,6 +12,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var licensesFile = ""
     /// The site policy (reservations, maxima, include and exclude lists); empty: none.
     public var policyFile = ""
+    /// The key that signs offline leases of borrowed seats; empty: generated in
+    /// <state_directory>/borrow-signing-key.pem on first start.
+    public var borrowSigningKeyFile = ""
     /// Accept unsigned licenses (docs/license-files.md); for development only.
     public var developmentMode = false
     public var logSeatEvents = true
@@ -89,6 +92,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     public var storageDirectory: String { stateDirectory + "/data" }
     public var tlsDirectory: String { stateDirectory + "/tls" }
+    public var borrowSigningKeyPath: String { borrowSigningKeyFile.isEmpty ? stateDirectory + "/borrow-signing-key.pem" : borrowSigningKeyFile }
     public var adminSocketPath: String { adminSocket.isEmpty ? stateDirectory + "/admin.sock" : adminSocket }
 
     public var storageOptions: StorageOptions {

@@ -14,7 +14,7 @@ import Synchronization
 /// read only when scraped.
 final class SeatMetrics: Sendable {
     enum Operation: String, CaseIterable, Sendable {
-        case acquire, heartbeat, release, validate
+        case acquire, heartbeat, release, validate, borrow
     }
 
     let registry = PrometheusCollectorRegistry()

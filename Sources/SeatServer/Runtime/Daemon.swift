@@ -78,7 +78,7 @@ public enum Daemon {
         let sitePolicy = try PolicyFile.load(path: configuration.policyFile, licenses: await service.licenseSnapshots().map(\.license))
         service.update(sitePolicy: sitePolicy)
         if !configuration.policyFile.isEmpty {
-            logger.notice("policy file loaded", metadata: ["policy_file": "\(configuration.policyFile)", "rules": "\(sitePolicy.rules.count)"])
+            logger.notice("policy file loaded", metadata: ["policy_file": "\(configuration.policyFile)", "rules": "\(sitePolicy.ruleCount)"])
         }
         readiness.markStorageOpen()
 
@@ -94,6 +94,12 @@ public enum Daemon {
         let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
         let reloaderBox = LiveValue<ConfigurationReloader?>(nil)
         let audit = AuditLog(store: store, aggregationWindowSeconds: configuration.auditAggregationWindowSeconds)
+        let borrowKey = try BorrowSigningKeyFile.load(configuration)
+        if borrowKey.generated {
+            logger.notice("generated the key that signs offline leases; clients trust its public key (seatctl borrow public-key)", metadata: [
+                "borrow_signing_key_file": "\(configuration.borrowSigningKeyPath)",
+            ])
+        }
         let admin = AdminDispatcher(
             service: service,
             access: access,
@@ -108,6 +114,7 @@ public enum Daemon {
                 reload: { try await reloaderBox.value?.reloadNow() },
                 shutdown: { kill(getpid(), SIGTERM) }
             ),
+            borrowPublicKey: borrowKey.key.publicKey,
             metrics: metrics,
             clock: clock,
             logger: logger
@@ -123,7 +130,8 @@ public enum Daemon {
             audit: audit,
             seatEvents: seatEvents,
             metrics: metrics,
-            clock: clock
+            clock: clock,
+            borrowKey: borrowKey.key
         )
         let connectionServices = ConnectionHandler.Services(responder: dispatcher, directory: connections, logger: logger)
         let listener = ClientListener(
