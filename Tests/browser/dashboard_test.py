@@ -116,11 +116,16 @@ class Seatd:
         self.log.close()
 
 
-def browser():
+def find_browser():
+    """chromium and chromedriver, or a failure naming what to install (before anything starts)."""
     chromium = shutil.which("chromium")
     driver = shutil.which("chromedriver")
     if not chromium or not driver:
         sys.exit(f"FAILED: {'chromium' if not chromium else 'chromedriver'} is not on PATH; " + INSTALL)
+    return chromium, driver
+
+
+def browser(chromium, driver):
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1500", "--disable-gpu"]:
@@ -157,6 +162,7 @@ def get(dashboard, cookie, path):
 
 
 def run(build, screenshot):
+    chromium, chromedriver = find_browser()
     work = tempfile.mkdtemp(prefix="seatd-browser-")
     seatd = Seatd(build, work)
     holders = []
@@ -169,7 +175,7 @@ def run(build, screenshot):
         if seatd.acquire_once("BROWSER-1", "dave") != 3:
             fail("an acquire of the full BROWSER-1 was not refused with exit status 3")
 
-        driver = browser()
+        driver = browser(chromium, chromedriver)
         driver.get(seatd.dashboard + "/")
         if not driver.current_url.endswith("/login"):
             fail(f"an unsigned browser was not sent to /login but to {driver.current_url}")
