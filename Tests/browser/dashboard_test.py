@@ -5,7 +5,8 @@ against a real seatd, with seats held over the seat protocol by `seatctl run`.
 Signs in with an admin key, checks the numbers each page shows against the admin socket
 (`seatctl status|sessions|report --json`), force-releases a seat from the license page and
 checks over the protocol that it is free, and checks that a POST without the CSRF token is
-refused with 403.
+refused with 403. Then a second seatd with the dashboard on 0.0.0.0: HTTPS with the server
+certificate, a Secure cookie, no plain HTTP.
 
     Tests/browser/dashboard_test.py BUILD_DIR [--screenshot PATH]
 
@@ -13,11 +14,12 @@ Nothing is skipped: without chromium, chromedriver or selenium it fails and says
 install.
 """
 import argparse
-import http.cookiejar
+import http.client
 import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -53,7 +55,7 @@ def wait_until(what, check, seconds=60.0):
 
 
 class Seatd:
-    def __init__(self, build, work):
+    def __init__(self, build, work, dashboard_address="127.0.0.1"):
         self.build = build
         self.work = work
         self.state = os.path.join(work, "state")
@@ -62,7 +64,7 @@ class Seatd:
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [os.path.join(build, "seatd"), "-o", "listen_address=127.0.0.1", "-o", "port=0", "-o", "metrics_port=0",
-             "-o", "dashboard_port=0", "-o", f"state_directory={self.state}",
+             "-o", "dashboard_port=0", "-o", f"dashboard_listen_address={dashboard_address}", "-o", f"state_directory={self.state}",
              "-o", f"licenses_file={os.path.join(here, 'licenses.json')}", "-o", "development_mode=true",
              "-o", "anonymous_tenant=default", "-o", "audit_aggregation_window_seconds=1", "-o", "sweep_interval_seconds=0.5"],
             stdout=self.log, stderr=subprocess.STDOUT)
@@ -74,7 +76,7 @@ class Seatd:
             fail("seatd exited:\n" + open(self.log_path).read())
         log = open(self.log_path).read()
         port = re.search(r'msg=listening address=[^ \n]*:(\d+)\n', log)
-        dashboard = re.search(r'msg="dashboard listening" address="?(http://127\.0\.0\.1:\d+)/', log)
+        dashboard = re.search(r'msg="dashboard listening" address="?(https?://[0-9.]+:\d+)/', log)
         if port and dashboard and 'msg="admin socket listening"' in log:
             return int(port.group(1)), dashboard.group(1)
         return None
@@ -313,9 +315,49 @@ def run(build, screenshot):
     return 0
 
 
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *arguments):
+        return None
+
+
+def run_tls(build):
+    """Off loopback the dashboard is HTTPS with the server's certificate (here the development
+    CA's), plain HTTP is not answered, and the session cookie is Secure."""
+    work = tempfile.mkdtemp(prefix="seatd-browser-tls-")
+    seatd = Seatd(build, work, dashboard_address="0.0.0.0")
+    try:
+        if not seatd.dashboard.startswith("https://0.0.0.0:"):
+            fail(f"a dashboard on 0.0.0.0 is not HTTPS: {seatd.dashboard}")
+        url = seatd.dashboard.replace("0.0.0.0", "127.0.0.1")
+        secret = seatd.admin_json("key", "create", "--role", "admin", "--label", "tls")["secret"]
+        context = ssl.create_default_context(cafile=os.path.join(seatd.state, "tls", "ca.pem"))
+        opener = urllib.request.build_opener(NoRedirects, urllib.request.HTTPSHandler(context=context))
+        try:
+            opener.open(url + "/login", data=urllib.parse.urlencode({"key": secret}).encode(), timeout=30)
+            fail("the sign-in did not answer 303")
+        except urllib.error.HTTPError as answer:
+            cookie = answer.headers.get("Set-Cookie", "")
+            if answer.code != 303 or "; Secure" not in cookie or "HttpOnly" not in cookie:
+                fail(f"sign-in over HTTPS answered {answer.code} with Set-Cookie {cookie!r}")
+        try:
+            urllib.request.urlopen(url.replace("https://", "http://") + "/login", timeout=30)
+            fail("the HTTPS dashboard answered plain HTTP")
+        except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+            pass
+        print("TLS off loopback: HTTPS with the server certificate, Secure cookie, no plain HTTP")
+        return 0
+    except AssertionError as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        print("".join(open(seatd.log_path).readlines()[-40:]), file=sys.stderr)
+        return 1
+    finally:
+        seatd.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("build", nargs="?", default=".build/debug")
     parser.add_argument("--screenshot")
     arguments = parser.parse_args()
-    sys.exit(run(arguments.build, arguments.screenshot))
+    sys.exit(run(arguments.build, arguments.screenshot) or run_tls(arguments.build))
