@@ -24,7 +24,8 @@ import Testing
     @Test func everyKeyIsClassifiedAndDocumented() {
         #expect(ConfigurationLoader.restartOnlyKeys == [
             "listen_address", "port", "state_directory", "audit_aggregation_window_seconds", "borrow_signing_key_file", "durability", "storage_initial_map_mb", "storage_max_map_mb",
-            "storage_high_water_percent", "storage_disk_reserve_mb", "shutdown_timeout_seconds", "metrics_listen_address", "metrics_port", "admin_socket", "admin_socket_group",
+            "storage_high_water_percent", "storage_disk_reserve_mb", "shutdown_timeout_seconds", "metrics_listen_address", "metrics_port",
+            "dashboard_listen_address", "dashboard_port", "dashboard_session_minutes", "admin_socket", "admin_socket_group",
             "auth_failure_limit", "auth_failure_global_limit", "auth_failure_window_seconds",
         ])
         let text = ConfigurationLoader.defaultConfigurationText()
@@ -32,6 +33,16 @@ import Testing
         #expect(text.contains("\nshutdown_timeout_seconds = 30.0\n"))
         #expect(text.contains("\nmetrics_listen_address = 127.0.0.1\n"))
         #expect(text.contains("\nmetrics_port = 7421\n"))
+        #expect(text.contains("\ndashboard_listen_address = 127.0.0.1\n"))
+        #expect(text.contains("\ndashboard_port = 7422\n"))
+    }
+
+    /// Plain HTTP only where nobody else can connect; every other address gets TLS.
+    @Test func theDashboardIsPlainHTTPOnLoopbackOnly() throws {
+        for (address, loopback) in [("127.0.0.1", true), ("127.1.2.3", true), ("::1", true), ("localhost", true), ("0.0.0.0", false), ("10.1.2.3", false), ("::", false), ("seat-server.example", false)] {
+            let configuration = try ConfigurationLoader.load(file: nil, overrides: ["dashboard_listen_address=\(address)"])
+            #expect(configuration.dashboardIsLoopback == loopback, "\(address)")
+        }
     }
 }
 

@@ -123,6 +123,8 @@ public enum AdminKeyRole: String, Codable, Sendable, CaseIterable {
     case client
     /// Administrative operations on every tenant.
     case admin
+    /// Read-only dashboard sign-in: its tenant's licenses, or every tenant's without one.
+    case viewer
 }
 
 /// An access key, without its secret (shown only once, by `key.create`).

@@ -295,7 +295,7 @@ struct AdminDispatcher: Sendable {
 
     private func createKey(_ arguments: AdminArguments) async throws(AdminFailure) -> [String: Any] {
         let roleName = try arguments.optionalString("role") ?? "client"
-        guard let role = AccessRole(rawValue: roleName) else { throw .invalidRequest("\"role\" must be \"client\" or \"admin\"") }
+        guard let role = AccessRole(rawValue: roleName) else { throw .invalidRequest("\"role\" must be \"client\", \"viewer\" or \"admin\"") }
         let (key, secret) = try await access.createKey(tenant: try arguments.optionalString("tenant"), role: role, label: try arguments.optionalString("label") ?? "")
         return ["key": AdminJSON.key(key), "secret": secret]
     }

@@ -24,7 +24,7 @@ enum AdminJSON {
         return object
     }
 
-    private static func status(_ refusal: LicenseRefusal?) -> String {
+    static func status(_ refusal: LicenseRefusal?) -> String {
         switch refusal {
         case nil: "valid"
         case .expired: "expired"

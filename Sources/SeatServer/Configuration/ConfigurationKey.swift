@@ -74,6 +74,9 @@ extension ConfigurationKey {
         .seconds("shutdown_timeout_seconds", "On SIGTERM, requests in flight get this long to finish before connections are cut; storage is flushed either way.", \.shutdownTimeoutSeconds, 0.1...3_600, restartOnly: true),
         .string("metrics_listen_address", "Address of the HTTP listener for /healthz, /readyz and /metrics; empty disables it.", \.metricsListenAddress, restartOnly: true),
         .integer("metrics_port", "TCP port of the health and metrics listener; 0 picks a free one (the log names it).", \.metricsPort, 0...65_535, restartOnly: true),
+        .string("dashboard_listen_address", "Address of the web dashboard; a loopback address (127.x, ::1, localhost) serves plain HTTP, any other HTTPS with the server's TLS certificate; empty disables it.", \.dashboardListenAddress, restartOnly: true),
+        .integer("dashboard_port", "TCP port of the web dashboard; 0 picks a free one (the log names it).", \.dashboardPort, 0...65_535, restartOnly: true),
+        .integer("dashboard_session_minutes", "How long a dashboard sign-in lasts before the browser must sign in again.", \.dashboardSessionMinutes, 1...10_080, restartOnly: true),
         ConfigurationKey(name: "anonymous_tenant", help: "Empty: every client must authenticate with an access key. A tenant id: clients that do not authenticate act for that tenant.", apply: { configuration, value throws(ConfigurationError) in
             guard value.isEmpty || Tenant.isValidID(value) else {
                 throw ConfigurationError.invalidValue(key: "anonymous_tenant", value: value, expected: "empty, or a tenant id of a-z, 0-9, '.', '_' or '-'")

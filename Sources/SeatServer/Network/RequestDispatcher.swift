@@ -48,12 +48,11 @@ struct RequestDispatcher: RequestResponder {
             return RequestOutcome(reply: .error(ErrorReply(code: .unexpectedMessage, message: "this connection is already authenticated")))
         }
         let address = link.peerAddress
-        let attempt = access.throttleAttempt(accessKey, from: address)
-        if let wait = gate.retryAfter(attempt) {
-            // Counted, not written one by one: a throttled client can send these at will.
-            metrics.recordThrottledAuthentication()
-            audit.count(.authenticationFailure(address: address, reason: "throttled"), at: clock.now())
-            seatEvents.authenticationFailed(address: address, reason: "throttled", at: clock.now())
+        let check = AuthenticationCheck(access: access, gate: gate, audit: audit, seatEvents: seatEvents, metrics: metrics, clock: clock)
+        // The registry marks the link while it holds the key table, so a revocation
+        // cannot slip between the lookup and the mark.
+        switch check.attempt(accessKey, from: address, verify: { access.authenticate($0, on: link) }) {
+        case .throttled(let wait):
             return RequestOutcome(
                 reply: .error(ErrorReply(
                     code: .authenticationThrottled,
@@ -62,22 +61,12 @@ struct RequestDispatcher: RequestResponder {
                 )),
                 closeAfterReply: true
             )
+        case .failed(let failure):
+            let message = if case .viewerKey = failure { "a viewer key signs in to the dashboard only" } else { "the access key is unknown or revoked" }
+            return RequestOutcome(reply: .error(ErrorReply(code: .authenticationFailed, message: message)), closeAfterReply: true)
+        case .accepted(let principal):
+            return RequestOutcome(reply: .authenticated(Authenticated(tenant: principal.tenant ?? "", role: principal.isAdministrator ? .admin : .client)))
         }
-        // The registry marks the link while it holds the key table, so a revocation
-        // cannot slip between the lookup and the mark.
-        let principal: Principal
-        switch access.authenticate(accessKey, on: link) {
-        case .success(let authenticated):
-            principal = authenticated
-        case .failure(let failure):
-            gate.recordFailure(attempt)
-            metrics.recordAuthentication(succeeded: false)
-            audit.count(.authenticationFailure(address: address, reason: failure.reason), at: clock.now())
-            seatEvents.authenticationFailed(address: address, reason: failure.reason, at: clock.now())
-            return RequestOutcome(reply: .error(ErrorReply(code: .authenticationFailed, message: "the access key is unknown or revoked")), closeAfterReply: true)
-        }
-        metrics.recordAuthentication(succeeded: true)
-        return RequestOutcome(reply: .authenticated(Authenticated(tenant: principal.tenant ?? "", role: principal.isAdministrator ? .admin : .client)))
     }
 
     private func count(_ message: ClientMessage, _ reply: ServerMessage, as principal: Principal, since started: ContinuousClock.Instant) {
