@@ -15,18 +15,27 @@ public struct LicenseRules: Sendable, Equatable {
     public var maxima: [Limit]
     public var includes: [PolicyPrincipal]
     public var excludes: [PolicyPrincipal]
+    /// `priority N` rules: the queue serves higher numbers first (`priority(of:)`).
+    public var priorities: [Limit]
 
-    public init(reservations: [Limit] = [], maxima: [Limit] = [], includes: [PolicyPrincipal] = [], excludes: [PolicyPrincipal] = []) {
+    public init(reservations: [Limit] = [], maxima: [Limit] = [], includes: [PolicyPrincipal] = [], excludes: [PolicyPrincipal] = [], priorities: [Limit] = []) {
         self.reservations = reservations
         self.maxima = maxima
         self.includes = includes
         self.excludes = excludes
+        self.priorities = priorities
     }
 
     /// No rules: every request is judged by free seats alone.
     public static let unrestricted = LicenseRules()
 
-    public var isUnrestricted: Bool { self == .unrestricted }
+    /// No rule limits who gets a seat (priorities only order the queue).
+    public var isUnrestricted: Bool { reservations.isEmpty && maxima.isEmpty && includes.isEmpty && excludes.isEmpty }
+
+    /// The queue priority of `subject`: the highest `priority` rule naming them, 0 if none.
+    public func priority(of subject: PolicySubject) -> Int {
+        priorities.filter { $0.principal.matches(subject) }.map(\.count).max() ?? 0
+    }
 
     /// Seats reserved in all (each reserve rule's count, summed).
     public var reservedSeats: Int { reservations.reduce(0) { $0 + $1.count } }

@@ -35,12 +35,13 @@ extension PolicyRule.Effect {
         case .max: "max"
         case .include: "include"
         case .exclude: "exclude"
+        case .priority: "priority"
         }
     }
 
     var count: Int? {
         switch self {
-        case .reserve(let count), .max(let count): count
+        case .reserve(let count), .max(let count), .priority(let count): count
         case .include, .exclude: nil
         }
     }
