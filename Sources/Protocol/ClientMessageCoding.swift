@@ -5,6 +5,7 @@ extension ClientMessage: FramePayload {
         switch self {
         case .hello: .hello
         case .acquire: .acquire
+        case .acquireOrWait: .acquireOrWait
         case .heartbeat: .heartbeat
         case .release: .release
         case .validate: .validate
@@ -18,7 +19,7 @@ extension ClientMessage: FramePayload {
         case .hello(let hello):
             buffer.writeMultipleIntegers(WireConstants.magic, hello.minimumVersion, hello.maximumVersion)
             buffer.writeWireString(hello.clientName, limit: WireLimits.clientName)
-        case .acquire(let request):
+        case .acquire(let request), .acquireOrWait(let request):
             buffer.writeWireString(request.licenseKey, limit: WireLimits.licenseKey)
             buffer.writeWireString(request.user, limit: WireLimits.user)
             buffer.writeWireString(request.hostname, limit: WireLimits.hostname)
@@ -53,13 +54,9 @@ extension ClientMessage: FramePayload {
                 clientName: try buffer.readWireString("clientName", limit: WireLimits.clientName)
             ))
         case .acquire:
-            self = .acquire(AcquireRequest(
-                licenseKey: try buffer.readWireString("licenseKey", limit: WireLimits.licenseKey),
-                user: try buffer.readWireString("user", limit: WireLimits.user),
-                hostname: try buffer.readWireString("hostname", limit: WireLimits.hostname),
-                hardwareID: try buffer.readWireString("hardwareID", limit: WireLimits.hardwareID),
-                clientVersion: try buffer.readWireString("clientVersion", limit: WireLimits.clientVersion)
-            ))
+            self = .acquire(try AcquireRequest(reading: &buffer))
+        case .acquireOrWait:
+            self = .acquireOrWait(try AcquireRequest(reading: &buffer))
         case .heartbeat:
             self = .heartbeat(try buffer.readWireToken("token"))
         case .release:
@@ -71,8 +68,21 @@ extension ClientMessage: FramePayload {
         case .adminRequest:
             self = .admin(AdminRequest(json: try buffer.readWireLongString("json", limit: WireLimits.adminJSON)))
         case .helloAccepted, .acquired, .heartbeatAccepted, .released, .validated, .authenticated, .adminReply,
-            .sessionRevoked, .error, nil:
+            .queued, .sessionRevoked, .waitEnded, .queueGranted, .queuePosition, .error, nil:
             throw .unknownMessageType(typeByte)
         }
+    }
+}
+
+extension AcquireRequest {
+    /// Reads the fields of an Acquire or AcquireOrWait after the request id.
+    init(reading buffer: inout ByteBuffer) throws(WireError) {
+        self.init(
+            licenseKey: try buffer.readWireString("licenseKey", limit: WireLimits.licenseKey),
+            user: try buffer.readWireString("user", limit: WireLimits.user),
+            hostname: try buffer.readWireString("hostname", limit: WireLimits.hostname),
+            hardwareID: try buffer.readWireString("hardwareID", limit: WireLimits.hardwareID),
+            clientVersion: try buffer.readWireString("clientVersion", limit: WireLimits.clientVersion)
+        )
     }
 }

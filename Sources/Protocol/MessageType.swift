@@ -9,6 +9,7 @@ enum MessageType: UInt8 {
     case release = 0x04
     case validate = 0x05
     case authenticate = 0x06
+    case acquireOrWait = 0x0F
     case adminRequest = 0x10
     case helloAccepted = 0x81
     case acquired = 0x82
@@ -16,8 +17,12 @@ enum MessageType: UInt8 {
     case released = 0x84
     case validated = 0x85
     case authenticated = 0x86
+    case queued = 0x8F
     case adminReply = 0x90
     case sessionRevoked = 0xA0
+    case waitEnded = 0xAD
+    case queueGranted = 0xAE
+    case queuePosition = 0xAF
     case error = 0xFF
 }
 
