@@ -23,7 +23,7 @@ final class CommandedResponder: RequestResponder {
         self.immediateReply = immediateReply
     }
 
-    func respond(to message: ClientMessage, on link: ConnectionLink, completion: @escaping @Sendable (RequestOutcome) -> Void) {
+    func respond(to message: ClientMessage, requestID: UInt32, on link: ConnectionLink, completion: @escaping @Sendable (RequestOutcome) -> Void) {
         if let immediateReply {
             requests.withLock { $0.append(Request(message: message, link: link, completion: { _ in })) }
             completion(RequestOutcome(reply: immediateReply))
@@ -33,6 +33,12 @@ final class CommandedResponder: RequestResponder {
     }
 
     var received: [ClientMessage] { requests.withLock { $0.map(\.message) } }
+    /// Connections the handler reported closed.
+    let closedLinks = Mutex<[ConnectionLink]>([])
+
+    func connectionClosed(_ link: ConnectionLink) {
+        closedLinks.withLock { $0.append(link) }
+    }
     var link: ConnectionLink? { requests.withLock { $0.first?.link } }
 
     func answer(_ index: Int, _ outcome: RequestOutcome) {

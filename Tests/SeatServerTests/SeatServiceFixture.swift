@@ -145,9 +145,9 @@ extension SeatServiceFixture {
 }
 
 extension RequestDispatcher {
-    func respond(to message: ClientMessage, on link: ConnectionLink) async -> RequestOutcome {
+    func respond(to message: ClientMessage, requestID: UInt32 = 1, on link: ConnectionLink) async -> RequestOutcome {
         await withCheckedContinuation { continuation in
-            respond(to: message, on: link) { continuation.resume(returning: $0) }
+            respond(to: message, requestID: requestID, on: link) { continuation.resume(returning: $0) }
         }
     }
 }

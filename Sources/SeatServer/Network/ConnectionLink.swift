@@ -9,17 +9,43 @@ import Synchronization
 final class ConnectionLink: Sendable {
     private let channel: any Channel
     let peerAddress: String
+    /// Unique among the server's connections; names the connection in its waits (`WaiterID`).
+    let id: UInt64
     private struct State {
         var principal: Principal?
         var tokens: Set<SessionToken> = []
+        /// The connection's waits in license queues: request id → license key.
+        var waits: [UInt32: String] = [:]
     }
     private let state: Mutex<State>
+    private static let nextID = Atomic<UInt64>(1)
 
     init(channel: any Channel, peerAddress: String, principal: Principal?) {
         self.channel = channel
         self.peerAddress = peerAddress
+        self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         self.state = Mutex(State(principal: principal))
     }
+
+    /// The waiter id of this connection's AcquireOrWait `requestID`.
+    func waiterID(_ requestID: UInt32) -> WaiterID { WaiterID(connection: id, request: requestID) }
+
+    /// Records a wait for `licenseKey`; `false` (nothing recorded) when the connection
+    /// already holds `limit` other waits.
+    func beginWait(_ requestID: UInt32, licenseKey: String, limit: Int) -> Bool {
+        state.withLock { state in
+            guard state.waits[requestID] != nil || state.waits.count < limit else { return false }
+            state.waits[requestID] = licenseKey
+            return true
+        }
+    }
+
+    func endWait(_ requestID: UInt32) {
+        _ = state.withLock { $0.waits.removeValue(forKey: requestID) }
+    }
+
+    /// The licenses this connection waits for (to give the places up when it closes).
+    var waitedLicenses: Set<String> { state.withLock { Set($0.waits.values) } }
 
     var principal: Principal? { state.withLock { $0.principal } }
 

@@ -16,7 +16,7 @@ struct RequestDispatcher: RequestResponder {
     let metrics: SeatMetrics
     let clock: any ServerClock
 
-    func respond(to message: ClientMessage, on link: ConnectionLink, completion: @escaping @Sendable (RequestOutcome) -> Void) {
+    func respond(to message: ClientMessage, requestID: UInt32, on link: ConnectionLink, completion: @escaping @Sendable (RequestOutcome) -> Void) {
         switch message {
         case .authenticate(let accessKey):
             completion(authenticate(accessKey, on: link))
@@ -27,12 +27,12 @@ struct RequestDispatcher: RequestResponder {
             Task { [admin] in
                 completion(RequestOutcome(reply: await admin.respond(to: request.json, as: principal, from: link.peerAddress)))
             }
-        case .hello, .acquire, .heartbeat, .release, .validate:
+        case .hello, .acquire, .acquireOrWait, .heartbeat, .release, .validate:
             guard let principal = link.principal else {
                 return completion(RequestOutcome(reply: .error(ErrorReply(code: .authenticationRequired, message: "authenticate with an access key first (SEATD_ACCESS_KEY)"))))
             }
             let started = ContinuousClock.now
-            answer(message, as: principal, on: link) { reply in
+            answer(message, requestID: requestID, as: principal, on: link) { reply in
                 count(message, reply, since: started)
                 completion(RequestOutcome(reply: reply))
             }
@@ -94,7 +94,7 @@ struct RequestDispatcher: RequestResponder {
 
     private static func operation(of message: ClientMessage) -> SeatMetrics.Operation? {
         switch message {
-        case .acquire: .acquire
+        case .acquire, .acquireOrWait: .acquire
         case .heartbeat: .heartbeat
         case .release: .release
         case .validate: .validate
@@ -102,7 +102,11 @@ struct RequestDispatcher: RequestResponder {
         }
     }
 
-    private func answer(_ message: ClientMessage, as principal: Principal, on link: ConnectionLink, reply: @escaping @Sendable (ServerMessage) -> Void) {
+    func connectionClosed(_ link: ConnectionLink) {
+        service.dropWaits(of: link)
+    }
+
+    private func answer(_ message: ClientMessage, requestID: UInt32, as principal: Principal, on link: ConnectionLink, reply: @escaping @Sendable (ServerMessage) -> Void) {
         switch message {
         case .hello:
             reply(.error(ErrorReply(code: .unexpectedMessage, message: "Hello was already received")))
@@ -110,15 +114,7 @@ struct RequestDispatcher: RequestResponder {
             preconditionFailure("answered by respond(to:on:completion:)")
 
         case .acquire(let request):
-            let seatRequest = SeatRequest(
-                licenseKey: request.licenseKey,
-                user: request.user,
-                hostname: request.hostname,
-                hardwareID: request.hardwareID,
-                clientVersion: request.clientVersion,
-                clientAddress: link.peerAddress,
-                accessKeyID: principal.keyID ?? ""
-            )
+            let seatRequest = SeatRequest(request, from: link, as: principal)
             let heartbeatInterval = heartbeatInterval
             service.acquire(seatRequest, as: principal) { [audit, clock, connections] result in
                 if case .failure(let failure) = result {
@@ -126,17 +122,25 @@ struct RequestDispatcher: RequestResponder {
                 }
                 reply(Self.reply(result) { success in
                     connections.attach(success.session.token, to: link)
-                    return .acquired(AcquireGrant(
-                        token: success.session.token,
-                        leaseExpiresAt: success.session.leaseExpiresAt,
-                        heartbeatIntervalMilliseconds: heartbeatInterval,
-                        seatsTotal: UInt32(clamping: success.license.seats),
-                        seatsInUse: UInt32(clamping: success.seatsInUse),
-                        reattached: success.reattached,
-                        tier: success.license.tier,
-                        licenseExpiresAt: success.license.expiresAt,
-                        features: success.license.features
-                    ))
+                    return .acquired(AcquireGrant(success, heartbeatInterval: heartbeatInterval))
+                })
+            }
+
+        case .acquireOrWait(let request):
+            let seatRequest = SeatRequest(request, from: link, as: principal)
+            let heartbeatInterval = heartbeatInterval
+            service.acquireOrWait(seatRequest, requestID: requestID, as: principal, on: link) { [audit, clock, connections] result in
+                if case .failure(let failure) = result {
+                    audit.count(.refusal(seatRequest, tenant: principal.tenant ?? "", failure: failure), at: clock.now())
+                }
+                reply(Self.reply(result) { outcome in
+                    switch outcome {
+                    case .acquired(let success):
+                        connections.attach(success.session.token, to: link)
+                        return .acquired(AcquireGrant(success, heartbeatInterval: heartbeatInterval))
+                    case .queued(let place):
+                        return .queued(place)
+                    }
                 })
             }
 
@@ -190,5 +194,19 @@ extension LicenseStatus {
         case .suspended: self = .suspended
         case .revoked: self = .revoked
         }
+    }
+}
+
+extension SeatRequest {
+    init(_ request: AcquireRequest, from link: ConnectionLink, as principal: Principal) {
+        self.init(
+            licenseKey: request.licenseKey,
+            user: request.user,
+            hostname: request.hostname,
+            hardwareID: request.hardwareID,
+            clientVersion: request.clientVersion,
+            clientAddress: link.peerAddress,
+            accessKeyID: principal.keyID ?? ""
+        )
     }
 }

@@ -42,7 +42,8 @@ final class SeatMetrics: Sendable {
     private let storageMapSize: CoreMetrics.Gauge
     private let storageUsed: CoreMetrics.Gauge
     private let storageHighWater: CoreMetrics.Gauge
-    private let licenseGauges = Mutex<[String: (total: CoreMetrics.Gauge, inUse: CoreMetrics.Gauge)]>([:])
+    private let licenseGauges = Mutex<[String: (total: CoreMetrics.Gauge, inUse: CoreMetrics.Gauge, waiting: CoreMetrics.Gauge)]>([:])
+    private let queueWait: CoreMetrics.Timer
 
     /// Refusal reasons get their own series; anything else a request can fail with is
     /// counted under `other`.
@@ -67,6 +68,11 @@ final class SeatMetrics: Sendable {
             .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
+        ]
+        // A wait for a seat lasts from an instant to a working day.
+        factory.durationHistogramBuckets["seatd_queue_wait_seconds"] = [
+            .milliseconds(100), .seconds(1), .seconds(5), .seconds(15), .seconds(60), .seconds(300), .seconds(900),
+            .seconds(3_600), .seconds(4 * 3_600), .seconds(8 * 3_600),
         ]
         factory.valueHistogramBuckets["seatd_storage_batch_changes"] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]
         self.factory = factory
@@ -100,6 +106,7 @@ final class SeatMetrics: Sendable {
         }
         requestDurations = durations
         storageCommitDuration = CoreMetrics.Timer(label: "seatd_storage_commit_duration_seconds", factory: factory)
+        queueWait = CoreMetrics.Timer(label: "seatd_queue_wait_seconds", factory: factory)
         storageBatchSize = CoreMetrics.Recorder(label: "seatd_storage_batch_changes", aggregate: true, factory: factory)
 
         connectionsActive = CoreMetrics.Gauge(label: "seatd_connections_active", factory: factory)
@@ -126,6 +133,12 @@ final class SeatMetrics: Sendable {
         requestDurations[operation]?.recordNanoseconds(duration.totalNanoseconds)
     }
 
+    /// A waiter got its seat after waiting `duration` in the queue.
+    func recordQueueWait(_ duration: Duration) {
+        grants.increment()
+        queueWait.recordNanoseconds(duration.totalNanoseconds)
+    }
+
     /// Called by the storage writer thread after each committed batch.
     func recordStorageCommit(changes: Int, duration: Duration) {
         storageCommitDuration.recordNanoseconds(duration.totalNanoseconds)
@@ -136,6 +149,8 @@ final class SeatMetrics: Sendable {
 
     struct Snapshot {
         var licenses: [(key: String, seatsTotal: Int, seatsInUse: Int)]
+        /// Waiters per license, by key; a license missing here has none.
+        var waiting: [String: Int] = [:]
         var liveSessions: Int
         var openConnections: Int
         var storage: SeatStore.Statistics
@@ -155,16 +170,19 @@ final class SeatMetrics: Sendable {
                 gone.remove(license.key)
                 let pair = gauges[license.key] ?? (
                     CoreMetrics.Gauge(label: "seatd_seats_total", dimensions: [("license", license.key)], factory: factory),
-                    CoreMetrics.Gauge(label: "seatd_seats_in_use", dimensions: [("license", license.key)], factory: factory)
+                    CoreMetrics.Gauge(label: "seatd_seats_in_use", dimensions: [("license", license.key)], factory: factory),
+                    CoreMetrics.Gauge(label: "seatd_queue_length", dimensions: [("license", license.key)], factory: factory)
                 )
                 gauges[license.key] = pair
                 pair.total.record(license.seatsTotal)
                 pair.inUse.record(license.seatsInUse)
+                pair.waiting.record(snapshot.waiting[license.key] ?? 0)
             }
             // A deleted license's series disappear instead of freezing at their last value.
             for key in gone {
                 gauges[key]?.total.destroy()
                 gauges[key]?.inUse.destroy()
+                gauges[key]?.waiting.destroy()
                 gauges[key] = nil
             }
         }

@@ -61,6 +61,8 @@ public enum Daemon {
             revocations: connections,
             verifier: configuration.licenseVerifier,
             clock: clock,
+            queueLimits: QueueLimits(perLicense: configuration.queueMaxPerLicense, perConnection: configuration.queueMaxPerConnection),
+            onWaitGranted: { metrics.recordQueueWait($0) },
             logger: logger
         )
         let access = try AccessRegistry(store: store, clock: clock, connections: connections)
@@ -175,9 +177,11 @@ public enum Daemon {
                 port: configuration.metricsPort,
                 readiness: readiness,
                 metrics: {
-                    let licenses = await service.licenseSnapshots().map { ($0.license.key, $0.license.seats, $0.seatsInUse) }
+                    let snapshots = await service.licenseSnapshots()
+                    let licenses = snapshots.map { ($0.license.key, $0.license.seats, $0.seatsInUse) }
+                    let waiting = Dictionary(uniqueKeysWithValues: snapshots.map { ($0.license.key, $0.waiting) })
                     return metrics.render(SeatMetrics.Snapshot(
-                        licenses: licenses, liveSessions: service.sessionCount,
+                        licenses: licenses, waiting: waiting, liveSessions: service.sessionCount,
                         openConnections: limiter.openConnections, storage: store.statistics
                     ))
                 },
