@@ -22,7 +22,7 @@ import Testing
 
     @Test func everyKeyIsClassifiedAndDocumented() {
         #expect(ConfigurationLoader.restartOnlyKeys == [
-            "listen_address", "port", "state_directory", "audit_aggregation_window_seconds", "durability", "storage_initial_map_mb", "storage_max_map_mb",
+            "listen_address", "port", "state_directory", "queue_max_per_license", "queue_max_per_connection", "audit_aggregation_window_seconds", "durability", "storage_initial_map_mb", "storage_max_map_mb",
             "storage_high_water_percent", "storage_disk_reserve_mb", "shutdown_timeout_seconds", "metrics_listen_address", "metrics_port", "admin_socket", "admin_socket_group",
             "auth_failure_limit", "auth_failure_global_limit", "auth_failure_window_seconds",
         ])
@@ -31,6 +31,8 @@ import Testing
         #expect(text.contains("\nshutdown_timeout_seconds = 30.0\n"))
         #expect(text.contains("\nmetrics_listen_address = 127.0.0.1\n"))
         #expect(text.contains("\nmetrics_port = 7421\n"))
+        #expect(text.contains("\nqueue_max_per_license = 1000\n"))
+        #expect(text.contains("\nqueue_max_per_connection = 16\n"))
     }
 }
 

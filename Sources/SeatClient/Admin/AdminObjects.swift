@@ -26,10 +26,12 @@ public struct AdminLicense: Codable, Sendable, Equatable {
     public var issued: Date?
     /// The signing key's id; absent for an unsigned (development) license.
     public var signedBy: String?
+    /// Acquires waiting in the license's queue; absent from servers without a queue.
+    public var waiting: Int?
 
     enum CodingKeys: String, CodingKey {
         case key, tenant, seats, inUse = "in_use", free, tier, features, expires, state, status, origin, serial, issued
-        case signedBy = "signed_by"
+        case signedBy = "signed_by", waiting
     }
 
     public init(
@@ -174,5 +176,23 @@ public struct AuditEventRecord: Codable, Sendable, Equatable {
         self.count = count
         self.first = first
         self.last = last
+    }
+}
+
+/// Someone waiting in a license's queue, at 1-based `position`.
+public struct AdminWaiter: Codable, Sendable, Equatable {
+    public var license: String
+    public var tenant: String
+    public var user: String
+    public var host: String
+    public var hardwareID: String
+    public var address: String
+    public var position: Int
+    /// From the policy's `priority` rules; higher is served first.
+    public var priority: Int
+    public var since: Date
+
+    enum CodingKeys: String, CodingKey {
+        case license, tenant, user, host, hardwareID = "hardware_id", address, position, priority, since
     }
 }

@@ -68,7 +68,7 @@ struct AdminDispatcher: Sendable {
         return words.joined(separator: " ")
     }
 
-    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy"]
+    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy", "queue"]
 
     private func perform(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         switch arguments.operation {
@@ -77,6 +77,11 @@ struct AdminDispatcher: Sendable {
         case "sessions":
             let filter = try sessionFilter(arguments)
             return ["sessions": await service.sessions(matching: filter).map { AdminJSON.session($0.session, tenant: $0.license.tenant) }]
+        case "queue":
+            let queues = await service.waiters(tenant: try arguments.optionalString("tenant"), licenseKey: try arguments.optionalString("license"))
+            return ["waiters": queues.flatMap { queue in
+                queue.waiters.enumerated().map { AdminJSON.waiter($1, position: $0 + 1, tenant: queue.license.tenant) }
+            }]
         case "release":
             return try await release(arguments, by: administrator)
         case "license.add":
@@ -167,7 +172,7 @@ struct AdminDispatcher: Sendable {
         return await service.licenseSnapshots()
             .filter { tenant == nil || $0.license.tenant == tenant }
             .sorted { $0.license.key < $1.license.key }
-            .map { AdminJSON.license($0.license, seatsInUse: $0.seatsInUse, now: now) }
+            .map { AdminJSON.license($0.license, seatsInUse: $0.seatsInUse, waiting: $0.waiting, now: now) }
     }
 
     private func sessionFilter(_ arguments: AdminArguments) throws(AdminFailure) -> SessionFilter {

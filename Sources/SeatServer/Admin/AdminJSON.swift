@@ -10,9 +10,9 @@ enum AdminJSON {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func license(_ license: License, seatsInUse: Int, now: Timestamp) -> [String: Any] {
+    static func license(_ license: License, seatsInUse: Int, waiting: Int = 0, now: Timestamp) -> [String: Any] {
         var object: [String: Any] = [
-            "key": license.key, "tenant": license.tenant, "seats": license.seats, "in_use": seatsInUse,
+            "key": license.key, "tenant": license.tenant, "seats": license.seats, "in_use": seatsInUse, "waiting": waiting,
             "free": max(0, license.seats - seatsInUse), "tier": license.tier, "features": license.features,
             "state": license.state.rawValue, "status": status(license.refusal(at: now)), "origin": license.provenance.origin.rawValue,
             "serial": license.provenance.serial,
@@ -38,6 +38,15 @@ enum AdminJSON {
             "host": session.hostname, "hardware_id": session.hardwareID, "client_version": session.clientVersion,
             "address": session.clientAddress, "since": AdminTime.format(session.createdAt),
             "last_heartbeat": AdminTime.format(session.lastHeartbeatAt), "expires": AdminTime.format(session.leaseExpiresAt),
+        ]
+    }
+
+    /// One waiter of a license's queue (`queue`), at 1-based `position`.
+    static func waiter(_ waiter: Waiter, position: Int, tenant: String) -> [String: Any] {
+        [
+            "license": waiter.request.licenseKey, "tenant": tenant, "user": waiter.request.user, "host": waiter.request.hostname,
+            "hardware_id": waiter.request.hardwareID, "address": waiter.request.clientAddress, "position": position,
+            "priority": waiter.priority, "since": AdminTime.format(waiter.since),
         ]
     }
 

@@ -200,10 +200,10 @@ final class SeatService: Sendable {
         }
     }
 
-    /// Everyone waiting for a seat of a license `principal` may see, in queue order per license.
-    func waiters(as principal: Principal, licenseKey: String? = nil) async -> [(license: License, waiters: [Waiter])] {
+    /// Everyone waiting for a seat, in queue order per license (of `tenant`, or `licenseKey`).
+    func waiters(tenant: String? = nil, licenseKey: String? = nil) async -> [(license: License, waiters: [Waiter])] {
         let visible = actors.withLock { actors in
-            actors.values.filter { principal.canAccess(tenant: $0.tenant) && (licenseKey == nil || $0.key == licenseKey) }
+            actors.values.filter { (tenant == nil || $0.tenant == tenant) && (licenseKey == nil || $0.key == licenseKey) }
         }
         var result: [(license: License, waiters: [Waiter])] = []
         for actor in visible {

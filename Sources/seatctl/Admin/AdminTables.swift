@@ -4,10 +4,10 @@ import SeatClient
 /// The tables admin commands print for people (--json prints the server's JSON instead).
 enum AdminTables {
     static func licenses(_ licenses: [AdminLicense]) -> TextTable {
-        var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN"])
+        var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "WAITING", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN"])
         for license in licenses {
             table.append([
-                license.key, license.tenant, "\(license.seats)", "\(license.inUse)", "\(license.free)", license.state, license.status,
+                license.key, license.tenant, "\(license.seats)", "\(license.inUse)", "\(license.free)", "\(license.waiting ?? 0)", license.state, license.status,
                 license.tier ?? "", license.expires.map(time) ?? "never", license.origin,
             ])
         }
@@ -31,6 +31,14 @@ enum AdminTables {
                 session.id, session.license, session.tenant, session.user, session.host, session.address,
                 time(session.since), time(session.lastHeartbeat), time(session.expires),
             ])
+        }
+        return table
+    }
+
+    static func waiters(_ waiters: [AdminWaiter]) -> TextTable {
+        var table = TextTable(headers: ["LICENSE", "POSITION", "PRIORITY", "TENANT", "USER", "HOST", "ADDRESS", "SINCE"])
+        for waiter in waiters {
+            table.append([waiter.license, "\(waiter.position)", "\(waiter.priority)", waiter.tenant, waiter.user, waiter.host, waiter.address, time(waiter.since)])
         }
         return table
     }

@@ -1,0 +1,84 @@
+import Foundation
+import SeatCore
+import SeatProtocol
+import Testing
+
+/// The server-side queue with the real daemon over TLS (protocol-spec.md 9a): a 1-seat
+/// license, a holder, waiters of different priority and one that disconnects; the freed
+/// seat is pushed to the right waiter, stored before it is pushed.
+@Suite struct QueueTests {
+    static let policy = """
+        group leads lena
+        priority 10 QUEUE group leads
+        """
+
+    func waitingAcquire(_ probe: ProtocolProbe, user: String) async throws -> ServerMessage {
+        try await probe.request(.acquireOrWait(AcquireRequest(licenseKey: "QUEUE", user: user, hostname: "ws-\(user)", hardwareID: "hw-\(user)", clientVersion: "test")))
+    }
+
+    @Test func aReleasedSeatIsPushedToTheHighestPriorityWaiterStillConnected() async throws {
+        let stateDirectory = DaemonProcess.makeStateDirectory()
+        let policyFile = stateDirectory + "/site.policy"
+        try Self.policy.write(toFile: policyFile, atomically: true, encoding: .utf8)
+        let daemon = try await DaemonProcess.start(licenses: [TestLicense(key: "QUEUE", seats: 1)], stateDirectory: stateDirectory, settings: ["policy_file": policyFile])
+        try await daemon.use { daemon in
+            try await daemon.waitForLog(containing: "msg=\"policy file loaded\"")
+            let holder = try await ProtocolProbe.client(daemon)
+            let held = try #require(try await holder.acquire("QUEUE", user: "hana").grant)
+
+            let early = try await ProtocolProbe.client(daemon)
+            let gone = try await ProtocolProbe.client(daemon)
+            let lead = try await ProtocolProbe.client(daemon)
+            #expect(try await waitingAcquire(early, user: "eric") == .queued(QueuePlace(position: 1, waiting: 1, seatsTotal: 1, seatsInUse: 1)))
+            #expect(try await waitingAcquire(gone, user: "gina") == .queued(QueuePlace(position: 2, waiting: 2, seatsTotal: 1, seatsInUse: 1)))
+            // Higher priority: ahead of both, who are told they moved down.
+            #expect(try await waitingAcquire(lead, user: "lena") == .queued(QueuePlace(position: 1, waiting: 3, seatsTotal: 1, seatsInUse: 1)))
+            #expect(await early.nextPush() == .queuePosition(QueuePositionNotice(waitID: 2, place: QueuePlace(position: 2, waiting: 3, seatsTotal: 1, seatsInUse: 1))))
+            #expect(await gone.nextPush() == .queuePosition(QueuePositionNotice(waitID: 2, place: QueuePlace(position: 3, waiting: 3, seatsTotal: 1, seatsInUse: 1))))
+
+            // A plain acquire from a newcomer does not jump the queue.
+            let newcomer = try await ProtocolProbe.client(daemon)
+            #expect(try await newcomer.acquire("QUEUE", user: "nina").errorCode == .noSeats)
+
+            let admin = try await ProtocolProbe.admin(daemon)
+            let listed = try #require(try await admin.admin(["op": "queue"])["waiters"] as? [[String: Any]])
+            #expect(listed.map { $0["user"] as? String } == ["lena", "eric", "gina"])
+            #expect(listed.map { $0["position"] as? Int } == [1, 2, 3])
+            #expect(listed.map { $0["priority"] as? Int } == [10, 0, 0])
+
+            // gina disconnects: she loses her place at once.
+            await gone.close()
+            try await waitUntil("gina's place is given up") {
+                (try? await admin.admin(["op": "queue"])["waiters"] as? [[String: Any]])?.count == 2
+            }
+
+            #expect(try await holder.request(.release(held.token)) == .released(ReleaseResult(ended: true, seatsTotal: 1, seatsInUse: 0)))
+            guard case .queueGranted(let granted) = await lead.nextPush(timeout: .seconds(20)) else {
+                Issue.record("lena was not granted the seat")
+                return
+            }
+            #expect(granted.waitID == 2)
+            #expect(granted.grant.seatsInUse == 1 && !granted.grant.reattached)
+            #expect(await early.nextPush() == .queuePosition(QueuePositionNotice(waitID: 2, place: QueuePlace(position: 1, waiting: 1, seatsTotal: 1, seatsInUse: 1))))
+            // The pushed session is stored and live: it heartbeats like any other.
+            guard case .heartbeatAccepted = try await lead.request(.heartbeat(granted.grant.token)) else {
+                Issue.record("the pushed session does not heartbeat")
+                return
+            }
+            let sessions = try #require(try await admin.admin(["op": "sessions"])["sessions"] as? [[String: Any]])
+            #expect(sessions.map { $0["user"] as? String } == ["lena"])
+
+            // Asking again keeps eric's place; lena's release gives him the seat.
+            #expect(try await waitingAcquire(early, user: "eric") == .queued(QueuePlace(position: 1, waiting: 1, seatsTotal: 1, seatsInUse: 1)))
+            // Another request id on the same connection: the place moved to it (request 3).
+            #expect(await early.nextPush() == .waitEnded(WaitEndedNotice(waitID: 2, reason: .superseded, message: "the same user and workstation queued again")))
+            _ = try await lead.request(.release(granted.grant.token))
+            guard case .queueGranted(let second) = await early.nextPush(timeout: .seconds(20)) else {
+                Issue.record("eric was not granted the seat")
+                return
+            }
+            #expect(second.waitID == 3)
+            for probe in [holder, early, lead, newcomer, admin] { await probe.close() }
+        }
+    }
+}
