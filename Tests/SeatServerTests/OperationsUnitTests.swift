@@ -81,6 +81,21 @@ import Testing
         #expect(text.contains("seatd_storage_map_size_bytes 1048576.0\n"))
     }
 
+    @Test func queueLengthPerLicenseAndWaitTimes() {
+        let metrics = SeatMetrics()
+        metrics.recordQueueWait(.seconds(3))
+        let statistics = SeatStore.Statistics(mapSizeBytes: 1 << 20, usedBytes: 8192, commits: 3, committedChanges: 5, lastBatchSize: 2)
+        let snapshot = SeatMetrics.Snapshot(
+            licenses: [(key: "CAD", seatsTotal: 1, seatsInUse: 1), (key: "SIM", seatsTotal: 2, seatsInUse: 0)], waiting: ["CAD": 4],
+            liveSessions: 1, openConnections: 5, storage: statistics)
+        let text = String(decoding: metrics.render(snapshot), as: UTF8.self)
+        #expect(text.contains("seatd_queue_length{license=\"CAD\"} 4.0\n"))
+        #expect(text.contains("seatd_queue_length{license=\"SIM\"} 0.0\n"))
+        #expect(text.contains("seatd_queue_wait_seconds_bucket{le=\"1.0\"} 0\n"))
+        #expect(text.contains("seatd_queue_wait_seconds_bucket{le=\"5.0\"} 1\n"))
+        #expect(text.contains("seatd_grants_total 1\n"), "a pushed grant is a grant")
+    }
+
     @Test func deletedLicensesDisappear() {
         let metrics = SeatMetrics()
         _ = render(metrics, licenses: [("OLD", 1, 0), ("KEEP", 2, 1)])

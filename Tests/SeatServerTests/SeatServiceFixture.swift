@@ -28,7 +28,7 @@ final class SeatServiceFixture: Sendable {
 
     init(
         licenses: [License], retentionSeconds: Double = 3_600, clock: ManualClock = ManualClock(), reopening directory: String? = nil,
-        maximumMapSizeBytes: Int = 16 << 30, verifier: LicenseVerifier = SeatServiceFixture.developmentMode
+        maximumMapSizeBytes: Int = 16 << 30, verifier: LicenseVerifier = SeatServiceFixture.developmentMode, queueLimits: QueueLimits = QueueLimits()
     ) async throws {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("seatd-seats-\(UUID().uuidString)").path
         self.clock = clock
@@ -37,7 +37,7 @@ final class SeatServiceFixture: Sendable {
         commits = FailingCommits(store)
         service = try await SeatService(
             store: store, policy: Self.policy, endedSessionRetentionSeconds: retentionSeconds, revocations: connections,
-            verifier: verifier, clock: clock, commits: commits, logger: silentLogger
+            verifier: verifier, clock: clock, commits: commits, queueLimits: queueLimits, logger: silentLogger
         )
         if !licenses.isEmpty { _ = try await service.upsertLicenses(licenses, by: "test") }
     }
@@ -73,6 +73,19 @@ final class SeatServiceFixture: Sendable {
         await withCheckedContinuation { continuation in
             service.validate(licenseKey: license, as: .administrator) { continuation.resume(returning: $0) }
         }
+    }
+
+    /// An AcquireOrWait as request `requestID` of `link`.
+    func acquireOrWait(_ user: String, on link: ConnectionLink, requestID: UInt32 = 2, license: String = "LIC-1") async -> Result<AcquireOutcome, SeatFailure> {
+        let request = SeatRequest(licenseKey: license, user: user, hostname: "host-\(user)", hardwareID: "hw-\(user)", clientVersion: "1", clientAddress: "10.0.0.1")
+        return await withCheckedContinuation { continuation in
+            service.acquireOrWait(request, requestID: requestID, as: .administrator, on: link) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Who waits for `license`, in order.
+    func waitingUsers(_ license: String = "LIC-1") async -> [String] {
+        await service.waiters(licenseKey: license).flatMap { $0.waiters.map(\.request.user) }
     }
 
     func advance(milliseconds: Int64) {
