@@ -73,6 +73,8 @@ import Testing
         let (two, _) = testLink()
         let (three, _) = testLink()
         #expect(await seats.acquireOrWait("a", on: one) == .success(place(1, of: 1)))
+        // Asking again for the place, with a new request id, is not a second wait.
+        #expect(await seats.acquireOrWait("a", on: one, requestID: 4) == .success(place(1, of: 1)))
         guard case .failure(.noSeats) = await seats.acquireOrWait("a", on: one, requestID: 3, license: "LIC-2") else {
             Issue.record("a connection's second wait was not refused")
             return

@@ -14,8 +14,9 @@ final class ConnectionLink: Sendable {
     private struct State {
         var principal: Principal?
         var tokens: Set<SessionToken> = []
-        /// The connection's waits in license queues: request id → license key.
-        var waits: [UInt32: String] = [:]
+        /// The connection's waits in license queues: for each license and holder (who has
+        /// one place per license), the request id of its latest AcquireOrWait.
+        var waits: [WaitKey: UInt32] = [:]
     }
     private let state: Mutex<State>
     private static let nextID = Atomic<UInt64>(1)
@@ -30,22 +31,32 @@ final class ConnectionLink: Sendable {
     /// The waiter id of this connection's AcquireOrWait `requestID`.
     func waiterID(_ requestID: UInt32) -> WaiterID { WaiterID(connection: id, request: requestID) }
 
-    /// Records a wait for `licenseKey`; `false` (nothing recorded) when the connection
-    /// already holds `limit` other waits.
-    func beginWait(_ requestID: UInt32, licenseKey: String, limit: Int) -> Bool {
+    private struct WaitKey: Hashable {
+        var licenseKey: String
+        var holder: Holder
+    }
+
+    /// Records a wait of `holder` for `licenseKey`; `false` (nothing recorded) when the
+    /// connection already holds `limit` other waits. Asking again for a place (a new
+    /// request id of the same holder) takes the place of the wait it supersedes.
+    func beginWait(_ requestID: UInt32, licenseKey: String, holder: Holder, limit: Int) -> Bool {
         state.withLock { state in
-            guard state.waits[requestID] != nil || state.waits.count < limit else { return false }
-            state.waits[requestID] = licenseKey
+            let key = WaitKey(licenseKey: licenseKey, holder: holder)
+            guard state.waits[key] != nil || state.waits.count < limit else { return false }
+            state.waits[key] = requestID
             return true
         }
     }
 
     func endWait(_ requestID: UInt32) {
-        _ = state.withLock { $0.waits.removeValue(forKey: requestID) }
+        state.withLock { state in
+            guard let key = state.waits.first(where: { $0.value == requestID })?.key else { return }
+            state.waits[key] = nil
+        }
     }
 
     /// The licenses this connection waits for (to give the places up when it closes).
-    var waitedLicenses: Set<String> { state.withLock { Set($0.waits.values) } }
+    var waitedLicenses: Set<String> { state.withLock { Set($0.waits.keys.map(\.licenseKey)) } }
 
     var principal: Principal? { state.withLock { $0.principal } }
 

@@ -173,7 +173,7 @@ final class SeatService: Sendable {
     /// answered as a plain acquire.
     func acquireOrWait(_ request: SeatRequest, requestID: UInt32, as principal: Principal, on link: ConnectionLink, completion: @escaping LicenseActor.Completion<AcquireOutcome>) {
         guard let actor = actor(for: request.licenseKey, principal) else { return completion(.failure(.unknownLicense)) }
-        guard link.beginWait(requestID, licenseKey: request.licenseKey, limit: queueLimits.perConnection) else {
+        guard link.beginWait(requestID, licenseKey: request.licenseKey, holder: request.holder, limit: queueLimits.perConnection) else {
             return acquire(request, as: principal) { completion($0.map(AcquireOutcome.acquired)) }
         }
         let waiting = QueueRequest(id: link.waiterID(requestID), maximumQueueLength: queueLimits.perLicense)
