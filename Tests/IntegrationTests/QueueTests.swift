@@ -45,6 +45,20 @@ import Testing
             #expect(listed.map { $0["user"] as? String } == ["lena", "eric", "gina"])
             #expect(listed.map { $0["position"] as? Int } == [1, 2, 3])
             #expect(listed.map { $0["priority"] as? Int } == [10, 0, 0])
+            let socket = ["--admin-socket", try await daemon.adminSocket()]
+            let table = try await SeatctlProcess.run(["queue", "--license", "QUEUE"] + socket, daemon: daemon)
+            #expect(table.status == 0, "\(table.stderr)")
+            let rows = table.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(rows.first?.prefix(5) == ["LICENSE", "POSITION", "PRIORITY", "TENANT", "USER"])
+            #expect(rows.dropFirst().map { Array($0.prefix(5)) } == [
+                ["QUEUE", "1", "10", "default", "lena"], ["QUEUE", "2", "0", "default", "eric"], ["QUEUE", "3", "0", "default", "gina"],
+            ])
+            let json = try await SeatctlProcess.run(["queue", "--json"] + socket, daemon: daemon)
+            let waiters = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])["waiters"] as? [[String: Any]]
+            #expect(waiters?.map { $0["host"] as? String } == ["ws-lena", "ws-eric", "ws-gina"])
+            let status = try await SeatctlProcess.run(["status", "--json"] + socket, daemon: daemon)
+            let licenses = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])["licenses"] as? [[String: Any]]
+            #expect(licenses?.first?["waiting"] as? Int == 3)
 
             // gina disconnects: she loses her place at once.
             await gone.close()
