@@ -1,6 +1,8 @@
 import Foundation
+import SeatClient
 import SeatCore
 import SeatProtocol
+import Synchronization
 import Testing
 
 /// The server-side queue with the real daemon over TLS (protocol-spec.md 9a): a 1-seat
@@ -93,6 +95,42 @@ import Testing
             }
             #expect(second.waitID == 3)
             for probe in [holder, early, lead, newcomer, admin] { await probe.close() }
+        }
+    }
+
+    @Test func aWaitingLeaseQueuesAgainAfterTheServerRestartsAndGetsTheSeat() async throws {
+        let stateDirectory = DaemonProcess.makeStateDirectory()
+        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "AGAIN", seats: 1)], stateDirectory: stateDirectory, settings: DaemonProcess.durable)
+        let proxy = try await TCPProxy.start(targetPort: first.port)
+        let holder = try await first.connect()
+        let held = try await holder.acquire(licenseKey: "AGAIN", user: "hold", hostname: "h", hardwareID: "hold", clientVersion: "1")
+        await holder.close()
+
+        let places = Mutex<[QueuePlace]>([])
+        let configuration = ShortLeases.configuration(port: proxy.port, daemon: first)
+        let waiting = Task {
+            try await SeatLease.acquire(
+                SeatRequest(licenseKey: "AGAIN", user: "wait", hardwareID: "ws-wait"), configuration: configuration,
+                options: LeaseOptions(backoff: ShortLeases.options.backoff, waitForSeat: .seconds(300))
+            ) { place in places.withLock { $0.append(place) } }
+        }
+        try await waitUntil("queued") { places.withLock { $0.count } == 1 }
+
+        // Waiters are not stored: the restarted server knows only the holder's session,
+        // and the lease queues again by itself once it has reconnected.
+        let slot = await first.killKeepingSlot()
+        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: DaemonProcess.durable, slot: slot).use { second in
+            proxy.retarget(to: second.port)
+            try await waitUntil("queued again on the restarted server") { places.withLock { $0.count } == 2 }
+            #expect(places.withLock { $0 } == Array(repeating: QueuePlace(position: 1, waiting: 1, seatsTotal: 1, seatsInUse: 1), count: 2))
+            let check = try await second.connect()
+            _ = try await check.release(held.token)
+            let lease = try await waiting.value
+            #expect(lease.session != nil && lease.session != held.token)
+            try await lease.release()
+            #expect(try await check.validate(licenseKey: "AGAIN").seatsInUse == 0)
+            await check.close()
+            await proxy.stop()
         }
     }
 }
