@@ -111,6 +111,8 @@ public struct SeatLedger: Sendable {
             if let place = queue.index(of: request.holder) { _ = queue.remove(at: place) }
             var entry = entries[token]!
             if entry.phase == .pending { return .attached(entry.session, durable: false) }
+            // A borrow asked again gets the same lease: its expiry was signed and handed out.
+            if entry.session.isBorrowed { return .attached(entry.session, durable: true) }
             entry.session.lastHeartbeatAt = now
             entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)
             entries[token] = entry
@@ -144,12 +146,14 @@ public struct SeatLedger: Sendable {
         case .refused:
             return .refused(refusal(admission, now: now))
         }
-        let (session, reclaimed) = grant(request, reclaiming: reclaim, now: now, policy: policy, newToken: newToken)
+        let (session, reclaimed) = grant(request, reclaiming: reclaim, now: now, policy: policy, rules: rules, newToken: newToken)
         return .granted(session, reclaimed: reclaimed)
     }
 
     /// Reserves a seat for `request` as a pending session, ending the lapsed `reclaim`.
-    mutating func grant(_ request: SeatRequest, reclaiming reclaim: [SessionToken], now: Timestamp, policy: LeasePolicy, newToken: () -> SessionToken) -> (Session, reclaimed: [Session]) {
+    mutating func grant(
+        _ request: SeatRequest, reclaiming reclaim: [SessionToken], now: Timestamp, policy: LeasePolicy, rules: LicenseRules, newToken: () -> SessionToken
+    ) -> (Session, reclaimed: [Session]) {
         var reclaimed: [Session] = []
         for token in reclaim {
             entries[token]!.phase = .ending(.expired)
@@ -157,6 +161,13 @@ public struct SeatLedger: Sendable {
         }
         var token = newToken()
         while entries[token] != nil { token = newToken() }
+        var leaseExpiresAt = policy.leaseExpiry(from: now)
+        var borrowLeaseID: UInt64?
+        if let requested = request.borrowMilliseconds {
+            leaseExpiresAt = now.adding(milliseconds: rules.borrowDuration(requested: requested))
+            // A second draw of the token source: the lease id is public, the token secret.
+            borrowLeaseID = newToken().high
+        }
         let session = Session(
             token: token,
             licenseKey: license.key,
@@ -167,8 +178,9 @@ public struct SeatLedger: Sendable {
             clientAddress: request.clientAddress,
             createdAt: now,
             lastHeartbeatAt: now,
-            leaseExpiresAt: policy.leaseExpiry(from: now),
-            accessKeyID: request.accessKeyID
+            leaseExpiresAt: leaseExpiresAt,
+            accessKeyID: request.accessKeyID,
+            borrowLeaseID: borrowLeaseID
         )
         entries[token] = Entry(session: session, phase: .pending, committed: false)
         holders[request.holder] = token
@@ -225,6 +237,8 @@ public struct SeatLedger: Sendable {
             return .expiring(entry.session)
         }
         if let refusal = license.refusal(at: now) { return .refused(.license(refusal)) }
+        // A borrowed seat needs no heartbeat; one that comes anyway leaves the signed expiry.
+        if entry.session.isBorrowed { return .extended(entry.session) }
         entry.session.lastHeartbeatAt = now
         entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)
         entries[token] = entry
@@ -316,6 +330,11 @@ public struct SeatLedger: Sendable {
     /// (pending, live or ending) holds its seat.
     func admission(of request: SeatRequest, reclaiming reclaim: [SessionToken], rules: LicenseRules) -> Admission {
         let holding = entries.count - reclaim.count
+        if request.borrowMilliseconds != nil {
+            let reclaimed = Set(reclaim)
+            let borrowed = entries.count(where: { $0.value.session.isBorrowed && !reclaimed.contains($0.key) })
+            if let refusal = rules.borrowRefusal(of: PolicySubject(request), borrowed: borrowed) { return .refused(refusal) }
+        }
         // Without a policy only the count matters: no list of holders on every acquire.
         guard !rules.isUnrestricted else { return holding < license.seats ? .admitted : .noFreeSeat }
         let reclaimed = Set(reclaim)

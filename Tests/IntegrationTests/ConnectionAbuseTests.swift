@@ -7,9 +7,11 @@ import Testing
 /// acquires and heartbeats in a loop: every canary request must succeed, and within
 /// `canaryBound`. Figures are printed for docs/operations.md.
 @Suite(.serialized) struct ConnectionAbuseTests {
-    /// Far above what the canary sees unattacked (a few ms on a debug build) and below any
-    /// client's request timeout (10 s).
-    static let canaryBound = Duration.seconds(2)
+    /// Far above what the canary sees unattacked (a few ms on a debug build, up to 2.8 s seen
+    /// with the suite's other daemons and builds loading 2 cores ten deep), below any
+    /// client's request timeout (10 s), and below what the pipelining attack caused before
+    /// its fix (6.3 s and 14.3 s on a quieter machine).
+    static let canaryBound = Duration.seconds(5)
     static let licenses = [TestLicense(key: "L", seats: 4, tenant: "acme")]
 
     static func expectServed(_ report: Canary.Report, sourceLocation: SourceLocation = #_sourceLocation) {

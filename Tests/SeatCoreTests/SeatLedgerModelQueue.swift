@@ -27,7 +27,7 @@ extension ModelRun {
     /// Whether a waiter the rules admit could take the seat: no other shall.
     func couldTakeASeat(_ waiter: ModelWaiter) -> Bool {
         guard let own = ownSessions(waiter.request.holder) else { return false }
-        return newSeatAdmission(PolicySubject(waiter.request), own: own).0 == .admitted
+        return newSeatAdmission(waiter.request, own: own).0 == .admitted
     }
 
     /// Whether a waiter of `priority` or higher could take a seat now.
@@ -93,7 +93,7 @@ extension ModelRun {
                 index += 1
                 continue
             }
-            let reclaim = newSeatAdmission(subject, own: own).reclaim
+            let reclaim = newSeatAdmission(waiter.request, own: own).reclaim
             guard let grant = granted.popFirst() else { throw ModelFailure(message: "waiter \(waiter.id) could take a seat but got none") }
             // Invariant 7: the seat goes to the first waiter that can take it (everyone
             // ahead was just found unable to).
@@ -108,7 +108,11 @@ extension ModelRun {
             try check(grant.session == expected, "waiter granted \(grant.session), expected \(expected)")
             try check(entries.count + 1 - reclaim.count <= license.seats, "waiter grant over capacity")
             try check(!rules.excludes.contains { $0.matches(subject) }, "granted to excluded waiter \(subject)")
-            for token in reclaim { entries[token]!.phase = .ending(.expired) }
+            for token in reclaim {
+                entries[token]!.phase = .ending(.expired)
+                // A lapsed borrow's seat goes to the queue like any other (invariant 8).
+                if entries[token]!.session.isBorrowed { stats.borrowExpiries += 1; stats.borrowSeatsToWaiters += 1 }
+            }
             entries[grant.session.token] = Entry(session: grant.session, phase: .pending, confirmed: false)
             inFlight.append(.grant(grant.session.token, reclaimed: grant.reclaimed.map(\.token)))
             issued.append(grant.session.token)

@@ -26,6 +26,12 @@ import Testing
 ///    a waiter) only if no waiter of equal or higher priority that the rules admit is
 ///    ahead; after `admitWaiters` no waiter the rules admit is left; closed connections
 ///    and lapsed places leave the queue; it never grows past its bound.
+/// 8. Borrowing (two of the holders borrow; a Borrow never waits): a borrowed seat
+///    counts like any other (invariant 1 includes it), needs no heartbeat and is never
+///    renewed, ends at its expiry; `borrow deny` and `borrow_max_seats` (random in half the runs) are obeyed,
+///    and no grant leaves more borrowed seats than `borrow_max_seats`. A borrow is held
+///    back for waiters like any request (invariant 7), and a lapsed borrow's seat goes to
+///    the queue like any other.
 ///
 /// Reproduce a failure with `SEATCORE_MODEL_SEED=<seed> SWIFT_DETERMINISTIC_HASHING=1 swift test --filter SeatLedgerModel`
 /// (the ledger's dictionary order, and so the order of some results, depends on hash seeding).
@@ -37,6 +43,9 @@ struct SeatLedgerModelTests {
         Holder(user: "u1", hardwareID: "h0"),
         Holder(user: "u2", hardwareID: "h0"),
         Holder(user: "u3", hardwareID: "h2"),
+        // Borrowers: one shares its user and machine with an ordinary holder above.
+        Holder(user: "u1", hardwareID: "h0", borrowing: true),
+        Holder(user: "u4", hardwareID: "h3", borrowing: true),
     ]
 
     static let chunks = 4
@@ -90,8 +99,14 @@ struct SeatLedgerModelTests {
             #expect(stats.overLoweredSeats > 5_000)
             #expect(stats.heartbeatsExtended > 2_000 && stats.heartbeatsExpired > 350)
             #expect(stats.policyRefusals > 1_000 && stats.reservedGrants > 200)
-            #expect(stats.queued > 3_000 && stats.requeued > 500 && stats.waiterGrants > 1_500)
-            #expect(stats.heldForWaiters > 100 && stats.queueFull > 300 && stats.waitersDropped > 300)
+            // Fewer waiter grants and full queues than without borrowing: the two borrowing
+            // holders never wait, and their borrows are often held back for waiters.
+            #expect(stats.queued > 3_000 && stats.requeued > 500 && stats.waiterGrants > 1_100)
+            #expect(stats.heldForWaiters > 100 && stats.queueFull > 160 && stats.waitersDropped > 300)
+            #expect(stats.borrowGrants > 600 && stats.borrowRefusals > 100 && stats.borrowExpiries > 100,
+                    "borrows \(stats.borrowGrants), refused \(stats.borrowRefusals), expired \(stats.borrowExpiries)")
+            #expect(stats.borrowsHeldForWaiters > 300 && stats.borrowSeatsToWaiters > 8,
+                    "borrows held for waiters \(stats.borrowsHeldForWaiters), lapsed borrows reclaimed by waiters \(stats.borrowSeatsToWaiters)")
         }
     }
 }
@@ -109,6 +124,8 @@ struct ModelRun {
         var heartbeatsExtended = 0, heartbeatsExpired = 0
         var policyRefusals = 0, reservedGrants = 0
         var queued = 0, requeued = 0, waiterGrants = 0, heldForWaiters = 0, queueFull = 0, waitersDropped = 0
+        var borrowGrants = 0, borrowRefusals = 0, borrowExpiries = 0
+        var borrowsHeldForWaiters = 0, borrowSeatsToWaiters = 0
 
         mutating func add(_ other: Stats) {
             grants += other.grants; reclaimingGrants += other.reclaimingGrants
@@ -121,6 +138,8 @@ struct ModelRun {
             policyRefusals += other.policyRefusals; reservedGrants += other.reservedGrants
             queued += other.queued; requeued += other.requeued; waiterGrants += other.waiterGrants
             heldForWaiters += other.heldForWaiters; queueFull += other.queueFull; waitersDropped += other.waitersDropped
+            borrowGrants += other.borrowGrants; borrowRefusals += other.borrowRefusals; borrowExpiries += other.borrowExpiries
+            borrowsHeldForWaiters += other.borrowsHeldForWaiters; borrowSeatsToWaiters += other.borrowSeatsToWaiters
         }
     }
 
@@ -194,6 +213,10 @@ struct ModelRun {
                 LicenseRules.Limit(Int(rng.next() % 5) - 1, .user("u\(rng.next() % 4)"))
             }
         }
+        if rng.next() % 2 == 0 {
+            rules.borrowMaxSeats = Int(rng.next() % 3)
+            if rng.next() % 3 == 0 { rules.borrowDenies = [.user("u4")] }
+        }
     }
 
     mutating func random(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
@@ -230,9 +253,12 @@ struct ModelRun {
         let holder = holders[random(holders.count)]
         let req = SeatRequest(
             licenseKey: "LIC-1", user: holder.user, hostname: "host-\(random(3))",
-            hardwareID: holder.hardwareID, clientVersion: "v\(random(2))", clientAddress: "10.0.0.\(random(9))"
+            hardwareID: holder.hardwareID, clientVersion: "v\(random(2))", clientAddress: "10.0.0.\(random(9))",
+            // Mostly borrows that lapse within a run; some past the maximum, which caps them.
+            borrowMilliseconds: holder.borrowing ? (chance(5) ? 400 * 3_600_000 : Int64(random(3_000)) + 1) : nil
         )
-        let waitID = chance(50) ? WaiterID(connection: UInt64(random(3)), request: UInt32(1 + random(3))) : nil
+        // A Borrow has no waiting form: only acquires wait.
+        let waitID = chance(50) && !holder.borrowing ? WaiterID(connection: UInt64(random(3)), request: UInt32(1 + random(3))) : nil
         let waiting = waitID.map { QueueRequest(id: $0, maximumQueueLength: Self.maximumQueueLength) }
         let existing = sortedTokens()
         var draws: [SessionToken] = []
@@ -274,6 +300,11 @@ struct ModelRun {
                 try check(!durable, "attached to a pending session as durable")
                 try check(session == entry.session, "attach to pending changed the session")
                 stats.attachedPending += 1
+            } else if entry.session.isBorrowed {
+                // A borrow asked again gets its signed lease back: nothing renews it.
+                try check(durable, "attached to a live borrowed session as not durable")
+                try check(session == entry.session, "attach to a borrowed session changed it: \(session) vs \(entry.session)")
+                stats.attachedDurable += 1
             } else {
                 var renewed = entry.session
                 renewed.lastHeartbeatAt = now
@@ -290,10 +321,11 @@ struct ModelRun {
         // No attachable session: the holder's lapsed ones are reclaimed, and a license that
         // is full (or whose policy refuses) reclaims every lapsed live session.
         let subject = PolicySubject(req)
-        var (result, reclaim) = newSeatAdmission(subject, own: Set(mine.keys))
+        var (result, reclaim) = newSeatAdmission(req, own: Set(mine.keys))
         if result == .admitted, waiterAhead(ofPriority: priority(of: subject)) {
             result = .noFreeSeat
             stats.heldForWaiters += 1
+            if holder.borrowing { stats.borrowsHeldForWaiters += 1 }
         }
         if result != .admitted {
             let seatsInUse = min(license.seats, entries.count)
@@ -312,6 +344,7 @@ struct ModelRun {
                 try check(decision == expected, "expected \(expected), got \(decision)")
                 try check(draws.isEmpty, "a policy refusal drew tokens")
                 stats.policyRefusals += 1
+                if holder.borrowing { stats.borrowRefusals += 1 }
                 return
             }
         }
@@ -325,13 +358,24 @@ struct ModelRun {
             try check(r == entries[r.token]?.session, "reclaimed session content differs: \(r)")
         }
         try check(entries[session.token] == nil, "granted token \(session.token) already in use")
-        try check(draws.last == session.token, "granted token was not the last drawn")
-        try check(draws.dropLast().allSatisfy { entries[$0] != nil }, "a fresh token was skipped")
-        let expected = Session(
+        // A borrow draws once more after its token, for its lease id.
+        let tokenDraws = holder.borrowing ? draws.dropLast() : draws[...]
+        try check(tokenDraws.last == session.token, "granted token was not the last drawn for it")
+        try check(tokenDraws.dropLast().allSatisfy { entries[$0] != nil }, "a fresh token was skipped")
+        var expected = Session(
             token: session.token, licenseKey: license.key, user: req.user, hostname: req.hostname,
             hardwareID: req.hardwareID, clientVersion: req.clientVersion, clientAddress: req.clientAddress,
             createdAt: now, lastHeartbeatAt: now, leaseExpiresAt: policy.leaseExpiry(from: now)
         )
+        if let requested = req.borrowMilliseconds {
+            expected.leaseExpiresAt = now.adding(milliseconds: min(requested, 168 * 3_600_000))
+            expected.borrowLeaseID = draws.last?.high
+            // Invariant 8: the grant leaves no more borrowed seats than the policy allows.
+            let borrowedAfter = entries.filter { !reclaim.contains($0.key) && $0.value.session.isBorrowed }.count + 1
+            try check(borrowedAfter <= rules.borrowMaxSeats ?? .max, "\(borrowedAfter) borrowed seats, at most \(rules.borrowMaxSeats!) allowed")
+            try check(!rules.borrowDenies.contains { $0.matches(subject) }, "a borrow granted to denied \(subject)")
+            stats.borrowGrants += 1
+        }
         try check(session == expected, "granted \(session), expected \(expected)")
         // Invariant 1: the grant fits once the sessions it reclaims are gone.
         try check(entries.count + 1 - reclaim.count <= license.seats,
@@ -346,7 +390,10 @@ struct ModelRun {
             try check(license.seats - holdersAfter.count >= unused, "granted to \(subject) a seat reserved for others: \(unused) reserved unused")
         }
 
-        for token in reclaim { entries[token]!.phase = .ending(.expired) }
+        for token in reclaim {
+            entries[token]!.phase = .ending(.expired)
+            if entries[token]!.session.isBorrowed { stats.borrowExpiries += 1 }
+        }
         entries[session.token] = Entry(session: session, phase: .pending, confirmed: false)
         inFlight.append(.grant(session.token, reclaimed: reclaimedTokens))
         issued.append(session.token)
@@ -358,17 +405,25 @@ struct ModelRun {
 
     /// What the rules decide for a new seat: first with the holder's own lapsed sessions
     /// reclaimed, then, if that is not enough, with every lapsed live session reclaimed.
-    func newSeatAdmission(_ subject: PolicySubject, own: Set<SessionToken>) -> (Admission, reclaim: Set<SessionToken>) {
-        let first = admission(subject, reclaiming: own)
+    func newSeatAdmission(_ request: SeatRequest, own: Set<SessionToken>) -> (Admission, reclaim: Set<SessionToken>) {
+        let first = admission(request, reclaiming: own)
         if first == .admitted { return (first, own) }
         let lapsed = Set(entries.filter { $0.value.phase == .live && $0.value.session.isLapsed(at: now) }.keys)
-        return (admission(subject, reclaiming: lapsed), lapsed)
+        return (admission(request, reclaiming: lapsed), lapsed)
     }
 
-    /// What the documented rules decide for a new seat once `reclaim` have ended.
-    func admission(_ subject: PolicySubject, reclaiming reclaim: Set<SessionToken>) -> Admission {
-        let holders = entries.filter { !reclaim.contains($0.key) }.map { PolicySubject($0.value.session) }
-        return ModelPolicy.admission(rules, subject, holders: holders, seats: license.seats)
+    /// What the documented rules decide for a new seat once `reclaim` have ended: a
+    /// borrow's rules first (deny, then allow, then the borrowed-seat limit), then the rest.
+    func admission(_ request: SeatRequest, reclaiming reclaim: Set<SessionToken>) -> Admission {
+        let subject = PolicySubject(request)
+        let remaining = entries.filter { !reclaim.contains($0.key) }
+        if request.borrowMilliseconds != nil {
+            if let denying = rules.borrowDenies.first(where: { $0.matches(subject) }) { return .refused(.borrowNotAllowed(denying)) }
+            if let limit = rules.borrowMaxSeats, remaining.values.count(where: \.session.isBorrowed) >= limit {
+                return .refused(.overBorrowMax(limit: limit))
+            }
+        }
+        return ModelPolicy.admission(rules, subject, holders: remaining.map { PolicySubject($0.value.session) }, seats: license.seats)
     }
 
     func attachableEntry(_ token: SessionToken, _ attachable: [SessionToken: Entry]) throws -> Entry {
@@ -396,11 +451,15 @@ struct ModelRun {
             // The expiry is committed before the holder is told.
             try check(outcome == .expiring(entry.session), "expected expiring, got \(outcome)")
             entries[token]!.phase = .ending(.expired)
+            if entry.session.isBorrowed { stats.borrowExpiries += 1 }
             inFlight.append(.end([token]))
             return
         }
         if let refusal = license.refusal(at: now) {
             return try check(outcome == .refused(.license(refusal)), "expected license(\(refusal)), got \(outcome)")
+        }
+        if entry.session.isBorrowed {
+            return try check(outcome == .extended(entry.session), "a heartbeat changed borrowed \(entry.session): \(outcome)")
         }
         var renewed = entry.session
         renewed.lastHeartbeatAt = now
@@ -435,6 +494,7 @@ struct ModelRun {
         for session in ended {
             try check(session == entries[session.token]?.session, "expired session content differs")
             entries[session.token]!.phase = .ending(.expired)
+            if session.isBorrowed { stats.borrowExpiries += 1 }
         }
         if !ended.isEmpty { inFlight.append(.end(ended.map(\.token))) }
     }

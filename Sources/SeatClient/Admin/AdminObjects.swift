@@ -28,10 +28,13 @@ public struct AdminLicense: Codable, Sendable, Equatable {
     public var signedBy: String?
     /// Acquires waiting in the license's queue; absent from servers without a queue.
     public var waiting: Int?
+    /// Of the seats in use, how many are out on borrow (`status` and `license.list`; absent
+    /// from older servers and from the replies of license changes).
+    public var borrowed: Int?
 
     enum CodingKeys: String, CodingKey {
         case key, tenant, seats, inUse = "in_use", free, tier, features, expires, state, status, origin, serial, issued
-        case signedBy = "signed_by", waiting
+        case signedBy = "signed_by", waiting, borrowed
     }
 
     public init(
@@ -69,15 +72,18 @@ public struct AdminSession: Codable, Sendable, Equatable {
     public var since: Date
     public var lastHeartbeat: Date
     public var expires: Date
+    /// For a borrowed seat, the id of its offline lease (`expires` is then the borrow's
+    /// end); absent for a seat in use.
+    public var borrowLease: String?
 
     enum CodingKeys: String, CodingKey {
         case id, license, tenant, user, host, hardwareID = "hardware_id", clientVersion = "client_version", address, since
-        case lastHeartbeat = "last_heartbeat", expires
+        case lastHeartbeat = "last_heartbeat", expires, borrowLease = "borrow_lease"
     }
 
     public init(
         id: String, license: String, tenant: String, user: String, host: String, hardwareID: String, clientVersion: String,
-        address: String, since: Date, lastHeartbeat: Date, expires: Date
+        address: String, since: Date, lastHeartbeat: Date, expires: Date, borrowLease: String? = nil
     ) {
         self.id = id
         self.license = license
@@ -90,6 +96,7 @@ public struct AdminSession: Codable, Sendable, Equatable {
         self.since = since
         self.lastHeartbeat = lastHeartbeat
         self.expires = expires
+        self.borrowLease = borrowLease
     }
 }
 

@@ -45,7 +45,7 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         case sessionRevoked(SessionRevokedNotice)
         /// AcquireOrWait was answered Queued: the lease waits in the server's queue.
         case queued(QueuePlace)
-        /// The server pushed news of the wait (protocol-spec.md 7.11–7.13).
+        /// The server pushed news of the wait (protocol-spec.md 7.13–7.15).
         case queueNews(QueueNews)
     }
 

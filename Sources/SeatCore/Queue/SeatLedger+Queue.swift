@@ -45,7 +45,7 @@ extension SeatLedger {
                 continue
             }
             _ = queue.remove(at: index)
-            let (session, reclaimed) = grant(waiter.request, reclaiming: reclaim, now: now, policy: policy, newToken: newToken)
+            let (session, reclaimed) = grant(waiter.request, reclaiming: reclaim, now: now, policy: policy, rules: rules, newToken: newToken)
             grants.append(WaiterGrant(waiter: waiter, session: session, reclaimed: reclaimed))
         }
         return grants

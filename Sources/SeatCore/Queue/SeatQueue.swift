@@ -1,5 +1,5 @@
 /// Identifies one wait: the connection it came on and the request id of its Acquire
-/// (protocol-spec.md 6.8), which the server's pushes about the wait repeat.
+/// (protocol-spec.md 6.9), which the server's pushes about the wait repeat.
 public struct WaiterID: Hashable, Sendable, CustomStringConvertible {
     public var connection: UInt64
     public var request: UInt32

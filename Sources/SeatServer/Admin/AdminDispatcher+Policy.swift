@@ -12,7 +12,7 @@ extension AdminDispatcher {
             let license = snapshot.license
             guard tenant == nil || license.tenant == tenant else { continue }
             let holders = (sessions[license.key] ?? []).map { PolicySubject($0.session) }
-            let rules: [[String: Any]] = policy.rules.filter { $0.target.applies(to: license) }.map { rule in
+            var rules: [[String: Any]] = policy.rules.filter { $0.target.applies(to: license) }.map { rule in
                 var object: [String: Any] = [
                     "line": rule.line, "rule": rule.text, "effect": rule.effect.name, "principal": rule.principal.description,
                     "holding": holders.count { rule.principal.matches($0) },
@@ -20,10 +20,20 @@ extension AdminDispatcher {
                 if let count = rule.effect.count { object["count"] = count }
                 return object
             }
+            // Borrow limits name no one: their "holding" is the license's seats out on borrow.
+            let borrowed = (sessions[license.key] ?? []).count { $0.session.isBorrowed }
+            for rule in policy.borrowLimits where rule.target.applies(to: license) {
+                let (effect, count) = switch rule.limit {
+                case .hours(let hours): ("borrow_max_hours", hours)
+                case .seats(let seats): ("borrow_max_seats", seats)
+                }
+                rules.append(["line": rule.line, "rule": rule.text, "effect": effect, "principal": "", "count": count, "holding": borrowed])
+            }
+            rules.sort { ($0["line"] as! Int) < ($1["line"] as! Int) }
             guard !rules.isEmpty else { continue }
             licenses.append(["license": license.key, "tenant": license.tenant, "seats": license.seats, "in_use": snapshot.seatsInUse, "rules": rules])
         }
-        return ["policy_file": policy.file, "rules": policy.rules.count, "licenses": licenses]
+        return ["policy_file": policy.file, "rules": policy.ruleCount, "licenses": licenses]
     }
 }
 
@@ -36,13 +46,15 @@ extension PolicyRule.Effect {
         case .include: "include"
         case .exclude: "exclude"
         case .priority: "priority"
+        case .borrowAllow: "borrow allow"
+        case .borrowDeny: "borrow deny"
         }
     }
 
     var count: Int? {
         switch self {
         case .reserve(let count), .max(let count), .priority(let count): count
-        case .include, .exclude: nil
+        case .include, .exclude, .borrowAllow, .borrowDeny: nil
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SeatCore
+import SeatLicensing
 
 /// The objects of admin replies, as docs/admin-protocol.md lists them.
 enum AdminJSON {
@@ -32,13 +33,16 @@ enum AdminJSON {
         }
     }
 
+    /// A borrowed seat has `borrow_lease` (its offline lease's id); its `expires` is the borrow's end.
     static func session(_ session: Session, tenant: String) -> [String: Any] {
-        [
+        var object: [String: Any] = [
             "id": SessionID(session.token).hex, "license": session.licenseKey, "tenant": tenant, "user": session.user,
             "host": session.hostname, "hardware_id": session.hardwareID, "client_version": session.clientVersion,
             "address": session.clientAddress, "since": AdminTime.format(session.createdAt),
             "last_heartbeat": AdminTime.format(session.lastHeartbeatAt), "expires": AdminTime.format(session.leaseExpiresAt),
         ]
+        if let leaseID = session.borrowLeaseID { object["borrow_lease"] = BorrowLease.idText(leaseID) }
+        return object
     }
 
     /// One waiter of a license's queue (`queue`), at 1-based `position`.

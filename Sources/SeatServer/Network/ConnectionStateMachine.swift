@@ -432,7 +432,7 @@ struct ConnectionStateMachine {
                 return
             }
             dispatch(frame, isAuthenticate: false, concerns: .none, &actions)
-        case .acquire, .acquireOrWait, .heartbeat, .release, .validate:
+        case .acquire, .acquireOrWait, .heartbeat, .release, .validate, .borrow:
             guard standing != .unauthenticated else {
                 actions.append(.write(Self.error(id, .authenticationRequired, "authenticate with an access key first (SEATD_ACCESS_KEY)")))
                 return
@@ -444,7 +444,7 @@ struct ConnectionStateMachine {
     private static func tokenScope(of message: ClientMessage) -> TokenScope {
         switch message {
         case .heartbeat(let token), .release(let token): .token(token)
-        case .acquire, .acquireOrWait: .anyToken
+        case .acquire, .acquireOrWait, .borrow: .anyToken
         case .hello, .validate, .authenticate, .admin: .none
         }
     }

@@ -31,7 +31,7 @@ extension LicenseActor {
         case .success:
             settleGrant(grant.session, reclaimed: reclaimed)
             connections.forget(reclaimed)
-            waitObserver(.milliseconds(grant.session.createdAt.millisecondsSinceEpoch - grant.waiter.since.millisecondsSinceEpoch))
+            waitObserver(.milliseconds(grant.session.createdAt.millisecondsSinceEpoch - grant.waiter.since.millisecondsSinceEpoch), ledger.license)
             let interval = UInt32(clamping: livePolicy.value.heartbeatIntervalMilliseconds)
             let notice = QueueGrantNotice(waitID: grant.waiter.id.request, grant: AcquireGrant(success(grant.session, reattached: false), heartbeatInterval: interval))
             connections.notifyWait(grant.waiter.id, .queueGranted(notice))

@@ -33,7 +33,7 @@ actor LicenseActor {
     /// Each waiter's place as last told to it, so only changes are pushed.
     var announcedPositions: [WaiterID: Int] = [:]
     /// Told how long each granted waiter waited.
-    let waitObserver: @Sendable (Duration) -> Void
+    let waitObserver: @Sendable (_ waited: Duration, _ license: License) -> Void
     /// Set once the license is deleted: an acquire that found this actor just before the
     /// deletion must not grant a seat of a license that no longer exists.
     var retired = false
@@ -58,7 +58,7 @@ actor LicenseActor {
     init(
         ledger: SeatLedger, eventLoop: any EventLoop, store: any SeatCommits, directory: SessionDirectory, policy: LiveValue<LeasePolicy>,
         sitePolicy: LiveValue<SitePolicy>, clock: any ServerClock, connections: ConnectionDirectory,
-        waitObserver: @escaping @Sendable (Duration) -> Void = { _ in }, logger: Logger
+        waitObserver: @escaping @Sendable (_ waited: Duration, _ license: License) -> Void = { _, _ in }, logger: Logger
     ) {
         self.key = ledger.license.key
         self.tenant = ledger.license.tenant
@@ -125,6 +125,9 @@ actor LicenseActor {
             completion(.failure(SeatFailure(refusal)))
             // Refused because a waiter could take the seat: give it to them.
             serveQueue()
+
+        case .attached(let session, durable: true) where session.isBorrowed:
+            completion(.success(.acquired(success(session, reattached: true))))
 
         case .attached(let session, durable: true):
             store.commitLazily([.refreshLease(token: session.token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
@@ -211,7 +214,9 @@ actor LicenseActor {
         let now = clock.now()
         switch ledger.heartbeat(token, now: now, policy: livePolicy.value) {
         case .extended(let session):
-            store.commitLazily([.refreshLease(token: token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
+            if !session.isBorrowed {
+                store.commitLazily([.refreshLease(token: token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
+            }
             completion(.success(session))
         case .refused(let refusal):
             completion(.failure(SeatFailure(refusal)))

@@ -35,7 +35,7 @@ final class SeatService: Sendable {
     /// How long queues may grow (`queue_max_per_license`, `queue_max_per_connection`).
     private let queueLimits: QueueLimits
     /// Told how long each waiter that got a seat waited, for metrics.
-    private let onWaitGranted: @Sendable (Duration) -> Void
+    private let onWaitGranted: @Sendable (_ waited: Duration, _ license: License) -> Void
     /// License changes (file reloads and admin requests) run one at a time.
     private let catalogGate = SerialGate()
     /// Imported licenses whose signing key the site no longer trusts: kept in the store,
@@ -48,7 +48,7 @@ final class SeatService: Sendable {
     init(
         store: SeatStore, policy: LeasePolicy, endedSessionRetentionSeconds: Double, revocations: ConnectionDirectory,
         verifier: LicenseVerifier, clock: any ServerClock, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        commits: (any SeatCommits)? = nil, queueLimits: QueueLimits = QueueLimits(), onWaitGranted: @escaping @Sendable (Duration) -> Void = { _ in },
+        commits: (any SeatCommits)? = nil, queueLimits: QueueLimits = QueueLimits(), onWaitGranted: @escaping @Sendable (_ waited: Duration, _ license: License) -> Void = { _, _ in },
         logger: Logger
     ) async throws {
         self.store = store
@@ -80,7 +80,10 @@ final class SeatService: Sendable {
         untrusted.withLock { $0 = withdrawn }
         var sessionsByLicense: [String: [Session]] = [:]
         for var session in try store.loadLiveSessions() {
-            session.leaseExpiresAt = policy.restoredLeaseExpiry(stored: session.leaseExpiresAt, lastHeartbeatAt: session.lastHeartbeatAt)
+            // A borrowed seat keeps the expiry its signed lease states: no heartbeat renews it.
+            if !session.isBorrowed {
+                session.leaseExpiresAt = policy.restoredLeaseExpiry(stored: session.leaseExpiresAt, lastHeartbeatAt: session.lastHeartbeatAt)
+            }
             sessionsByLicense[session.licenseKey, default: []].append(session)
         }
         var restored: [String: LicenseActor] = [:]

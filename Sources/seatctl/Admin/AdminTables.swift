@@ -4,11 +4,14 @@ import SeatClient
 /// The tables admin commands print for people (--json prints the server's JSON instead).
 enum AdminTables {
     static func licenses(_ licenses: [AdminLicense]) -> TextTable {
-        var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "WAITING", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN"])
+        // BORROWED (of IN USE, out on borrow) and WAITING (in the queue) come last, so
+        // scripts reading the columns before them keep working.
+        var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN", "BORROWED", "WAITING"])
         for license in licenses {
             table.append([
-                license.key, license.tenant, "\(license.seats)", "\(license.inUse)", "\(license.free)", "\(license.waiting ?? 0)", license.state, license.status,
-                license.tier ?? "", license.expires.map(time) ?? "never", license.origin,
+                license.key, license.tenant, "\(license.seats)", "\(license.inUse)", "\(license.free)", license.state, license.status,
+                license.tier ?? "", license.expires.map(time) ?? "never", license.origin, license.borrowed.map { "\($0)" } ?? "",
+                "\(license.waiting ?? 0)",
             ])
         }
         return table
@@ -25,11 +28,12 @@ enum AdminTables {
     }
 
     static func sessions(_ sessions: [AdminSession]) -> TextTable {
-        var table = TextTable(headers: ["SESSION", "LICENSE", "TENANT", "USER", "HOST", "ADDRESS", "SINCE", "LAST HEARTBEAT", "EXPIRES"])
+        // A borrowed seat's EXPIRES is when the borrow ends; it needs no heartbeats.
+        var table = TextTable(headers: ["SESSION", "LICENSE", "TENANT", "USER", "HOST", "ADDRESS", "SINCE", "LAST HEARTBEAT", "EXPIRES", "BORROWED"])
         for session in sessions {
             table.append([
                 session.id, session.license, session.tenant, session.user, session.host, session.address,
-                time(session.since), time(session.lastHeartbeat), time(session.expires),
+                time(session.since), time(session.lastHeartbeat), time(session.expires), session.borrowLease.map { "lease " + $0 } ?? "",
             ])
         }
         return table
