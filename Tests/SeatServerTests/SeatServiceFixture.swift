@@ -52,9 +52,11 @@ final class SeatServiceFixture: Sendable {
 
     func acquire(_ user: String, license: String = "LIC-1", hardware: String = "hw", as principal: Principal = .administrator) async -> Result<AcquireSuccess, SeatFailure> {
         let request = SeatRequest(licenseKey: license, user: user, hostname: "host-\(user)", hardwareID: hardware, clientVersion: "1", clientAddress: "10.0.0.1")
-        return await withCheckedContinuation { continuation in
+        let result = await withCheckedContinuation { continuation in
             service.acquire(request, as: principal) { continuation.resume(returning: $0) }
         }
+        await turnsEnded()
+        return result
     }
 
     func heartbeat(_ token: SessionToken) async -> Result<Session, SeatFailure> {
@@ -64,9 +66,11 @@ final class SeatServiceFixture: Sendable {
     }
 
     func release(_ token: SessionToken) async -> Result<ReleaseSuccess, SeatFailure> {
-        await withCheckedContinuation { continuation in
+        let result = await withCheckedContinuation { continuation in
             service.release(token, as: .administrator) { continuation.resume(returning: $0) }
         }
+        await turnsEnded()
+        return result
     }
 
     func validate(_ license: String = "LIC-1") async -> Result<LicenseSnapshot, SeatFailure> {
@@ -78,9 +82,18 @@ final class SeatServiceFixture: Sendable {
     /// An AcquireOrWait as request `requestID` of `link`.
     func acquireOrWait(_ user: String, on link: ConnectionLink, requestID: UInt32 = 2, license: String = "LIC-1") async -> Result<AcquireOutcome, SeatFailure> {
         let request = SeatRequest(licenseKey: license, user: user, hostname: "host-\(user)", hardwareID: "hw-\(user)", clientVersion: "1", clientAddress: "10.0.0.1")
-        return await withCheckedContinuation { continuation in
+        let result = await withCheckedContinuation { continuation in
             service.acquireOrWait(request, requestID: requestID, as: .administrator, on: link) { continuation.resume(returning: $0) }
         }
+        await turnsEnded()
+        return result
+    }
+
+    /// A license actor answers a request and then, in the same turn, serves its queue (at
+    /// the clock's time then). Waits until every actor is past that turn, so a test's next
+    /// `advance` cannot overtake it and hand a seat to a waiter the test meant to lapse.
+    func turnsEnded() async {
+        _ = await service.waiters()
     }
 
     /// Who waits for `license`, in order.
