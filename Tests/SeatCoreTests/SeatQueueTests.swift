@@ -22,10 +22,13 @@ struct SeatQueueTests {
             WaiterID(connection: connection, request: user.utf8.reduce(UInt32(7)) { $0 &* 31 &+ UInt32($1) } | 1)
         }
 
-        /// An acquire; `wait` sends it as AcquireOrWait on `connection`.
-        mutating func acquire(_ user: String, wait: Bool = true, connection: UInt64 = 1, hw: String? = nil) -> AcquireDecision {
+        /// An acquire; `wait` sends it as AcquireOrWait on `connection`; `borrowMilliseconds`
+        /// makes it a Borrow.
+        mutating func acquire(_ user: String, wait: Bool = true, connection: UInt64 = 1, hw: String? = nil, borrowMilliseconds: Int64? = nil) -> AcquireDecision {
             let waiting = wait ? QueueRequest(id: Self.id(user, connection: connection), maximumQueueLength: maximumQueueLength) : nil
-            let decision = ledger.acquire(request(user, hw: hw ?? "hw-\(user)"), now: now, policy: testPolicy, rules: rules, waiting: waiting) {
+            var seatRequest = request(user, hw: hw ?? "hw-\(user)")
+            seatRequest.borrowMilliseconds = borrowMilliseconds
+            let decision = ledger.acquire(seatRequest, now: now, policy: testPolicy, rules: rules, waiting: waiting) {
                 defer { nextToken += 1 }
                 return token(nextToken)
             }
@@ -40,9 +43,15 @@ struct SeatQueueTests {
 
         /// Ends `session` and hands the freed seats to waiters; returns who got them.
         mutating func release(_ session: Session) -> [String] {
+            endWithoutServingTheQueue(session)
+            return admit()
+        }
+
+        /// Ends `session`, its seat not handed to a waiter yet (the server does so at once;
+        /// a lapsed lease frees a seat without any event).
+        mutating func endWithoutServingTheQueue(_ session: Session) {
             _ = ledger.beginEnd(session.token, reason: .released)
             ledger.finishEnd([session.token])
-            return admit()
         }
 
         mutating func admit() -> [String] {
@@ -104,10 +113,7 @@ struct SeatQueueTests {
         var queue = try QueueHarness(seats: 1)
         let holder = try queue.grant("holder")
         _ = queue.acquire("waiter")
-        // The seat frees, but nobody has handed it out yet (the server does so at once;
-        // a lapsed lease frees it without any event).
-        _ = queue.ledger.beginEnd(holder.token, reason: .released)
-        queue.ledger.finishEnd([holder.token])
+        queue.endWithoutServingTheQueue(holder)
         #expect(queue.acquire("newcomer", wait: false).refusal != nil)
         #expect(queue.acquire("patient") == .queued(position: 2, replacing: nil))
         #expect(queue.admit() == ["waiter"])
