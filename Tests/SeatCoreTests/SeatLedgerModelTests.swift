@@ -21,10 +21,17 @@ import Testing
 ///    as `ModelPolicy` computes the documented precedence; excluded users and hosts are
 ///    never granted, and a grant to a non-owner of a reservation leaves at least as many
 ///    free seats as the reservations have unused.
-/// 7. Borrowing (two of the holders borrow): a borrowed seat counts like any other
-///    (invariant 1 includes it), needs no heartbeat and is never renewed, ends at its
-///    expiry; `borrow deny` and `borrow_max_seats` (random in half the runs) are obeyed,
-///    and no grant leaves more borrowed seats than `borrow_max_seats`.
+/// 7. Queue (AcquireOrWait, in every run; `priority` rules in half of them): the queue
+///    matches a model queue (priority, then arrival); a seat is granted (to a request or
+///    a waiter) only if no waiter of equal or higher priority that the rules admit is
+///    ahead; after `admitWaiters` no waiter the rules admit is left; closed connections
+///    and lapsed places leave the queue; it never grows past its bound.
+/// 8. Borrowing (two of the holders borrow; a Borrow never waits): a borrowed seat
+///    counts like any other (invariant 1 includes it), needs no heartbeat and is never
+///    renewed, ends at its expiry; `borrow deny` and `borrow_max_seats` (random in half the runs) are obeyed,
+///    and no grant leaves more borrowed seats than `borrow_max_seats`. A borrow is held
+///    back for waiters like any request (invariant 7), and a lapsed borrow's seat goes to
+///    the queue like any other.
 ///
 /// Reproduce a failure with `SEATCORE_MODEL_SEED=<seed> SWIFT_DETERMINISTIC_HASHING=1 swift test --filter SeatLedgerModel`
 /// (the ledger's dictionary order, and so the order of some results, depends on hash seeding).
@@ -79,20 +86,27 @@ struct SeatLedgerModelTests {
         // Make sure the generator actually exercises the interesting paths (per chunk).
         if seeds.count > 1 {
             #expect(stats.grants > 3_000)
-            #expect(stats.reclaimingGrants > 500)
+            // Waiters now take many lapsed seats, and queue steps take a share of the run.
+            #expect(stats.reclaimingGrants > 250)
             #expect(stats.attachedDurable > 1_200)
             #expect(stats.attachedPending > 1_000)
             #expect(stats.noSeats > 4_000)
             #expect(stats.licenseRefusals > 3_000)
             #expect(stats.abortedGrants > 900)
             #expect(stats.abortedEnds > 250 && stats.deferredEnds > 250)
-            #expect(stats.tokenCollisions > 400)
-            #expect(stats.duplicateHolders > 30)
+            #expect(stats.tokenCollisions > 320)
+            #expect(stats.duplicateHolders > 20)
             #expect(stats.overLoweredSeats > 5_000)
-            #expect(stats.heartbeatsExtended > 2_000 && stats.heartbeatsExpired > 500)
+            #expect(stats.heartbeatsExtended > 2_000 && stats.heartbeatsExpired > 350)
             #expect(stats.policyRefusals > 1_000 && stats.reservedGrants > 200)
-            #expect(stats.borrowGrants > 800 && stats.borrowRefusals > 100 && stats.borrowExpiries > 100,
+            // Fewer waiter grants and full queues than without borrowing: the two borrowing
+            // holders never wait, and their borrows are often held back for waiters.
+            #expect(stats.queued > 3_000 && stats.requeued > 500 && stats.waiterGrants > 1_100)
+            #expect(stats.heldForWaiters > 100 && stats.queueFull > 160 && stats.waitersDropped > 300)
+            #expect(stats.borrowGrants > 600 && stats.borrowRefusals > 100 && stats.borrowExpiries > 100,
                     "borrows \(stats.borrowGrants), refused \(stats.borrowRefusals), expired \(stats.borrowExpiries)")
+            #expect(stats.borrowsHeldForWaiters > 300 && stats.borrowSeatsToWaiters > 8,
+                    "borrows held for waiters \(stats.borrowsHeldForWaiters), lapsed borrows reclaimed by waiters \(stats.borrowSeatsToWaiters)")
         }
     }
 }
@@ -109,7 +123,9 @@ struct ModelRun {
         var tokenCollisions = 0, duplicateHolders = 0, overLoweredSeats = 0
         var heartbeatsExtended = 0, heartbeatsExpired = 0
         var policyRefusals = 0, reservedGrants = 0
+        var queued = 0, requeued = 0, waiterGrants = 0, heldForWaiters = 0, queueFull = 0, waitersDropped = 0
         var borrowGrants = 0, borrowRefusals = 0, borrowExpiries = 0
+        var borrowsHeldForWaiters = 0, borrowSeatsToWaiters = 0
 
         mutating func add(_ other: Stats) {
             grants += other.grants; reclaimingGrants += other.reclaimingGrants
@@ -120,7 +136,10 @@ struct ModelRun {
             overLoweredSeats += other.overLoweredSeats
             heartbeatsExtended += other.heartbeatsExtended; heartbeatsExpired += other.heartbeatsExpired
             policyRefusals += other.policyRefusals; reservedGrants += other.reservedGrants
+            queued += other.queued; requeued += other.requeued; waiterGrants += other.waiterGrants
+            heldForWaiters += other.heldForWaiters; queueFull += other.queueFull; waitersDropped += other.waitersDropped
             borrowGrants += other.borrowGrants; borrowRefusals += other.borrowRefusals; borrowExpiries += other.borrowExpiries
+            borrowsHeldForWaiters += other.borrowsHeldForWaiters; borrowSeatsToWaiters += other.borrowSeatsToWaiters
         }
     }
 
@@ -164,6 +183,9 @@ struct ModelRun {
     var deferred: Set<SessionToken> = []
     /// Every token ever issued, for heartbeats and ends on finished sessions.
     var issued: [SessionToken] = []
+    /// The model queue, in the order seats go to it (`SeatLedgerModelQueue.swift`).
+    var waiters: [ModelWaiter] = []
+    static let maximumQueueLength = 3
 
     var step = 0
     /// Describing decisions is slow (reflection), so only a replay of a failing seed logs.
@@ -187,6 +209,11 @@ struct ModelRun {
             rules = try! SitePolicyParser.parse(text, file: "model.policy").rules(for: license)
         }
         if rng.next() % 2 == 0 {
+            rules.priorities = (0..<(1 + rng.next() % 3)).map { _ in
+                LicenseRules.Limit(Int(rng.next() % 5) - 1, .user("u\(rng.next() % 4)"))
+            }
+        }
+        if rng.next() % 2 == 0 {
             rules.borrowMaxSeats = Int(rng.next() % 3)
             if rng.next() % 3 == 0 { rules.borrowDenies = [.user("u4")] }
         }
@@ -205,13 +232,15 @@ struct ModelRun {
             let roll = random(100)
             switch roll {
             case 0..<30: try acquire()
-            case 30..<44: try heartbeat()
-            case 44..<52: try beginEnd()
-            case 52..<57: try beginExpiry()
-            case 57..<58: try beginEndAll()
-            case 58..<60: try retryEnds()
-            case 60..<80: resolve()
-            case 80..<96: advanceClock()
+            case 30..<42: try heartbeat()
+            case 42..<50: try beginEnd()
+            case 50..<55: try beginExpiry()
+            case 55..<56: try beginEndAll()
+            case 56..<58: try retryEnds()
+            case 58..<76: resolve()
+            case 76..<84: try admitWaiters()
+            case 84..<86: try removeWaiters()
+            case 86..<97: advanceClock()
             default: updateLicense()
             }
             try checkState()
@@ -228,11 +257,14 @@ struct ModelRun {
             // Mostly borrows that lapse within a run; some past the maximum, which caps them.
             borrowMilliseconds: holder.borrowing ? (chance(5) ? 400 * 3_600_000 : Int64(random(3_000)) + 1) : nil
         )
+        // A Borrow has no waiting form: only acquires wait.
+        let waitID = chance(50) && !holder.borrowing ? WaiterID(connection: UInt64(random(3)), request: UInt32(1 + random(3))) : nil
+        let waiting = waitID.map { QueueRequest(id: $0, maximumQueueLength: Self.maximumQueueLength) }
         let existing = sortedTokens()
         var draws: [SessionToken] = []
         var collisions = 0
         var generator = rng
-        let decision = ledger.acquire(req, now: now, policy: policy, rules: rules) {
+        let decision = ledger.acquire(req, now: now, policy: policy, rules: rules, waiting: waiting) {
             // Sometimes hand out a token that is already in use: the ledger must draw again.
             if !existing.isEmpty, generator.next() % 100 < 15 {
                 collisions += 1
@@ -246,7 +278,7 @@ struct ModelRun {
         }
         rng = generator
         stats.tokenCollisions += collisions
-        if logging { log.append("t=\(now) acquire \(holder.user)/\(holder.hardwareID) -> \(decision)") }
+        if logging { log.append("t=\(now) acquire \(holder.user)/\(holder.hardwareID) waiting \(waitID.map(\.description) ?? "no") -> \(decision)") }
 
         if let refusal = license.refusal(at: now) {
             try check(decision == .refused(.license(refusal)), "expected license refusal \(refusal), got \(decision)")
@@ -258,6 +290,7 @@ struct ModelRun {
         let mine = entries.filter { $0.value.session.holder == holder && !$0.value.ending }
         let attachable = mine.filter { $0.value.phase == .pending || !$0.value.session.isLapsed(at: now) }
         if !attachable.isEmpty {
+            waiters.removeAll { $0.request.holder == holder }
             guard case .attached(let session, let durable) = decision else {
                 throw ModelFailure(message: "holder has \(attachable.keys) but got \(decision)")
             }
@@ -284,14 +317,20 @@ struct ModelRun {
             return
         }
 
+        if try answeredFromItsPlace(holder, req, waitID: waitID, decision, draws: draws) { return }
         // No attachable session: the holder's lapsed ones are reclaimed, and a license that
         // is full (or whose policy refuses) reclaims every lapsed live session.
         let subject = PolicySubject(req)
-        var reclaim = Set(mine.keys)
-        if admission(req, reclaiming: reclaim) != .admitted {
-            reclaim = Set(entries.filter { $0.value.phase == .live && $0.value.session.isLapsed(at: now) }.keys)
+        var (result, reclaim) = newSeatAdmission(req, own: Set(mine.keys))
+        if result == .admitted, waiterAhead(ofPriority: priority(of: subject)) {
+            result = .noFreeSeat
+            stats.heldForWaiters += 1
+            if holder.borrowing { stats.borrowsHeldForWaiters += 1 }
+        }
+        if result != .admitted {
             let seatsInUse = min(license.seats, entries.count)
-            switch admission(req, reclaiming: reclaim) {
+            if try queued(req, waitID: waitID, result, decision, draws: draws) { return }
+            switch result {
             case .admitted:
                 break
             case .noFreeSeat:
@@ -331,7 +370,7 @@ struct ModelRun {
         if let requested = req.borrowMilliseconds {
             expected.leaseExpiresAt = now.adding(milliseconds: min(requested, 168 * 3_600_000))
             expected.borrowLeaseID = draws.last?.high
-            // Invariant 7: the grant leaves no more borrowed seats than the policy allows.
+            // Invariant 8: the grant leaves no more borrowed seats than the policy allows.
             let borrowedAfter = entries.filter { !reclaim.contains($0.key) && $0.value.session.isBorrowed }.count + 1
             try check(borrowedAfter <= rules.borrowMaxSeats ?? .max, "\(borrowedAfter) borrowed seats, at most \(rules.borrowMaxSeats!) allowed")
             try check(!rules.borrowDenies.contains { $0.matches(subject) }, "a borrow granted to denied \(subject)")
@@ -362,6 +401,15 @@ struct ModelRun {
         if !reclaim.isEmpty { stats.reclaimingGrants += 1 }
         // Invariant 2: after a grant its holder has exactly one non-ending session.
         try check(nonEnding(of: holder) == 1, "holder \(holder) has \(nonEnding(of: holder)) non-ending sessions after a grant")
+    }
+
+    /// What the rules decide for a new seat: first with the holder's own lapsed sessions
+    /// reclaimed, then, if that is not enough, with every lapsed live session reclaimed.
+    func newSeatAdmission(_ request: SeatRequest, own: Set<SessionToken>) -> (Admission, reclaim: Set<SessionToken>) {
+        let first = admission(request, reclaiming: own)
+        if first == .admitted { return (first, own) }
+        let lapsed = Set(entries.filter { $0.value.phase == .live && $0.value.session.isLapsed(at: now) }.keys)
+        return (admission(request, reclaiming: lapsed), lapsed)
     }
 
     /// What the documented rules decide for a new seat once `reclaim` have ended: a
@@ -595,6 +643,7 @@ struct ModelRun {
     // MARK: State check after every step
 
     mutating func checkState() throws {
+        try checkQueue()
         try check(ledger.license == license, "license differs")
         try check(ledger.seatsInUse == min(license.seats, entries.count), "seatsInUse \(ledger.seatsInUse), model \(entries.count) of \(license.seats)")
         // Invariant 5: no one is ever told more seats are in use than the license has.

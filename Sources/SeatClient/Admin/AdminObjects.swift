@@ -26,13 +26,15 @@ public struct AdminLicense: Codable, Sendable, Equatable {
     public var issued: Date?
     /// The signing key's id; absent for an unsigned (development) license.
     public var signedBy: String?
+    /// Acquires waiting in the license's queue; absent from servers without a queue.
+    public var waiting: Int?
     /// Of the seats in use, how many are out on borrow (`status` and `license.list`; absent
     /// from older servers and from the replies of license changes).
     public var borrowed: Int?
 
     enum CodingKeys: String, CodingKey {
         case key, tenant, seats, inUse = "in_use", free, tier, features, expires, state, status, origin, serial, issued
-        case signedBy = "signed_by", borrowed
+        case signedBy = "signed_by", waiting, borrowed
     }
 
     public init(
@@ -183,5 +185,23 @@ public struct AuditEventRecord: Codable, Sendable, Equatable {
         self.count = count
         self.first = first
         self.last = last
+    }
+}
+
+/// Someone waiting in a license's queue, at 1-based `position`.
+public struct AdminWaiter: Codable, Sendable, Equatable {
+    public var license: String
+    public var tenant: String
+    public var user: String
+    public var host: String
+    public var hardwareID: String
+    public var address: String
+    public var position: Int
+    /// From the policy's `priority` rules; higher is served first.
+    public var priority: Int
+    public var since: Date
+
+    enum CodingKeys: String, CodingKey {
+        case license, tenant, user, host, hardwareID = "hardware_id", address, position, priority, since
     }
 }

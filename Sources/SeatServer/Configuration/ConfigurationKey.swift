@@ -36,6 +36,8 @@ extension ConfigurationKey {
         }, render: { $0.vendorPublicKeys.map(\.base64).joined(separator: ",") }),
         .seconds("lease_seconds", "How long a seat is held after the last acquire or heartbeat.", \.leaseSeconds, 1...86_400),
         .seconds("heartbeat_interval_seconds", "Heartbeat interval advised to clients; must be below lease_seconds.", \.heartbeatIntervalSeconds, 0.1...86_400),
+        .integer("queue_max_per_license", "Acquires that may wait in one license's queue (AcquireOrWait); beyond it they are refused like a plain Acquire (noSeats).", \.queueMaxPerLicense, 0...1_000_000, restartOnly: true),
+        .integer("queue_max_per_connection", "Waits one connection may hold at once (one per license and holder, over all licenses); beyond it an AcquireOrWait is refused like a plain Acquire.", \.queueMaxPerConnection, 0...10_000, restartOnly: true),
         .seconds("sweep_interval_seconds", "How often expired sessions are reclaimed.", \.sweepIntervalSeconds, 0.05...3_600),
         .seconds("ended_session_retention_seconds", "How long ended sessions are remembered so late heartbeats get a precise error.", \.endedSessionRetentionSeconds, 0...2_592_000),
         .integer("audit_retention_days", "Audit events older than this many days are deleted; 0 means no age limit (audit_max_mb still applies).", \.auditRetentionDays, 0...3_650),

@@ -38,6 +38,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tlsCertificateFile = ""
     public var tlsPrivateKeyFile = ""
     public var maxFrameBytes = 65_536
+    /// Waiters one license's queue holds; memory is bounded by this times the licenses.
+    public var queueMaxPerLicense = 1_000
+    /// Waits one connection holds, so no client fills the queues alone.
+    public var queueMaxPerConnection = 16
     public var handshakeTimeoutSeconds = 10.0
     /// From the connection's start; only when clients must authenticate (no anonymous tenant).
     public var authenticationTimeoutSeconds = 10.0

@@ -65,6 +65,8 @@ public enum Daemon {
             revocations: connections,
             verifier: configuration.licenseVerifier,
             clock: clock,
+            queueLimits: QueueLimits(perLicense: configuration.queueMaxPerLicense, perConnection: configuration.queueMaxPerConnection),
+            onWaitGranted: { waited, license in metrics.recordQueueWait(waited, license: license.key, tenant: license.tenant) },
             logger: logger
         )
         let access = try AccessRegistry(store: store, clock: clock, connections: connections)
