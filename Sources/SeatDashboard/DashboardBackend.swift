@@ -39,8 +39,11 @@ public struct DashboardLicense: Sendable, Equatable {
     /// `valid`, `expired`, `suspended` or `revoked`, as `seatctl status` says.
     public var status: String
     public var expiresAt: Timestamp?
+    /// Acquires waiting in the server's queue for a seat of it.
+    public var waiting: Int
 
-    public init(key: String, tenant: String, seats: Int, inUse: Int, state: LicenseState, status: String, expiresAt: Timestamp?) {
+    public init(key: String, tenant: String, seats: Int, inUse: Int, state: LicenseState, status: String, expiresAt: Timestamp?, waiting: Int = 0) {
+        self.waiting = waiting
         self.key = key
         self.tenant = tenant
         self.seats = seats
@@ -69,6 +72,23 @@ public struct DashboardSession: Sendable, Equatable {
     }
 }
 
+/// A place in a license's queue, in the order seats go to them (as `seatctl queue`).
+public struct DashboardWaiter: Sendable, Equatable {
+    public var position: Int
+    public var user: String
+    public var host: String
+    public var priority: Int
+    public var since: Timestamp
+
+    public init(position: Int, user: String, host: String, priority: Int, since: Timestamp) {
+        self.position = position
+        self.user = user
+        self.host = host
+        self.priority = priority
+        self.since = since
+    }
+}
+
 /// A report as the reports page and its CSV download show it: the admin `report`
 /// operation's columns, rows and range.
 public struct DashboardReport: Sendable, Equatable {
@@ -93,6 +113,8 @@ public protocol DashboardBackend: Sendable {
     func user(keyID: String) async -> DashboardUser?
     func licenses(for user: DashboardUser) async -> [DashboardLicense]
     func sessions(license: String, for user: DashboardUser) async -> [DashboardSession]
+    /// The license's queue, head first.
+    func waiters(license: String, for user: DashboardUser) async -> [DashboardWaiter]
     /// The `report` operation's report; throws its refusal (e.g. a range too long) as text.
     func report(_ kind: UsageReportKind, by period: UsagePeriod, from: Timestamp?, to: Timestamp?, license: String?, for user: DashboardUser) async throws(DashboardFailure) -> DashboardReport
     /// Force-releases the live session `sessionID` of `license`; false if there is none.

@@ -108,6 +108,29 @@ import Testing
         }
     }
 
+    @Test func theQueueShowsInTheOverviewAndOnTheLicensePage() async throws {
+        let dashboard = try await Self.dashboard()
+        defer { dashboard.seats.remove() }
+        // ACME-1 has one seat: ana holds it, ben waits for it.
+        _ = try await dashboard.seats.acquire("ana", license: "ACME-1").get()
+        let (link, _) = testLink()
+        guard case .success(.queued) = await dashboard.seats.acquireOrWait("ben", on: link, license: "ACME-1") else {
+            Issue.record("ben was not queued")
+            return
+        }
+        try await dashboard.application.test(.router) { client in
+            let cookie = try await Self.signIn(client, key: dashboard.adminKey)
+            let (_, overview) = try await Self.page(client, "/", cookie: cookie)
+            let row = try #require(overview.range(of: #"<tr data-license="ACME-1">"#)).upperBound
+            #expect(overview[row...].prefix(600).contains(#"<td class="waiting">1</td>"#), "\(overview)")
+            let (status, page) = try await Self.page(client, "/licenses/ACME-1", cookie: cookie)
+            #expect(status == .ok)
+            #expect(page.contains(#"<tr><td class="position">1</td><td class="user">ben</td><td class="host">host-ben</td>"#), "\(page)")
+            let (_, other) = try await Self.page(client, "/licenses/LIC-1", cookie: cookie)
+            #expect(other.contains("Nobody is waiting."))
+        }
+    }
+
     @Test func theOverviewAndLicensePageShowTheSeatsInUse() async throws {
         let dashboard = try await Self.dashboard()
         defer { dashboard.seats.remove() }

@@ -104,6 +104,13 @@ class Seatd:
              "--license", license, "--user", user, "--hostname", f"{user}-ws", "--stop-on-loss", "--grace", "1", "--", "sleep", "600"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
+    def waiter(self, license, user):
+        """`seatctl run --wait`: waits in the server's queue for a seat of `license` until killed."""
+        return subprocess.Popen(
+            [os.path.join(self.build, "seatctl"), "run", "--server", f"127.0.0.1:{self.port}", "--ca", os.path.join(self.state, "tls", "ca.pem"),
+             "--license", license, "--user", user, "--hostname", f"{user}-ws", "--wait", "600", "--", "sleep", "600"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
     def acquire_once(self, license, user):
         """Acquires a seat over the protocol, runs `true`, releases: the exit status (3: no free seat)."""
         return self.seatctl("run", "--server", f"127.0.0.1:{self.port}", "--ca", os.path.join(self.state, "tls", "ca.pem"),
@@ -176,6 +183,9 @@ def run(build, screenshot):
         # BROWSER-1 is full: this acquire is refused (a denial for the heatmap) and shows the check below can fail.
         if seatd.acquire_once("BROWSER-1", "dave") != 3:
             fail("an acquire of the full BROWSER-1 was not refused with exit status 3")
+        # erin waits in BROWSER-1's queue.
+        holders.append(seatd.waiter("BROWSER-1", "erin"))
+        wait_until("erin in the queue", lambda: next(l for l in seatd.admin_json("status")["licenses"] if l["key"] == "BROWSER-1")["waiting"] == 1)
 
         driver = browser(chromium, chromedriver)
         driver.get(seatd.dashboard + "/")
@@ -204,9 +214,20 @@ def run(build, screenshot):
             in_use = row.find_element(By.CSS_SELECTOR, ".in-use").text
             seats = row.find_element(By.CSS_SELECTOR, ".seats").text
             state = row.find_element(By.CSS_SELECTOR, ".status").text
-            if (int(in_use), int(seats), state) != (status[key]["in_use"], status[key]["seats"], status[key]["status"]):
+            waiting = row.find_element(By.CSS_SELECTOR, ".waiting").text
+            if (int(in_use), int(seats), state, int(waiting)) != (status[key]["in_use"], status[key]["seats"], status[key]["status"], status[key]["waiting"]):
                 fail(f"overview row {key}: {in_use}/{seats} {state}, server {status[key]}")
-        print(f"overview: {len(rows)} licenses match seatctl status")
+        print(f"overview: {len(rows)} licenses match seatctl status (in use, seats, state, waiting)")
+
+        # BROWSER-1's page lists its queue as seatctl queue does.
+        click_to(driver, driver.find_element(By.LINK_TEXT, "BROWSER-1"), "/licenses/BROWSER-1")
+        queue = [(w["position"], w["user"]) for w in seatd.admin_json("queue", "--license", "BROWSER-1")["waiters"]]
+        shown_queue = [(int(row.find_element(By.CSS_SELECTOR, ".position").text), row.find_element(By.CSS_SELECTOR, ".user").text)
+                       for row in driver.find_elements(By.CSS_SELECTOR, "#waiters tr") if row.find_elements(By.CSS_SELECTOR, ".position")]
+        if shown_queue != queue or queue != [(1, "erin")]:
+            fail(f"BROWSER-1's waiters on the page {shown_queue}, seatctl queue {queue}")
+        print("license page: the queue matches seatctl queue")
+        driver.get(seatd.dashboard + "/")
 
         # License page: sessions and the 24 h chart against the store.
         click_to(driver, driver.find_element(By.LINK_TEXT, "BROWSER-3"), "/licenses/BROWSER-3")
@@ -267,12 +288,18 @@ def run(build, screenshot):
         if driver.find_elements(By.CSS_SELECTOR, f'tr[data-session="{carol}"]'):
             fail("the released session is still listed")
         wait_until("carol's seatctl run to stop on the loss", lambda: holders[2].poll() is not None)
+        # The freed seat goes to the head of the queue, erin, not to a newcomer.
+        wait_until("erin to get the seat", lambda: [s["user"] for s in seatd.admin_json("sessions", "--license", "BROWSER-1")["sessions"]] == ["erin"])
+        if seatd.acquire_once("BROWSER-1", "dave") != 3:
+            fail("a newcomer took BROWSER-1's freed seat ahead of the waiter")
+        holders[3].terminate()  # erin's seatctl run releases the seat as it stops
+        holders[3].wait(timeout=60)
         if seatd.acquire_once("BROWSER-1", "dave") != 0:
-            fail("the released seat of BROWSER-1 could not be acquired over the protocol")
+            fail("the seat of BROWSER-1 could not be acquired over the protocol once erin released it")
         audit = seatd.admin("audit", "--json")
         if "release" not in audit or "key:" not in audit:
             fail("the release is not in the audit log attributed to the key")
-        print("force-release: the seat was free for the next acquire")
+        print("force-release: the seat went to the waiter, then was free for the next acquire")
 
         # Reports page and its CSV, against `seatctl report --format csv`.
         today = time.strftime("%Y-%m-%d", time.gmtime())

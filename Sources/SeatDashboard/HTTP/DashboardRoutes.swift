@@ -127,7 +127,7 @@ public struct DashboardRoutes: Sendable {
             let denials = try await backend.report(.denials, by: .hour, from: from, to: now, license: key, for: user)
             let released = request.uri.queryParameters.get("released")
             let page = Pages.LicensePage(
-                license: license, sessions: await backend.sessions(license: key, for: user), range: range, usage: usage.report, denials: denials.report,
+                license: license, sessions: await backend.sessions(license: key, for: user), waiters: await backend.waiters(license: key, for: user), range: range, usage: usage.report, denials: denials.report,
                 from: usage.from, to: usage.to, mayAct: user.mayAct, csrf: session.csrfToken,
                 notice: released.map { "Session \($0) was released." })
             return html(.ok, pages.render("license", title: key, values: Pages.license(page), user: user, csrf: session.csrfToken))

@@ -37,10 +37,10 @@ enum PageTemplates {
 
     static let overview = """
         <h1>Licenses</h1>
-        <table class="licenses" id="licenses"><thead><tr><th>License</th><th>Tenant</th><th>In use</th><th>Seats</th><th>Use</th><th>State</th><th>Expires</th></tr></thead><tbody>
+        <table class="licenses" id="licenses"><thead><tr><th>License</th><th>Tenant</th><th>In use</th><th>Seats</th><th>Use</th><th>Waiting</th><th>State</th><th>Expires</th></tr></thead><tbody>
         {{#licenses}}<tr data-license="{{key}}"><td><a href="{{href}}">{{key}}</a></td><td>{{tenant}}</td><td class="in-use">{{inUse}}</td><td class="seats">{{seats}}</td>
-        <td>{{{bar}}}</td><td class="status">{{status}}</td><td class="expires">{{expires}}</td></tr>
-        {{/licenses}}{{^licenses}}<tr><td colspan="7">No licenses.</td></tr>{{/licenses}}
+        <td>{{{bar}}}</td><td class="waiting">{{waiting}}</td><td class="status">{{status}}</td><td class="expires">{{expires}}</td></tr>
+        {{/licenses}}{{^licenses}}<tr><td colspan="8">No licenses.</td></tr>{{/licenses}}
         </tbody></table>
         """
 
@@ -53,6 +53,11 @@ enum PageTemplates {
         {{#sessions}}<tr data-session="{{id}}"><td class="session-id"><code>{{id}}</code></td><td class="user">{{user}}</td><td class="host">{{host}}</td><td>{{since}}</td><td>{{leaseExpires}}</td>
         {{#mayAct}}<td><form method="post" action="{{releaseHref}}"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="session" value="{{id}}"><button class="release">Force release</button></form></td>{{/mayAct}}</tr>
         {{/sessions}}{{^sessions}}<tr><td colspan="6">No live sessions.</td></tr>{{/sessions}}
+        </tbody></table>
+        <h2>Waiting for a seat</h2>
+        <table class="waiters" id="waiters"><thead><tr><th>Position</th><th>User</th><th>Host</th><th>Priority</th><th>Waiting since</th></tr></thead><tbody>
+        {{#waiters}}<tr><td class="position">{{position}}</td><td class="user">{{user}}</td><td class="host">{{host}}</td><td>{{priority}}</td><td>{{since}}</td></tr>
+        {{/waiters}}{{^waiters}}<tr><td colspan="5">Nobody is waiting.</td></tr>{{/waiters}}
         </tbody></table>
         <h2>Seats in use against seats</h2>
         <nav class="ranges">{{#ranges}}<a href="{{href}}"{{#selected}} class="selected"{{/selected}}>{{name}}</a>{{/ranges}}</nav>

@@ -25,7 +25,7 @@ struct Pages: Sendable {
             [
                 "key": license.key, "href": licensePath(license.key), "tenant": license.tenant, "inUse": license.inUse, "seats": license.seats,
                 "bar": SeatBar.svg(inUse: license.inUse, seats: license.seats), "status": license.status,
-                "expires": license.expiresAt.map(minutes) ?? "never",
+                "expires": license.expiresAt.map(minutes) ?? "never", "waiting": license.waiting,
             ]
         }]
     }
@@ -33,6 +33,7 @@ struct Pages: Sendable {
     struct LicensePage {
         var license: DashboardLicense
         var sessions: [DashboardSession]
+        var waiters: [DashboardWaiter]
         var range: ChartRange
         var usage: UsageReport
         var denials: UsageReport
@@ -52,6 +53,9 @@ struct Pages: Sendable {
             "releaseHref": licensePath(license.key) + "/release",
             "sessions": page.sessions.map { session -> [String: Any] in
                 ["id": session.id, "user": session.user, "host": session.host, "since": minutes(session.since), "leaseExpires": seconds(session.leaseExpiresAt)]
+            },
+            "waiters": page.waiters.map { waiter -> [String: Any] in
+                ["position": waiter.position, "user": waiter.user, "host": waiter.host, "priority": waiter.priority, "since": seconds(waiter.since)]
             },
             "ranges": ChartRange.allCases.map { range -> [String: Any] in
                 ["name": range.rawValue, "href": licensePath(license.key) + "?range=" + range.rawValue, "selected": range == page.range]

@@ -47,6 +47,8 @@ struct DashboardBridge: DashboardBackend {
     func licenses(for user: DashboardUser) async -> [DashboardLicense] {
         guard let principal = principal(user) else { return [] }
         let now = clock.now()
+        var waiting: [String: Int] = [:]
+        for queue in await service.waiters(tenant: principal.tenant) { waiting[queue.license.key] = queue.waiters.count }
         return await service.licenseSnapshots()
             .filter { principal.canAccess(tenant: $0.license.tenant) }
             .sorted { $0.license.key < $1.license.key }
@@ -54,7 +56,7 @@ struct DashboardBridge: DashboardBackend {
                 let license = snapshot.license
                 return DashboardLicense(
                     key: license.key, tenant: license.tenant, seats: license.seats, inUse: snapshot.seatsInUse, state: license.state,
-                    status: AdminJSON.status(license.refusal(at: now)), expiresAt: license.expiresAt)
+                    status: AdminJSON.status(license.refusal(at: now)), expiresAt: license.expiresAt, waiting: waiting[license.key] ?? 0)
             }
     }
 
@@ -66,6 +68,17 @@ struct DashboardBridge: DashboardBackend {
                 let session = match.session
                 return DashboardSession(
                     id: SessionID(session.token).hex, user: session.user, host: session.hostname, since: session.createdAt, leaseExpiresAt: session.leaseExpiresAt)
+            }
+    }
+
+    func waiters(license: String, for user: DashboardUser) async -> [DashboardWaiter] {
+        guard let principal = principal(user) else { return [] }
+        return await service.waiters(tenant: principal.tenant, licenseKey: license)
+            .filter { principal.canAccess(tenant: $0.license.tenant) }
+            .flatMap { queue in
+                queue.waiters.enumerated().map { index, waiter in
+                    DashboardWaiter(position: index + 1, user: waiter.request.user, host: waiter.request.hostname, priority: waiter.priority, since: waiter.since)
+                }
             }
     }
 
