@@ -5,7 +5,9 @@
 /// A seat is reserved the moment a grant is decided (phase `pending`) and stays
 /// taken until the session's end has been committed (phase `ending` until then).
 /// So the in-memory count is never below what storage holds, and storage can never
-/// hold more live sessions than the license has seats.
+/// hold more live sessions than the license allows (`seats` plus its overage allowance).
+/// A grant made while every one of `seats` was taken is an *overage* grant and stays
+/// flagged as such for its life, for the site's true-up.
 public struct SeatLedger: Sendable {
     public enum Phase: Sendable, Equatable {
         case pending
@@ -22,6 +24,8 @@ public struct SeatLedger: Sendable {
         /// An end the server decided (expiry, revocation) whose commit failed: it stands,
         /// and waits for `retryEnds` to be committed again.
         var endAwaitingRetry = false
+        /// Granted while all of the license's `seats` were taken: a seat of its overage.
+        var overage = false
 
         var isEnding: Bool {
             if case .ending = phase { return true }
@@ -39,11 +43,12 @@ public struct SeatLedger: Sendable {
     /// their sessions scans `entries`; both situations are rare.
     private var crowdedHolders: Set<Holder> = []
 
-    /// Rebuilds a ledger from stored sessions, all of them live.
+    /// Rebuilds a ledger from stored sessions, all of them live. Storage keeps no overage
+    /// flag: the sessions granted after the first `seats` (by creation time) are the overage.
     public init(license: License, restoring sessions: [Session] = []) {
         self.license = license
-        for session in sessions {
-            entries[session.token] = Entry(session: session, phase: .live, committed: true)
+        for (index, session) in sessions.sorted(by: { $0.createdAt < $1.createdAt }).enumerated() {
+            entries[session.token] = Entry(session: session, phase: .live, committed: true, overage: index >= license.seats)
             // Storage holds two live sessions of one holder only if an end failed to commit
             // after the holder got a new session. Keep the newest as the one a re-acquire
             // attaches to, and remember that the holder has more.
@@ -57,16 +62,22 @@ public struct SeatLedger: Sendable {
 
     /// Seats taken, as reported to anyone (replies, refusals, metrics, admin status):
     /// pending grants, live sessions and ends not yet committed, never more than the
-    /// license has. The ledger holds more entries than seats in two cases, and neither
-    /// takes more seats: a grant being committed stands in for the lapsed sessions it
-    /// reclaims (storage ends up with the grant or with them, never both), and a license
-    /// whose seats were lowered below its current holders is simply full.
-    public var seatsInUse: Int { min(license.seats, entries.count) }
+    /// license allows (`seats` plus the overage allowance; `seatsOverageInUse` says how
+    /// many of them are past `seats`). The ledger holds more entries than that in two
+    /// cases, and neither takes more seats: a grant being committed stands in for the
+    /// lapsed sessions it reclaims (storage ends up with the grant or with them, never
+    /// both), and a license whose seats were lowered below its current holders is full.
+    public var seatsInUse: Int { min(license.seatsAllowed, entries.count) }
     public var seatsTotal: Int { license.seats }
+    /// Seats in use past `seats`: what the site owes the vendor at a true-up.
+    public var seatsOverageInUse: Int { license.seatsOverage(inUse: seatsInUse) }
+    /// Seats of `seats` still free (the overage allowance not counted).
     public var seatsFree: Int { max(0, license.seats - entries.count) }
 
     public func session(_ token: SessionToken) -> Session? { entries[token]?.session }
     public func phase(of token: SessionToken) -> Phase? { entries[token]?.phase }
+    /// Whether the session was granted past `seats`, from the license's overage.
+    public func isOverage(_ token: SessionToken) -> Bool { entries[token]?.overage ?? false }
     public var sessions: [Session] { entries.values.map(\.session) }
 
     /// The earliest time a seat may free up: the earliest lease expiry, or `now` when
@@ -127,6 +138,7 @@ public struct SeatLedger: Sendable {
             }
         }
 
+        let overage = entries.count - reclaim.count >= license.seats
         var reclaimed: [Session] = []
         for token in reclaim {
             entries[token]!.phase = .ending(.expired)
@@ -147,7 +159,7 @@ public struct SeatLedger: Sendable {
             leaseExpiresAt: policy.leaseExpiry(from: now),
             accessKeyID: request.accessKeyID
         )
-        entries[token] = Entry(session: session, phase: .pending, committed: false)
+        entries[token] = Entry(session: session, phase: .pending, committed: false, overage: overage)
         holders[request.holder] = token
         // Every other session of the holder was lapsed and is now ending.
         crowdedHolders.remove(request.holder)
@@ -269,14 +281,15 @@ public struct SeatLedger: Sendable {
     }
 
     /// Whether `request` may take a new seat once `reclaim` have ended: every other entry
-    /// (pending, live or ending) holds its seat.
+    /// (pending, live or ending) holds its seat. The overage allowance is a seat like any
+    /// other here (a policy's reservations and maxima apply to it); only the flag differs.
     private func admission(of request: SeatRequest, reclaiming reclaim: [SessionToken], rules: LicenseRules) -> Admission {
         let holding = entries.count - reclaim.count
         // Without a policy only the count matters: no list of holders on every acquire.
-        guard !rules.isUnrestricted else { return holding < license.seats ? .admitted : .noFreeSeat }
+        guard !rules.isUnrestricted else { return holding < license.seatsAllowed ? .admitted : .noFreeSeat }
         let reclaimed = Set(reclaim)
         let holders = entries.compactMap { token, entry in reclaimed.contains(token) ? nil : PolicySubject(entry.session) }
-        return rules.admission(of: PolicySubject(request), holders: holders, seats: license.seats)
+        return rules.admission(of: PolicySubject(request), holders: holders, seats: license.seatsAllowed)
     }
 
     /// The holder's sessions that are pending or live.

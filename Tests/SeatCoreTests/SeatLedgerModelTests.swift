@@ -7,16 +7,20 @@ import Testing
 /// whole ledger state after every step, and checking the product invariants:
 ///
 /// 1. No oversubscription: the most sessions storage could hold once every in-flight
-///    commit has either succeeded or failed (`worstCaseStored`) never exceeds the seat
-///    count, except after `updateLicense` lowered it below what was already held; and
-///    no grant is made unless it fits (counting the sessions it reclaims as freed).
+///    commit has either succeeded or failed (`worstCaseStored`) never exceeds the seats
+///    allowed (seats + overage allowance), except after `updateLicense` lowered them below
+///    what was already held; and no grant is made unless it fits (counting the sessions
+///    it reclaims as freed).
 /// 2. Idempotency: a holder with a pending or unlapsed live session is attached to it;
 ///    a grant leaves its holder with exactly one non-ending session. A holder has two
 ///    non-ending sessions only after a failed end revived one next to a newer one.
 /// 3. Lapsed sessions are reclaimed by a full license; confirm frees them, abort revives them.
 /// 4. Seats stay taken until ends are finished; aborted ends make sessions live again;
 ///    deferred ends stay ending and come back from `retryEnds` exactly once.
-/// 5. Reported seats in use never exceed the license's seats.
+/// 5. Reported seats in use never exceed seats + allowance, and the overage reported is
+///    exactly the part past `seats`.
+/// 7. Overage (a random allowance in half the runs): a grant is flagged as overage exactly
+///    when every one of `seats` was held (reclaimed sessions not counted), and keeps its flag.
 /// 6. Site policy (a random policy file in a third of the runs): every acquire is decided
 ///    as `ModelPolicy` computes the documented precedence; excluded users and hosts are
 ///    never granted, and a grant to a non-owner of a reservation leaves at least as many
@@ -84,6 +88,7 @@ struct SeatLedgerModelTests {
             #expect(stats.overLoweredSeats > 5_000)
             #expect(stats.heartbeatsExtended > 2_000 && stats.heartbeatsExpired > 500)
             #expect(stats.policyRefusals > 1_000 && stats.reservedGrants > 200)
+            #expect(stats.overageGrants > 1_000 && stats.overageInUseSteps > 5_000)
         }
     }
 }
@@ -100,6 +105,7 @@ struct ModelRun {
         var tokenCollisions = 0, duplicateHolders = 0, overLoweredSeats = 0
         var heartbeatsExtended = 0, heartbeatsExpired = 0
         var policyRefusals = 0, reservedGrants = 0
+        var overageGrants = 0, overageInUseSteps = 0
 
         mutating func add(_ other: Stats) {
             grants += other.grants; reclaimingGrants += other.reclaimingGrants
@@ -110,6 +116,7 @@ struct ModelRun {
             overLoweredSeats += other.overLoweredSeats
             heartbeatsExtended += other.heartbeatsExtended; heartbeatsExpired += other.heartbeatsExpired
             policyRefusals += other.policyRefusals; reservedGrants += other.reservedGrants
+            overageGrants += other.overageGrants; overageInUseSteps += other.overageInUseSteps
         }
     }
 
@@ -119,6 +126,8 @@ struct ModelRun {
         /// Whether its grant was confirmed (restored or confirmed sessions); decides the phase
         /// a failed end returns it to.
         var confirmed: Bool
+        /// Granted past `seats`.
+        var overage = false
         var ending: Bool { if case .ending = phase { true } else { false } }
     }
 
@@ -145,7 +154,7 @@ struct ModelRun {
     var license: License
     var entries: [SessionToken: Entry] = [:]
     var inFlight: [InFlight] = []
-    /// The bound for `worstCaseStored`: the seat count, or more right after seats were lowered.
+    /// The bound for `worstCaseStored`: the seats allowed, or more right after they were lowered.
     var allowed: Int
     /// Holders allowed two non-ending sessions, because a failed end revived one.
     var duplicateHolders: Set<Holder> = []
@@ -166,14 +175,26 @@ struct ModelRun {
         rng = SplitMix64(seed: seed)
         now = Timestamp(millisecondsSinceEpoch: 1_000_000)
         let seats = Int(rng.next() % 4) + 1
-        license = License(key: "LIC-1", seats: seats)
+        var generator = rng
+        license = License(key: "LIC-1", seats: seats, overage: Self.randomOverage { Int(generator.next() % UInt64($0)) })
+        rng = generator
         ledger = SeatLedger(license: license)
-        allowed = seats
+        allowed = license.seatsAllowed
         if rng.next() % 3 == 0 {
             var generator = rng
             let text = ModelPolicy.randomText(seats: seats) { Int(generator.next() % UInt64($0)) }
             rng = generator
             rules = try! SitePolicyParser.parse(text, file: "model.policy").rules(for: license)
+        }
+    }
+
+    /// No overage in half the runs; otherwise a count or a factor (some rounding to none).
+    static func randomOverage(_ random: (Int) -> Int) -> Overage {
+        switch random(6) {
+        case 0, 1, 2: .none
+        case 3: .seats(random(2) + 1)
+        case 4: .factor(thousandths: 1250)
+        default: .factor(thousandths: [1500, 2000][random(2)])
         }
     }
 
@@ -268,7 +289,7 @@ struct ModelRun {
         var reclaim = Set(mine.keys)
         if admission(subject, reclaiming: reclaim) != .admitted {
             reclaim = Set(entries.filter { $0.value.phase == .live && $0.value.session.isLapsed(at: now) }.keys)
-            let seatsInUse = min(license.seats, entries.count)
+            let seatsInUse = min(license.seatsAllowed, entries.count)
             switch admission(subject, reclaiming: reclaim) {
             case .admitted:
                 break
@@ -305,8 +326,12 @@ struct ModelRun {
         )
         try check(session == expected, "granted \(session), expected \(expected)")
         // Invariant 1: the grant fits once the sessions it reclaims are gone.
-        try check(entries.count + 1 - reclaim.count <= license.seats,
-                  "grant over capacity: \(entries.count) held, \(reclaim.count) reclaimed, \(license.seats) seats")
+        try check(entries.count + 1 - reclaim.count <= license.seatsAllowed,
+                  "grant over capacity: \(entries.count) held, \(reclaim.count) reclaimed, \(license.seatsAllowed) allowed")
+        // Invariant 7.
+        let overage = entries.count - reclaim.count >= license.seats
+        try check(ledger.isOverage(session.token) == overage, "grant flagged overage \(ledger.isOverage(session.token)), model \(overage)")
+        if overage { stats.overageGrants += 1 }
         // Invariant 6: the policy's exclusions and reservations hold after the grant.
         let holdersAfter = entries.filter { !reclaim.contains($0.key) }.map { PolicySubject($0.value.session) } + [subject]
         try check(!rules.excludes.contains { $0.matches(subject) }, "granted to excluded \(subject)")
@@ -314,11 +339,11 @@ struct ModelRun {
             stats.reservedGrants += 1
         } else {
             let unused = rules.reservedSeats - ModelPolicy.reservedSeatsInUse(rules.reservations, holdersAfter)
-            try check(license.seats - holdersAfter.count >= unused, "granted to \(subject) a seat reserved for others: \(unused) reserved unused")
+            try check(license.seatsAllowed - holdersAfter.count >= unused, "granted to \(subject) a seat reserved for others: \(unused) reserved unused")
         }
 
         for token in reclaim { entries[token]!.phase = .ending(.expired) }
-        entries[session.token] = Entry(session: session, phase: .pending, confirmed: false)
+        entries[session.token] = Entry(session: session, phase: .pending, confirmed: false, overage: overage)
         inFlight.append(.grant(session.token, reclaimed: reclaimedTokens))
         issued.append(session.token)
         stats.grants += 1
@@ -330,7 +355,7 @@ struct ModelRun {
     /// What the documented rules decide for a new seat once `reclaim` have ended.
     func admission(_ subject: PolicySubject, reclaiming reclaim: Set<SessionToken>) -> Admission {
         let holders = entries.filter { !reclaim.contains($0.key) }.map { PolicySubject($0.value.session) }
-        return ModelPolicy.admission(rules, subject, holders: holders, seats: license.seats)
+        return ModelPolicy.admission(rules, subject, holders: holders, seats: license.seatsAllowed)
     }
 
     func attachableEntry(_ token: SessionToken, _ attachable: [SessionToken: Entry]) throws -> Entry {
@@ -497,10 +522,13 @@ struct ModelRun {
         default: .active
         }
         let expiresAt: Timestamp? = chance(20) ? now.adding(milliseconds: Int64(random(3_500)) - 500) : nil
-        license = License(key: "LIC-1", seats: seats, tier: "t\(random(2))", expiresAt: expiresAt, state: state)
+        var generator = rng
+        let overage = Self.randomOverage { Int(generator.next() % UInt64($0)) }
+        rng = generator
+        license = License(key: "LIC-1", seats: seats, overage: overage, tier: "t\(random(2))", expiresAt: expiresAt, state: state)
         ledger.updateLicense(license)
-        allowed = max(seats, worstCaseStored())
-        if logging { log.append("t=\(now) updateLicense seats=\(seats) \(state) expiresAt=\(expiresAt.map(\.description) ?? "never")") }
+        allowed = max(license.seatsAllowed, worstCaseStored())
+        if logging { log.append("t=\(now) updateLicense seats=\(seats) overage=\(overage) \(state) expiresAt=\(expiresAt.map(\.description) ?? "never")") }
     }
 
     // MARK: Model queries
@@ -546,9 +574,11 @@ struct ModelRun {
 
     mutating func checkState() throws {
         try check(ledger.license == license, "license differs")
-        try check(ledger.seatsInUse == min(license.seats, entries.count), "seatsInUse \(ledger.seatsInUse), model \(entries.count) of \(license.seats)")
-        // Invariant 5: no one is ever told more seats are in use than the license has.
-        try check(ledger.seatsInUse <= license.seats, "reported in-use \(ledger.seatsInUse) > seats \(license.seats)")
+        try check(ledger.seatsInUse == min(license.seatsAllowed, entries.count), "seatsInUse \(ledger.seatsInUse), model \(entries.count) of \(license.seatsAllowed)")
+        // Invariant 5: no one is ever told more seats are in use than the license allows.
+        try check(ledger.seatsInUse <= license.seatsAllowed, "reported in-use \(ledger.seatsInUse) > allowed \(license.seatsAllowed)")
+        try check(ledger.seatsOverageInUse == max(0, ledger.seatsInUse - license.seats), "overage in use \(ledger.seatsOverageInUse)")
+        if ledger.seatsOverageInUse > 0 { stats.overageInUseSteps += 1 }
         try check(ledger.seatsTotal == license.seats, "seatsTotal differs")
         try check(ledger.seatsFree == max(0, license.seats - entries.count), "seatsFree \(ledger.seatsFree)")
         let sessions = ledger.sessions
@@ -559,6 +589,7 @@ struct ModelRun {
             }
             try check(session == entry.session, "session \(session.token) differs: \(session) vs \(entry.session)")
             try check(ledger.session(session.token) == entry.session, "session(_:) differs for \(session.token)")
+            try check(ledger.isOverage(session.token) == entry.overage, "overage flag of \(session.token) differs")
             try check(ledger.phase(of: session.token) == entry.phase,
                       "phase of \(session.token): ledger \(String(describing: ledger.phase(of: session.token))), model \(entry.phase)")
         }
@@ -567,9 +598,9 @@ struct ModelRun {
 
         // Invariant 1.
         let stored = worstCaseStored()
-        try check(stored <= allowed, "storage could hold \(stored) sessions, allowed \(allowed) (seats \(license.seats))")
-        if stored > license.seats { stats.overLoweredSeats += 1 }
-        allowed = max(license.seats, min(allowed, stored))
+        try check(stored <= allowed, "storage could hold \(stored) sessions, allowed \(allowed) (seats \(license.seats) + overage)")
+        if stored > license.seatsAllowed { stats.overLoweredSeats += 1 }
+        allowed = max(license.seatsAllowed, min(allowed, stored))
 
         // Invariant 2.
         for holder in holders {
