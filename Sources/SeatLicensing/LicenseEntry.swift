@@ -7,6 +7,8 @@ public struct LicenseEntry: Sendable, Equatable {
     public var key: String
     public var tenant: String
     public var seats: Int
+    /// Seats grantable past `seats`; `.none` is signed in layout 1 (`CanonicalLicenseBytes`).
+    public var overage: Overage
     public var tier: String
     public var features: [String: String]
     /// `nil`: never expires.
@@ -24,6 +26,7 @@ public struct LicenseEntry: Sendable, Equatable {
         key: String,
         tenant: String = License.defaultTenant,
         seats: Int,
+        overage: Overage = .none,
         tier: String = "",
         features: [String: String] = [:],
         expiresAt: Timestamp? = nil,
@@ -35,6 +38,7 @@ public struct LicenseEntry: Sendable, Equatable {
         self.key = key
         self.tenant = tenant
         self.seats = seats
+        self.overage = overage
         self.tier = tier
         self.features = features
         self.expiresAt = expiresAt

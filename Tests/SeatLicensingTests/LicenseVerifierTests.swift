@@ -73,7 +73,7 @@ import Testing
             Issue.record("an edited seat count was accepted")
         } catch {
             #expect(error.description == "license ACME-CAD-5: the signature does not verify with vendor key \(TestKeys.vendor.publicKey.keyID): "
-                + "a signed field (key, tenant, seats, tier, features, expires, issued, serial) was changed after signing")
+                + "a signed field (key, tenant, seats, overage, tier, features, expires, issued, serial) was changed after signing")
         }
     }
 
