@@ -34,6 +34,10 @@ extension ServerMessage: FramePayload {
             buffer.writeWireString(grant.tier, limit: WireLimits.tier)
             buffer.writeWireOptionalTimestamp(grant.licenseExpiresAt)
             buffer.writeWireFeatures(grant.features)
+            if let overage = grant.overage {
+                buffer.writeInteger(overage.overageSeats)
+                buffer.writeWireBool(overage.isOverage)
+            }
         case .heartbeatAccepted(let accepted):
             buffer.writeWireTimestamp(accepted.leaseExpiresAt)
             buffer.writeInteger(accepted.heartbeatIntervalMilliseconds)
@@ -46,6 +50,7 @@ extension ServerMessage: FramePayload {
             buffer.writeWireOptionalTimestamp(result.licenseExpiresAt)
             buffer.writeWireFeatures(result.features)
             buffer.writeMultipleIntegers(result.seatsTotal, result.seatsInUse)
+            if let overageSeats = result.overageSeats { buffer.writeInteger(overageSeats) }
         case .authenticated(let authenticated):
             buffer.writeWireString(authenticated.tenant, limit: WireLimits.tenant)
             buffer.writeInteger(authenticated.role.rawValue)
@@ -82,7 +87,8 @@ extension ServerMessage: FramePayload {
                 reattached: try buffer.readWireBool("reattached"),
                 tier: try buffer.readWireString("tier", limit: WireLimits.tier),
                 licenseExpiresAt: try buffer.readWireOptionalTimestamp("licenseExpiresAt"),
-                features: try buffer.readWireFeatures("features")
+                features: try buffer.readWireFeatures("features"),
+                overage: try buffer.readGrantOverageIfPresent()
             ))
         case .heartbeatAccepted:
             self = .heartbeatAccepted(HeartbeatAccepted(
@@ -106,7 +112,8 @@ extension ServerMessage: FramePayload {
                 licenseExpiresAt: try buffer.readWireOptionalTimestamp("licenseExpiresAt"),
                 features: try buffer.readWireFeatures("features"),
                 seatsTotal: try buffer.readWireInteger("seatsTotal"),
-                seatsInUse: try buffer.readWireInteger("seatsInUse")
+                seatsInUse: try buffer.readWireInteger("seatsInUse"),
+                overageSeats: try buffer.readOverageSeatsIfPresent()
             ))
         case .error:
             let rawCode = try buffer.readWireInteger("code", as: UInt16.self)

@@ -53,9 +53,11 @@ import Testing
 }
 
 @Suite struct SeatMetricsTests {
-    func render(_ metrics: SeatMetrics, licenses: [(String, Int, Int)]) -> String {
+    func render(_ metrics: SeatMetrics, licenses: [(String, Int, Int)], overageInUse: Int = 0) -> String {
         let statistics = SeatStore.Statistics(mapSizeBytes: 1 << 20, usedBytes: 8192, commits: 3, committedChanges: 5, lastBatchSize: 2)
-        let snapshot = SeatMetrics.Snapshot(licenses: licenses.map { (key: $0.0, seatsTotal: $0.1, seatsInUse: $0.2) }, liveSessions: 4, openConnections: 2, storage: statistics)
+        let snapshot = SeatMetrics.Snapshot(
+            licenses: licenses.map { (key: $0.0, seatsTotal: $0.1, seatsInUse: $0.2, seatsOverageInUse: overageInUse) },
+            liveSessions: 4, openConnections: 2, storage: statistics)
         return String(decoding: metrics.render(snapshot), as: UTF8.self)
     }
 
@@ -85,6 +87,12 @@ import Testing
         let text = render(metrics, licenses: [("KEEP", 2, 2)])
         #expect(!text.contains("license=\"OLD\""))
         #expect(text.contains("seatd_seats_in_use{license=\"KEEP\"} 2.0\n"))
+    }
+
+    @Test func overageInUseIsAGaugePerLicense() {
+        let text = render(SeatMetrics(), licenses: [("CAD", 10, 12)], overageInUse: 2)
+        #expect(text.contains("seatd_seats_in_use{license=\"CAD\"} 12.0\n"))
+        #expect(text.contains("seatd_seats_overage_in_use{license=\"CAD\"} 2.0\n"))
     }
 }
 

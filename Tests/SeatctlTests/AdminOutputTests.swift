@@ -54,6 +54,22 @@ import Testing
             """)
     }
 
+    @Test func licensesTableShowsTheOverageInUse() throws {
+        let reply = try decode(AdminLicensesReply.self, """
+            {"licenses": [
+              {"key": "CAD-10", "tenant": "acme", "seats": 10, "in_use": 12, "free": 0, "overage": "1.25x", "overage_allowed": 2,
+               "overage_in_use": 2, "state": "active", "status": "valid", "origin": "file"},
+              {"key": "CAD-2", "tenant": "acme", "seats": 2, "in_use": 1, "free": 1, "overage": "+1", "overage_allowed": 1,
+               "overage_in_use": 0, "state": "active", "status": "valid", "origin": "file"}
+            ]}
+            """)
+        #expect(AdminTables.licenses(reply.licenses).render() == """
+            LICENSE  TENANT  SEATS  IN USE              FREE  STATE   STATUS  TIER  EXPIRES  ORIGIN
+            CAD-10   acme    10     12/10 (+2 overage)  0     active  valid   -     never    file
+            CAD-2    acme    2      1                   1     active  valid   -     never    file
+            """)
+    }
+
     @Test func policyTable() throws {
         let reply = try decode(AdminPolicyReply.self, #"{"policy_file": "p", "rules": 2, "licenses": [{"license": "ACME", "tenant": "acme", "seats": 5, "in_use": 3, "rules": [{"line": 4, "rule": "reserve 2 ACME group eng", "effect": "reserve", "principal": "group eng", "count": 2, "holding": 1}, {"line": 5, "rule": "exclude ACME user m", "effect": "exclude", "principal": "user m", "holding": 0}]}]}"#)
         #expect(AdminTables.policy(reply.licenses).render() == """

@@ -10,8 +10,15 @@ public struct AdminLicense: Codable, Sendable, Equatable {
     public var key: String
     public var tenant: String
     public var seats: Int
+    /// Up to `seats` plus the overage allowance.
     public var inUse: Int
     public var free: Int
+    /// The vendor-signed overage (`none`, `+2`, `1.25x`); absent from servers before it.
+    public var overage: String?
+    /// Extra seats the overage allows past `seats`.
+    public var overageAllowed: Int?
+    /// Seats of `inUse` past `seats`.
+    public var overageInUse: Int?
     public var tier: String?
     public var features: [String: String]?
     /// Absent for a license that never expires.
@@ -29,12 +36,13 @@ public struct AdminLicense: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case key, tenant, seats, inUse = "in_use", free, tier, features, expires, state, status, origin, serial, issued
-        case signedBy = "signed_by"
+        case signedBy = "signed_by", overage, overageAllowed = "overage_allowed", overageInUse = "overage_in_use"
     }
 
     public init(
         key: String, tenant: String, seats: Int, inUse: Int, free: Int, tier: String? = nil, features: [String: String]? = nil,
-        expires: Date? = nil, state: String, status: String, origin: String, serial: String? = nil, issued: Date? = nil, signedBy: String? = nil
+        expires: Date? = nil, state: String, status: String, origin: String, serial: String? = nil, issued: Date? = nil, signedBy: String? = nil,
+        overage: String? = nil, overageAllowed: Int? = nil, overageInUse: Int? = nil
     ) {
         self.key = key
         self.tenant = tenant
@@ -50,6 +58,9 @@ public struct AdminLicense: Codable, Sendable, Equatable {
         self.serial = serial
         self.issued = issued
         self.signedBy = signedBy
+        self.overage = overage
+        self.overageAllowed = overageAllowed
+        self.overageInUse = overageInUse
     }
 }
 

@@ -15,7 +15,8 @@ enum AdminJSON {
             "key": license.key, "tenant": license.tenant, "seats": license.seats, "in_use": seatsInUse,
             "free": max(0, license.seats - seatsInUse), "tier": license.tier, "features": license.features,
             "state": license.state.rawValue, "status": status(license.refusal(at: now)), "origin": license.provenance.origin.rawValue,
-            "serial": license.provenance.serial,
+            "serial": license.provenance.serial, "overage": license.overage.description,
+            "overage_allowed": license.overageAllowance, "overage_in_use": license.seatsOverage(inUse: seatsInUse),
         ]
         if let expiresAt = license.expiresAt { object["expires"] = AdminTime.format(expiresAt) }
         if let issuedAt = license.provenance.issuedAt { object["issued"] = AdminTime.format(issuedAt) }

@@ -229,7 +229,9 @@ struct ConnectionStateMachine {
         guard let request = inFlight, stage != .closing, stage != .closed else { return [] }
         inFlight = nil
         lastActivity = now
-        var actions: [Action] = [.write(ServerFrame(requestID: request.requestID, message: outcome.reply))]
+        // Replies are made in the newest version; the peer hears what its version has.
+        let reply = outcome.reply.spoken(in: negotiatedVersion ?? WireConstants.supportedVersions.lowerBound)
+        var actions: [Action] = [.write(ServerFrame(requestID: request.requestID, message: reply))]
         if request.isAuthenticate, case .authenticated(let authenticated) = outcome.reply {
             stage = .open(authenticated.role == .admin ? .administrator : .client)
             authenticationDeadline = nil

@@ -135,7 +135,8 @@ struct RequestDispatcher: RequestResponder {
                         reattached: success.reattached,
                         tier: success.license.tier,
                         licenseExpiresAt: success.license.expiresAt,
-                        features: success.license.features
+                        features: success.license.features,
+                        overage: GrantOverage(overageSeats: UInt32(clamping: success.license.overageAllowance), isOverage: success.overage)
                     ))
                 })
             }
@@ -165,7 +166,8 @@ struct RequestDispatcher: RequestResponder {
                         licenseExpiresAt: snapshot.license.expiresAt,
                         features: snapshot.license.features,
                         seatsTotal: UInt32(clamping: snapshot.license.seats),
-                        seatsInUse: UInt32(clamping: snapshot.seatsInUse)
+                        seatsInUse: UInt32(clamping: snapshot.seatsInUse),
+                        overageSeats: UInt32(clamping: snapshot.license.overageAllowance)
                     ))
                 })
             }

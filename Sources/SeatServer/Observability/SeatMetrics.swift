@@ -42,7 +42,25 @@ final class SeatMetrics: Sendable {
     private let storageMapSize: CoreMetrics.Gauge
     private let storageUsed: CoreMetrics.Gauge
     private let storageHighWater: CoreMetrics.Gauge
-    private let licenseGauges = Mutex<[String: (total: CoreMetrics.Gauge, inUse: CoreMetrics.Gauge)]>([:])
+    private let licenseGauges = Mutex<[String: LicenseGauges]>([:])
+
+    /// One license's series. `overageInUse` (seats in use past `seats`, counted in
+    /// `inUse` too) is what a site reports to the vendor at a true-up.
+    private struct LicenseGauges {
+        var total, inUse, overageInUse: CoreMetrics.Gauge
+
+        init(license: String, factory: any MetricsFactory) {
+            total = CoreMetrics.Gauge(label: "seatd_seats_total", dimensions: [("license", license)], factory: factory)
+            inUse = CoreMetrics.Gauge(label: "seatd_seats_in_use", dimensions: [("license", license)], factory: factory)
+            overageInUse = CoreMetrics.Gauge(label: "seatd_seats_overage_in_use", dimensions: [("license", license)], factory: factory)
+        }
+
+        func destroy() {
+            total.destroy()
+            inUse.destroy()
+            overageInUse.destroy()
+        }
+    }
 
     /// Refusal reasons get their own series; anything else a request can fail with is
     /// counted under `other`.
@@ -135,7 +153,7 @@ final class SeatMetrics: Sendable {
     // MARK: Scrape
 
     struct Snapshot {
-        var licenses: [(key: String, seatsTotal: Int, seatsInUse: Int)]
+        var licenses: [(key: String, seatsTotal: Int, seatsInUse: Int, seatsOverageInUse: Int)]
         var liveSessions: Int
         var openConnections: Int
         var storage: SeatStore.Statistics
@@ -153,18 +171,15 @@ final class SeatMetrics: Sendable {
             var gone = Set(gauges.keys)
             for license in snapshot.licenses {
                 gone.remove(license.key)
-                let pair = gauges[license.key] ?? (
-                    CoreMetrics.Gauge(label: "seatd_seats_total", dimensions: [("license", license.key)], factory: factory),
-                    CoreMetrics.Gauge(label: "seatd_seats_in_use", dimensions: [("license", license.key)], factory: factory)
-                )
-                gauges[license.key] = pair
-                pair.total.record(license.seatsTotal)
-                pair.inUse.record(license.seatsInUse)
+                let series = gauges[license.key] ?? LicenseGauges(license: license.key, factory: factory)
+                gauges[license.key] = series
+                series.total.record(license.seatsTotal)
+                series.inUse.record(license.seatsInUse)
+                series.overageInUse.record(license.seatsOverageInUse)
             }
             // A deleted license's series disappear instead of freezing at their last value.
             for key in gone {
-                gauges[key]?.total.destroy()
-                gauges[key]?.inUse.destroy()
+                gauges[key]?.destroy()
                 gauges[key] = nil
             }
         }

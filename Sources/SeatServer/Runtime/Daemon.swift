@@ -175,7 +175,7 @@ public enum Daemon {
                 port: configuration.metricsPort,
                 readiness: readiness,
                 metrics: {
-                    let licenses = await service.licenseSnapshots().map { ($0.license.key, $0.license.seats, $0.seatsInUse) }
+                    let licenses = await service.licenseSnapshots().map { ($0.license.key, $0.license.seats, $0.seatsInUse, $0.seatsOverageInUse) }
                     return metrics.render(SeatMetrics.Snapshot(
                         licenses: licenses, liveSessions: service.sessionCount,
                         openConnections: limiter.openConnections, storage: store.statistics

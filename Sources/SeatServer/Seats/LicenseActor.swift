@@ -110,7 +110,7 @@ actor LicenseActor {
             grantOutcomeWaiters[session.token, default: []].append(Reattach(request: request, attempt: attempt, completion: completion))
 
         case .granted(let session, let reclaimed):
-            var changes: [StoreChange] = [.putSession(session), .appendAudit(.grant(session, tenant: tenant))]
+            var changes: [StoreChange] = [.putSession(session), .appendAudit(.grant(session, tenant: tenant, overage: ledger.isOverage(session.token)))]
             for lapsed in reclaimed {
                 changes.append(.endSession(EndedSession(token: lapsed.token, licenseKey: key, tenant: tenant, end: .expired, endedAt: session.createdAt)))
                 changes.append(.appendAudit(.expiry(lapsed, tenant: tenant, at: session.createdAt)))
@@ -346,6 +346,8 @@ actor LicenseActor {
     }
 
     private func success(_ session: Session, reattached: Bool) -> AcquireSuccess {
-        AcquireSuccess(session: session, reattached: reattached, license: ledger.license, seatsInUse: ledger.seatsInUse)
+        AcquireSuccess(
+            session: session, reattached: reattached, license: ledger.license, seatsInUse: ledger.seatsInUse,
+            overage: ledger.isOverage(session.token))
     }
 }

@@ -34,6 +34,8 @@ struct AcquireSuccess: Equatable {
     var reattached: Bool
     var license: License
     var seatsInUse: Int
+    /// The session was granted past the license's seats, from its overage allowance.
+    var overage = false
     /// Lapsed sessions the grant ended (taken over): their connections forget them.
     var reclaimed: [SessionToken] = []
 }
@@ -47,5 +49,8 @@ struct ReleaseSuccess: Equatable {
 
 struct LicenseSnapshot: Equatable {
     var license: License
+    /// Up to `license.seatsAllowed`: the overage in use included.
     var seatsInUse: Int
+
+    var seatsOverageInUse: Int { license.seatsOverage(inUse: seatsInUse) }
 }

@@ -7,11 +7,17 @@ enum AdminTables {
         var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN"])
         for license in licenses {
             table.append([
-                license.key, license.tenant, "\(license.seats)", "\(license.inUse)", "\(license.free)", license.state, license.status,
+                license.key, license.tenant, "\(license.seats)", inUse(license), "\(license.free)", license.state, license.status,
                 license.tier ?? "", license.expires.map(time) ?? "never", license.origin,
             ])
         }
         return table
+    }
+
+    /// `12/10 (+2 overage)` while seats past `seats` are in use, so they stand out for a true-up.
+    static func inUse(_ license: AdminLicense) -> String {
+        guard let overage = license.overageInUse, overage > 0 else { return "\(license.inUse)" }
+        return "\(license.inUse)/\(license.seats) (+\(overage) overage)"
     }
 
     static func policy(_ licenses: [AdminPolicyLicense]) -> TextTable {

@@ -1,0 +1,53 @@
+import NIOCore
+
+// Protocol version 2 only adds fields at the end of Acquired and Validated (the overage),
+// and lets seatsInUse count the overage in use, so seatsInUse may exceed seatsTotal. A
+// version 1 peer rejects trailing bytes and may rely on seatsInUse ≤ seatsTotal, so a
+// server speaking version 1 sends neither.
+
+extension ServerMessage {
+    /// The message as a peer of protocol `version` understands it: for version 1, without
+    /// the overage fields and with every seatsInUse capped at seatsTotal.
+    public func spoken(in version: UInt16) -> ServerMessage {
+        guard version < 2 else { return self }
+        switch self {
+        case .acquired(var grant):
+            grant.overage = nil
+            grant.seatsInUse = min(grant.seatsInUse, grant.seatsTotal)
+            return .acquired(grant)
+        case .validated(var result):
+            result.overageSeats = nil
+            result.seatsInUse = min(result.seatsInUse, result.seatsTotal)
+            return .validated(result)
+        case .released(var result):
+            result.seatsInUse = min(result.seatsInUse, result.seatsTotal)
+            return .released(result)
+        case .error(var reply):
+            switch reply.detail {
+            case .noSeats(let total, let inUse, let nextFreeAt):
+                reply.detail = .noSeats(seatsTotal: total, seatsInUse: min(inUse, total), nextFreeAt: nextFreeAt)
+            case .policyDenied(let reason, let limit, let total, let inUse, let reservedFreeSeats):
+                reply.detail = .policyDenied(reason: reason, limit: limit, seatsTotal: total, seatsInUse: min(inUse, total), reservedFreeSeats: reservedFreeSeats)
+            default:
+                break
+            }
+            return .error(reply)
+        case .helloAccepted, .heartbeatAccepted, .authenticated, .adminReply, .sessionRevoked:
+            return self
+        }
+    }
+}
+
+extension ByteBuffer {
+    /// Acquired's version 2 fields, if the body goes on after the features.
+    mutating func readGrantOverageIfPresent() throws(WireError) -> GrantOverage? {
+        guard readableBytes > 0 else { return nil }
+        return GrantOverage(overageSeats: try readWireInteger("overageSeats"), isOverage: try readWireBool("overage"))
+    }
+
+    /// Validated's version 2 field, if the body goes on after seatsInUse.
+    mutating func readOverageSeatsIfPresent() throws(WireError) -> UInt32? {
+        guard readableBytes > 0 else { return nil }
+        return try readWireInteger("overageSeats")
+    }
+}
