@@ -59,6 +59,15 @@ import Testing
 
             let table = try await SeatctlProcess.run(["status", "--admin-socket", try await daemon.adminSocket()], daemon: daemon)
             #expect(table.status == 0 && table.stdout.contains("3/2 (+1 overage)"), "\(table.stdout)\(table.stderr)")
+            // seatctl shows the flag and the allowance (a re-acquire of cy's seat, and a validate).
+            let acquire = try await SeatctlProcess.run(
+                ["acquire", "--license", "CAD-2", "--user", "cy", "--hostname", "ws-1", "--hardware-id", "hw-cy", "--json"], daemon: daemon)
+            let acquired = try JSONSerialization.jsonObject(with: Data(acquire.stdout.utf8)) as? [String: Any]
+            #expect(acquired?["overage"] as? Bool == true && acquired?["reattached"] as? Bool == true, "\(acquire.stdout)\(acquire.stderr)")
+            #expect(acquired?["overage_seats"] as? Int == 1 && acquired?["seats_in_use"] as? Int == 3)
+            let validate = try await SeatctlProcess.run(["validate", "--license", "CAD-2", "--json"], daemon: daemon)
+            let printed = try JSONSerialization.jsonObject(with: Data(validate.stdout.utf8)) as? [String: Any]
+            #expect(printed?["overage_seats"] as? Int == 1, "\(validate.stdout)\(validate.stderr)")
             let metrics = PrometheusSamples(try await HTTPProbe.get(port: try await daemon.metricsPort(), path: "/metrics").body)
             #expect(metrics["seatd_seats_overage_in_use{license=\"CAD-2\"}"] == 1)
             #expect(metrics["seatd_seats_in_use{license=\"CAD-2\"}"] == 3)
