@@ -51,6 +51,8 @@ public struct License: Sendable, Equatable {
     public var seats: Int
     /// Seats it may grant past `seats`, each grant flagged for the site's true-up.
     public var overage: Overage
+    /// What holds a seat: a session (the default), a user or a host.
+    public var seatCounting: SeatCounting
     public var tier: String
     public var features: [String: String]
     /// `nil` means the license never expires.
@@ -63,6 +65,7 @@ public struct License: Sendable, Equatable {
         tenant: String = License.defaultTenant,
         seats: Int,
         overage: Overage = .none,
+        seatCounting: SeatCounting = .session,
         tier: String = "",
         features: [String: String] = [:],
         expiresAt: Timestamp? = nil,
@@ -73,6 +76,7 @@ public struct License: Sendable, Equatable {
         self.tenant = tenant
         self.seats = seats
         self.overage = overage
+        self.seatCounting = seatCounting
         self.tier = tier
         self.features = features
         self.expiresAt = expiresAt

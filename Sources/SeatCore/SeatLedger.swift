@@ -8,6 +8,10 @@
 /// hold more live sessions than the license allows (`seats` plus its overage allowance).
 /// A grant made while every one of `seats` was taken is an *overage* grant and stays
 /// flagged as such for its life, for the site's true-up.
+///
+/// Under `user` or `host` seat counting a seat is named (by the user, or the hardware id)
+/// and held while any session on it is: a further session of the same user (or host)
+/// shares the seat, with its own token and lease, and takes no other.
 public struct SeatLedger: Sendable {
     public enum Phase: Sendable, Equatable {
         case pending
@@ -42,13 +46,26 @@ public struct SeatLedger: Sendable {
     /// duplicates, or a failed end revived a session next to a newer one. Looking up
     /// their sessions scans `entries`; both situations are rare.
     private var crowdedHolders: Set<Holder> = []
+    /// Under user or host counting: how many entries (of any phase) are on each seat.
+    private var seatOccupants: [String: Int] = [:]
 
     /// Rebuilds a ledger from stored sessions, all of them live. Storage keeps no overage
     /// flag: the sessions granted after the first `seats` (by creation time) are the overage.
     public init(license: License, restoring sessions: [Session] = []) {
         self.license = license
-        for (index, session) in sessions.sorted(by: { $0.createdAt < $1.createdAt }).enumerated() {
-            entries[session.token] = Entry(session: session, phase: .live, committed: true, overage: index >= license.seats)
+        var seatOverage: [String: Bool] = [:]
+        var seatsTaken = 0
+        for session in sessions.sorted(by: { $0.createdAt < $1.createdAt }) {
+            let name = seatName(of: session)
+            let overage: Bool
+            if let name, let shared = seatOverage[name] {
+                overage = shared
+            } else {
+                overage = seatsTaken >= license.seats
+                seatsTaken += 1
+                if let name { seatOverage[name] = overage }
+            }
+            insert(Entry(session: session, phase: .live, committed: true, overage: overage))
             // Storage holds two live sessions of one holder only if an end failed to commit
             // after the holder got a new session. Keep the newest as the one a re-acquire
             // attaches to, and remember that the holder has more.
@@ -67,12 +84,15 @@ public struct SeatLedger: Sendable {
     /// cases, and neither takes more seats: a grant being committed stands in for the
     /// lapsed sessions it reclaims (storage ends up with the grant or with them, never
     /// both), and a license whose seats were lowered below its current holders is full.
-    public var seatsInUse: Int { min(license.seatsAllowed, entries.count) }
+    public var seatsInUse: Int { min(license.seatsAllowed, seatsHeld) }
     public var seatsTotal: Int { license.seats }
     /// Seats in use past `seats`: what the site owes the vendor at a true-up.
     public var seatsOverageInUse: Int { license.seatsOverage(inUse: seatsInUse) }
     /// Seats of `seats` still free (the overage allowance not counted).
-    public var seatsFree: Int { max(0, license.seats - entries.count) }
+    public var seatsFree: Int { max(0, license.seats - seatsHeld) }
+
+    /// Seats the entries hold: one each, or one per seat name under user or host counting.
+    private var seatsHeld: Int { license.seatCounting == .session ? entries.count : seatOccupants.count }
 
     public func session(_ token: SessionToken) -> Session? { entries[token]?.session }
     public func phase(of token: SessionToken) -> Phase? { entries[token]?.phase }
@@ -81,8 +101,16 @@ public struct SeatLedger: Sendable {
     public var sessions: [Session] { entries.values.map(\.session) }
 
     /// The earliest time a seat may free up: the earliest lease expiry, or `now` when
-    /// an end is already being committed.
+    /// an end is already being committed. A shared seat frees when its last session does.
     public func nextFreeAt(now: Timestamp) -> Timestamp {
+        guard license.seatCounting == .session else {
+            var seatFreesAt: [String: Timestamp] = [:]
+            for entry in entries.values {
+                let freesAt = entry.isEnding ? now : entry.session.leaseExpiresAt
+                seatFreesAt[seatName(of: entry.session)!] = max(freesAt, seatFreesAt[seatName(of: entry.session)!] ?? freesAt)
+            }
+            return max(now, seatFreesAt.values.min() ?? now)
+        }
         var earliest: Timestamp?
         for entry in entries.values {
             if case .ending = entry.phase { return now }
@@ -95,7 +123,13 @@ public struct SeatLedger: Sendable {
 
     public mutating func updateLicense(_ newLicense: License) {
         precondition(newLicense.key == license.key, "a ledger belongs to one license")
+        let recount = newLicense.seatCounting != license.seatCounting
         license = newLicense
+        guard recount else { return }
+        seatOccupants = [:]
+        for entry in entries.values {
+            if let name = seatName(of: entry.session) { seatOccupants[name, default: 0] += 1 }
+        }
     }
 
     // MARK: Acquire
@@ -138,7 +172,8 @@ public struct SeatLedger: Sendable {
             }
         }
 
-        let overage = entries.count - reclaim.count >= license.seats
+        let seating = seats(reclaiming: reclaim, for: request)
+        let overage = seating.shared.map { entries[$0]!.overage } ?? (seating.held >= license.seats)
         var reclaimed: [Session] = []
         for token in reclaim {
             entries[token]!.phase = .ending(.expired)
@@ -159,7 +194,7 @@ public struct SeatLedger: Sendable {
             leaseExpiresAt: policy.leaseExpiry(from: now),
             accessKeyID: request.accessKeyID
         )
-        entries[token] = Entry(session: session, phase: .pending, committed: false, overage: overage)
+        insert(Entry(session: session, phase: .pending, committed: false, overage: overage))
         holders[request.holder] = token
         // Every other session of the holder was lapsed and is now ending.
         crowdedHolders.remove(request.holder)
@@ -175,8 +210,7 @@ public struct SeatLedger: Sendable {
 
     /// The grant's commit failed: give the seat back and revive the reclaimed sessions.
     public mutating func abortGrant(_ token: SessionToken, reclaimed: [SessionToken]) {
-        if let entry = entries[token] {
-            entries[token] = nil
+        if let entry = remove(token) {
             if holders[entry.session.holder] == token { holders[entry.session.holder] = nil }
         }
         abortEnd(reclaimed)
@@ -233,7 +267,7 @@ public struct SeatLedger: Sendable {
     public mutating func finishEnd(_ tokens: [SessionToken]) {
         for token in tokens {
             guard let entry = entries[token], case .ending = entry.phase else { continue }
-            entries[token] = nil
+            remove(token)
             if holders[entry.session.holder] == token { holders[entry.session.holder] = nil }
         }
     }
@@ -284,12 +318,58 @@ public struct SeatLedger: Sendable {
     /// (pending, live or ending) holds its seat. The overage allowance is a seat like any
     /// other here (a policy's reservations and maxima apply to it); only the flag differs.
     private func admission(of request: SeatRequest, reclaiming reclaim: [SessionToken], rules: LicenseRules) -> Admission {
-        let holding = entries.count - reclaim.count
+        let seating = seats(reclaiming: reclaim, for: request)
+        if seating.shared != nil {
+            return rules.access(of: PolicySubject(request)).map(Admission.refused) ?? .admitted
+        }
         // Without a policy only the count matters: no list of holders on every acquire.
-        guard !rules.isUnrestricted else { return holding < license.seatsAllowed ? .admitted : .noFreeSeat }
+        guard !rules.isUnrestricted else { return seating.held < license.seatsAllowed ? .admitted : .noFreeSeat }
+        return rules.admission(of: PolicySubject(request), holders: seatHolders(reclaiming: reclaim), seats: license.seatsAllowed)
+    }
+
+    /// The seats still held once `reclaim` have ended, and the first session (by creation,
+    /// then token) of the seat `request` would share, if a live session that is not
+    /// ending holds it. A seat held only by sessions being ended, or by a grant still being
+    /// committed, is not shared: either may come to nothing (and a grant in flight may count
+    /// on the seat freeing, or on the sessions it reclaims), so a new session on it needs a
+    /// free seat, as a new seat would.
+    private func seats(reclaiming reclaim: [SessionToken], for request: SeatRequest) -> (held: Int, shared: SessionToken?) {
+        guard let name = license.seatCounting.seatName(user: request.user, hardwareID: request.hardwareID) else {
+            return (entries.count - reclaim.count, nil)
+        }
+        var leaving: [String: Int] = [:]
+        for token in reclaim { leaving[seatName(of: entries[token]!.session)!, default: 0] += 1 }
+        let emptied = leaving.count { seatOccupants[$0.key] == $0.value }
+        guard (seatOccupants[name] ?? 0) > (leaving[name] ?? 0) else { return (seatOccupants.count - emptied, nil) }
         let reclaimed = Set(reclaim)
-        let holders = entries.compactMap { token, entry in reclaimed.contains(token) ? nil : PolicySubject(entry.session) }
-        return rules.admission(of: PolicySubject(request), holders: holders, seats: license.seatsAllowed)
+        let first = entries.filter { !reclaimed.contains($0.key) && $0.value.phase == .live && seatName(of: $0.value.session) == name }
+            .min { SeatCounting.precedes($0.value.session, $1.value.session) }
+        return (seatOccupants.count - emptied, first?.key)
+    }
+
+    /// One subject per seat held once `reclaim` have ended, for the policy to count seats.
+    private func seatHolders(reclaiming reclaim: [SessionToken]) -> [PolicySubject] {
+        let reclaimed = Set(reclaim)
+        return license.seatCounting.seatHolders(of: entries.lazy.filter { !reclaimed.contains($0.key) }.map(\.value.session))
+    }
+
+    private func seatName(of session: Session) -> String? {
+        license.seatCounting.seatName(user: session.user, hardwareID: session.hardwareID)
+    }
+
+    private mutating func insert(_ entry: Entry) {
+        entries[entry.session.token] = entry
+        if let name = seatName(of: entry.session) { seatOccupants[name, default: 0] += 1 }
+    }
+
+    @discardableResult
+    private mutating func remove(_ token: SessionToken) -> Entry? {
+        guard let entry = entries.removeValue(forKey: token) else { return nil }
+        if let name = seatName(of: entry.session) {
+            seatOccupants[name]! -= 1
+            if seatOccupants[name] == 0 { seatOccupants[name] = nil }
+        }
+        return entry
     }
 
     /// The holder's sessions that are pending or live.

@@ -21,6 +21,13 @@ import Testing
 ///    exactly the part past `seats`.
 /// 7. Overage (a random allowance in half the runs): a grant is flagged as overage exactly
 ///    when every one of `seats` was held (reclaimed sessions not counted), and keeps its flag.
+/// 8. Seat counting (user or host counting in half the runs): a seat is a user (or a hardware
+///    id) with any session, so every count above (storage's worst case, grants, seats in
+///    use, maxima and reservations) counts seats, not sessions; under user counting the
+///    distinct users holding seats never exceed seats + allowance. A new session of a user
+///    (host) with a live session shares its seat: it is judged only by `exclude`/`include`,
+///    takes its overage flag from the seat's first session, and the seat frees when its
+///    last session ends.
 /// 6. Site policy (a random policy file in a third of the runs): every acquire is decided
 ///    as `ModelPolicy` computes the documented precedence; excluded users and hosts are
 ///    never granted, and a grant to a non-owner of a reservation leaves at least as many
@@ -89,6 +96,7 @@ struct SeatLedgerModelTests {
             #expect(stats.heartbeatsExtended > 2_000 && stats.heartbeatsExpired > 500)
             #expect(stats.policyRefusals > 1_000 && stats.reservedGrants > 200)
             #expect(stats.overageGrants > 1_000 && stats.overageInUseSteps > 5_000)
+            #expect(stats.sharedGrants > 400 && stats.sharedSeatSteps > 12_000, "\(stats.sharedGrants) shared grants, \(stats.sharedSeatSteps) steps with a shared seat")
         }
     }
 }
@@ -105,7 +113,7 @@ struct ModelRun {
         var tokenCollisions = 0, duplicateHolders = 0, overLoweredSeats = 0
         var heartbeatsExtended = 0, heartbeatsExpired = 0
         var policyRefusals = 0, reservedGrants = 0
-        var overageGrants = 0, overageInUseSteps = 0
+        var overageGrants = 0, overageInUseSteps = 0, sharedGrants = 0, sharedSeatSteps = 0
 
         mutating func add(_ other: Stats) {
             grants += other.grants; reclaimingGrants += other.reclaimingGrants
@@ -117,6 +125,7 @@ struct ModelRun {
             heartbeatsExtended += other.heartbeatsExtended; heartbeatsExpired += other.heartbeatsExpired
             policyRefusals += other.policyRefusals; reservedGrants += other.reservedGrants
             overageGrants += other.overageGrants; overageInUseSteps += other.overageInUseSteps
+            sharedGrants += other.sharedGrants; sharedSeatSteps += other.sharedSeatSteps
         }
     }
 
@@ -176,7 +185,8 @@ struct ModelRun {
         now = Timestamp(millisecondsSinceEpoch: 1_000_000)
         let seats = Int(rng.next() % 4) + 1
         var generator = rng
-        license = License(key: "LIC-1", seats: seats, overage: Self.randomOverage { Int(generator.next() % UInt64($0)) })
+        license = License(key: "LIC-1", seats: seats, overage: Self.randomOverage { Int(generator.next() % UInt64($0)) },
+                          seatCounting: Self.randomCounting { Int(generator.next() % UInt64($0)) })
         rng = generator
         ledger = SeatLedger(license: license)
         allowed = license.seatsAllowed
@@ -196,6 +206,11 @@ struct ModelRun {
         case 4: .factor(thousandths: 1250)
         default: .factor(thousandths: [1500, 2000][random(2)])
         }
+    }
+
+    /// Session counting in half the runs, user or host counting in a quarter each.
+    static func randomCounting(_ random: (Int) -> Int) -> SeatCounting {
+        [.session, .session, .user, .host][random(4)]
     }
 
     mutating func random(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
@@ -287,10 +302,10 @@ struct ModelRun {
         // is full (or whose policy refuses) reclaims every lapsed live session.
         let subject = PolicySubject(req)
         var reclaim = Set(mine.keys)
-        if admission(subject, reclaiming: reclaim) != .admitted {
+        if admission(req, reclaiming: reclaim) != .admitted {
             reclaim = Set(entries.filter { $0.value.phase == .live && $0.value.session.isLapsed(at: now) }.keys)
-            let seatsInUse = min(license.seatsAllowed, entries.count)
-            switch admission(subject, reclaiming: reclaim) {
+            let seatsInUse = min(license.seatsAllowed, seatsHeld(entries.values.map(\.session)))
+            switch admission(req, reclaiming: reclaim) {
             case .admitted:
                 break
             case .noFreeSeat:
@@ -326,16 +341,24 @@ struct ModelRun {
         )
         try check(session == expected, "granted \(session), expected \(expected)")
         // Invariant 1: the grant fits once the sessions it reclaims are gone.
-        try check(entries.count + 1 - reclaim.count <= license.seatsAllowed,
-                  "grant over capacity: \(entries.count) held, \(reclaim.count) reclaimed, \(license.seatsAllowed) allowed")
-        // Invariant 7.
-        let overage = entries.count - reclaim.count >= license.seats
+        let remaining = entries.filter { !reclaim.contains($0.key) }.map(\.value.session)
+        let sharing = firstOfSeat(named: seatName(req.user, req.hardwareID), in: remainingLive(reclaim))
+        let heldAfter = seatsHeld(remaining + [session])
+        // (A session sharing a held seat takes none, even of a license lowered below its holders.)
+        try check(sharing != nil || heldAfter <= license.seatsAllowed,
+                  "grant over capacity: \(heldAfter) seats held after it, \(reclaim.count) reclaimed, \(license.seatsAllowed) allowed")
+        try check(sharing == nil || heldAfter == seatsHeld(remaining), "a shared grant took a seat")
+        // Invariants 7 and 8.
+        let overage = sharing.map { entries[$0.token]!.overage } ?? (seatsHeld(remaining) >= license.seats)
         try check(ledger.isOverage(session.token) == overage, "grant flagged overage \(ledger.isOverage(session.token)), model \(overage)")
         if overage { stats.overageGrants += 1 }
+        if sharing != nil { stats.sharedGrants += 1 }
         // Invariant 6: the policy's exclusions and reservations hold after the grant.
-        let holdersAfter = entries.filter { !reclaim.contains($0.key) }.map { PolicySubject($0.value.session) } + [subject]
+        let holdersAfter = seatRepresentatives(remaining + [session])
         try check(!rules.excludes.contains { $0.matches(subject) }, "granted to excluded \(subject)")
-        if rules.reservations.contains(where: { $0.principal.matches(subject) }) {
+        if sharing != nil {
+            // No seat taken: reservations and maxima are as they were.
+        } else if rules.reservations.contains(where: { $0.principal.matches(subject) }) {
             stats.reservedGrants += 1
         } else {
             let unused = rules.reservedSeats - ModelPolicy.reservedSeatsInUse(rules.reservations, holdersAfter)
@@ -352,10 +375,52 @@ struct ModelRun {
         try check(nonEnding(of: holder) == 1, "holder \(holder) has \(nonEnding(of: holder)) non-ending sessions after a grant")
     }
 
-    /// What the documented rules decide for a new seat once `reclaim` have ended.
-    func admission(_ subject: PolicySubject, reclaiming reclaim: Set<SessionToken>) -> Admission {
-        let holders = entries.filter { !reclaim.contains($0.key) }.map { PolicySubject($0.value.session) }
-        return ModelPolicy.admission(rules, subject, holders: holders, seats: license.seatsAllowed)
+    /// What the documented rules decide for `request` once `reclaim` have ended: a session
+    /// sharing a held seat only needs access; a new seat is judged with one subject per seat.
+    func admission(_ request: SeatRequest, reclaiming reclaim: Set<SessionToken>) -> Admission {
+        let remaining = entries.filter { !reclaim.contains($0.key) }.map(\.value.session)
+        let subject = PolicySubject(request)
+        if firstOfSeat(named: seatName(request.user, request.hardwareID), in: remainingLive(reclaim)) != nil {
+            return ModelPolicy.access(rules, subject).map(Admission.refused) ?? .admitted
+        }
+        return ModelPolicy.admission(rules, subject, holders: seatRepresentatives(remaining), seats: license.seatsAllowed)
+    }
+
+    // MARK: Seats (invariant 8)
+
+    func seatName(_ user: String, _ hardwareID: String) -> String? {
+        switch license.seatCounting {
+        case .session: nil
+        case .user: "user " + user
+        case .host: "host " + hardwareID
+        }
+    }
+
+    /// What seat `session` is on: its name, or the session itself under session counting.
+    func seat(of session: Session) -> String {
+        seatName(session.user, session.hardwareID) ?? "session \(session.token)"
+    }
+
+    func seatsHeld(_ sessions: [Session]) -> Int { Set(sessions.map(seat(of:))).count }
+
+    /// A seat is shared only with a live session (not pending, not ending, not reclaimed by this grant).
+    func remainingLive(_ reclaim: Set<SessionToken>) -> [Session] {
+        entries.filter { !reclaim.contains($0.key) && $0.value.phase == .live }.map(\.value.session)
+    }
+
+    /// The session that took the seat named `name` (the earliest, then by token), if one holds it.
+    func firstOfSeat(named name: String?, in sessions: [Session]) -> Session? {
+        guard let name else { return nil }
+        return sessions.filter { seat(of: $0) == name }.min(by: Self.precedes)
+    }
+
+    /// Computed apart from `SeatCounting.seatHolders`, by grouping.
+    func seatRepresentatives(_ sessions: [Session]) -> [PolicySubject] {
+        Dictionary(grouping: sessions, by: seat(of:)).values.map { PolicySubject($0.min(by: Self.precedes)!) }
+    }
+
+    static func precedes(_ a: Session, _ b: Session) -> Bool {
+        (a.createdAt, a.token.high, a.token.low) < (b.createdAt, b.token.high, b.token.low)
     }
 
     func attachableEntry(_ token: SessionToken, _ attachable: [SessionToken: Entry]) throws -> Entry {
@@ -524,8 +589,10 @@ struct ModelRun {
         let expiresAt: Timestamp? = chance(20) ? now.adding(milliseconds: Int64(random(3_500)) - 500) : nil
         var generator = rng
         let overage = Self.randomOverage { Int(generator.next() % UInt64($0)) }
+        // A reissued license seldom changes how it counts.
+        let counting = generator.next() % 10 == 0 ? Self.randomCounting { Int(generator.next() % UInt64($0)) } : license.seatCounting
         rng = generator
-        license = License(key: "LIC-1", seats: seats, overage: overage, tier: "t\(random(2))", expiresAt: expiresAt, state: state)
+        license = License(key: "LIC-1", seats: seats, overage: overage, seatCounting: counting, tier: "t\(random(2))", expiresAt: expiresAt, state: state)
         ledger.updateLicense(license)
         allowed = max(license.seatsAllowed, worstCaseStored())
         if logging { log.append("t=\(now) updateLicense seats=\(seats) overage=\(overage) \(state) expiresAt=\(expiresAt.map(\.description) ?? "never")") }
@@ -554,33 +621,46 @@ struct ModelRun {
         return count
     }
 
+    /// A seat frees when its last session does: at once if that one is ending.
     func nextFreeAt() -> Timestamp {
-        if entries.values.contains(where: \.ending) { return now }
-        return max(now, entries.values.map(\.session.leaseExpiresAt).min() ?? now)
+        let bySeat = Dictionary(grouping: entries.values, by: { seat(of: $0.session) })
+        let freesAt = bySeat.values.map { seat in seat.map { $0.ending ? now : $0.session.leaseExpiresAt }.max()! }
+        return max(now, freesAt.min() ?? now)
     }
 
-    /// The most sessions storage can hold once every commit in flight has succeeded or
-    /// failed: a grant that reclaims sessions stores either itself or them, not both.
+    /// The most seats storage can hold once every commit in flight has succeeded or
+    /// failed: a grant that reclaims sessions stores either itself or them, not both. Every
+    /// combination of those grants' outcomes is tried (ends are taken to fail).
     func worstCaseStored() -> Int {
-        var overlap = 0
+        var grants: [(token: SessionToken, reclaimed: [SessionToken])] = []
         for case .grant(let token, let reclaimed) in inFlight
         where entries[token] != nil && reclaimed.contains(where: { entries[$0] != nil }) {
-            overlap += 1
+            grants.append((token, reclaimed))
         }
-        return entries.count - overlap
+        var worst = 0
+        for outcome in 0..<(1 << grants.count) {
+            var gone = Set<SessionToken>()
+            for (index, grant) in grants.enumerated() {
+                if outcome & (1 << index) != 0 { gone.formUnion(grant.reclaimed) } else { gone.insert(grant.token) }
+            }
+            worst = max(worst, seatsHeld(entries.filter { !gone.contains($0.key) }.map(\.value.session)))
+        }
+        return worst
     }
 
     // MARK: State check after every step
 
     mutating func checkState() throws {
         try check(ledger.license == license, "license differs")
-        try check(ledger.seatsInUse == min(license.seatsAllowed, entries.count), "seatsInUse \(ledger.seatsInUse), model \(entries.count) of \(license.seatsAllowed)")
+        let held = seatsHeld(entries.values.map(\.session))
+        if held < entries.count { stats.sharedSeatSteps += 1 }
+        try check(ledger.seatsInUse == min(license.seatsAllowed, held), "seatsInUse \(ledger.seatsInUse), model \(held) seats of \(license.seatsAllowed)")
         // Invariant 5: no one is ever told more seats are in use than the license allows.
         try check(ledger.seatsInUse <= license.seatsAllowed, "reported in-use \(ledger.seatsInUse) > allowed \(license.seatsAllowed)")
         try check(ledger.seatsOverageInUse == max(0, ledger.seatsInUse - license.seats), "overage in use \(ledger.seatsOverageInUse)")
         if ledger.seatsOverageInUse > 0 { stats.overageInUseSteps += 1 }
         try check(ledger.seatsTotal == license.seats, "seatsTotal differs")
-        try check(ledger.seatsFree == max(0, license.seats - entries.count), "seatsFree \(ledger.seatsFree)")
+        try check(ledger.seatsFree == max(0, license.seats - held), "seatsFree \(ledger.seatsFree)")
         let sessions = ledger.sessions
         try check(sessions.count == entries.count, "ledger lists \(sessions.count) sessions, model \(entries.count)")
         for session in sessions {
@@ -598,7 +678,13 @@ struct ModelRun {
 
         // Invariant 1.
         let stored = worstCaseStored()
-        try check(stored <= allowed, "storage could hold \(stored) sessions, allowed \(allowed) (seats \(license.seats) + overage)")
+        try check(stored <= allowed, "storage could hold \(stored) seats, allowed \(allowed) (seats \(license.seats) + overage)")
+        if license.seatCounting == .user {
+            // Invariant 8: under user counting the seats are the users (the worst case above
+            // counts distinct users), and the ledger reports its own sessions' users.
+            let users = Set(ledger.sessions.map(\.user)).count
+            try check(ledger.seatsInUse == min(license.seatsAllowed, users), "\(users) users hold seats, reported \(ledger.seatsInUse)")
+        }
         if stored > license.seatsAllowed { stats.overLoweredSeats += 1 }
         allowed = max(license.seatsAllowed, min(allowed, stored))
 
