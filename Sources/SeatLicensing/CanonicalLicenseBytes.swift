@@ -28,6 +28,7 @@ import SeatCore
 /// | tag | term    | value |
 /// |-----|---------|-------|
 /// | 1   | overage | UInt8 1 and UInt32 extra seats (`+N`), or UInt8 2 and UInt32 the factor in thousandths (`1.25x`: 1250) |
+/// | 2   | seat_counting | UInt8 1 `user`, 2 `host` (`session` is the default) |
 ///
 /// `state` and the signature itself are not signed. The domain prefix keeps a signature
 /// from being valid for any other message the same key might ever sign, and a layout-1
@@ -38,6 +39,7 @@ public enum CanonicalLicenseBytes {
 
     enum TermTag: UInt8 {
         case overage = 1
+        case seatCounting = 2
     }
 
     /// `entry` must be within `LicenseDocument`'s limits (so every length fits its field).
@@ -70,6 +72,11 @@ public enum CanonicalLicenseBytes {
     private static func terms(of entry: LicenseEntry) -> [(TermTag, [UInt8])] {
         var terms: [(TermTag, [UInt8])] = []
         if let overage = overageValue(entry.overage) { terms.append((.overage, overage)) }
+        switch entry.seatCounting {
+        case .session: break
+        case .user: terms.append((.seatCounting, [1]))
+        case .host: terms.append((.seatCounting, [2]))
+        }
         return terms
     }
 

@@ -71,6 +71,8 @@ private struct RawEntry: Codable {
     var seats: Int
     /// `none`, `+N` or a factor such as `1.25x` (`Overage(text:)`); absent is none.
     var overage: String?
+    /// `session` (absent), `user` or `host`.
+    var seat_counting: String?
     var tier: String?
     var features: [String: String]?
     var expires: String?
@@ -84,6 +86,7 @@ private struct RawEntry: Codable {
         tenant = entry.tenant
         seats = entry.seats
         overage = entry.overage == .none ? nil : entry.overage.description
+        seat_counting = entry.seatCounting == .session ? nil : entry.seatCounting.rawValue
         tier = entry.tier
         features = entry.features.isEmpty ? nil : entry.features
         expires = entry.expiresAt.map(LicenseTime.format)
@@ -104,6 +107,9 @@ private struct RawEntry: Codable {
         } catch {
             throw .invalid(path: path + ".overage", "\(error)")
         }
+        guard let seatCounting = SeatCounting(rawValue: seat_counting ?? SeatCounting.session.rawValue) else {
+            throw .invalid(path: path + ".seat_counting", "'\(seat_counting ?? "")' is not a seat counting: expected session, user or host")
+        }
         try LicenseDocument.check(path + ".tier", tier ?? "", bytes: 0...64)
         let features = features ?? [:]
         guard features.count <= 64 else { throw .invalid(path: path + ".features", "at most 64 features") }
@@ -113,7 +119,7 @@ private struct RawEntry: Codable {
         }
         if let serial { try LicenseDocument.check(path + ".serial", serial, bytes: 0...64) }
         return LicenseEntry(
-            key: key, tenant: tenant, seats: seats, overage: overage, tier: tier ?? "", features: features,
+            key: key, tenant: tenant, seats: seats, overage: overage, seatCounting: seatCounting, tier: tier ?? "", features: features,
             expiresAt: try Self.time(expires, at: path + ".expires"),
             issuedAt: try Self.time(issued, at: path + ".issued"),
             serial: serial, state: state,

@@ -9,6 +9,8 @@ public struct LicenseEntry: Sendable, Equatable {
     public var seats: Int
     /// Seats grantable past `seats`; `.none` is signed in layout 1 (`CanonicalLicenseBytes`).
     public var overage: Overage
+    /// What holds a seat; `.session` is signed in layout 1.
+    public var seatCounting: SeatCounting
     public var tier: String
     public var features: [String: String]
     /// `nil`: never expires.
@@ -27,6 +29,7 @@ public struct LicenseEntry: Sendable, Equatable {
         tenant: String = License.defaultTenant,
         seats: Int,
         overage: Overage = .none,
+        seatCounting: SeatCounting = .session,
         tier: String = "",
         features: [String: String] = [:],
         expiresAt: Timestamp? = nil,
@@ -39,6 +42,7 @@ public struct LicenseEntry: Sendable, Equatable {
         self.tenant = tenant
         self.seats = seats
         self.overage = overage
+        self.seatCounting = seatCounting
         self.tier = tier
         self.features = features
         self.expiresAt = expiresAt

@@ -58,7 +58,8 @@ enum RecordCodec {
     /// Version 2 added the tenant (after the key) and the provenance (at the end);
     /// version 1 records read as the default tenant, unsigned, from the licenses file.
     /// Version 3 added the overage (at the end: UInt8 0 none; or 1 extra seats, 2 a
-    /// factor in thousandths, then Int64 that number); older records read as no overage.
+    /// factor in thousandths, then Int64 that number) and then the seat counting (UInt8 0
+    /// session, 1 user, 2 host); older records read as no overage, session counting.
     static let licenseRecordVersion: UInt8 = 3
 
     static func encode(_ license: License) -> [UInt8] {
@@ -91,6 +92,11 @@ enum RecordCodec {
         case .factor(let thousandths):
             writer.append(UInt8(2))
             writer.append(Int64(thousandths))
+        }
+        switch license.seatCounting {
+        case .session: writer.append(UInt8(0))
+        case .user: writer.append(UInt8(1))
+        case .host: writer.append(UInt8(2))
         }
         return writer.bytes
     }
@@ -127,9 +133,18 @@ enum RecordCodec {
             }
         }
         let overage = version >= 3 ? try decodeOverage(&reader) : .none
+        var seatCounting = SeatCounting.session
+        if version >= 3 {
+            switch try reader.uint8() {
+            case 0: seatCounting = .session
+            case 1: seatCounting = .user
+            case 2: seatCounting = .host
+            case let code: throw reader.corrupt("unknown seat counting \(code)")
+            }
+        }
         try reader.expectEnd()
         return License(
-            key: key, tenant: tenant, seats: seatCount, overage: overage, tier: tier, features: features,
+            key: key, tenant: tenant, seats: seatCount, overage: overage, seatCounting: seatCounting, tier: tier, features: features,
             expiresAt: expiresAt, state: state, provenance: provenance)
     }
 

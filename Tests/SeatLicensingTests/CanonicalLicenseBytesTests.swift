@@ -42,10 +42,6 @@ import Testing
         changed.signature = LicenseSignature(keyID: "0a1b2c3d4e5f6789", bytes: Array(repeating: 9, count: 64))
         #expect(CanonicalLicenseBytes.encode(plain) == CanonicalLicenseBytes.encode(changed))
     }
-
-    private func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
-    }
 }
 
 /// A signature made outside seatd (Python's `cryptography` signing the golden bytes above

@@ -15,6 +15,8 @@ import Testing
             serial: "S-0001", issuedAt: Timestamp(millisecondsSinceEpoch: 1_800_000_000_000), signingKeyID: "0123abcd", origin: .admin)),
         License(key: "OVER-N", seats: 10, overage: .seats(3)),
         License(key: "OVER-X", seats: 10, overage: .factor(thousandths: 1250)),
+        License(key: "PER-USER", seats: 3, seatCounting: .user),
+        License(key: "PER-HOST", seats: 3, overage: .seats(1), seatCounting: .host),
     ]
 
     @Test(arguments: licenses)
@@ -35,12 +37,14 @@ import Testing
             1, 0, 0, 0, 0, 0, 0, 1, 2,
             2,
             0, 0, 0, 0,
-            0,
+            0,  // overage none
+            0,  // session counting
         ]
         #expect(RecordCodec.encode(license) == expected)
-        var overage = license
-        overage.overage = .factor(thousandths: 1500)
-        #expect(RecordCodec.encode(overage) == [3] + expected.dropFirst().dropLast() + [2, 0, 0, 0, 0, 0, 0, 0x05, 0xDC])
+        var terms = license
+        terms.overage = .factor(thousandths: 1500)
+        terms.seatCounting = .host
+        #expect(RecordCodec.encode(terms) == [3] + expected.dropFirst().dropLast(2) + [2, 0, 0, 0, 0, 0, 0, 0x05, 0xDC, 2])
     }
 
     /// Stores written before overage existed keep working: a version 2 record reads as no overage.
@@ -59,9 +63,12 @@ import Testing
 
     @Test func anOverageOutOfRangeIsCorrupt() throws {
         var bytes = RecordCodec.encode(License(key: "AB", seats: 1, overage: .factor(thousandths: 1250)))
-        bytes[bytes.count - 1] = 0xFF  // 1279 thousandths: fine
+        bytes[bytes.count - 2] = 0xFF  // 1279 thousandths: fine
         #expect(try bytes.withUnsafeBytes { try RecordCodec.decodeLicense($0) }.overage == .factor(thousandths: 1279))
-        bytes[bytes.count - 3] = 0x7F  // far above 10x
+        var badCounting = bytes
+        badCounting[badCounting.count - 1] = 3
+        try expectCorrupt { try decode("license", badCounting) }
+        bytes[bytes.count - 4] = 0x7F  // far above 10x
         try expectCorrupt { try decode("license", bytes) }
     }
 
