@@ -28,14 +28,14 @@ import Testing
                "hardware_id": "b1946ac9", "client_version": "cad 4.2", "address": "10.0.0.17",
                "since": "2026-11-21T10:00:00.000Z", "last_heartbeat": "2026-11-21T10:05:00.250Z", "expires": "2026-11-21T10:06:30.250Z"},
               {"id": "77aa00bb11cc22dd", "license": "ACME-CAD-5", "tenant": "acme", "user": "bo", "host": "",
-               "hardware_id": "h2", "client_version": "", "address": "10.0.0.9",
+               "hardware_id": "h2", "client_version": "", "address": "10.0.0.9", "seat": "bo",
                "since": "2026-11-21T10:01:00.000Z", "last_heartbeat": "2026-11-21T10:05:30.000Z", "expires": "2026-11-21T10:07:00.000Z"}
             ]}
             """)
         #expect(AdminTables.sessions(reply.sessions).render() == """
-            SESSION           LICENSE     TENANT  USER  HOST   ADDRESS    SINCE                     LAST HEARTBEAT            EXPIRES
-            5f0c2a9b71d3e844  ACME-CAD-5  acme    ana   ws-17  10.0.0.17  2026-11-21T10:00:00.000Z  2026-11-21T10:05:00.250Z  2026-11-21T10:06:30.250Z
-            77aa00bb11cc22dd  ACME-CAD-5  acme    bo    -      10.0.0.9   2026-11-21T10:01:00.000Z  2026-11-21T10:05:30.000Z  2026-11-21T10:07:00.000Z
+            SESSION           LICENSE     TENANT  USER  HOST   SEAT  ADDRESS    SINCE                     LAST HEARTBEAT            EXPIRES
+            5f0c2a9b71d3e844  ACME-CAD-5  acme    ana   ws-17  -     10.0.0.17  2026-11-21T10:00:00.000Z  2026-11-21T10:05:00.250Z  2026-11-21T10:06:30.250Z
+            77aa00bb11cc22dd  ACME-CAD-5  acme    bo    -      bo    10.0.0.9   2026-11-21T10:01:00.000Z  2026-11-21T10:05:30.000Z  2026-11-21T10:07:00.000Z
             """)
     }
 

@@ -78,15 +78,18 @@ public struct AdminSession: Codable, Sendable, Equatable {
     public var since: Date
     public var lastHeartbeat: Date
     public var expires: Date
+    /// The seat it holds under user or host counting (the user, or the hardware id), shared
+    /// by every session with the same one; absent under session counting.
+    public var seat: String?
 
     enum CodingKeys: String, CodingKey {
         case id, license, tenant, user, host, hardwareID = "hardware_id", clientVersion = "client_version", address, since
-        case lastHeartbeat = "last_heartbeat", expires
+        case lastHeartbeat = "last_heartbeat", expires, seat
     }
 
     public init(
         id: String, license: String, tenant: String, user: String, host: String, hardwareID: String, clientVersion: String,
-        address: String, since: Date, lastHeartbeat: Date, expires: Date
+        address: String, since: Date, lastHeartbeat: Date, expires: Date, seat: String? = nil
     ) {
         self.id = id
         self.license = license
@@ -99,6 +102,7 @@ public struct AdminSession: Codable, Sendable, Equatable {
         self.since = since
         self.lastHeartbeat = lastHeartbeat
         self.expires = expires
+        self.seat = seat
     }
 }
 

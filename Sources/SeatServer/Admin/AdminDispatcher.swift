@@ -76,7 +76,7 @@ struct AdminDispatcher: Sendable {
             return ["licenses": await licenses(tenant: try arguments.optionalString("tenant"))]
         case "sessions":
             let filter = try sessionFilter(arguments)
-            return ["sessions": await service.sessions(matching: filter).map { AdminJSON.session($0.session, tenant: $0.license.tenant) }]
+            return ["sessions": await service.sessions(matching: filter).map { AdminJSON.session($0.session, license: $0.license) }]
         case "release":
             return try await release(arguments, by: administrator)
         case "license.add":
@@ -196,7 +196,7 @@ struct AdminDispatcher: Sendable {
         }
         let released = try await service.forceRelease(matching: filter, by: administrator)
         guard !released.isEmpty else { throw .notFound("no live session matches") }
-        return ["released": released.map { AdminJSON.session($0.session, tenant: $0.license.tenant) }]
+        return ["released": released.map { AdminJSON.session($0.session, license: $0.license) }]
     }
 
     private func addLicense(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {

@@ -17,6 +17,7 @@ enum AdminJSON {
             "state": license.state.rawValue, "status": status(license.refusal(at: now)), "origin": license.provenance.origin.rawValue,
             "serial": license.provenance.serial, "overage": license.overage.description,
             "overage_allowed": license.overageAllowance, "overage_in_use": license.seatsOverage(inUse: seatsInUse),
+            "seat_counting": license.seatCounting.rawValue,
         ]
         if let expiresAt = license.expiresAt { object["expires"] = AdminTime.format(expiresAt) }
         if let issuedAt = license.provenance.issuedAt { object["issued"] = AdminTime.format(issuedAt) }
@@ -33,13 +34,17 @@ enum AdminJSON {
         }
     }
 
-    static func session(_ session: Session, tenant: String) -> [String: Any] {
-        [
-            "id": SessionID(session.token).hex, "license": session.licenseKey, "tenant": tenant, "user": session.user,
+    /// `seat` names the seat the session holds under user or host counting (the user, or
+    /// the hardware id), so every host of a shared seat shows as one of its sessions.
+    static func session(_ session: Session, license: License) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": SessionID(session.token).hex, "license": session.licenseKey, "tenant": license.tenant, "user": session.user,
             "host": session.hostname, "hardware_id": session.hardwareID, "client_version": session.clientVersion,
             "address": session.clientAddress, "since": AdminTime.format(session.createdAt),
             "last_heartbeat": AdminTime.format(session.lastHeartbeatAt), "expires": AdminTime.format(session.leaseExpiresAt),
         ]
+        if let seat = license.seatCounting.seatName(user: session.user, hardwareID: session.hardwareID) { object["seat"] = seat }
+        return object
     }
 
     static func tenant(_ tenant: Tenant, licenses: Int, keys: Int) -> [String: Any] {

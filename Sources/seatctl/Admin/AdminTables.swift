@@ -31,10 +31,10 @@ enum AdminTables {
     }
 
     static func sessions(_ sessions: [AdminSession]) -> TextTable {
-        var table = TextTable(headers: ["SESSION", "LICENSE", "TENANT", "USER", "HOST", "ADDRESS", "SINCE", "LAST HEARTBEAT", "EXPIRES"])
+        var table = TextTable(headers: ["SESSION", "LICENSE", "TENANT", "USER", "HOST", "SEAT", "ADDRESS", "SINCE", "LAST HEARTBEAT", "EXPIRES"])
         for session in sessions {
             table.append([
-                session.id, session.license, session.tenant, session.user, session.host, session.address,
+                session.id, session.license, session.tenant, session.user, session.host, session.seat ?? "", session.address,
                 time(session.since), time(session.lastHeartbeat), time(session.expires),
             ])
         }
