@@ -88,6 +88,7 @@ let package = Package(
         .target(
             name: "SeatServer",
             dependencies: [
+                "SeatBuildInfo",
                 "SeatCore",
                 "SeatLicensing",
                 "SeatProtocol",
@@ -123,6 +124,8 @@ let package = Package(
             dependencies: [
                 "SeatCore",
                 "SeatProtocol",
+                // Offline leases of borrowed seats are checked with the server's Ed25519 key.
+                "SeatLicensing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -151,7 +154,7 @@ let package = Package(
         // Only seat_* symbols are exported (version script); the soname carries the ABI version.
         .target(
             name: "LibSeatClient",
-            dependencies: ["CSeatClient", "SeatClient", "SeatBuildInfo", "SeatCore", "SeatProtocol"],
+            dependencies: ["CSeatClient", "SeatClient", "SeatBuildInfo", "SeatCore", "SeatLicensing", "SeatProtocol"],
             path: "Sources/LibSeatClient",
             exclude: ["seatclient.map"],
             linkerSettings: [

@@ -44,6 +44,7 @@ struct Failure: Error {
         case .timedOut: SEAT_ERR_TIMED_OUT
         case .unexpectedReply: SEAT_ERR_PROTOCOL
         case .unreachable: SEAT_ERR_UNREACHABLE
+        case .unreadableBorrowedSeat: SEAT_ERR_CLIENT
         }
     }
 

@@ -10,6 +10,7 @@ extension ClientMessage: FramePayload {
         case .validate: .validate
         case .authenticate: .authenticate
         case .admin: .adminRequest
+        case .borrow: .borrow
         }
     }
 
@@ -19,11 +20,10 @@ extension ClientMessage: FramePayload {
             buffer.writeMultipleIntegers(WireConstants.magic, hello.minimumVersion, hello.maximumVersion)
             buffer.writeWireString(hello.clientName, limit: WireLimits.clientName)
         case .acquire(let request):
-            buffer.writeWireString(request.licenseKey, limit: WireLimits.licenseKey)
-            buffer.writeWireString(request.user, limit: WireLimits.user)
-            buffer.writeWireString(request.hostname, limit: WireLimits.hostname)
-            buffer.writeWireString(request.hardwareID, limit: WireLimits.hardwareID)
-            buffer.writeWireString(request.clientVersion, limit: WireLimits.clientVersion)
+            request.writeFields(into: &buffer)
+        case .borrow(let request):
+            request.seat.writeFields(into: &buffer)
+            buffer.writeInteger(max(request.durationMinutes, WireLimits.borrowMinutes.lowerBound))
         case .heartbeat(let token), .release(let token):
             buffer.writeWireToken(token)
         case .validate(let licenseKey):
@@ -53,13 +53,12 @@ extension ClientMessage: FramePayload {
                 clientName: try buffer.readWireString("clientName", limit: WireLimits.clientName)
             ))
         case .acquire:
-            self = .acquire(AcquireRequest(
-                licenseKey: try buffer.readWireString("licenseKey", limit: WireLimits.licenseKey),
-                user: try buffer.readWireString("user", limit: WireLimits.user),
-                hostname: try buffer.readWireString("hostname", limit: WireLimits.hostname),
-                hardwareID: try buffer.readWireString("hardwareID", limit: WireLimits.hardwareID),
-                clientVersion: try buffer.readWireString("clientVersion", limit: WireLimits.clientVersion)
-            ))
+            self = .acquire(try AcquireRequest(readingFieldsOf: &buffer))
+        case .borrow:
+            let seat = try AcquireRequest(readingFieldsOf: &buffer)
+            let minutes = try buffer.readWireInteger("durationMinutes", as: UInt32.self)
+            guard WireLimits.borrowMinutes.contains(minutes) else { throw .invalidField("durationMinutes", "must be at least 1") }
+            self = .borrow(BorrowRequest(seat: seat, durationMinutes: minutes))
         case .heartbeat:
             self = .heartbeat(try buffer.readWireToken("token"))
         case .release:
@@ -71,8 +70,29 @@ extension ClientMessage: FramePayload {
         case .adminRequest:
             self = .admin(AdminRequest(json: try buffer.readWireLongString("json", limit: WireLimits.adminJSON)))
         case .helloAccepted, .acquired, .heartbeatAccepted, .released, .validated, .authenticated, .adminReply,
-            .sessionRevoked, .error, nil:
+            .sessionRevoked, .borrowed, .error, nil:
             throw .unknownMessageType(typeByte)
         }
+    }
+}
+
+extension AcquireRequest {
+    /// The fields an Acquire and a Borrow share, in wire order.
+    fileprivate func writeFields(into buffer: inout ByteBuffer) {
+        buffer.writeWireString(licenseKey, limit: WireLimits.licenseKey)
+        buffer.writeWireString(user, limit: WireLimits.user)
+        buffer.writeWireString(hostname, limit: WireLimits.hostname)
+        buffer.writeWireString(hardwareID, limit: WireLimits.hardwareID)
+        buffer.writeWireString(clientVersion, limit: WireLimits.clientVersion)
+    }
+
+    fileprivate init(readingFieldsOf buffer: inout ByteBuffer) throws(WireError) {
+        self.init(
+            licenseKey: try buffer.readWireString("licenseKey", limit: WireLimits.licenseKey),
+            user: try buffer.readWireString("user", limit: WireLimits.user),
+            hostname: try buffer.readWireString("hostname", limit: WireLimits.hostname),
+            hardwareID: try buffer.readWireString("hardwareID", limit: WireLimits.hardwareID),
+            clientVersion: try buffer.readWireString("clientVersion", limit: WireLimits.clientVersion)
+        )
     }
 }

@@ -53,6 +53,22 @@ public struct AcquireRequest: Sendable, Equatable {
     }
 }
 
+/// A request to borrow a seat for offline use (type `0x0B`): a seat for the user on this
+/// machine that needs no heartbeats until it is returned (a Release of its token) or
+/// expires, with an offline lease signed by the server.
+public struct BorrowRequest: Sendable, Equatable {
+    /// Who borrows, for which license, on which machine: as in an Acquire.
+    public var seat: AcquireRequest
+    /// How long the seat is wanted, in minutes (at least 1); the server caps it at the
+    /// site policy's maximum and answers with the expiry it granted.
+    public var durationMinutes: UInt32
+
+    public init(seat: AcquireRequest, durationMinutes: UInt32) {
+        self.seat = seat
+        self.durationMinutes = durationMinutes
+    }
+}
+
 /// An administrative operation (type `0x10`): a JSON object described in
 /// `docs/admin-protocol.md`. Allowed only on the admin socket or on a connection
 /// authenticated with an admin access key.
@@ -81,4 +97,6 @@ public enum ClientMessage: Sendable, Equatable {
     case authenticate(accessKey: String)
     /// An administrative operation.
     case admin(AdminRequest)
+    /// Borrows a seat for offline use (type `0x0B`); returned with `release`.
+    case borrow(BorrowRequest)
 }

@@ -9,6 +9,7 @@ enum MessageType: UInt8 {
     case release = 0x04
     case validate = 0x05
     case authenticate = 0x06
+    case borrow = 0x0B
     case adminRequest = 0x10
     case helloAccepted = 0x81
     case acquired = 0x82
@@ -16,6 +17,7 @@ enum MessageType: UInt8 {
     case released = 0x84
     case validated = 0x85
     case authenticated = 0x86
+    case borrowed = 0x8B
     case adminReply = 0x90
     case sessionRevoked = 0xA0
     case error = 0xFF

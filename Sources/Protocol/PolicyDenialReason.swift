@@ -9,13 +9,18 @@ public enum PolicyDenialReason: UInt8, Sendable, CaseIterable {
     case overMax = 3
     /// Every free seat is reserved for other users or hosts.
     case reservedForOthers = 4
+    /// A Borrow the policy does not allow this user or host (`borrow deny`, or `borrow
+    /// allow` rules that do not name them). The user may still acquire an ordinary seat.
+    case borrowNotAllowed = 128
+    /// `borrow_max_seats`: `limit` seats of the license are already out on borrow.
+    case overBorrowMax = 129
 
     /// Whether waiting can help without anyone changing the policy: a seat of one's own
     /// ends, or a reservation's owners take their seats so the rest free up.
     public var isWorthWaiting: Bool {
         switch self {
-        case .overMax, .reservedForOthers: true
-        case .excluded, .notIncluded: false
+        case .overMax, .reservedForOthers, .overBorrowMax: true
+        case .excluded, .notIncluded, .borrowNotAllowed: false
         }
     }
 }

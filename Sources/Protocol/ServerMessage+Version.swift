@@ -22,6 +22,10 @@ extension ServerMessage {
         case .released(var result):
             result.seatsInUse = min(result.seatsInUse, result.seatsTotal)
             return .released(result)
+        case .borrowed(var grant):
+            // A borrow takes no overage seat, but may share a seat while others are in overage.
+            grant.seatsInUse = min(grant.seatsInUse, grant.seatsTotal)
+            return .borrowed(grant)
         case .error(var reply):
             switch reply.detail {
             case .noSeats(let total, let inUse, let nextFreeAt):

@@ -13,6 +13,7 @@ extension ServerMessage: FramePayload {
         case .adminReply: .adminReply
         case .sessionRevoked: .sessionRevoked
         case .error: .error
+        case .borrowed: .borrowed
         }
     }
 
@@ -38,6 +39,14 @@ extension ServerMessage: FramePayload {
                 buffer.writeInteger(overage.overageSeats)
                 buffer.writeWireBool(overage.isOverage)
             }
+        case .borrowed(let grant):
+            buffer.writeWireToken(grant.token)
+            buffer.writeWireTimestamp(grant.expiresAt)
+            buffer.writeMultipleIntegers(grant.seatsTotal, grant.seatsInUse)
+            buffer.writeWireBool(grant.reattached)
+            // A lease is far below the limit; one above it could not be checked, so none is cut.
+            buffer.writeInteger(UInt16(clamping: grant.lease.count))
+            buffer.writeBytes(grant.lease.prefix(Int(UInt16.max)))
         case .heartbeatAccepted(let accepted):
             buffer.writeWireTimestamp(accepted.leaseExpiresAt)
             buffer.writeInteger(accepted.heartbeatIntervalMilliseconds)
@@ -90,6 +99,16 @@ extension ServerMessage: FramePayload {
                 features: try buffer.readWireFeatures("features"),
                 overage: try buffer.readGrantOverageIfPresent()
             ))
+        case .borrowed:
+            let token = try buffer.readWireToken("token")
+            let expiresAt = try buffer.readWireTimestamp("expiresAt")
+            let seatsTotal = try buffer.readWireInteger("seatsTotal", as: UInt32.self)
+            let seatsInUse = try buffer.readWireInteger("seatsInUse", as: UInt32.self)
+            let reattached = try buffer.readWireBool("reattached")
+            let length = Int(try buffer.readWireInteger("leaseLength", as: UInt16.self))
+            guard WireLimits.borrowLease.contains(length) else { throw .invalidField("lease", "has \(length) bytes; allowed 1...1024") }
+            guard let lease = buffer.readBytes(length: length) else { throw .truncated("lease") }
+            self = .borrowed(BorrowGrant(token: token, expiresAt: expiresAt, seatsTotal: seatsTotal, seatsInUse: seatsInUse, reattached: reattached, lease: lease))
         case .heartbeatAccepted:
             self = .heartbeatAccepted(HeartbeatAccepted(
                 leaseExpiresAt: try buffer.readWireTimestamp("leaseExpiresAt"),
@@ -142,7 +161,7 @@ extension ServerMessage: FramePayload {
                 token: token, reason: reason,
                 message: try buffer.readWireString("message", limit: WireLimits.revocationMessage)
             ))
-        case .hello, .acquire, .heartbeat, .release, .validate, .authenticate, .adminRequest, nil:
+        case .hello, .acquire, .heartbeat, .release, .validate, .authenticate, .adminRequest, .borrow, nil:
             throw .unknownMessageType(typeByte)
         }
     }

@@ -94,6 +94,31 @@ public struct GrantOverage: Sendable, Equatable {
     }
 }
 
+/// A borrowed seat (type `0x8B`): the session (returned early with a Release of its token)
+/// and the offline lease the server signed for it.
+public struct BorrowGrant: Sendable, Equatable {
+    /// The session's secret; a Release of it returns the seat early.
+    public var token: SessionToken
+    /// When the borrow ends and the seat frees up by itself (the lease's expiry).
+    public var expiresAt: Timestamp
+    public var seatsTotal: UInt32
+    /// Seats taken, including this one.
+    public var seatsInUse: UInt32
+    /// `true` when the holder's borrowed seat was returned again (same lease, same expiry).
+    public var reattached: Bool
+    /// The signed offline lease (1...1024 bytes; its layout is in protocol-spec.md).
+    public var lease: [UInt8]
+
+    public init(token: SessionToken, expiresAt: Timestamp, seatsTotal: UInt32, seatsInUse: UInt32, reattached: Bool, lease: [UInt8]) {
+        self.token = token
+        self.expiresAt = expiresAt
+        self.seatsTotal = seatsTotal
+        self.seatsInUse = seatsInUse
+        self.reattached = reattached
+        self.lease = lease
+    }
+}
+
 /// An extended lease (type `0x83`).
 public struct HeartbeatAccepted: Sendable, Equatable {
     /// The new lease expiry.
@@ -242,4 +267,6 @@ public enum ServerMessage: Sendable, Equatable {
     case sessionRevoked(SessionRevokedNotice)
     /// Answers any request that failed (type `0xFF`).
     case error(ErrorReply)
+    /// A borrowed seat and its offline lease.
+    case borrowed(BorrowGrant)
 }

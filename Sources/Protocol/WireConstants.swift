@@ -60,6 +60,10 @@ public enum WireLimits {
     public static let tenant: ClosedRange<Int> = 1...64
     /// AdminRequest and AdminReply `json` (a `u32` length; the frame size bounds it too).
     public static let adminJSON: ClosedRange<Int> = 2...16_777_216
+    /// Borrow `durationMinutes`: at least a minute (the server caps it at its maximum).
+    public static let borrowMinutes: ClosedRange<UInt32> = 1...UInt32.max
+    /// Borrowed `lease` bytes (a version 1 lease with maximal fields has 801).
+    public static let borrowLease: ClosedRange<Int> = 1...1024
     /// SessionRevoked `message`.
     public static let revocationMessage: ClosedRange<Int> = 0...1024
 }

@@ -14,6 +14,10 @@ extension ErrorDetail {
             return "The site policy allows at most \(limit) \(limit == 1 ? "seat" : "seats") of this license, and all are in use; release one first."
         case .reservedForOthers:
             return "The \(reservedFreeSeats) free \(reservedFreeSeats == 1 ? "seat is" : "seats are") reserved by the site policy for other users or hosts."
+        case .borrowNotAllowed:
+            return "The site policy does not let this user or host borrow the license (an ordinary seat may still be acquired)."
+        case .overBorrowMax:
+            return "The site policy allows at most \(limit) \(limit == 1 ? "seat" : "seats") of this license out on borrow, and all are borrowed; wait for one to be returned."
         }
     }
 }

@@ -13,6 +13,8 @@ public enum SeatClientError: Error, Equatable, CustomStringConvertible {
     case unexpectedReply(String)
     /// No configured server could be reached; the text names each server's failure.
     case unreachable(String)
+    /// A borrowed-seat file (`BorrowedSeat`) that cannot be read; says what is wrong.
+    case unreadableBorrowedSeat(String)
 
     /// A sentence for logs and users.
     public var description: String {
@@ -22,6 +24,7 @@ public enum SeatClientError: Error, Equatable, CustomStringConvertible {
         case .timedOut: "the seat server did not answer in time"
         case .unexpectedReply(let what): "unexpected reply from the seat server: \(what)"
         case .unreachable(let what): "no seat server could be reached: \(what)"
+        case .unreadableBorrowedSeat(let reason): "not a borrowed-seat file: \(reason)"
         }
     }
 }

@@ -74,23 +74,33 @@ public final class SeatConnection: Sendable {
         let tlsContext = try configuration.makeTLSContext()
         let hostname = endpoint.verificationHostname
         let (revocations, revocationSink) = AsyncStream<SessionRevokedNotice>.makeStream(bufferingPolicy: .bufferingNewest(Self.revocationBuffer))
-        let channel = try await ClientBootstrap(group: eventLoopGroup)
-            .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.nanoseconds)))
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
-                    try addFraming(to: channel, maximumFrameBytes: maximumFrameBytes, revocations: revocationSink)
+        let recorder = FirstErrorRecorder()
+        do {
+            let channel = try await ClientBootstrap(group: eventLoopGroup)
+                .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.nanoseconds)))
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
+                        try channel.pipeline.syncOperations.addHandler(recorder)
+                        try addFraming(to: channel, maximumFrameBytes: maximumFrameBytes, revocations: revocationSink)
+                    }
                 }
-            }
-            .connect(host: endpoint.host, port: endpoint.port)
-            .get()
-        // The Hello's timeout starts when it is written, before the TLS handshake, so it
-        // also bounds a handshake that never completes.
-        return try await greet(
-            on: channel, revocations: revocations, clientName: configuration.clientName, accessKey: configuration.accessKey,
-            timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds))
-        )
+                .connect(host: endpoint.host, port: endpoint.port)
+                .get()
+            // The Hello's timeout starts when it is written, before the TLS handshake, so it
+            // also bounds a handshake that never completes.
+            return try await greet(
+                on: channel, revocations: revocations, clientName: configuration.clientName, accessKey: configuration.accessKey,
+                timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds))
+            )
+        } catch let reply as ErrorReply {
+            throw reply  // the server answered: a refusal, not a connection failure
+        } catch SeatClientError.timedOut {
+            throw SeatClientError.timedOut
+        } catch {
+            throw ConnectionFailure.explaining(recorder.error ?? error, server: "\(endpoint)", caFile: configuration.trustRootsFile)
+        }
     }
 
     /// Connects to a server's admin Unix-domain socket (no TLS: whoever may open the socket
@@ -158,6 +168,17 @@ public final class SeatConnection: Sendable {
     public func acquire(licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String) async throws -> AcquireGrant {
         let request = AcquireRequest(licenseKey: licenseKey, user: user, hostname: hostname, hardwareID: hardwareID, clientVersion: clientVersion)
         guard case .acquired(let grant) = try await expectSuccess(.acquire(request)) else { throw SeatClientError.unexpectedReply("not Acquired") }
+        return grant
+    }
+
+    /// Borrows a seat for offline use for `minutes` (the server caps it at its policy's
+    /// maximum; the grant says until when). Returned early with `release(grant.token)`.
+    /// Throws `ErrorReply` when refused (`policyDenied` says why a borrow is not allowed).
+    public func borrow(licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String, minutes: UInt32) async throws -> BorrowGrant {
+        let seat = AcquireRequest(licenseKey: licenseKey, user: user, hostname: hostname, hardwareID: hardwareID, clientVersion: clientVersion)
+        guard case .borrowed(let grant) = try await expectSuccess(.borrow(BorrowRequest(seat: seat, durationMinutes: minutes))) else {
+            throw SeatClientError.unexpectedReply("not Borrowed")
+        }
         return grant
     }
 

@@ -151,6 +151,8 @@ public struct SeatLedger: Sendable {
             holders[request.holder] = token
             var entry = entries[token]!
             if entry.phase == .pending { return .attached(entry.session, durable: false) }
+            // A borrow asked again gets the same lease: its expiry was signed and handed out.
+            if entry.session.isBorrowed { return .attached(entry.session, durable: true) }
             entry.session.lastHeartbeatAt = now
             entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)
             entries[token] = entry
@@ -181,6 +183,13 @@ public struct SeatLedger: Sendable {
         }
         var token = newToken()
         while entries[token] != nil { token = newToken() }
+        var leaseExpiresAt = policy.leaseExpiry(from: now)
+        var borrowLeaseID: UInt64?
+        if let requested = request.borrowMilliseconds {
+            leaseExpiresAt = now.adding(milliseconds: rules.borrowDuration(requested: requested))
+            // A second draw of the token source: the lease id is public, the token secret.
+            borrowLeaseID = newToken().high
+        }
         let session = Session(
             token: token,
             licenseKey: license.key,
@@ -191,8 +200,9 @@ public struct SeatLedger: Sendable {
             clientAddress: request.clientAddress,
             createdAt: now,
             lastHeartbeatAt: now,
-            leaseExpiresAt: policy.leaseExpiry(from: now),
-            accessKeyID: request.accessKeyID
+            leaseExpiresAt: leaseExpiresAt,
+            accessKeyID: request.accessKeyID,
+            borrowLeaseID: borrowLeaseID
         )
         insert(Entry(session: session, phase: .pending, committed: false, overage: overage))
         holders[request.holder] = token
@@ -227,6 +237,8 @@ public struct SeatLedger: Sendable {
             return .expiring(entry.session)
         }
         if let refusal = license.refusal(at: now) { return .refused(.license(refusal)) }
+        // A borrowed seat needs no heartbeat; one that comes anyway leaves the signed expiry.
+        if entry.session.isBorrowed { return .extended(entry.session) }
         entry.session.lastHeartbeatAt = now
         entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)
         entries[token] = entry
@@ -316,15 +328,40 @@ public struct SeatLedger: Sendable {
 
     /// Whether `request` may take a new seat once `reclaim` have ended: every other entry
     /// (pending, live or ending) holds its seat. The overage allowance is a seat like any
-    /// other here (a policy's reservations and maxima apply to it); only the flag differs.
+    /// other here (a policy's reservations and maxima apply to it); only the flag differs,
+    /// and a borrow may not use it.
     private func admission(of request: SeatRequest, reclaiming reclaim: [SessionToken], rules: LicenseRules) -> Admission {
         let seating = seats(reclaiming: reclaim, for: request)
-        if seating.shared != nil {
+        let borrowing = request.borrowMilliseconds != nil
+        if borrowing {
+            let borrowed = borrowedSeats(reclaiming: reclaim, for: request)
+            if let refusal = rules.borrowRefusal(of: PolicySubject(request), borrowedSeats: borrowed.count, addsSeat: !borrowed.includesRequest) {
+                return .refused(refusal)
+            }
+        }
+        // A borrow never takes the overage: its signed lease cannot be called back, and the
+        // allowance is for peaks, not for seats taken away for days.
+        let seatsAllowed = borrowing ? license.seats : license.seatsAllowed
+        if let shared = seating.shared {
+            if borrowing, entries[shared]!.overage { return .noFreeSeat }
             return rules.access(of: PolicySubject(request)).map(Admission.refused) ?? .admitted
         }
         // Without a policy only the count matters: no list of holders on every acquire.
-        guard !rules.isUnrestricted else { return seating.held < license.seatsAllowed ? .admitted : .noFreeSeat }
-        return rules.admission(of: PolicySubject(request), holders: seatHolders(reclaiming: reclaim), seats: license.seatsAllowed)
+        guard !rules.isUnrestricted else { return seating.held < seatsAllowed ? .admitted : .noFreeSeat }
+        return rules.admission(of: PolicySubject(request), holders: seatHolders(reclaiming: reclaim), seats: seatsAllowed)
+    }
+
+    /// The seats out on borrow once `reclaim` have ended (one per borrowed session, or per
+    /// seat name with a borrowed session on it under user or host counting), and whether
+    /// the seat `request` would take is one of them already.
+    private func borrowedSeats(reclaiming reclaim: [SessionToken], for request: SeatRequest) -> (count: Int, includesRequest: Bool) {
+        let reclaimed = Set(reclaim)
+        let borrowed = entries.values.lazy.map(\.session).filter { $0.isBorrowed && !reclaimed.contains($0.token) }
+        guard let name = license.seatCounting.seatName(user: request.user, hardwareID: request.hardwareID) else {
+            return (borrowed.count, false)
+        }
+        let names = Set(borrowed.compactMap(seatName(of:)))
+        return (names.count, names.contains(name))
     }
 
     /// The seats still held once `reclaim` have ended, and the first session (by creation,

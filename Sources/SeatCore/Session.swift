@@ -8,11 +8,16 @@ public struct Holder: Hashable, Sendable {
     /// The access key the session was acquired with; empty for the anonymous tenant and
     /// the admin socket.
     public var accessKeyID: String
+    /// Whether the seat is borrowed (offline use). A borrow is its own holder: it never
+    /// re-attaches to the holder's ordinary session (which would turn a heartbeated seat
+    /// into one that needs none), nor an ordinary acquire to a borrowed seat.
+    public var borrowing: Bool
 
-    public init(user: String, hardwareID: String, accessKeyID: String = "") {
+    public init(user: String, hardwareID: String, accessKeyID: String = "", borrowing: Bool = false) {
         self.user = user
         self.hardwareID = hardwareID
         self.accessKeyID = accessKeyID
+        self.borrowing = borrowing
     }
 }
 
@@ -27,8 +32,14 @@ public struct SeatRequest: Sendable, Equatable {
     public var clientAddress: String
     /// The access key the request came with (set by the server); empty without one.
     public var accessKeyID: String
+    /// For a borrow (offline use): how long the seat is wanted, before the policy's
+    /// maximum caps it; `nil` for an ordinary, heartbeated seat.
+    public var borrowMilliseconds: Int64?
 
-    public init(licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String, clientAddress: String = "", accessKeyID: String = "") {
+    public init(
+        licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String, clientAddress: String = "",
+        accessKeyID: String = "", borrowMilliseconds: Int64? = nil
+    ) {
         self.licenseKey = licenseKey
         self.user = user
         self.hostname = hostname
@@ -36,9 +47,10 @@ public struct SeatRequest: Sendable, Equatable {
         self.clientVersion = clientVersion
         self.clientAddress = clientAddress
         self.accessKeyID = accessKeyID
+        self.borrowMilliseconds = borrowMilliseconds
     }
 
-    public var holder: Holder { Holder(user: user, hardwareID: hardwareID, accessKeyID: accessKeyID) }
+    public var holder: Holder { Holder(user: user, hardwareID: hardwareID, accessKeyID: accessKeyID, borrowing: borrowMilliseconds != nil) }
 }
 
 /// A seat held by a workstation.
@@ -55,6 +67,9 @@ public struct Session: Sendable, Equatable {
     public var leaseExpiresAt: Timestamp
     /// The access key the session was acquired with; empty without one.
     public var accessKeyID: String
+    /// Set for a borrowed seat: the id of the offline lease the server signed for it. A
+    /// borrowed session needs no heartbeats: `leaseExpiresAt` is the borrow's expiry.
+    public var borrowLeaseID: UInt64?
 
     public init(
         token: SessionToken,
@@ -67,7 +82,8 @@ public struct Session: Sendable, Equatable {
         createdAt: Timestamp,
         lastHeartbeatAt: Timestamp,
         leaseExpiresAt: Timestamp,
-        accessKeyID: String = ""
+        accessKeyID: String = "",
+        borrowLeaseID: UInt64? = nil
     ) {
         self.token = token
         self.licenseKey = licenseKey
@@ -80,9 +96,12 @@ public struct Session: Sendable, Equatable {
         self.lastHeartbeatAt = lastHeartbeatAt
         self.leaseExpiresAt = leaseExpiresAt
         self.accessKeyID = accessKeyID
+        self.borrowLeaseID = borrowLeaseID
     }
 
-    public var holder: Holder { Holder(user: user, hardwareID: hardwareID, accessKeyID: accessKeyID) }
+    public var holder: Holder { Holder(user: user, hardwareID: hardwareID, accessKeyID: accessKeyID, borrowing: isBorrowed) }
+
+    public var isBorrowed: Bool { borrowLeaseID != nil }
 
     /// A lease that has run out; the seat is reclaimable.
     public func isLapsed(at now: Timestamp) -> Bool { leaseExpiresAt <= now }

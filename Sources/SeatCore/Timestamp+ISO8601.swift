@@ -15,7 +15,7 @@ extension Timestamp {
     }
 
     /// Howard Hinnant's `civil_from_days`: exact for every day an Int64 of milliseconds can reach.
-    private static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    static func civilDate(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let shifted = daysSinceEpoch + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097
@@ -28,6 +28,16 @@ extension Timestamp {
         return (year, month, day)
     }
 
+    /// Hinnant's `days_from_civil`, the inverse of `civilDate`.
+    static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
     private static func padded(_ value: Int64, _ width: Int) -> String {
         let digits = String(value.magnitude)
         let zeros = String(repeating: "0", count: max(0, width - digits.count))
@@ -38,7 +48,7 @@ extension Timestamp {
 extension Int64 {
     /// Quotient rounded toward negative infinity and the matching non-negative remainder,
     /// so times before 1970 land on the right day.
-    fileprivate func floorDividedAndModulo(_ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+    func floorDividedAndModulo(_ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
         let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }

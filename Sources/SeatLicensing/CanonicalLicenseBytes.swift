@@ -92,13 +92,13 @@ public enum CanonicalLicenseBytes {
         return value
     }
 
-    private static func append(_ text: String, to bytes: inout [UInt8]) {
+    static func append(_ text: String, to bytes: inout [UInt8]) {
         let utf8 = Array(text.utf8)
         append(UInt16(clamping: utf8.count), to: &bytes)
         bytes += utf8
     }
 
-    private static func append(_ time: Timestamp?, to bytes: inout [UInt8]) {
+    static func append(_ time: Timestamp?, to bytes: inout [UInt8]) {
         guard let time else {
             bytes.append(0)
             return
@@ -107,7 +107,7 @@ public enum CanonicalLicenseBytes {
         append(UInt64(bitPattern: time.millisecondsSinceEpoch), to: &bytes)
     }
 
-    private static func append<Integer: FixedWidthInteger>(_ value: Integer, to bytes: inout [UInt8]) {
+    static func append<Integer: FixedWidthInteger>(_ value: Integer, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.bigEndian) { bytes += $0 }
     }
 }

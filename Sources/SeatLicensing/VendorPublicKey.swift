@@ -12,8 +12,7 @@ public struct VendorPublicKey: Sendable, Equatable, CustomStringConvertible {
 
     /// Surrounding whitespace (a trailing newline in a .pub file) is ignored.
     public init(base64 text: String) throws(VendorKeyError) {
-        guard let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+        guard let key = Ed25519KeyText.publicKey(base64: text) else {
             // Never echo the text: it may be a private key given by mistake.
             throw .malformedPublicKey(looksLikePrivateKey: text.contains("PRIVATE KEY"))
         }

@@ -25,20 +25,10 @@ public struct VendorSigningKey: Sendable {
     }
 
     public init(pemText: String) throws(VendorKeyError) {
-        let lines = pemText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard lines.first == Self.header, lines.last == Self.footer, lines.count >= 3 else {
-            throw .malformedPrivateKey("expected \(Self.header) ... \(Self.footer)")
-        }
-        guard let raw = Data(base64Encoded: lines.dropFirst().dropLast().joined()), raw.count == 32,
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
-            throw .malformedPrivateKey("the body must be the base64 of 32 bytes")
-        }
-        self.key = key
+        self.key = try Ed25519KeyText.privateKey(armoured: pemText, header: Self.header, footer: Self.footer).get()
     }
 
-    public var pemText: String {
-        "\(Self.header)\n\(key.rawRepresentation.base64EncodedString())\n\(Self.footer)\n"
-    }
+    public var pemText: String { Ed25519KeyText.armoured(key, header: Self.header, footer: Self.footer) }
 
     public var publicKey: VendorPublicKey { VendorPublicKey(key: key.publicKey) }
 

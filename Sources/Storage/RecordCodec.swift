@@ -183,8 +183,10 @@ enum RecordCodec {
     // them in place instead of decoding and re-encoding the record.
     private static let leaseOffset = 1 + 8
     /// Version 2 added the access key id at the end; version 1 sessions read as acquired
-    /// without a key.
-    static let sessionRecordVersion: UInt8 = 2
+    /// without a key. Version 3 added the borrow's lease id after it (a presence flag, then
+    /// 8 bytes); versions 1 and 2 read as not borrowed.
+    static let sessionRecordVersion: UInt8 = 3
+    private static let readableSessionVersions: ClosedRange<UInt8> = 1...sessionRecordVersion
 
     static func encode(_ session: Session) -> [UInt8] {
         var writer = RecordWriter(capacity: 64 + session.licenseKey.utf8.count + session.user.utf8.count
@@ -200,13 +202,19 @@ enum RecordCodec {
         writer.append(session.clientVersion)
         writer.append(session.clientAddress)
         writer.append(session.accessKeyID)
+        if let leaseID = session.borrowLeaseID {
+            writer.append(UInt8(1))
+            writer.append(Int64(bitPattern: leaseID))
+        } else {
+            writer.append(UInt8(0))
+        }
         return writer.bytes
     }
 
     static func decodeSession(token: SessionToken, _ bytes: UnsafeRawBufferPointer) throws(StorageError) -> Session {
         var reader = RecordReader(bytes, record: "session")
         let version = try reader.uint8()
-        guard version == 1 || version == sessionRecordVersion else { throw reader.corrupt("unknown record version \(version)") }
+        guard readableSessionVersions.contains(version) else { throw reader.corrupt("unknown record version \(version)") }
         let createdAt = try reader.int64()
         let lastHeartbeatAt = try reader.int64()
         let leaseExpiresAt = try reader.int64()
@@ -222,7 +230,14 @@ enum RecordCodec {
             lastHeartbeatAt: Timestamp(millisecondsSinceEpoch: lastHeartbeatAt),
             leaseExpiresAt: Timestamp(millisecondsSinceEpoch: leaseExpiresAt)
         )
-        if version == sessionRecordVersion { session.accessKeyID = try reader.string() }
+        if version >= 2 { session.accessKeyID = try reader.string() }
+        if version >= 3 {
+            switch try reader.uint8() {
+            case 0: break
+            case 1: session.borrowLeaseID = UInt64(bitPattern: try reader.int64())
+            case let flag: throw reader.corrupt("bad borrow flag \(flag)")
+            }
+        }
         try reader.expectEnd()
         return session
     }
@@ -233,7 +248,7 @@ enum RecordCodec {
         lastHeartbeatAt: Timestamp,
         leaseExpiresAt: Timestamp
     ) throws(StorageError) -> [UInt8] {
-        guard bytes.count >= leaseOffset + 16, bytes[0] == 1 || bytes[0] == sessionRecordVersion else {
+        guard bytes.count >= leaseOffset + 16, readableSessionVersions.contains(bytes[0]) else {
             throw .corrupt("session record: unknown version or truncated")
         }
         var record = Array(bytes)

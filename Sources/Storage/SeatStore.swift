@@ -34,8 +34,12 @@ public final class SeatStore: Sendable {
     /// It runs on the writer thread between batches, so it must be quick.
     public typealias CommitObserver = @Sendable (_ changes: Int, _ duration: Duration) -> Void
 
+    /// Told the audit events of every committed batch, after its callers were answered
+    /// (the seat lines of the log). Runs on the writer thread.
+    public typealias AuditObserver = @Sendable (_ events: [AuditEvent]) -> Void
+
     /// Opens or creates the store in `options.directory` and starts its writer thread.
-    public init(options: StorageOptions, logger: Logger, commitObserver: CommitObserver? = nil) throws(StorageError) {
+    public init(options: StorageOptions, logger: Logger, commitObserver: CommitObserver? = nil, auditObserver: AuditObserver? = nil) throws(StorageError) {
         try Self.createDirectory(options.directory)
         let environment = try LMDBEnvironment(
             directory: options.directory,
@@ -50,7 +54,8 @@ public final class SeatStore: Sendable {
                 databases: databases,
                 options: options,
                 logger: logger,
-                commitObserver: commitObserver
+                commitObserver: commitObserver,
+                auditObserver: auditObserver
             )
         } catch {
             environment.close()

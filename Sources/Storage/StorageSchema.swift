@@ -3,7 +3,7 @@ import SeatCore
 
 /// The named databases of a seatd store, opened and version-checked once at start-up.
 struct StorageDatabases: Sendable {
-    /// Still 1 with the `audit` database: adding a database is backwards compatible (an
+    /// Still 1 with the `audit` and `usage_*` databases: adding a database is backwards compatible (an
     /// older store gets it created empty at open, an older seatd ignores it), so it is not
     /// a reason to refuse a store. Bump only for changes an older reader would misread.
     static let schemaVersion: UInt32 = 1
@@ -28,10 +28,17 @@ struct StorageDatabases: Sendable {
     /// `audit_sequence`, the last sequence assigned, so sequences never repeat even after
     /// retention deleted every event.
     let audit: AuditDatabases
+    /// hour (8 bytes) + UTF-8 license key -> `UsageHour` record (peak, denials): the usage
+    /// rollup, oldest first.
+    let usageHours: MDB_dbi
+    /// hour + license + user -> that user's time of ended sessions in the hour.
+    let usageUsers: MDB_dbi
+    /// UTF-8 license key -> the license's tenant and seats in use, for the rollup's next event.
+    let usageTallies: MDB_dbi
 
     /// Every database, LMDB's own included (0: the free-page list, 1: the main database
     /// naming the others), so that their pages add up to the pages in use.
-    var all: [MDB_dbi] { [0, 1, meta, licenses, sessions, ended, endedByTime, tenants, accessKeys] + audit.all }
+    var all: [MDB_dbi] { [0, 1, meta, licenses, sessions, ended, endedByTime, tenants, accessKeys, usageHours, usageUsers, usageTallies] + audit.all }
 
     /// Opens or creates the databases and checks or writes the schema version. Runs
     /// before the writer thread starts, so it may use a write transaction itself.
@@ -45,7 +52,10 @@ struct StorageDatabases: Sendable {
                 endedByTime: try txn.openDatabase(named: "ended_by_time", create: true),
                 tenants: try txn.openDatabase(named: "tenants", create: true),
                 accessKeys: try txn.openDatabase(named: "access_keys", create: true),
-                audit: try AuditDatabases(txn)
+                audit: try AuditDatabases(txn),
+                usageHours: try txn.openDatabase(named: "usage_hours", create: true),
+                usageUsers: try txn.openDatabase(named: "usage_users", create: true),
+                usageTallies: try txn.openDatabase(named: "usage_tallies", create: true)
             )
             try schemaVersionKey.withBytes { key throws(StorageError) in
                 if let found = try txn.get(databases.meta, key, RecordCodec.decodeSchemaVersion) {
@@ -59,6 +69,7 @@ struct StorageDatabases: Sendable {
                 }
             }
             try separateLegacyAuditEvents(txn, databases)
+            try buildUsageTallies(txn, databases)
             return databases
         }
     }

@@ -7,6 +7,7 @@ extension StorageWriter {
         let db = databases
         switch change {
         case .appendAudit(let event):
+            try recordDenial(event, txn)
             let audit = db.audit[event.kind.auditClass]
             try RecordCodec.withAuditKey(auditKeys.next(for: event.time)) { key throws(StorageError) in
                 try RecordCodec.encodeAuditRecord(event).withBytes { value throws(StorageError) in
@@ -26,6 +27,7 @@ extension StorageWriter {
 
         case .putSession(let session):
             try RecordCodec.withTokenKey(session.token) { key throws(StorageError) in
+                if try txn.get(db.sessions, key, { _ in true }) == nil { try recordGrant(session, txn) }
                 try RecordCodec.encode(session).withBytes { value throws(StorageError) in
                     try txn.put(db.sessions, key, value)
                 }
@@ -44,6 +46,11 @@ extension StorageWriter {
 
         case .endSession(let ended):
             try RecordCodec.withTokenKey(ended.token) { key throws(StorageError) in
+                // Only the end of a live session counts: a session ended twice, once.
+                let live = try txn.get(db.sessions, key) { record throws(StorageError) in
+                    try RecordCodec.decodeSession(token: ended.token, record)
+                }
+                if let live { try recordEnd(live, endedAt: ended.endedAt, txn) }
                 try txn.delete(db.sessions, key)
                 // A session ended twice keeps one tombstone: drop the old time index entry.
                 let previous = try txn.get(db.ended, key) { record throws(StorageError) in

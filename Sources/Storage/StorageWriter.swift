@@ -25,6 +25,7 @@ final class StorageWriter: @unchecked Sendable {
         case changes([StoreChange], completion: Completion?)
         case purge(endedBefore: Timestamp, limit: Int, completion: PurgeCompletion)
         case purgeAudit(AuditClass, olderThan: Timestamp, maxBytes: Int, limit: Int, completion: PurgeCompletion)
+        case purgeUsage(beforeHour: Int64, limit: Int, completion: PurgeCompletion)
         case flush(Completion)
 
         /// Someone waits for this job's commit, so it must be fully durable.
@@ -60,6 +61,7 @@ final class StorageWriter: @unchecked Sendable {
                 return (completion == nil ? "lazy " : "") + "[" + shown + rest + "]"
             case .purge: return "purge of ended sessions"
             case .purgeAudit: return "purge of audit events"
+            case .purgeUsage: return "purge of usage hours"
             case .flush: return "flush"
             }
         }
@@ -90,6 +92,7 @@ final class StorageWriter: @unchecked Sendable {
     private let logger: Logger
     private let stats: Mutex<SeatStore.Statistics>
     private let commitObserver: SeatStore.CommitObserver?
+    private let auditObserver: SeatStore.AuditObserver?
 
     private let condition = NSCondition()
     private var queue: [Job] = []
@@ -109,8 +112,12 @@ final class StorageWriter: @unchecked Sendable {
     /// batch leaves no gap in the sequence.
     private var auditKeys: AuditKeyAllocator
 
-    init(environment: LMDBEnvironment, databases: StorageDatabases, options: StorageOptions, logger: Logger, commitObserver: SeatStore.CommitObserver? = nil) throws(StorageError) {
+    init(
+        environment: LMDBEnvironment, databases: StorageDatabases, options: StorageOptions, logger: Logger,
+        commitObserver: SeatStore.CommitObserver? = nil, auditObserver: SeatStore.AuditObserver? = nil
+    ) throws(StorageError) {
         self.commitObserver = commitObserver
+        self.auditObserver = auditObserver
         self.environment = environment
         self.databases = databases
         self.maximumMapSizeBytes = options.maximumMapSizeBytes
@@ -195,16 +202,21 @@ final class StorageWriter: @unchecked Sendable {
     }
 
     func purgeEndedSessions(endedBefore cutoff: Timestamp, limit: Int) async -> Result<Int, StorageError> {
-        await withCheckedContinuation { continuation in
-            if !enqueue(.purge(endedBefore: cutoff, limit: limit, completion: { continuation.resume(returning: $0) })) {
-                continuation.resume(returning: .failure(.closed))
-            }
-        }
+        await purge { .purge(endedBefore: cutoff, limit: limit, completion: $0) }
     }
 
     func purgeAudit(_ auditClass: AuditClass, olderThan cutoff: Timestamp, maxBytes: Int, limit: Int) async -> Result<Int, StorageError> {
+        await purge { .purgeAudit(auditClass, olderThan: cutoff, maxBytes: maxBytes, limit: limit, completion: $0) }
+    }
+
+    func purgeUsageHours(before hour: Int64, limit: Int) async -> Result<Int, StorageError> {
+        await purge { .purgeUsage(beforeHour: hour, limit: limit, completion: $0) }
+    }
+
+    /// Enqueues the purge job `job` makes and returns how many it deleted.
+    private func purge(_ job: (@escaping PurgeCompletion) -> Job) async -> Result<Int, StorageError> {
         await withCheckedContinuation { continuation in
-            if !enqueue(.purgeAudit(auditClass, olderThan: cutoff, maxBytes: maxBytes, limit: limit, completion: { continuation.resume(returning: $0) })) {
+            if !enqueue(job { continuation.resume(returning: $0) }) {
                 continuation.resume(returning: .failure(.closed))
             }
         }
@@ -356,6 +368,14 @@ final class StorageWriter: @unchecked Sendable {
                 }
             }
             complete(batch, outcome.map(\.purged).mapError(\.error), rejected: rejected, lazyFailure: &lazyFailure)
+            if case .success = outcome, let auditObserver {
+                // After the callers are answered: the observer (the log) never delays an ack.
+                let stored = batch.indices.filter { rejected[$0] == nil }.flatMap { index -> [AuditEvent] in
+                    guard case .changes(let changes, _) = batch[index] else { return [] }
+                    return changes.compactMap { if case .appendAudit(let event) = $0 { event } else { nil } }
+                }
+                if !stored.isEmpty { auditObserver(stored) }
+            }
             return
         }
     }
@@ -386,7 +406,7 @@ final class StorageWriter: @unchecked Sendable {
                 case .changes(let jobChanges, _):
                     changes += jobChanges.count
                     needsTransaction = needsTransaction || !jobChanges.isEmpty
-                case .purge, .purgeAudit: needsTransaction = true
+                case .purge, .purgeAudit, .purgeUsage: needsTransaction = true
                 case .flush: break
                 }
             }
@@ -403,7 +423,7 @@ final class StorageWriter: @unchecked Sendable {
                 if let jobFailure { completion(.failure(jobFailure)) } else { completion(.success(())) }
             case .changes(_, nil):
                 if let jobFailure { lazyFailure = jobFailure }
-            case .purge(_, _, let completion), .purgeAudit(_, _, _, _, let completion):
+            case .purge(_, _, let completion), .purgeAudit(_, _, _, _, let completion), .purgeUsage(_, _, let completion):
                 if let jobFailure { completion(.failure(jobFailure)) } else { completion(outcome.map { $0[index] ?? 0 }) }
             case .flush(let completion):
                 if let error = jobFailure ?? lazyFailure {
@@ -531,6 +551,8 @@ final class StorageWriter: @unchecked Sendable {
                 purged[index] = try purgeEndedSessions(endedBefore: cutoff, limit: limit, txn)
             case .purgeAudit(let auditClass, let cutoff, let maxBytes, let limit, _):
                 purged[index] = try purgeAudit(databases.audit[auditClass], olderThan: cutoff, maxBytes: maxBytes, limit: limit, txn)
+            case .purgeUsage(let hour, let limit, _):
+                purged[index] = try purgeUsageHours(before: hour, limit: limit, txn)
             case .flush:
                 break
             }

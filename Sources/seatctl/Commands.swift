@@ -78,6 +78,13 @@ func parseToken(_ text: String) throws -> SessionToken {
     return token
 }
 
+/// What seatctl says when no server could be reached: a `ConnectionFailure` names its
+/// server and the likely fix itself.
+func unreachableMessage(_ servers: String, _ error: any Error) -> String {
+    if let failure = error as? ConnectionFailure { return failure.description }
+    return "cannot reach \(servers): \(error)"
+}
+
 /// Connects, runs `body`, closes; maps failures to a message on stderr and a documented exit code.
 func withConnection(_ options: ServerOptions, _ body: (SeatConnection) async throws -> Void) async throws {
     let connection: SeatConnection
@@ -89,7 +96,7 @@ func withConnection(_ options: ServerOptions, _ body: (SeatConnection) async thr
         // Authenticate refused the access key.
         throw reportRefusal(reply, json: options.json)
     } catch {
-        Output.error(options.json, code: "unreachable", message: "cannot reach \(options.servers): \(error)", detail: [])
+        Output.error(options.json, code: "unreachable", message: unreachableMessage(options.servers, error), detail: [])
         throw ExitStatus.unreachable.exitCode
     }
     defer { Task { await connection.close() } }

@@ -24,6 +24,9 @@ enum ExitStatus: Int32, CaseIterable {
     /// The site policy refuses this user or host a seat (excluded, not included, over a
     /// maximum, free seats reserved for others); seatctl policy check: the file has errors.
     case policyDenied = 12
+    /// seatctl borrow show-lease: the offline lease is not valid here now (expired, for
+    /// another machine, not signed by the trusted key, or unreadable).
+    case offlineLeaseInvalid = 20
 
     static var documentation: String {
         "0 success; 1 other failure; 3 no seat free; 4 license unknown, expired, suspended or revoked; "
@@ -32,7 +35,8 @@ enum ExitStatus: Int32, CaseIterable {
             + "or the server refused an imported license's signature); 9 not authorized: access key refused or throttled, "
             + "not an admin, or no permission on the admin socket; 10 not found (admin: no such license, tenant, key or session); "
             + "11 rejected (admin: conflicts with the current state, or an invalid request); 12 refused by the site policy "
-            + "(seatctl policy check: the policy file has errors). 64 marks a usage error. "
+            + "(seatctl policy check: the policy file has errors); 20 the offline lease is not valid here now (seatctl borrow show-lease). "
+            + "64 marks a usage error. "
             + "seatctl run exits with the command's status (128+N if signal N killed it; 127/126 if it could not be started)."
     }
 

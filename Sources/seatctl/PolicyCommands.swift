@@ -36,7 +36,7 @@ struct PolicyCheck: ParsableCommand {
         var ruleCount = 0
         do {
             let policy = try SitePolicyParser.parse(String(decoding: try LicenseFiles.read(file, what: "policy file"), as: UTF8.self), file: file)
-            ruleCount = policy.rules.count
+            ruleCount = policy.ruleCount
             if let licenses {
                 let entries = try LicenseDocument.parse(LicenseFiles.read(licenses, what: "licenses file"))
                 errors = policy.reservationErrors(for: entries.map { SeatCore.License(key: $0.key, tenant: $0.tenant, seats: $0.seats) })

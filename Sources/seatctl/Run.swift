@@ -48,7 +48,7 @@ struct Run: AsyncParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            Output.error(server.json, code: "unreachable", message: "cannot reach \(server.servers): \(error)", detail: [])
+            Output.error(server.json, code: "unreachable", message: unreachableMessage(server.servers, error), detail: [])
             throw ExitStatus.unreachable.exitCode
         }
 

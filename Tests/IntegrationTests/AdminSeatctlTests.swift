@@ -84,7 +84,8 @@ import Testing
             #expect((try Self.jsonObject(suspend.stdout)["license"] as? [String: Any])?["state"] as? String == "suspended")
             let list = try await SeatctlProcess.run(["license", "list"] + admin, daemon: daemon)
             #expect(Self.row(list.stdout, startingWith: "DEV-2")?[5] == "suspended")
-            #expect(Self.row(list.stdout, startingWith: "FILE-1")?.last == "file")
+            // ORIGIN, then BORROWED (none of its seats is borrowed).
+            #expect(Self.row(list.stdout, startingWith: "FILE-1")?.suffix(2) == ["file", "0"])
             let resume = try await SeatctlProcess.run(["license", "resume", "DEV-2"] + admin, daemon: daemon)
             #expect(Self.row(resume.stdout, startingWith: "DEV-2")?[5] == "active")
             let delete = try await SeatctlProcess.run(["license", "delete", "DEV-2"] + admin, daemon: daemon)
@@ -116,6 +117,32 @@ import Testing
             follow.signal(SIGINT)
             _ = try await follow.waitForExit()
             await connection.close()
+        }
+    }
+
+    @Test func auditFollowReconnectsAcrossARestartAndGoesOnAfterTheLastEvent() async throws {
+        let stateDirectory = DaemonProcess.makeStateDirectory()
+        defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
+        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "TEAM", seats: 3)], stateDirectory: stateDirectory, settings: DaemonProcess.durable)
+        let connection = try await first.connect()
+        _ = try await connection.acquire(licenseKey: "TEAM", user: "ana", hostname: "ws-1", hardwareID: "hw-1", clientVersion: "tests")
+        await connection.close()
+        let socket = try await first.adminSocket()
+        let follow = try SeatctlProcess.start(["audit", "--json", "--follow", "--kind", "grant", "--admin-socket", socket], daemon: first)
+        try await waitUntil("the first event") { follow.stdout.split(separator: "\n").count == 1 }
+        let slot = await first.killKeepingSlot()
+        try await waitUntil("seatctl to notice", timeout: .seconds(60)) { follow.stderr.contains("lost the connection to seatd") }
+        try await DaemonProcess.start(stateDirectory: stateDirectory, settings: DaemonProcess.durable, slot: slot).use { second in
+            try await waitUntil("seatctl to reconnect", timeout: .seconds(60)) { follow.stderr.contains("reconnected") }
+            let again = try await second.connect()
+            _ = try await again.acquire(licenseKey: "TEAM", user: "ben", hostname: "ws-2", hardwareID: "hw-2", clientVersion: "tests")
+            try await waitUntil("the event after the restart") { follow.stdout.split(separator: "\n").count == 2 }
+            let users = try follow.stdout.split(separator: "\n").map { try Self.jsonObject(String($0))["user"] as? String }
+            #expect(users == ["ana", "ben"], "each event once, none repeated after the reconnect")
+            #expect(follow.isRunning)
+            follow.signal(SIGINT)
+            _ = try await follow.waitForExit()
+            await again.close()
         }
     }
 }

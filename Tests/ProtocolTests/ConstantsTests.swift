@@ -15,8 +15,8 @@ struct ConstantsTests {
     }
 
     @Test func policyDenialReasonsAreStable() {
-        #expect(PolicyDenialReason.allCases.map(\.rawValue) == [1, 2, 3, 4])
-        #expect(PolicyDenialReason.allCases.filter(\.isWorthWaiting) == [.overMax, .reservedForOthers])
+        #expect(PolicyDenialReason.allCases.map(\.rawValue) == [1, 2, 3, 4, 128, 129])
+        #expect(PolicyDenialReason.allCases.filter(\.isWorthWaiting) == [.overMax, .reservedForOthers, .overBorrowMax])
     }
 
     @Test func wireConstants() {

@@ -29,6 +29,11 @@ import Testing
             == .validated(ValidateResult(status: .valid, tier: "", licenseExpiresAt: nil, features: [:], seatsTotal: 10, seatsInUse: 10)))
         #expect(ServerMessage.released(ReleaseResult(ended: true, seatsTotal: 10, seatsInUse: 11)).spoken(in: 1)
             == .released(ReleaseResult(ended: true, seatsTotal: 10, seatsInUse: 10)))
+        let borrowed = BorrowGrant(token: specToken, expiresAt: timestamp(9), seatsTotal: 10, seatsInUse: 12, reattached: false, lease: [1, 2, 3])
+        var borrowedForVersionOne = borrowed
+        borrowedForVersionOne.seatsInUse = 10
+        #expect(ServerMessage.borrowed(borrowed).spoken(in: 1) == .borrowed(borrowedForVersionOne))
+        #expect(ServerMessage.borrowed(borrowed).spoken(in: 2) == .borrowed(borrowed))
         let noSeats = ErrorReply(code: .noSeats, message: "full", detail: .noSeats(seatsTotal: 10, seatsInUse: 12, nextFreeAt: timestamp(5)))
         #expect(ServerMessage.error(noSeats).spoken(in: 1)
             == .error(ErrorReply(code: .noSeats, message: "full", detail: .noSeats(seatsTotal: 10, seatsInUse: 10, nextFreeAt: timestamp(5)))))

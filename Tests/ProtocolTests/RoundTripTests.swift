@@ -146,6 +146,9 @@ struct RoundTripTests {
             clientVersion: String(repeating: "v", count: 64)
         ))))
         #expect(acquire.encoded.count - WireConstants.lengthPrefixBytes == 974)
+        guard case .client(let frame) = acquire, case .acquire(let seat) = frame.message else { return }
+        let borrow = AnyFrame.client(ClientFrame(requestID: 1, message: .borrow(BorrowRequest(seat: seat, durationMinutes: .max))))
+        #expect(borrow.encoded.count - WireConstants.lengthPrefixBytes == 978)
         #expect(largestGrant.encoded.count - WireConstants.lengthPrefixBytes == 20_854)
     }
 

@@ -3,6 +3,24 @@ import SeatCore
 import SeatProtocol
 import Testing
 
+/// The offline lease in `server.borrowed` (protocol-spec.md 7.11), signed with RFC 8032's
+/// TEST 1 key; the lease tests (SeatLicensingTests) check the signature.
+let specLease: [UInt8] = hexBytes(
+    "010123456789abcdef0000019b76daa8000000019b9ae72c00000d41434d452d50524f2d32303234000461636d650005616c696365"
+        + "000968773a3566336139634a53d44772a368ca38c8c022bfbe07e163b9bba6b3de2b33b6226f31c72bf8dc9a20a8dd746a8eb973"
+        + "09b3c4f8537119b620ffc6714a112fbdd0058d6a17690b")
+
+private func hexBytes(_ hex: String) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var index = hex.startIndex
+    while index < hex.endIndex {
+        let next = hex.index(index, offsetBy: 2)
+        bytes.append(UInt8(hex[index..<next], radix: 16)!)
+        index = next
+    }
+    return bytes
+}
+
 /// What each vector in `protocol-spec.md` must decode to (and encode from).
 let expectedVectors: [String: AnyFrame] = [
     "client.hello": .client(ClientFrame(
@@ -134,6 +152,32 @@ let expectedVectors: [String: AnyFrame] = [
             code: .policyDenied,
             message: "policy: over max",
             detail: .policyDenied(reason: .overMax, limit: 2, seatsTotal: 10, seatsInUse: 7, reservedFreeSeats: 0)
+        ))
+    )),
+    "server.error.policyDenied.overBorrowMax": .server(ServerFrame(
+        requestID: 8,
+        message: .error(ErrorReply(
+            code: .policyDenied,
+            message: "policy: borrow max",
+            detail: .policyDenied(reason: .overBorrowMax, limit: 2, seatsTotal: 10, seatsInUse: 6, reservedFreeSeats: 0)
+        ))
+    )),
+    "client.borrow": .client(ClientFrame(
+        requestID: 8,
+        message: .borrow(BorrowRequest(
+            seat: AcquireRequest(licenseKey: "ACME-PRO-2024", user: "alice", hostname: "ws-17.example.com", hardwareID: "hw:5f3a9c", clientVersion: "2.4.1"),
+            durationMinutes: 10_080
+        ))
+    )),
+    "server.borrowed": .server(ServerFrame(
+        requestID: 8,
+        message: .borrowed(BorrowGrant(
+            token: specToken,
+            expiresAt: timestamp(1_767_830_400_000),
+            seatsTotal: 10,
+            seatsInUse: 4,
+            reattached: false,
+            lease: specLease
         ))
     )),
     "server.error.unsupportedVersion": .server(ServerFrame(

@@ -146,6 +146,18 @@ import Testing
         )
     }
 
+    @Test func reportRequestAndReply() throws {
+        try expectRequest(
+            AdminReportQuery(report: "usage", license: "ACME-CAD-5", from: Date(timeIntervalSince1970: 1_795_000_000.5), by: "month"),
+            #"{"op": "report", "report": "usage", "license": "ACME-CAD-5", "from": "2026-11-18T11:06:40.500Z", "by": "month"}"#
+        )
+        let reply = try decode(AdminReportReply.self, #"{"report": "trueup", "by": "hour", "from": "2026-11-01T00:00:00.000Z", "to": "2026-11-18T11:06:40.500Z", "columns": ["license", "seats", "peak_in_use", "average_in_use"], "rows": [{"license": "ACME-CAD-5", "seats": 5, "peak_in_use": 5, "average_in_use": 2.25}, {"license": "GONE", "peak_in_use": 1, "average_in_use": 0.5}]}"#)
+        #expect(reply.columns == ["license", "seats", "peak_in_use", "average_in_use"])
+        #expect(reply.rows[0] == ["license": .string("ACME-CAD-5"), "seats": .number(5), "peak_in_use": .number(5), "average_in_use": .number(2.25)])
+        #expect(reply.rows[1]["seats"] == nil, "a cell without a value is left out")
+        #expect(reply.to == Self.time("2026-11-18T11:06:40.500Z"))
+    }
+
     @Test func anImportedDocumentPassesThroughUnchanged() throws {
         let documentText = #"{"licenses": [{"key": "A-1", "seats": 5, "features": {"x": "1"}, "signature": "abc", "perpetual": true, "ratio": 0.5, "note": null}]}"#
         let document = try JSONDecoder().decode(JSONValue.self, from: Data(documentText.utf8))

@@ -32,6 +32,10 @@ import Testing
 ///    as `ModelPolicy` computes the documented precedence; excluded users and hosts are
 ///    never granted, and a grant to a non-owner of a reservation leaves at least as many
 ///    free seats as the reservations have unused.
+/// 7. Borrowing (two of the holders borrow): a borrowed seat counts like any other
+///    (invariant 1 includes it), needs no heartbeat and is never renewed, ends at its
+///    expiry; `borrow deny` and `borrow_max_seats` (random in half the runs) are obeyed,
+///    and no grant leaves more borrowed seats than `borrow_max_seats`.
 ///
 /// Reproduce a failure with `SEATCORE_MODEL_SEED=<seed> SWIFT_DETERMINISTIC_HASHING=1 swift test --filter SeatLedgerModel`
 /// (the ledger's dictionary order, and so the order of some results, depends on hash seeding).
@@ -43,6 +47,9 @@ struct SeatLedgerModelTests {
         Holder(user: "u1", hardwareID: "h0"),
         Holder(user: "u2", hardwareID: "h0"),
         Holder(user: "u3", hardwareID: "h2"),
+        // Borrowers: one shares its user and machine with an ordinary holder above.
+        Holder(user: "u1", hardwareID: "h0", borrowing: true),
+        Holder(user: "u4", hardwareID: "h3", borrowing: true),
     ]
 
     static let chunks = 4
@@ -97,6 +104,8 @@ struct SeatLedgerModelTests {
             #expect(stats.policyRefusals > 1_000 && stats.reservedGrants > 200)
             #expect(stats.overageGrants > 1_000 && stats.overageInUseSteps > 5_000)
             #expect(stats.sharedGrants > 400 && stats.sharedSeatSteps > 12_000, "\(stats.sharedGrants) shared grants, \(stats.sharedSeatSteps) steps with a shared seat")
+            #expect(stats.borrowGrants > 800 && stats.borrowRefusals > 100 && stats.borrowExpiries > 100,
+                    "borrows \(stats.borrowGrants), refused \(stats.borrowRefusals), expired \(stats.borrowExpiries)")
         }
     }
 }
@@ -114,6 +123,7 @@ struct ModelRun {
         var heartbeatsExtended = 0, heartbeatsExpired = 0
         var policyRefusals = 0, reservedGrants = 0
         var overageGrants = 0, overageInUseSteps = 0, sharedGrants = 0, sharedSeatSteps = 0
+        var borrowGrants = 0, borrowRefusals = 0, borrowExpiries = 0
 
         mutating func add(_ other: Stats) {
             grants += other.grants; reclaimingGrants += other.reclaimingGrants
@@ -126,6 +136,7 @@ struct ModelRun {
             policyRefusals += other.policyRefusals; reservedGrants += other.reservedGrants
             overageGrants += other.overageGrants; overageInUseSteps += other.overageInUseSteps
             sharedGrants += other.sharedGrants; sharedSeatSteps += other.sharedSeatSteps
+            borrowGrants += other.borrowGrants; borrowRefusals += other.borrowRefusals; borrowExpiries += other.borrowExpiries
         }
     }
 
@@ -196,6 +207,10 @@ struct ModelRun {
             rng = generator
             rules = try! SitePolicyParser.parse(text, file: "model.policy").rules(for: license)
         }
+        if rng.next() % 2 == 0 {
+            rules.borrowMaxSeats = Int(rng.next() % 3)
+            if rng.next() % 3 == 0 { rules.borrowDenies = [.user("u4")] }
+        }
     }
 
     /// No overage in half the runs; otherwise a count or a factor (some rounding to none).
@@ -245,7 +260,9 @@ struct ModelRun {
         let holder = holders[random(holders.count)]
         let req = SeatRequest(
             licenseKey: "LIC-1", user: holder.user, hostname: "host-\(random(3))",
-            hardwareID: holder.hardwareID, clientVersion: "v\(random(2))", clientAddress: "10.0.0.\(random(9))"
+            hardwareID: holder.hardwareID, clientVersion: "v\(random(2))", clientAddress: "10.0.0.\(random(9))",
+            // Mostly borrows that lapse within a run; some past the maximum, which caps them.
+            borrowMilliseconds: holder.borrowing ? (chance(5) ? 400 * 3_600_000 : Int64(random(3_000)) + 1) : nil
         )
         let existing = sortedTokens()
         var draws: [SessionToken] = []
@@ -286,6 +303,11 @@ struct ModelRun {
                 try check(!durable, "attached to a pending session as durable")
                 try check(session == entry.session, "attach to pending changed the session")
                 stats.attachedPending += 1
+            } else if entry.session.isBorrowed {
+                // A borrow asked again gets its signed lease back: nothing renews it.
+                try check(durable, "attached to a live borrowed session as not durable")
+                try check(session == entry.session, "attach to a borrowed session changed it: \(session) vs \(entry.session)")
+                stats.attachedDurable += 1
             } else {
                 var renewed = entry.session
                 renewed.lastHeartbeatAt = now
@@ -319,6 +341,7 @@ struct ModelRun {
                 try check(decision == expected, "expected \(expected), got \(decision)")
                 try check(draws.isEmpty, "a policy refusal drew tokens")
                 stats.policyRefusals += 1
+                if holder.borrowing { stats.borrowRefusals += 1 }
                 return
             }
         }
@@ -332,13 +355,27 @@ struct ModelRun {
             try check(r == entries[r.token]?.session, "reclaimed session content differs: \(r)")
         }
         try check(entries[session.token] == nil, "granted token \(session.token) already in use")
-        try check(draws.last == session.token, "granted token was not the last drawn")
-        try check(draws.dropLast().allSatisfy { entries[$0] != nil }, "a fresh token was skipped")
-        let expected = Session(
+        // A borrow draws once more after its token, for its lease id.
+        let tokenDraws = holder.borrowing ? draws.dropLast() : draws[...]
+        try check(tokenDraws.last == session.token, "granted token was not the last drawn for it")
+        try check(tokenDraws.dropLast().allSatisfy { entries[$0] != nil }, "a fresh token was skipped")
+        var expected = Session(
             token: session.token, licenseKey: license.key, user: req.user, hostname: req.hostname,
             hardwareID: req.hardwareID, clientVersion: req.clientVersion, clientAddress: req.clientAddress,
             createdAt: now, lastHeartbeatAt: now, leaseExpiresAt: policy.leaseExpiry(from: now)
         )
+        if let requested = req.borrowMilliseconds {
+            expected.leaseExpiresAt = now.adding(milliseconds: min(requested, 168 * 3_600_000))
+            expected.borrowLeaseID = draws.last?.high
+            // Invariant 7: the grant leaves no more borrowed seats than the policy allows (a
+            // borrow sharing a seat already out on borrow adds none).
+            let borrowedBefore = Set(entries.filter { !reclaim.contains($0.key) && $0.value.session.isBorrowed }.map { seat(of: $0.value.session) })
+            let borrowedAfter = borrowedBefore.union([seat(of: session)]).count
+            try check(borrowedAfter == borrowedBefore.count || borrowedAfter <= rules.borrowMaxSeats ?? .max,
+                      "\(borrowedAfter) borrowed seats, at most \(rules.borrowMaxSeats!) allowed")
+            try check(!rules.borrowDenies.contains { $0.matches(subject) }, "a borrow granted to denied \(subject)")
+            stats.borrowGrants += 1
+        }
         try check(session == expected, "granted \(session), expected \(expected)")
         // Invariant 1: the grant fits once the sessions it reclaims are gone.
         let remaining = entries.filter { !reclaim.contains($0.key) }.map(\.value.session)
@@ -351,6 +388,7 @@ struct ModelRun {
         // Invariants 7 and 8.
         let overage = sharing.map { entries[$0.token]!.overage } ?? (seatsHeld(remaining) >= license.seats)
         try check(ledger.isOverage(session.token) == overage, "grant flagged overage \(ledger.isOverage(session.token)), model \(overage)")
+        try check(!(overage && holder.borrowing), "a borrow granted on the overage")
         if overage { stats.overageGrants += 1 }
         if sharing != nil { stats.sharedGrants += 1 }
         // Invariant 6: the policy's exclusions and reservations hold after the grant.
@@ -365,7 +403,10 @@ struct ModelRun {
             try check(license.seatsAllowed - holdersAfter.count >= unused, "granted to \(subject) a seat reserved for others: \(unused) reserved unused")
         }
 
-        for token in reclaim { entries[token]!.phase = .ending(.expired) }
+        for token in reclaim {
+            entries[token]!.phase = .ending(.expired)
+            if entries[token]!.session.isBorrowed { stats.borrowExpiries += 1 }
+        }
         entries[session.token] = Entry(session: session, phase: .pending, confirmed: false, overage: overage)
         inFlight.append(.grant(session.token, reclaimed: reclaimedTokens))
         issued.append(session.token)
@@ -375,15 +416,27 @@ struct ModelRun {
         try check(nonEnding(of: holder) == 1, "holder \(holder) has \(nonEnding(of: holder)) non-ending sessions after a grant")
     }
 
-    /// What the documented rules decide for `request` once `reclaim` have ended: a session
-    /// sharing a held seat only needs access; a new seat is judged with one subject per seat.
+    /// What the documented rules decide for `request` once `reclaim` have ended: a borrow's
+    /// rules first (deny, then allow, then the borrowed-seat limit, which counts seats and so
+    /// holds no borrow that shares a seat already out on borrow); then a session sharing a
+    /// held seat only needs access, but a borrow may not share an overage seat; a new seat is
+    /// judged with one subject per seat, a borrow's within `seats` (never the overage).
     func admission(_ request: SeatRequest, reclaiming reclaim: Set<SessionToken>) -> Admission {
         let remaining = entries.filter { !reclaim.contains($0.key) }.map(\.value.session)
         let subject = PolicySubject(request)
-        if firstOfSeat(named: seatName(request.user, request.hardwareID), in: remainingLive(reclaim)) != nil {
+        let borrowing = request.borrowMilliseconds != nil
+        let requestSeat = seatName(request.user, request.hardwareID)
+        if borrowing {
+            if let denying = rules.borrowDenies.first(where: { $0.matches(subject) }) { return .refused(.borrowNotAllowed(denying)) }
+            let borrowedSeats = Set(remaining.filter(\.isBorrowed).map(seat(of:)))
+            let addsSeat = requestSeat.map { !borrowedSeats.contains($0) } ?? true
+            if addsSeat, let limit = rules.borrowMaxSeats, borrowedSeats.count >= limit { return .refused(.overBorrowMax(limit: limit)) }
+        }
+        if let sharing = firstOfSeat(named: requestSeat, in: remainingLive(reclaim)) {
+            if borrowing, entries[sharing.token]!.overage { return .noFreeSeat }
             return ModelPolicy.access(rules, subject).map(Admission.refused) ?? .admitted
         }
-        return ModelPolicy.admission(rules, subject, holders: seatRepresentatives(remaining), seats: license.seatsAllowed)
+        return ModelPolicy.admission(rules, subject, holders: seatRepresentatives(remaining), seats: borrowing ? license.seats : license.seatsAllowed)
     }
 
     // MARK: Seats (invariant 8)
@@ -448,11 +501,15 @@ struct ModelRun {
             // The expiry is committed before the holder is told.
             try check(outcome == .expiring(entry.session), "expected expiring, got \(outcome)")
             entries[token]!.phase = .ending(.expired)
+            if entry.session.isBorrowed { stats.borrowExpiries += 1 }
             inFlight.append(.end([token]))
             return
         }
         if let refusal = license.refusal(at: now) {
             return try check(outcome == .refused(.license(refusal)), "expected license(\(refusal)), got \(outcome)")
+        }
+        if entry.session.isBorrowed {
+            return try check(outcome == .extended(entry.session), "a heartbeat changed borrowed \(entry.session): \(outcome)")
         }
         var renewed = entry.session
         renewed.lastHeartbeatAt = now
@@ -487,6 +544,7 @@ struct ModelRun {
         for session in ended {
             try check(session == entries[session.token]?.session, "expired session content differs")
             entries[session.token]!.phase = .ending(.expired)
+            if session.isBorrowed { stats.borrowExpiries += 1 }
         }
         if !ended.isEmpty { inFlight.append(.end(ended.map(\.token))) }
     }

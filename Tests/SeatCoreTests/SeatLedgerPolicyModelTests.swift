@@ -193,6 +193,8 @@ struct PolicyRun {
             try check(seats > 0 && !rules.reservations.isEmpty, "reservedForOthers without reserved free seats")
         case .license:
             throw ModelFailure(message: "license refusal on an active license")
+        case .policy(.borrowNotAllowed, _, _), .policy(.overBorrowMax, _, _):
+            throw ModelFailure(message: "a borrow refusal of an ordinary acquire")
         }
     }
 

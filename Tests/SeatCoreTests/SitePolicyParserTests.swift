@@ -40,6 +40,47 @@ struct SitePolicyParserTests {
         ])
     }
 
+    @Test("borrow rules: allow and deny name a user or host, the limits a number and a target")
+    func borrowRules() throws {
+        let policy = try parse("""
+            borrow allow *@acme group eng
+            BORROW deny ACME host kiosk
+            borrow_max_hours 24 ACME
+            borrow_max_seats 3 *
+            group eng alice
+            """)
+        #expect(policy.rules == [
+            PolicyRule(effect: .borrowAllow, target: .tenant("acme"), principal: .group("eng", members: ["alice"]), line: 1, text: "borrow allow *@acme group eng"),
+            PolicyRule(effect: .borrowDeny, target: .license("ACME"), principal: .host("kiosk"), line: 2, text: "BORROW deny ACME host kiosk"),
+        ])
+        #expect(policy.borrowLimits == [
+            BorrowLimitRule(limit: .hours(24), target: .license("ACME"), line: 3, text: "borrow_max_hours 24 ACME"),
+            BorrowLimitRule(limit: .seats(3), target: .everyLicense, line: 4, text: "borrow_max_seats 3 *"),
+        ])
+        let rules = policy.rules(for: License(key: "ACME", tenant: "acme", seats: 5))
+        #expect(rules.borrowAllows == [.group("eng", members: ["alice"])])
+        #expect(rules.borrowDenies == [.host("kiosk")])
+        #expect(rules.borrowMaxHours == 24)
+        #expect(rules.borrowMaxSeats == 3)
+        #expect(policy.rules(for: License(key: "OTHER", seats: 5)).borrowMaxHours == nil)
+    }
+
+    @Test("borrow rule mistakes name their line")
+    func borrowRuleErrors() {
+        let found = errors("""
+            borrow maybe ACME user a
+            borrow allow ACME user
+            borrow_max_hours 0 ACME
+            borrow_max_hours 9000 ACME
+            borrow_max_seats -1 ACME
+            borrow_max_seats 2
+            """)
+        #expect(found.map(\.line) == [1, 2, 3, 4, 5, 6])
+        #expect(found.first?.message == "borrow rules are borrow allow or borrow deny, not borrow maybe")
+        #expect(found.dropFirst(2).first?.message == "the hours must be a whole number from 1 to 8784, not 0")
+        #expect(found.last?.message == "needs 2 fields: borrow_max_seats COUNT LICENSE")
+    }
+
     @Test("a group may be used above the line that defines it")
     func groupDefinedLater() throws {
         let policy = try parse("reserve 1 ACME group late\ngroup late zed\n")
@@ -53,7 +94,7 @@ struct SitePolicyParserTests {
     }
 
     @Test("each error names file, line and rule", arguments: [
-        ("frob ACME", "unknown rule frob; known: group, host_group, reserve, max, include, exclude"),
+        ("frob ACME", "unknown rule frob; known: group, host_group, reserve, max, include, exclude, borrow, borrow_max_hours, borrow_max_seats"),
         ("group eng", "needs a name and at least one member: group NAME MEMBER..."),
         ("host_group lab", "needs a name and at least one member: host_group NAME MEMBER..."),
         ("reserve 1 ACME user", "needs 4 fields: reserve COUNT LICENSE KIND NAME"),

@@ -53,7 +53,10 @@ import Testing
         // retention): grants work again, without reopening the store.
         seats.advance(milliseconds: 61_000)
         let retention = AuditRetention(store: seats.store, settings: .init(retentionDays: 1, maximumBytes: 32 << 10), logger: silentLogger)
-        await SweepPass(service: seats.service, audit: AuditLog(store: seats.store, aggregationWindowSeconds: 60), auditRetention: retention, metrics: SeatMetrics(), clock: seats.clock).run()
+        await SweepPass(
+            service: seats.service, audit: AuditLog(store: seats.store, aggregationWindowSeconds: 60), auditRetention: retention,
+            usageRetention: UsageRetention(store: seats.store, months: 18, logger: silentLogger), metrics: SeatMetrics(), clock: seats.clock
+        ).run()
         let again = await seats.acquire("after-the-disk-was-cleaned")
         #expect((try? again.get()) != nil, "\(again)")
         #expect(!seats.store.statistics.refusingAddingWrites)

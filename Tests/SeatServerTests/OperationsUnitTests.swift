@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SeatCore
 @testable import SeatServer
 @testable import SeatStorage
 import Testing
@@ -22,7 +23,7 @@ import Testing
 
     @Test func everyKeyIsClassifiedAndDocumented() {
         #expect(ConfigurationLoader.restartOnlyKeys == [
-            "listen_address", "port", "state_directory", "audit_aggregation_window_seconds", "durability", "storage_initial_map_mb", "storage_max_map_mb",
+            "listen_address", "port", "state_directory", "audit_aggregation_window_seconds", "borrow_signing_key_file", "durability", "storage_initial_map_mb", "storage_max_map_mb",
             "storage_high_water_percent", "storage_disk_reserve_mb", "shutdown_timeout_seconds", "metrics_listen_address", "metrics_port", "admin_socket", "admin_socket_group",
             "auth_failure_limit", "auth_failure_global_limit", "auth_failure_window_seconds",
         ])
@@ -53,46 +54,102 @@ import Testing
 }
 
 @Suite struct SeatMetricsTests {
-    func render(_ metrics: SeatMetrics, licenses: [(String, Int, Int)], overageInUse: Int = 0) -> String {
+    func render(_ metrics: SeatMetrics, licenses: [License], inUse: Int = 0) -> String {
         let statistics = SeatStore.Statistics(mapSizeBytes: 1 << 20, usedBytes: 8192, commits: 3, committedChanges: 5, lastBatchSize: 2)
         let snapshot = SeatMetrics.Snapshot(
-            licenses: licenses.map { (key: $0.0, seatsTotal: $0.1, seatsInUse: $0.2, seatsOverageInUse: overageInUse) },
-            liveSessions: 4, openConnections: 2, storage: statistics)
+            licenses: licenses.map { LicenseSnapshot(license: $0, seatsInUse: inUse) }, liveSessions: 4, openConnections: 2, storage: statistics
+        )
         return String(decoding: metrics.render(snapshot), as: UTF8.self)
     }
 
     @Test func exportsCountersHistogramsAndScrapeTimeGauges() {
         let metrics = SeatMetrics()
         metrics.grants.increment()
-        metrics.recordRefusal(.noSeats)
+        metrics.recordRefusal(.noSeats, license: "CAD", tenant: "acme")
         metrics.recordRefusal(.helloRequired)
         metrics.recordRequest(.acquire, duration: .microseconds(300))
         metrics.recordStorageCommit(changes: 7, duration: .milliseconds(2))
-        let text = render(metrics, licenses: [("CAD", 5, 3)])
+        let text = render(metrics, licenses: [License(key: "CAD", tenant: "acme", seats: 5)], inUse: 3)
         #expect(text.contains("seatd_grants_total 1\n"))
-        #expect(text.contains("seatd_refusals_total{reason=\"no_seats\"} 1\n"))
-        #expect(text.contains("seatd_refusals_total{reason=\"other\"} 1\n"))
+        #expect(text.contains("seatd_refusals_total{reason=\"no_seats\",license=\"CAD\",tenant=\"acme\"} 1\n"))
+        #expect(text.contains("seatd_refusals_total{reason=\"other\",license=\"\",tenant=\"\"} 1\n"))
         #expect(text.contains("seatd_request_duration_seconds_count{operation=\"acquire\"} 1\n"))
         #expect(text.contains("seatd_request_duration_seconds_bucket{operation=\"acquire\",le=\"0.0005\"} 1\n"))
         #expect(text.contains("seatd_storage_batch_changes_sum 7"))
-        #expect(text.contains("seatd_seats_total{license=\"CAD\"} 5.0\n"))
-        #expect(text.contains("seatd_seats_in_use{license=\"CAD\"} 3.0\n"))
+        #expect(text.contains("seatd_seats_total{license=\"CAD\",tenant=\"acme\"} 5.0\n"))
+        #expect(text.contains("seatd_seats_in_use{license=\"CAD\",tenant=\"acme\"} 3.0\n"))
+        #expect(text.contains("seatd_license_state{license=\"CAD\",tenant=\"acme\",state=\"active\"} 1.0\n"))
+        #expect(!text.contains("seatd_license_expiry_timestamp_seconds{license=\"CAD\""), "it does not expire")
         #expect(text.contains("seatd_connections_active 2.0\n"))
         #expect(text.contains("seatd_storage_map_size_bytes 1048576.0\n"))
     }
 
+    @Test func everyMetricHasHelpAndType() {
+        let metrics = SeatMetrics()
+        metrics.recordRefusal(.noSeats, license: "CAD")
+        let text = render(metrics, licenses: [License(key: "CAD", seats: 5, expiresAt: Timestamp(millisecondsSinceEpoch: 1_800_000_000_000))])
+        let lines = text.split(separator: "\n")
+        let typed = Set(lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] })
+        let helped = Set(lines.filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] })
+        #expect(typed.count >= 30)
+        #expect(typed == helped, "TYPE without HELP: \(typed.subtracting(helped))")
+        let sampled = Set(lines.filter { !$0.hasPrefix("#") }.map { String($0.prefix { $0 != "{" && $0 != " " }) })
+        for name in sampled {
+            let family = ["_bucket", "_sum", "_count"].reduce(name) { $0.hasSuffix($1) ? String($0.dropLast($1.count)) : $0 }
+            #expect(typed.contains(Substring(family)), "\(name) has no TYPE")
+        }
+    }
+
+    @Test func licensesExpiryStateTenantAndTheirChanges() {
+        let metrics = SeatMetrics()
+        let expiring = License(key: "CAD", tenant: "acme", seats: 5, expiresAt: Timestamp(millisecondsSinceEpoch: 1_800_000_000_500))
+        var text = render(metrics, licenses: [expiring])
+        #expect(text.contains("seatd_license_expiry_timestamp_seconds{license=\"CAD\",tenant=\"acme\"} 1800000000.5\n"))
+        var suspended = expiring
+        suspended.state = .suspended
+        text = render(metrics, licenses: [suspended])
+        #expect(text.contains("seatd_license_state{license=\"CAD\",tenant=\"acme\",state=\"suspended\"} 1.0\n"))
+        #expect(!text.contains("state=\"active\""), "the old state's series is gone")
+    }
+
     @Test func deletedLicensesDisappear() {
         let metrics = SeatMetrics()
-        _ = render(metrics, licenses: [("OLD", 1, 0), ("KEEP", 2, 1)])
-        let text = render(metrics, licenses: [("KEEP", 2, 2)])
+        _ = render(metrics, licenses: [License(key: "OLD", seats: 1), License(key: "KEEP", seats: 2)])
+        let text = render(metrics, licenses: [License(key: "KEEP", seats: 2)], inUse: 2)
         #expect(!text.contains("license=\"OLD\""))
-        #expect(text.contains("seatd_seats_in_use{license=\"KEEP\"} 2.0\n"))
+        #expect(text.contains("seatd_seats_in_use{license=\"KEEP\",tenant=\"default\"} 2.0\n"))
+    }
+
+    @Test func refusalsOfLicensesTheCallerCannotSeeCarryNoLicense() {
+        let metrics = SeatMetrics()
+        for key in ["a", "b", "c"] { metrics.recordRefusal(.unknownLicense, license: key, tenant: "acme") }
+        let text = render(metrics, licenses: [])
+        #expect(text.contains("seatd_refusals_total{reason=\"unknown_license\",license=\"\",tenant=\"\"} 3\n"))
+        #expect(!text.contains("license=\"a\""), "a client cannot mint series")
+    }
+
+    @Test func buildInfoAndProcessSeries() {
+        let text = render(SeatMetrics(), licenses: [])
+        #expect(text.contains("seatd_build_info{version=\""))
+        for name in ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_max_fds", "process_start_time_seconds"] {
+            let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            #expect((line.flatMap { Double($0.split(separator: " ")[1]) } ?? 0) > 0, "\(name): \(String(describing: line))")
+        }
+    }
+
+    @Test func processStatusParsesACommandNameWithSpacesAndParentheses() throws {
+        let stat = "4242 (seat d (x)) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 9 0 123456 987654321 2048 18446744073709551615"
+        let status = try #require(ProcessStatus(stat: stat))
+        #expect(status == ProcessStatus(cpuTicks: 300, startTicks: 123456, virtualBytes: 987654321, residentPages: 2048))
+        #expect(ProcessStatus(stat: "4242 (short) S 1") == nil)
+        #expect(ProcessStatus.bootTime(procStat: "cpu 1 2 3\nbtime 1764633600\nprocesses 9\n") == 1764633600)
     }
 
     @Test func overageInUseIsAGaugePerLicense() {
-        let text = render(SeatMetrics(), licenses: [("CAD", 10, 12)], overageInUse: 2)
-        #expect(text.contains("seatd_seats_in_use{license=\"CAD\"} 12.0\n"))
-        #expect(text.contains("seatd_seats_overage_in_use{license=\"CAD\"} 2.0\n"))
+        let text = render(SeatMetrics(), licenses: [License(key: "CAD", tenant: "acme", seats: 10, overage: .seats(2))], inUse: 12)
+        #expect(text.contains("seatd_seats_in_use{license=\"CAD\",tenant=\"acme\"} 12.0\n"))
+        #expect(text.contains("seatd_seats_overage_in_use{license=\"CAD\",tenant=\"acme\"} 2.0\n"))
+        #expect(text.contains("# HELP seatd_seats_overage_in_use Seats of a license in use past seatd_seats_total"))
     }
 }
 

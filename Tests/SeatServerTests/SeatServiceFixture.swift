@@ -126,19 +126,20 @@ let silentLogger = Logger(label: "seat-tests") { _ in SwiftLogNoOpLogHandler() }
 
 extension SeatServiceFixture {
     /// The server's request handling over this fixture's seats, as a connection sees it.
-    func dispatcher(throttleLimit: Int = 5, globalThrottleLimit: Int = 100, throttleWindowSeconds: Double = 60, audit: AuditLog? = nil) throws -> (RequestDispatcher, AccessRegistry) {
+    func dispatcher(borrowKey: BorrowSigningKey = .generate(), throttleLimit: Int = 5, globalThrottleLimit: Int = 100, throttleWindowSeconds: Double = 60, audit: AuditLog? = nil) throws -> (RequestDispatcher, AccessRegistry) {
         let access = try AccessRegistry(store: store, clock: clock, connections: connections)
         let audit = audit ?? AuditLog(store: store, aggregationWindowSeconds: 60)
         let metrics = SeatMetrics()
         let admin = AdminDispatcher(
-            service: service, access: access, audit: audit,
+            service: service, access: access, audit: audit, reports: UsageReports(store: store, service: service, clock: clock),
             hooks: .init(verifyLicenses: { _, _ in [] }, allowsUnsignedLicenses: { false }, reload: {}, shutdown: {}),
-            metrics: metrics, clock: clock, logger: silentLogger
+            borrowPublicKey: borrowKey.publicKey, metrics: metrics, clock: clock, logger: silentLogger
         )
         let dispatcher = RequestDispatcher(
             service: service, access: access,
             gate: AuthenticationGate(limit: throttleLimit, globalLimit: globalThrottleLimit, windowSeconds: throttleWindowSeconds, clock: clock),
-            connections: connections, admin: admin, audit: audit, metrics: metrics, clock: clock
+            connections: connections, admin: admin, audit: audit, seatEvents: SeatEventLog(enabled: false, logger: silentLogger),
+            metrics: metrics, clock: clock, borrowKey: borrowKey
         )
         return (dispatcher, access)
     }

@@ -12,7 +12,9 @@ import Testing
         let day: Int64 = 86_400_000
         let retention = AuditRetention(store: seats.store, settings: .init(retentionDays: 2, maximumBytes: 1 << 20), logger: silentLogger)
         let audit = AuditLog(store: seats.store, aggregationWindowSeconds: 60)
-        let pass = SweepPass(service: seats.service, audit: audit, auditRetention: retention, metrics: SeatMetrics(), clock: seats.clock)
+        let pass = SweepPass(
+            service: seats.service, audit: audit, auditRetention: retention,
+            usageRetention: UsageRetention(store: seats.store, months: 18, logger: silentLogger), metrics: SeatMetrics(), clock: seats.clock)
         let granted = try await seats.acquire("alice").get().session
         _ = try await seats.release(granted.token).get()
         let kinds = { try seats.store.auditEvents(AuditQuery()).events.map(\.kind) }

@@ -102,3 +102,9 @@ import Testing
         #expect(try acquire.server.clientConfiguration().accessKey == "seatd_00112233aabbccdd_c2VjcmV0")
     }
 }
+
+@Suite struct AuditFollowTests {
+    @Test func reconnectsSoonThenEveryFiveSeconds() {
+        #expect((1...6).map { Audit.reconnectDelay(afterFailures: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5), .seconds(5)])
+    }
+}

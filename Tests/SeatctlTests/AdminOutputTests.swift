@@ -29,13 +29,14 @@ import Testing
                "since": "2026-11-21T10:00:00.000Z", "last_heartbeat": "2026-11-21T10:05:00.250Z", "expires": "2026-11-21T10:06:30.250Z"},
               {"id": "77aa00bb11cc22dd", "license": "ACME-CAD-5", "tenant": "acme", "user": "bo", "host": "",
                "hardware_id": "h2", "client_version": "", "address": "10.0.0.9", "seat": "bo",
-               "since": "2026-11-21T10:01:00.000Z", "last_heartbeat": "2026-11-21T10:05:30.000Z", "expires": "2026-11-21T10:07:00.000Z"}
+               "since": "2026-11-21T10:01:00.000Z", "last_heartbeat": "2026-11-21T10:01:00.000Z", "expires": "2026-11-28T10:01:00.000Z",
+               "borrow_lease": "0123456789abcdef"}
             ]}
             """)
         #expect(AdminTables.sessions(reply.sessions).render() == """
-            SESSION           LICENSE     TENANT  USER  HOST   SEAT  ADDRESS    SINCE                     LAST HEARTBEAT            EXPIRES
-            5f0c2a9b71d3e844  ACME-CAD-5  acme    ana   ws-17  -     10.0.0.17  2026-11-21T10:00:00.000Z  2026-11-21T10:05:00.250Z  2026-11-21T10:06:30.250Z
-            77aa00bb11cc22dd  ACME-CAD-5  acme    bo    -      bo    10.0.0.9   2026-11-21T10:01:00.000Z  2026-11-21T10:05:30.000Z  2026-11-21T10:07:00.000Z
+            SESSION           LICENSE     TENANT  USER  HOST   SEAT  ADDRESS    SINCE                     LAST HEARTBEAT            EXPIRES                   BORROWED
+            5f0c2a9b71d3e844  ACME-CAD-5  acme    ana   ws-17  -     10.0.0.17  2026-11-21T10:00:00.000Z  2026-11-21T10:05:00.250Z  2026-11-21T10:06:30.250Z  -
+            77aa00bb11cc22dd  ACME-CAD-5  acme    bo    -      bo    10.0.0.9   2026-11-21T10:01:00.000Z  2026-11-21T10:01:00.000Z  2026-11-28T10:01:00.000Z  lease 0123456789abcdef
             """)
     }
 
@@ -43,14 +44,14 @@ import Testing
         let reply = try decode(AdminLicensesReply.self, """
             {"licenses": [
               {"key": "ACME-CAD-5", "tenant": "acme", "seats": 5, "in_use": 2, "free": 3, "tier": "pro",
-               "expires": "2027-12-31T23:59:59.000Z", "state": "active", "status": "valid", "origin": "admin"},
+               "expires": "2027-12-31T23:59:59.000Z", "state": "active", "status": "valid", "origin": "admin", "borrowed": 1},
               {"key": "DEV-1", "tenant": "default", "seats": 1, "in_use": 0, "free": 1, "state": "suspended", "status": "suspended", "origin": "file"}
             ]}
             """)
         #expect(AdminTables.licenses(reply.licenses).render() == """
-            LICENSE     TENANT   SEATS  IN USE  FREE  STATE      STATUS     TIER  EXPIRES                   ORIGIN
-            ACME-CAD-5  acme     5      2       3     active     valid      pro   2027-12-31T23:59:59.000Z  admin
-            DEV-1       default  1      0       1     suspended  suspended  -     never                     file
+            LICENSE     TENANT   SEATS  IN USE  FREE  STATE      STATUS     TIER  EXPIRES                   ORIGIN  BORROWED
+            ACME-CAD-5  acme     5      2       3     active     valid      pro   2027-12-31T23:59:59.000Z  admin   1
+            DEV-1       default  1      0       1     suspended  suspended  -     never                     file    -
             """)
     }
 
@@ -117,7 +118,7 @@ import Testing
     }
 
     @Test func exitCodesAreStable() {
-        #expect(seatctl.ExitStatus.allCases.map(\.rawValue) == [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+        #expect(seatctl.ExitStatus.allCases.map(\.rawValue) == [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 20])
         for status in seatctl.ExitStatus.allCases where status != .success {
             #expect(seatctl.ExitStatus.documentation.contains("\(status.rawValue) "))
         }

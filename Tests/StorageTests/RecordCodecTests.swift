@@ -106,9 +106,10 @@ import Testing
         var original = session(5)
         original.accessKeyID = "3f9a0c1d2e4b5a69"
         var bytes = RecordCodec.encode(original)
-        // Version 1: the same layout without the trailing access key id (a one-byte length + 16 bytes).
+        // Version 1: the same layout without the trailing access key id (a one-byte length +
+        // 16 bytes) and borrow flag (one byte, 0).
         bytes[0] = 1
-        bytes.removeLast(1 + 16)
+        bytes.removeLast(1 + 16 + 1)
         let decoded = try bytes.withUnsafeBytes { try RecordCodec.decodeSession(token: original.token, $0) }
         var expected = original
         expected.accessKeyID = ""
@@ -118,6 +119,30 @@ import Testing
             try RecordCodec.refreshingLease($0, lastHeartbeatAt: Timestamp(millisecondsSinceEpoch: 1), leaseExpiresAt: Timestamp(millisecondsSinceEpoch: 2))
         }
         #expect(try refreshed.withUnsafeBytes { try RecordCodec.decodeSession(token: original.token, $0) }.leaseExpiresAt == Timestamp(millisecondsSinceEpoch: 2))
+    }
+
+    @Test func aBorrowedSessionRoundTripsWithItsLeaseID() throws {
+        var borrowed = session(9)
+        borrowed.borrowLeaseID = 0xfedc_ba98_7654_3210
+        let bytes = RecordCodec.encode(borrowed)
+        #expect(bytes.first == 3)
+        #expect(Array(bytes.suffix(9)) == [1, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10])
+        #expect(try bytes.withUnsafeBytes { try RecordCodec.decodeSession(token: borrowed.token, $0) } == borrowed)
+    }
+
+    /// Sessions stored before borrowing (version 2) read as not borrowed.
+    @Test func aVersion2SessionRecordReadsAsNotBorrowed() throws {
+        var original = session(6)
+        original.accessKeyID = "3f9a0c1d2e4b5a69"
+        var bytes = RecordCodec.encode(original)
+        bytes[0] = 2
+        bytes.removeLast(1)
+        let decoded = try bytes.withUnsafeBytes { try RecordCodec.decodeSession(token: original.token, $0) }
+        #expect(decoded == original)
+        #expect(!decoded.isBorrowed)
+        var badFlag = RecordCodec.encode(original)
+        badFlag[badFlag.count - 1] = 2
+        #expect(throws: StorageError.self) { try badFlag.withUnsafeBytes { try RecordCodec.decodeSession(token: original.token, $0) } }
     }
 
     @Test func refreshingLeaseChangesOnlyTheLeaseTimes() throws {

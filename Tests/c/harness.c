@@ -86,7 +86,10 @@ int harness_seatctl(char *output, size_t size, const char *first, ...) {
     arguments[count++] = "--admin-socket";
     arguments[count++] = harness_env("SEAT_TEST_ADMIN_SOCKET");
     arguments[count] = NULL;
+    return harness_run(arguments, output, size);
+}
 
+int harness_run(const char *const *arguments, char *output, size_t size) {
     int pipe_fds[2];
     CHECK(pipe(pipe_fds) == 0, "pipe: %s", strerror(errno));
     posix_spawn_file_actions_t actions;

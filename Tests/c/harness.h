@@ -36,6 +36,10 @@ int64_t harness_now_ms(void);
  * SEAT_TEST_ADMIN_SOCKET; returns its exit status. Its output goes to `output` (may be NULL). */
 int harness_seatctl(char *output, size_t size, const char *first, ...) __attribute__((sentinel));
 
+/* Runs arguments[0] with the arguments (a NULL-terminated array) and returns its exit
+ * status; its standard output goes to `output` (may be NULL). */
+int harness_run(const char *const *arguments, char *output, size_t size);
+
 /* The name of a state, for messages. */
 const char *harness_state_name(seat_state state);
 

@@ -213,6 +213,41 @@ int seat_lease_feature(const seat_lease *lease, const char *name, char *buffer, 
  * unread events are kept; older ones are dropped first. With a callback it returns 0. */
 int seat_lease_poll(seat_lease *lease, seat_event *event, int64_t timeout_ms);
 
+/* ---- Borrowed seats: checking an offline lease ------------------------------------
+ * `seatctl borrow acquire` borrows a seat for offline use and writes it to a file (the
+ * lease the server signed, and the token that returns the seat); docs/client.md,
+ * "Borrowing". An application checks that file at start with no server at all. */
+
+typedef enum seat_borrow_verdict {
+    SEAT_BORROW_VALID = 0,          /* signed by the trusted key, for this machine, not expired */
+    SEAT_BORROW_EXPIRED = 1,        /* genuine and for this machine, but its time is over */
+    SEAT_BORROW_WRONG_MACHINE = 2,  /* genuine, but borrowed for another hardware id */
+    SEAT_BORROW_BAD_SIGNATURE = 3,  /* not signed by the trusted key, or changed after signing */
+    SEAT_BORROW_UNREADABLE = 4      /* not a lease this library reads (truncated, or a newer layout version) */
+} seat_borrow_verdict;
+
+/* What a genuine lease says (VALID, EXPIRED, WRONG_MACHINE; zero otherwise). */
+typedef struct seat_borrow_lease {
+    char lease_id[17];      /* 16 hex digits, as seatctl sessions shows it */
+    char license_key[129];
+    char tenant[65];
+    char user[257];
+    char hardware_id[257];  /* the machine it was borrowed for */
+    int64_t issued_at_ms;
+    int64_t expires_at_ms;  /* valid while now < expires_at_ms */
+    uint64_t reserved[4];
+} seat_borrow_lease;
+
+/* Checks the borrowed seat in lease_file with the server's borrow public key in
+ * public_key_file (as `seatctl borrow public-key` prints it), at now_ms (0: the current
+ * time), for hardware_id (NULL: this machine's, as seat_config_new picks it). On SEAT_OK,
+ * *verdict says whether the seat may be used, and *lease (unless NULL) what a genuine lease
+ * says. Fails with SEAT_ERR_INVALID_ARGUMENT for a NULL path or verdict, SEAT_ERR_CLIENT
+ * when a file cannot be read or is not a borrowed seat or a public key. Pure: it neither
+ * contacts a server nor needs a config. */
+int seat_borrow_verify(const char *lease_file, const char *public_key_file, int64_t now_ms, const char *hardware_id,
+                       seat_borrow_verdict *verdict, seat_borrow_lease *lease, seat_error *error);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,10 +33,13 @@ public struct AdminLicense: Codable, Sendable, Equatable {
     public var issued: Date?
     /// The signing key's id; absent for an unsigned (development) license.
     public var signedBy: String?
+    /// Of the seats in use, how many are out on borrow (`status` and `license.list`; absent
+    /// from older servers and from the replies of license changes).
+    public var borrowed: Int?
 
     enum CodingKeys: String, CodingKey {
         case key, tenant, seats, inUse = "in_use", free, tier, features, expires, state, status, origin, serial, issued
-        case signedBy = "signed_by", overage, overageAllowed = "overage_allowed", overageInUse = "overage_in_use"
+        case signedBy = "signed_by", overage, overageAllowed = "overage_allowed", overageInUse = "overage_in_use", borrowed
     }
 
     public init(
@@ -81,15 +84,18 @@ public struct AdminSession: Codable, Sendable, Equatable {
     /// The seat it holds under user or host counting (the user, or the hardware id), shared
     /// by every session with the same one; absent under session counting.
     public var seat: String?
+    /// For a borrowed seat, the id of its offline lease (`expires` is then the borrow's
+    /// end); absent for a seat in use.
+    public var borrowLease: String?
 
     enum CodingKeys: String, CodingKey {
         case id, license, tenant, user, host, hardwareID = "hardware_id", clientVersion = "client_version", address, since
-        case lastHeartbeat = "last_heartbeat", expires, seat
+        case lastHeartbeat = "last_heartbeat", expires, seat, borrowLease = "borrow_lease"
     }
 
     public init(
         id: String, license: String, tenant: String, user: String, host: String, hardwareID: String, clientVersion: String,
-        address: String, since: Date, lastHeartbeat: Date, expires: Date, seat: String? = nil
+        address: String, since: Date, lastHeartbeat: Date, expires: Date, seat: String? = nil, borrowLease: String? = nil
     ) {
         self.id = id
         self.license = license
@@ -103,6 +109,7 @@ public struct AdminSession: Codable, Sendable, Equatable {
         self.lastHeartbeat = lastHeartbeat
         self.expires = expires
         self.seat = seat
+        self.borrowLease = borrowLease
     }
 }
 

@@ -224,6 +224,29 @@ public struct AdminAuditQuery: AdminOperation {
     enum CodingKeys: String, CodingKey { case since, until, tenant, license, user, kinds, after, limit }
 }
 
+/// `report`: a usage report over the rollups (docs/operations.md, "Reports").
+public struct AdminReportQuery: AdminOperation {
+    public typealias Reply = AdminReportReply
+    public var op: String { "report" }
+    /// `usage`, `denials`, `users` or `trueup`.
+    public var report: String
+    public var license: String?
+    public var tenant: String?
+    public var from: Date?
+    public var to: Date?
+    /// `hour`, `day` or `month`; the server's default is `day`.
+    public var by: String?
+    public init(report: String, license: String? = nil, tenant: String? = nil, from: Date? = nil, to: Date? = nil, by: String? = nil) {
+        self.report = report
+        self.license = license
+        self.tenant = tenant
+        self.from = from
+        self.to = to
+        self.by = by
+    }
+    enum CodingKeys: String, CodingKey { case report, license, tenant, from, to, by }
+}
+
 /// `reload`: like SIGHUP.
 public struct AdminReload: AdminOperation {
     public typealias Reply = AdminReloadReply
@@ -235,6 +258,13 @@ public struct AdminReload: AdminOperation {
 public struct AdminShutdown: AdminOperation {
     public typealias Reply = AdminShutdownReply
     public var op: String { "shutdown" }
+    public init() {}
+}
+
+/// `borrow.public_key`: the key clients trust for the offline leases of borrowed seats.
+public struct AdminBorrowPublicKeyQuery: AdminOperation {
+    public typealias Reply = AdminBorrowPublicKeyReply
+    public var op: String { "borrow.public_key" }
     public init() {}
 }
 

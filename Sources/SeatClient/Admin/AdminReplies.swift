@@ -36,13 +36,15 @@ public struct AdminPolicyRule: Codable, Sendable, Equatable {
     public var line: Int
     /// As written in the file.
     public var rule: String
-    /// `reserve`, `max`, `include` or `exclude`.
+    /// `reserve`, `max`, `include`, `exclude`, `borrow allow`, `borrow deny`,
+    /// `borrow_max_hours` or `borrow_max_seats`.
     public var effect: String
-    /// E.g. `group eng`.
+    /// E.g. `group eng`; empty for the borrow limits, which name no one.
     public var principal: String
-    /// The reserve or max count; absent for include and exclude.
+    /// The reserve or max count, or the borrow limit; absent for the others.
     public var count: Int?
-    /// The license's live sessions the principal holds now.
+    /// The license's live sessions the principal holds now; for a borrow limit, its seats
+    /// out on borrow.
     public var holding: Int
 }
 
@@ -54,6 +56,17 @@ public struct AdminSessionsReply: Codable, Sendable, Equatable {
 /// `release`: the sessions that were ended (each as revoked, its holder notified).
 public struct AdminReleasedReply: Codable, Sendable, Equatable {
     public var released: [AdminSession]
+}
+
+/// `report`: the columns in order, and one object per row keyed by column (a cell
+/// without a value is left out).
+public struct AdminReportReply: Codable, Sendable, Equatable {
+    public var report: String
+    public var by: String
+    public var from: Date
+    public var to: Date
+    public var columns: [String]
+    public var rows: [[String: JSONValue]]
 }
 
 /// `license.add`, `license.suspend`, `license.resume`, `license.revoke`.
@@ -131,4 +144,15 @@ public struct AdminReloadReply: Codable, Sendable, Equatable {
 /// `shutdown`.
 public struct AdminShutdownReply: Codable, Sendable, Equatable {
     public var stopping: Bool
+}
+
+public struct AdminBorrowPublicKeyReply: Codable, Sendable, Equatable {
+    /// The base64 of the server's raw 32-byte Ed25519 public key.
+    public var publicKey: String
+
+    enum CodingKeys: String, CodingKey { case publicKey = "public_key" }
+
+    public init(publicKey: String) {
+        self.publicKey = publicKey
+    }
 }

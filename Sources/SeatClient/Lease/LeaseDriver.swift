@@ -197,7 +197,9 @@ extension LeaseFailure {
         case SeatClientError.timedOut:
             self = .timedOut
         default:
-            if let endpoint {
+            if let failure = error as? ConnectionFailure {
+                self = .unreachable(failure.description)  // it names the server itself
+            } else if let endpoint {
                 self = .unreachable("\(endpoint): \(error)")
             } else {
                 self = .connectionLost("\(error)")

@@ -15,12 +15,28 @@ public struct LicenseRules: Sendable, Equatable {
     public var maxima: [Limit]
     public var includes: [PolicyPrincipal]
     public var excludes: [PolicyPrincipal]
+    /// Who may borrow: `borrow allow` and `borrow deny` rules (LicenseRules+Borrow.swift).
+    public var borrowAllows: [PolicyPrincipal]
+    public var borrowDenies: [PolicyPrincipal]
+    /// The longest borrow in hours, the smallest `borrow_max_hours` that applies;
+    /// `nil` for the default (`defaultBorrowMaxHours`).
+    public var borrowMaxHours: Int?
+    /// How many seats may be out on borrow at once, the smallest `borrow_max_seats` that
+    /// applies; `nil` for no limit beyond the seats.
+    public var borrowMaxSeats: Int?
 
-    public init(reservations: [Limit] = [], maxima: [Limit] = [], includes: [PolicyPrincipal] = [], excludes: [PolicyPrincipal] = []) {
+    public init(
+        reservations: [Limit] = [], maxima: [Limit] = [], includes: [PolicyPrincipal] = [], excludes: [PolicyPrincipal] = [],
+        borrowAllows: [PolicyPrincipal] = [], borrowDenies: [PolicyPrincipal] = [], borrowMaxHours: Int? = nil, borrowMaxSeats: Int? = nil
+    ) {
         self.reservations = reservations
         self.maxima = maxima
         self.includes = includes
         self.excludes = excludes
+        self.borrowAllows = borrowAllows
+        self.borrowDenies = borrowDenies
+        self.borrowMaxHours = borrowMaxHours
+        self.borrowMaxSeats = borrowMaxSeats
     }
 
     /// No rules: every request is judged by free seats alone.

@@ -9,4 +9,10 @@ public enum PolicyRefusal: Sendable, Equatable {
     /// Seats are free, but every free seat is reserved for others who have not used their
     /// reservation yet.
     case reservedForOthers(reservedFreeSeats: Int)
+    /// A borrow (offline use) the policy does not allow this user or host: a `borrow deny`
+    /// rule names them (`principal`), or the license has `borrow allow` rules and none
+    /// names them (`principal` nil).
+    case borrowNotAllowed(PolicyPrincipal?)
+    /// `borrow_max_seats`: `limit` seats of the license are already out on borrow.
+    case overBorrowMax(limit: Int)
 }

@@ -31,6 +31,9 @@ public struct PolicyRule: Sendable, Equatable {
         case max(Int)
         case include
         case exclude
+        /// `borrow allow`, `borrow deny`: who may borrow (offline use).
+        case borrowAllow
+        case borrowDeny
     }
 
     public var effect: Effect
@@ -49,6 +52,28 @@ public struct PolicyRule: Sendable, Equatable {
     }
 }
 
+/// A `borrow_max_hours` or `borrow_max_seats` rule: a number for the licenses of a target,
+/// about no user or host.
+public struct BorrowLimitRule: Sendable, Equatable {
+    public enum Limit: Sendable, Equatable {
+        case hours(Int)
+        case seats(Int)
+    }
+
+    public var limit: Limit
+    public var target: PolicyTarget
+    /// The line it is on (1-based) and its text, for errors about it.
+    public var line: Int
+    public var text: String
+
+    public init(limit: Limit, target: PolicyTarget, line: Int, text: String) {
+        self.limit = limit
+        self.target = target
+        self.line = line
+        self.text = text
+    }
+}
+
 /// A site's policy file, parsed and resolved: who may use which license, how many seats
 /// they may hold and which seats are kept for them. Pure; `SitePolicyParser` reads it.
 public struct SitePolicy: Sendable, Equatable {
@@ -57,16 +82,24 @@ public struct SitePolicy: Sendable, Equatable {
     public var userGroups: [String: Set<String>]
     public var hostGroups: [String: Set<String>]
     public var rules: [PolicyRule]
+    public var borrowLimits: [BorrowLimitRule]
 
-    public init(file: String = "", userGroups: [String: Set<String>] = [:], hostGroups: [String: Set<String>] = [:], rules: [PolicyRule] = []) {
+    public init(
+        file: String = "", userGroups: [String: Set<String>] = [:], hostGroups: [String: Set<String>] = [:], rules: [PolicyRule] = [],
+        borrowLimits: [BorrowLimitRule] = []
+    ) {
         self.file = file
         self.userGroups = userGroups
         self.hostGroups = hostGroups
         self.rules = rules
+        self.borrowLimits = borrowLimits
     }
 
     /// No policy file: only seat counts limit grants.
     public static let none = SitePolicy()
+
+    /// How many rules the file has (groups are not rules), for messages.
+    public var ruleCount: Int { rules.count + borrowLimits.count }
 
     /// The rules for `license`, in file order.
     public func rules(for license: License) -> LicenseRules {
@@ -77,6 +110,16 @@ public struct SitePolicy: Sendable, Equatable {
             case .max(let count): result.maxima.append(LicenseRules.Limit(count, rule.principal))
             case .include: result.includes.append(rule.principal)
             case .exclude: result.excludes.append(rule.principal)
+            case .borrowAllow: result.borrowAllows.append(rule.principal)
+            case .borrowDeny: result.borrowDenies.append(rule.principal)
+            }
+        }
+        // Several limits may apply (one for the tenant, one for the license): the
+        // strictest holds.
+        for rule in borrowLimits where rule.target.applies(to: license) {
+            switch rule.limit {
+            case .hours(let hours): result.borrowMaxHours = min(hours, result.borrowMaxHours ?? hours)
+            case .seats(let seats): result.borrowMaxSeats = min(seats, result.borrowMaxSeats ?? seats)
             }
         }
         return result

@@ -4,6 +4,8 @@
 ///     group NAME USER...              host_group NAME HOST...
 ///     reserve COUNT TARGET KIND NAME  max COUNT TARGET KIND NAME
 ///     include TARGET KIND NAME        exclude TARGET KIND NAME
+///     borrow allow|deny TARGET KIND NAME
+///     borrow_max_hours HOURS TARGET   borrow_max_seats COUNT TARGET
 ///
 /// TARGET is a license key, `*` (every license) or `*@TENANT`; KIND is `user`, `group`,
 /// `host` or `host_group`. Groups may be used before the line that defines them, and
@@ -22,6 +24,12 @@ public enum SitePolicyParser {
         var ruleLines: [ParsedLine] = []
         for line in lines {
             switch line.keyword {
+            case "borrow_max_hours", "borrow_max_seats":
+                do throws(PolicyFileError) {
+                    policy.borrowLimits.append(try borrowLimit(line))
+                } catch {
+                    errors.append(error)
+                }
             case "group", "host_group":
                 guard line.fields.count >= 3 else {
                     errors.append(line.error("needs a name and at least one member: \(line.keyword) NAME MEMBER..."))
@@ -70,12 +78,34 @@ public enum SitePolicyParser {
             guard line.fields.count == 4 else { throw line.error("needs 3 fields: \(line.keyword) LICENSE KIND NAME") }
             effect = line.keyword == "include" ? .include : .exclude
             rest = line.fields[1...]
+        case "borrow":
+            guard line.fields.count == 5 else { throw line.error("needs 4 fields: borrow allow|deny LICENSE KIND NAME") }
+            switch line.fields[1].lowercased() {
+            case "allow": effect = .borrowAllow
+            case "deny": effect = .borrowDeny
+            default: throw line.error("borrow rules are borrow allow or borrow deny, not borrow \(line.fields[1])")
+            }
+            rest = line.fields[2...]
         default:
-            throw line.error("unknown rule \(line.fields[0]); known: group, host_group, reserve, max, include, exclude")
+            throw line.error("unknown rule \(line.fields[0]); known: group, host_group, reserve, max, include, exclude, borrow, borrow_max_hours, borrow_max_seats")
         }
         let target = try self.target(rest[rest.startIndex], line)
         let principal = try self.principal(kind: rest[rest.startIndex + 1], name: rest[rest.startIndex + 2], line, groups: groups)
         return PolicyRule(effect: effect, target: target, principal: principal, line: line.number, text: line.text)
+    }
+
+    /// The longest borrow a rule may allow: a year.
+    static let maximumBorrowHours = 8_784
+
+    private static func borrowLimit(_ line: ParsedLine) throws(PolicyFileError) -> BorrowLimitRule {
+        let hours = line.keyword == "borrow_max_hours"
+        guard line.fields.count == 3 else { throw line.error("needs 2 fields: \(line.keyword) \(hours ? "HOURS" : "COUNT") LICENSE") }
+        // A borrow of 0 hours would be no borrow: forbid borrowing with `borrow deny`.
+        let range = hours ? 1...maximumBorrowHours : 0...maximumCount
+        guard let count = Int(line.fields[1]), range.contains(count) else {
+            throw line.error("the \(hours ? "hours" : "count") must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(line.fields[1])")
+        }
+        return BorrowLimitRule(limit: hours ? .hours(count) : .seats(count), target: try target(line.fields[2], line), line: line.number, text: line.text)
     }
 
     private static func target(_ field: String, _ line: ParsedLine) throws(PolicyFileError) -> PolicyTarget {

@@ -12,8 +12,9 @@ extension AdminDispatcher {
         for snapshot in await service.licenseSnapshots().sorted(by: { $0.license.key < $1.license.key }) {
             let license = snapshot.license
             guard tenant == nil || license.tenant == tenant else { continue }
-            let holders = license.seatCounting.seatHolders(of: (sessions[license.key] ?? []).map(\.session))
-            let rules: [[String: Any]] = policy.rules.filter { $0.target.applies(to: license) }.map { rule in
+            let licenseSessions = (sessions[license.key] ?? []).map(\.session)
+            let holders = license.seatCounting.seatHolders(of: licenseSessions)
+            var rules: [[String: Any]] = policy.rules.filter { $0.target.applies(to: license) }.map { rule in
                 var object: [String: Any] = [
                     "line": rule.line, "rule": rule.text, "effect": rule.effect.name, "principal": rule.principal.description,
                     "holding": holders.count { rule.principal.matches($0) },
@@ -21,10 +22,21 @@ extension AdminDispatcher {
                 if let count = rule.effect.count { object["count"] = count }
                 return object
             }
+            // Borrow limits name no one: their "holding" is the license's seats out on borrow
+            // (under user or host counting, the seats with a borrowed session on them).
+            let borrowed = license.seatCounting.seatHolders(of: licenseSessions.filter(\.isBorrowed)).count
+            for rule in policy.borrowLimits where rule.target.applies(to: license) {
+                let (effect, count) = switch rule.limit {
+                case .hours(let hours): ("borrow_max_hours", hours)
+                case .seats(let seats): ("borrow_max_seats", seats)
+                }
+                rules.append(["line": rule.line, "rule": rule.text, "effect": effect, "principal": "", "count": count, "holding": borrowed])
+            }
+            rules.sort { ($0["line"] as! Int) < ($1["line"] as! Int) }
             guard !rules.isEmpty else { continue }
             licenses.append(["license": license.key, "tenant": license.tenant, "seats": license.seats, "in_use": snapshot.seatsInUse, "rules": rules])
         }
-        return ["policy_file": policy.file, "rules": policy.rules.count, "licenses": licenses]
+        return ["policy_file": policy.file, "rules": policy.ruleCount, "licenses": licenses]
     }
 }
 
@@ -36,13 +48,15 @@ extension PolicyRule.Effect {
         case .max: "max"
         case .include: "include"
         case .exclude: "exclude"
+        case .borrowAllow: "borrow allow"
+        case .borrowDeny: "borrow deny"
         }
     }
 
     var count: Int? {
         switch self {
         case .reserve(let count), .max(let count): count
-        case .include, .exclude: nil
+        case .include, .exclude, .borrowAllow, .borrowDeny: nil
         }
     }
 }

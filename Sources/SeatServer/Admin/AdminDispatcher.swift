@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SeatCore
+import SeatLicensing
 import SeatProtocol
 import SeatStorage
 
@@ -20,7 +21,10 @@ struct AdminDispatcher: Sendable {
     let service: SeatService
     let access: AccessRegistry
     let audit: AuditLog
+    let reports: UsageReports
     let hooks: Hooks
+    /// What clients trust for offline leases (`borrow.public_key`).
+    let borrowPublicKey: BorrowPublicKey
     let metrics: SeatMetrics
     let clock: any ServerClock
     let logger: Logger
@@ -28,25 +32,38 @@ struct AdminDispatcher: Sendable {
     func respond(to json: String, as principal: Principal, from address: String) async -> ServerMessage {
         metrics.adminRequests.increment()
         // Who acted, as the audit log and the log show it.
-        let administrator = principal.keyID.map { "key:" + $0 } ?? "admin-socket"
+        let administrator = principal.actor
+        let arguments: AdminArguments
         do {
-            let arguments = try AdminArguments(json: json)
-            let reply = try await perform(arguments, by: administrator)
-            if !Self.readOnly.contains(arguments.operation) {
-                let operation = Self.describe(arguments)
-                logger.notice("admin request", metadata: ["op": "\(operation)", "from": "\(address)", "by": "\(administrator)"])
-                do {
-                    try await audit.recordDurably(.admin(
-                        operation, tenant: (try? arguments.optionalString("tenant")) ?? "",
-                        licenseKey: (try? arguments.optionalString("key")) ?? "", user: administrator, address: address, at: clock.now()))
-                } catch {
-                    // The action itself is done and durable; say loudly that its record is missing.
-                    logger.error("admin action not recorded in the audit log", metadata: ["op": "\(operation)", "error": "\(error)"])
-                }
-            }
-            return .adminReply(json: AdminJSON.encode(reply))
+            arguments = try AdminArguments(json: json)
         } catch {
             return .error(ErrorReply(error))
+        }
+        let readOnly = Self.readOnly.contains(arguments.operation)
+        do {
+            let reply = try await perform(arguments, as: principal, by: administrator)
+            if !readOnly { await record(arguments, outcome: nil, by: administrator, from: address) }
+            return .adminReply(json: AdminJSON.encode(reply))
+        } catch {
+            // A refused change is on record too: who tried what, and why it was refused.
+            let reply = ErrorReply(error)
+            if !readOnly { await record(arguments, outcome: reply, by: administrator, from: address) }
+            return .error(reply)
+        }
+    }
+
+    /// Logs and durably audits a change, done (`outcome` nil) or refused.
+    private func record(_ arguments: AdminArguments, outcome refusal: ErrorReply?, by administrator: String, from address: String) async {
+        var operation = Self.describe(arguments)
+        if let refusal { operation += " failed: \(refusal.code.map { "\($0)" } ?? String(refusal.rawCode)): \(refusal.message)" }
+        logger.notice(refusal == nil ? "admin request" : "admin request refused", metadata: ["op": "\(operation)", "from": "\(address)", "by": "\(administrator)"])
+        do {
+            try await audit.recordDurably(.admin(
+                operation, tenant: (try? arguments.optionalString("tenant")) ?? "",
+                licenseKey: (try? arguments.optionalString("key")) ?? "", user: administrator, address: address, at: clock.now()))
+        } catch {
+            // The action itself is done and durable; say loudly that its record is missing.
+            logger.error("admin action not recorded in the audit log", metadata: ["op": "\(operation)", "error": "\(error)"])
         }
     }
 
@@ -68,9 +85,9 @@ struct AdminDispatcher: Sendable {
         return words.joined(separator: " ")
     }
 
-    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy"]
+    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy", "report", "borrow.public_key"]
 
-    private func perform(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {
+    private func perform(_ arguments: AdminArguments, as principal: Principal, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         switch arguments.operation {
         case "status", "license.list":
             return ["licenses": await licenses(tenant: try arguments.optionalString("tenant"))]
@@ -79,6 +96,8 @@ struct AdminDispatcher: Sendable {
             return ["sessions": await service.sessions(matching: filter).map { AdminJSON.session($0.session, license: $0.license) }]
         case "release":
             return try await release(arguments, by: administrator)
+        case "borrow.public_key":
+            return ["public_key": borrowPublicKey.base64]
         case "license.add":
             return try await addLicense(arguments, by: administrator)
         case "license.import":
@@ -111,6 +130,8 @@ struct AdminDispatcher: Sendable {
             return try auditEvents(arguments)
         case "policy":
             return await policyInForce(tenant: try arguments.optionalString("tenant"))
+        case "report":
+            return try await reports.report(arguments, as: principal)
         case "reload":
             do {
                 try await hooks.reload()
@@ -162,12 +183,22 @@ struct AdminDispatcher: Sendable {
         return reply
     }
 
+    /// Each license with its seats, and how many of them are out on borrow (under user or
+    /// host counting, the seats with a borrowed session on them).
     private func licenses(tenant: String?) async -> [[String: Any]] {
         let now = clock.now()
+        var borrowed: [String: [Session]] = [:]
+        for (license, session) in await service.sessions(matching: SessionFilter(tenant: tenant)) where session.isBorrowed {
+            borrowed[license.key, default: []].append(session)
+        }
         return await service.licenseSnapshots()
             .filter { tenant == nil || $0.license.tenant == tenant }
             .sorted { $0.license.key < $1.license.key }
-            .map { AdminJSON.license($0.license, seatsInUse: $0.seatsInUse, now: now) }
+            .map { snapshot in
+                var object = AdminJSON.license(snapshot.license, seatsInUse: snapshot.seatsInUse, now: now)
+                object["borrowed"] = snapshot.license.seatCounting.seatHolders(of: borrowed[snapshot.license.key] ?? []).count
+                return object
+            }
     }
 
     private func sessionFilter(_ arguments: AdminArguments) throws(AdminFailure) -> SessionFilter {

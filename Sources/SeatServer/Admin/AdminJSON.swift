@@ -1,5 +1,6 @@
 import Foundation
 import SeatCore
+import SeatLicensing
 
 /// The objects of admin replies, as docs/admin-protocol.md lists them.
 enum AdminJSON {
@@ -35,7 +36,8 @@ enum AdminJSON {
     }
 
     /// `seat` names the seat the session holds under user or host counting (the user, or
-    /// the hardware id), so every host of a shared seat shows as one of its sessions.
+    /// the hardware id), so every host of a shared seat shows as one of its sessions. A
+    /// borrowed seat has `borrow_lease` (its offline lease's id); its `expires` is the borrow's end.
     static func session(_ session: Session, license: License) -> [String: Any] {
         var object: [String: Any] = [
             "id": SessionID(session.token).hex, "license": session.licenseKey, "tenant": license.tenant, "user": session.user,
@@ -44,6 +46,7 @@ enum AdminJSON {
             "last_heartbeat": AdminTime.format(session.lastHeartbeatAt), "expires": AdminTime.format(session.leaseExpiresAt),
         ]
         if let seat = license.seatCounting.seatName(user: session.user, hardwareID: session.hardwareID) { object["seat"] = seat }
+        if let leaseID = session.borrowLeaseID { object["borrow_lease"] = BorrowLease.idText(leaseID) }
         return object
     }
 

@@ -56,12 +56,12 @@ final class AdminSocketListener: Service {
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelOption(.writeBufferWaterMark, value: ConnectionHandler.replyBudget)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                Self.peerPrincipal(of: channel).flatMapThrowing { principal in
                     var configuration = connectionSettings.value.machineConfiguration(admission: .adminSocket, usesTLS: false)
                     configuration.info.maximumFrameBytes = UInt32(clamping: maximumFrameBytes)
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(
                         configuration: configuration,
-                        principal: .administrator,
+                        principal: principal,
                         maximumFrameBytes: maximumFrameBytes,
                         services: services,
                         now: channel.eventLoop.now
@@ -71,6 +71,31 @@ final class AdminSocketListener: Service {
             }
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true)
             .get()
+    }
+
+    /// The administrator as the audit names them: the Unix user of the process that
+    /// connected (SO_PEERCRED), or `admin-socket` if the kernel does not say.
+    private static func peerPrincipal(of channel: any Channel) -> EventLoopFuture<Principal> {
+        guard let provider = channel as? any SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(.administrator) }
+        let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED))
+        return credentials.map { peer -> Principal in
+            Principal.socketAdministrator(uid: peer.uid, userName: userName(of: peer.uid))
+        }.flatMapErrorWithEventLoop { _, eventLoop in eventLoop.makeSucceededFuture(Principal.administrator) }
+    }
+
+    /// Linux's `struct ucred` (not exported by Swift's Glibc module), as SO_PEERCRED fills it.
+    private struct PeerCredentials: Sendable {
+        var pid: Int32
+        var uid: UInt32
+        var gid: UInt32
+    }
+
+    private static func userName(of uid: uid_t) -> String? {
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &found) == 0, found != nil, let name = entry.pw_name else { return nil }
+        return String(cString: name)
     }
 
     /// Mode 0660 and, when the group exists, that group: the owner (seatd) and the

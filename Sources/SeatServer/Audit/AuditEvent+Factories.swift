@@ -1,4 +1,5 @@
 import SeatCore
+import SeatLicensing
 import SeatProtocol
 
 /// The audit events of seat operations, built the same way wherever they are recorded.
@@ -35,10 +36,16 @@ extension AuditEvent {
         AuditEvent(time: time, kind: .admin, tenant: tenant, licenseKey: licenseKey, user: user, address: address, detail: operation)
     }
 
+    /// A borrowed seat's events (its grant, return, expiry or force-release) also name its
+    /// offline lease and when that expires, so the admin can tell a borrow from a seat in use.
     private static func sessionEvent(_ kind: AuditKind, _ session: Session, tenant: String, at time: Timestamp) -> AuditEvent {
-        AuditEvent(
+        var detail = "session=" + SessionID(session.token).hex
+        if let leaseID = session.borrowLeaseID {
+            detail += " borrow_lease=\(BorrowLease.idText(leaseID)) borrow_until=\(session.leaseExpiresAt.iso8601)"
+        }
+        return AuditEvent(
             time: time, kind: kind, tenant: tenant, licenseKey: session.licenseKey, user: session.user,
-            hostname: session.hostname, address: session.clientAddress, detail: "session=" + SessionID(session.token).hex)
+            hostname: session.hostname, address: session.clientAddress, detail: detail)
     }
 }
 

@@ -22,7 +22,7 @@ public enum ConfigurationCheck {
             // Reservations are checked against the licenses file only: stored licenses are
             // not read without starting.
             let policy = try PolicyFile.load(path: configuration.policyFile, licenses: licenses)
-            report.append("policy_file \(configuration.policyFile): \(policy.rules.count) \(policy.rules.count == 1 ? "rule" : "rules")")
+            report.append("policy_file \(configuration.policyFile): \(policy.ruleCount) \(policy.ruleCount == 1 ? "rule" : "rules")")
         }
         if !configuration.tlsCertificateFile.isEmpty {
             _ = try ServerTLS.makeContext(certificateChainFile: configuration.tlsCertificateFile, privateKeyFile: configuration.tlsPrivateKeyFile)

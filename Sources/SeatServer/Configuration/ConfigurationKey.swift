@@ -21,6 +21,7 @@ extension ConfigurationKey {
         .string("state_directory", "Directory for the LMDB store and generated TLS files.", \.stateDirectory, required: true, restartOnly: true),
         .string("licenses_file", "JSON license list (signed by a vendor key, see docs/license-files.md) loaded at start and on SIGHUP; empty keeps what storage holds.", \.licensesFile),
         .string("policy_file", "Site policy (groups, reserve, max, include, exclude; see docs/operations.md, Policy) loaded at start and on SIGHUP; empty: no policy, seats go to whoever asks first.", \.policyFile),
+        .boolean("log_seat_events", "Log each grant, release, expiry, force-release, denial and failed authentication at info (true or false); denials and failed authentications at most 50 lines a second each.", \.logSeatEvents),
         .boolean("development_mode", "Accept unsigned licenses (true or false); for development only, never in production: seatd logs a warning while it is on.", \.developmentMode),
         ConfigurationKey(name: "vendor_public_keys", help: "Comma-separated vendor Ed25519 public keys (base64, as in seatctl license keygen's PREFIX.pub); a license must be signed by one of them. Several allow key rotation.", apply: { configuration, value throws(ConfigurationError) in
             var keys: [VendorPublicKey] = []
@@ -40,6 +41,8 @@ extension ConfigurationKey {
         .integer("audit_retention_days", "Audit events older than this many days are deleted; 0 means no age limit (audit_max_mb still applies).", \.auditRetentionDays, 0...3_650),
         .integer("audit_max_mb", "Largest size of the audit log in the store, shared by its classes (admin 10%, security 15%, session 50%, volume 25%); beyond a class's share its oldest events are deleted.", \.auditMaxMegabytes, 1...1_048_576),
         .seconds("audit_aggregation_window_seconds", "Refused acquires and failed authentications are counted over this window and written as one audit event per license or address and reason when it ends.", \.auditAggregationWindowSeconds, 1...3_600, restartOnly: true),
+        .integer("report_retention_months", "Usage rollups (seatctl report) are kept this many months, the oldest calendar month whole; older hours are deleted by the sweep.", \.reportRetentionMonths, 1...1_200),
+        .string("borrow_signing_key_file", "Ed25519 key that signs the offline leases of borrowed seats (seatctl borrow public-key prints what clients trust); empty generates <state_directory>/borrow-signing-key.pem (mode 0600) on first start.", \.borrowSigningKeyFile, restartOnly: true),
         .string("tls_certificate_file", "PEM server certificate chain; empty generates a development CA in <state_directory>/tls.", \.tlsCertificateFile),
         .string("tls_private_key_file", "PEM private key of the server certificate.", \.tlsPrivateKeyFile),
         .integer("max_frame_bytes", "Largest frame body accepted once a connection has authenticated (before that: 4096); a larger length header closes the connection.", \.maxFrameBytes, 1_024...16_777_216),

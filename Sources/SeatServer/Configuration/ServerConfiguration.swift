@@ -12,8 +12,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var licensesFile = ""
     /// The site policy (reservations, maxima, include and exclude lists); empty: none.
     public var policyFile = ""
+    /// The key that signs offline leases of borrowed seats; empty: generated in
+    /// <state_directory>/borrow-signing-key.pem on first start.
+    public var borrowSigningKeyFile = ""
     /// Accept unsigned licenses (docs/license-files.md); for development only.
     public var developmentMode = false
+    public var logSeatEvents = true
     /// The vendor keys whose signatures make a license acceptable; several allow rotation.
     public var vendorPublicKeys: [VendorPublicKey] = []
     public var leaseSeconds = 360.0
@@ -27,6 +31,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Refusals and failed authentications are counted per key over this window and
     /// written as one event per key when it ends.
     public var auditAggregationWindowSeconds = 60.0
+    /// The usage rollup (`seatctl report`) is kept this many months.
+    public var reportRetentionMonths = 18
     /// Empty certificate and key: a development CA and server certificate are generated
     /// in `<state_directory>/tls` on first start.
     public var tlsCertificateFile = ""
@@ -86,6 +92,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     public var storageDirectory: String { stateDirectory + "/data" }
     public var tlsDirectory: String { stateDirectory + "/tls" }
+    public var borrowSigningKeyPath: String { borrowSigningKeyFile.isEmpty ? stateDirectory + "/borrow-signing-key.pem" : borrowSigningKeyFile }
     public var adminSocketPath: String { adminSocket.isEmpty ? stateDirectory + "/admin.sock" : adminSocket }
 
     public var storageOptions: StorageOptions {

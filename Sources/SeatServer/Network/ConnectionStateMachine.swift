@@ -427,7 +427,7 @@ struct ConnectionStateMachine {
                 return
             }
             dispatch(frame, isAuthenticate: false, concerns: .none, &actions)
-        case .acquire, .heartbeat, .release, .validate:
+        case .acquire, .heartbeat, .release, .validate, .borrow:
             guard standing != .unauthenticated else {
                 actions.append(.write(Self.error(id, .authenticationRequired, "authenticate with an access key first (SEATD_ACCESS_KEY)")))
                 return
@@ -439,7 +439,7 @@ struct ConnectionStateMachine {
     private static func tokenScope(of message: ClientMessage) -> TokenScope {
         switch message {
         case .heartbeat(let token), .release(let token): .token(token)
-        case .acquire: .anyToken
+        case .acquire, .borrow: .anyToken
         case .hello, .validate, .authenticate, .admin: .none
         }
     }

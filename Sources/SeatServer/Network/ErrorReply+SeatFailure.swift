@@ -61,6 +61,16 @@ extension ErrorReply {
             reason = .reservedForOthers
             reservedFreeSeats = seats
             message = seats == 1 ? "the free seat is reserved by the site policy for others" : "the \(seats) free seats are reserved by the site policy for others"
+        case .borrowNotAllowed(let principal?):
+            reason = .borrowNotAllowed
+            message = "the site policy does not let \(principal) borrow this license"
+        case .borrowNotAllowed(nil):
+            reason = .borrowNotAllowed
+            message = "the site policy lets only listed users and hosts borrow this license"
+        case .overBorrowMax(let maximum):
+            reason = .overBorrowMax
+            limit = maximum
+            message = "the site policy allows at most \(maximum) \(maximum == 1 ? "seat" : "seats") of this license out on borrow, all borrowed"
         }
         self.init(code: .policyDenied, message: message, detail: .policyDenied(
             reason: reason, limit: UInt32(clamping: limit), seatsTotal: UInt32(clamping: seatsTotal),

@@ -1,4 +1,5 @@
 import SeatCore
+import SeatLicensing
 import SeatProtocol
 
 /// Turns a decoded request into a call on `SeatService` (or the access registry, or the
@@ -13,8 +14,11 @@ struct RequestDispatcher: RequestResponder {
     let connections: ConnectionDirectory
     let admin: AdminDispatcher
     let audit: AuditLog
+    let seatEvents: SeatEventLog
     let metrics: SeatMetrics
     let clock: any ServerClock
+    /// Signs the offline lease of every borrowed seat.
+    let borrowKey: BorrowSigningKey
 
     func respond(to message: ClientMessage, on link: ConnectionLink, completion: @escaping @Sendable (RequestOutcome) -> Void) {
         switch message {
@@ -27,13 +31,13 @@ struct RequestDispatcher: RequestResponder {
             Task { [admin] in
                 completion(RequestOutcome(reply: await admin.respond(to: request.json, as: principal, from: link.peerAddress)))
             }
-        case .hello, .acquire, .heartbeat, .release, .validate:
+        case .hello, .acquire, .heartbeat, .release, .validate, .borrow:
             guard let principal = link.principal else {
                 return completion(RequestOutcome(reply: .error(ErrorReply(code: .authenticationRequired, message: "authenticate with an access key first (SEATD_ACCESS_KEY)"))))
             }
             let started = ContinuousClock.now
             answer(message, as: principal, on: link) { reply in
-                count(message, reply, since: started)
+                count(message, reply, as: principal, since: started)
                 completion(RequestOutcome(reply: reply))
             }
         }
@@ -49,6 +53,7 @@ struct RequestDispatcher: RequestResponder {
             // Counted, not written one by one: a throttled client can send these at will.
             metrics.recordThrottledAuthentication()
             audit.count(.authenticationFailure(address: address, reason: "throttled"), at: clock.now())
+            seatEvents.authenticationFailed(address: address, reason: "throttled", at: clock.now())
             return RequestOutcome(
                 reply: .error(ErrorReply(
                     code: .authenticationThrottled,
@@ -68,33 +73,46 @@ struct RequestDispatcher: RequestResponder {
             gate.recordFailure(attempt)
             metrics.recordAuthentication(succeeded: false)
             audit.count(.authenticationFailure(address: address, reason: failure.reason), at: clock.now())
+            seatEvents.authenticationFailed(address: address, reason: failure.reason, at: clock.now())
             return RequestOutcome(reply: .error(ErrorReply(code: .authenticationFailed, message: "the access key is unknown or revoked")), closeAfterReply: true)
         }
         metrics.recordAuthentication(succeeded: true)
         return RequestOutcome(reply: .authenticated(Authenticated(tenant: principal.tenant ?? "", role: principal.isAdministrator ? .admin : .client)))
     }
 
-    private func count(_ message: ClientMessage, _ reply: ServerMessage, since started: ContinuousClock.Instant) {
+    private func count(_ message: ClientMessage, _ reply: ServerMessage, as principal: Principal, since started: ContinuousClock.Instant) {
         if let operation = Self.operation(of: message) {
             metrics.recordRequest(operation, duration: ContinuousClock.now - started)
         }
         switch reply {
         case .acquired(let grant):
             (grant.reattached ? metrics.reattachments : metrics.grants).increment()
+        case .borrowed(let grant):
+            (grant.reattached ? metrics.reattachments : metrics.grants).increment()
         case .heartbeatAccepted:
             metrics.heartbeats.increment()
         case .released(let result) where result.ended:
             metrics.releases.increment()
         case .error(let error):
-            metrics.recordRefusal(error.code ?? .internalError)
+            metrics.recordRefusal(error.code ?? .internalError, license: Self.licenseKey(of: message), tenant: principal.tenant ?? "")
         default:
             break
+        }
+    }
+
+    private static func licenseKey(of message: ClientMessage) -> String {
+        switch message {
+        case .acquire(let request): request.licenseKey
+        case .borrow(let request): request.seat.licenseKey
+        case .validate(let licenseKey): licenseKey
+        default: ""
         }
     }
 
     private static func operation(of message: ClientMessage) -> SeatMetrics.Operation? {
         switch message {
         case .acquire: .acquire
+        case .borrow: .borrow
         case .heartbeat: .heartbeat
         case .release: .release
         case .validate: .validate
@@ -110,20 +128,9 @@ struct RequestDispatcher: RequestResponder {
             preconditionFailure("answered by respond(to:on:completion:)")
 
         case .acquire(let request):
-            let seatRequest = SeatRequest(
-                licenseKey: request.licenseKey,
-                user: request.user,
-                hostname: request.hostname,
-                hardwareID: request.hardwareID,
-                clientVersion: request.clientVersion,
-                clientAddress: link.peerAddress,
-                accessKeyID: principal.keyID ?? ""
-            )
+            let seatRequest = SeatRequest(request, from: link, as: principal)
             let heartbeatInterval = heartbeatInterval
-            service.acquire(seatRequest, as: principal) { [audit, clock, connections] result in
-                if case .failure(let failure) = result {
-                    audit.count(.refusal(seatRequest, tenant: principal.tenant ?? "", failure: failure), at: clock.now())
-                }
+            acquire(seatRequest, as: principal) { [connections] result in
                 reply(Self.reply(result) { success in
                     connections.attach(success.session.token, to: link)
                     return .acquired(AcquireGrant(
@@ -137,6 +144,31 @@ struct RequestDispatcher: RequestResponder {
                         licenseExpiresAt: success.license.expiresAt,
                         features: success.license.features,
                         overage: GrantOverage(overageSeats: UInt32(clamping: success.license.overageAllowance), isOverage: success.overage)
+                    ))
+                })
+            }
+
+        case .borrow(let request):
+            var seatRequest = SeatRequest(request.seat, from: link, as: principal)
+            seatRequest.borrowMilliseconds = Int64(request.durationMinutes) * 60_000
+            acquire(seatRequest, as: principal) { [connections, borrowKey] result in
+                reply(Self.reply(result) { success in
+                    // Signing cannot fail with a valid key; if it ever did, the seat stays
+                    // granted and the client's next Borrow re-attaches and is signed again.
+                    let lease: [UInt8]
+                    do {
+                        lease = try borrowKey.sign(BorrowLease(success.session, tenant: success.license.tenant))
+                    } catch {
+                        return .error(ErrorReply(code: .internalError, message: "the offline lease could not be signed: \(error)"))
+                    }
+                    connections.attach(success.session.token, to: link)
+                    return .borrowed(BorrowGrant(
+                        token: success.session.token,
+                        expiresAt: success.session.leaseExpiresAt,
+                        seatsTotal: UInt32(clamping: success.license.seats),
+                        seatsInUse: UInt32(clamping: success.seatsInUse),
+                        reattached: success.reattached,
+                        lease: lease
                     ))
                 })
             }
@@ -174,6 +206,17 @@ struct RequestDispatcher: RequestResponder {
         }
     }
 
+    /// An acquire or borrow, its refusals counted in the audit.
+    private func acquire(_ request: SeatRequest, as principal: Principal, completion: @escaping LicenseActor.Completion<AcquireSuccess>) {
+        service.acquire(request, as: principal) { [audit, seatEvents, clock] result in
+            if case .failure(let failure) = result {
+                audit.count(.refusal(request, tenant: principal.tenant ?? "", failure: failure), at: clock.now())
+                seatEvents.denied(request, tenant: principal.tenant ?? "", reply: ErrorReply(failure), at: clock.now())
+            }
+            completion(result)
+        }
+    }
+
     private var heartbeatInterval: UInt32 { UInt32(clamping: service.policy.heartbeatIntervalMilliseconds) }
 
     private static func reply<Success>(_ result: Result<Success, SeatFailure>, _ makeReply: (Success) -> ServerMessage) -> ServerMessage {
@@ -192,5 +235,20 @@ extension LicenseStatus {
         case .suspended: self = .suspended
         case .revoked: self = .revoked
         }
+    }
+}
+
+extension SeatRequest {
+    /// The seat an Acquire or Borrow asks for, as the connection it came on presents it.
+    init(_ request: AcquireRequest, from link: ConnectionLink, as principal: Principal) {
+        self.init(
+            licenseKey: request.licenseKey,
+            user: request.user,
+            hostname: request.hostname,
+            hardwareID: request.hardwareID,
+            clientVersion: request.clientVersion,
+            clientAddress: link.peerAddress,
+            accessKeyID: principal.keyID ?? ""
+        )
     }
 }

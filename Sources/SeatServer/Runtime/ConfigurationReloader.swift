@@ -19,12 +19,14 @@ final class ConfigurationReloader: Service {
         var access: AccessRegistry
         var sweeper: Sweeper
         var auditRetention: AuditRetention
+        var usageRetention: UsageRetention
         var limiter: ConnectionLimiter
         var unauthenticated: UnauthenticatedConnections
         var connectionSettings: LiveValue<ClientListener.ConnectionSettings>
         var tlsContext: LiveValue<NIOSSLContext>
         var logLevel: LogLevelControl?
         var metrics: SeatMetrics
+        var seatEvents: SeatEventLog
         var reporter: LifecycleReporter
     }
 
@@ -127,9 +129,11 @@ final class ConfigurationReloader: Service {
         targets.service.update(sitePolicy: sitePolicy)
         targets.connectionSettings.set(ClientListener.ConnectionSettings(configuration))
         targets.tlsContext.set(tlsContext)
+        targets.seatEvents.setEnabled(configuration.logSeatEvents)
         targets.limiter.limit = ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger)
         targets.unauthenticated.limits = UnauthenticatedConnections.Limits(configuration, connectionLimit: targets.limiter.limit)
         targets.auditRetention.update(AuditRetention.Settings(configuration))
+        targets.usageRetention.update(months: configuration.reportRetentionMonths)
         if configuration.sweepIntervalSeconds != running.sweepIntervalSeconds {
             targets.sweeper.setInterval(seconds: configuration.sweepIntervalSeconds)
         }

@@ -49,9 +49,12 @@ public enum Daemon {
         let readiness = Readiness()
         let tlsContext = LiveValue(try makeTLSContext(configuration, logger: logger))
 
-        let store = try SeatStore(options: configuration.storageOptions, logger: logger) { changes, duration in
-            metrics.recordStorageCommit(changes: changes, duration: duration)
-        }
+        let seatEvents = SeatEventLog(enabled: configuration.logSeatEvents, logger: logger)
+        let store = try SeatStore(
+            options: configuration.storageOptions, logger: logger,
+            commitObserver: { changes, duration in metrics.recordStorageCommit(changes: changes, duration: duration) },
+            auditObserver: { events in seatEvents.committed(events) }
+        )
         defer { store.close() }
         let connections = ConnectionDirectory()
         let service = try await SeatService(
@@ -75,7 +78,7 @@ public enum Daemon {
         let sitePolicy = try PolicyFile.load(path: configuration.policyFile, licenses: await service.licenseSnapshots().map(\.license))
         service.update(sitePolicy: sitePolicy)
         if !configuration.policyFile.isEmpty {
-            logger.notice("policy file loaded", metadata: ["policy_file": "\(configuration.policyFile)", "rules": "\(sitePolicy.rules.count)"])
+            logger.notice("policy file loaded", metadata: ["policy_file": "\(configuration.policyFile)", "rules": "\(sitePolicy.ruleCount)"])
         }
         readiness.markStorageOpen()
 
@@ -91,10 +94,17 @@ public enum Daemon {
         let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
         let reloaderBox = LiveValue<ConfigurationReloader?>(nil)
         let audit = AuditLog(store: store, aggregationWindowSeconds: configuration.auditAggregationWindowSeconds)
+        let borrowKey = try BorrowSigningKeyFile.load(configuration)
+        if borrowKey.generated {
+            logger.notice("generated the key that signs offline leases; clients trust its public key (seatctl borrow public-key)", metadata: [
+                "borrow_signing_key_file": "\(configuration.borrowSigningKeyPath)",
+            ])
+        }
         let admin = AdminDispatcher(
             service: service,
             access: access,
             audit: audit,
+            reports: UsageReports(store: store, service: service, clock: clock),
             hooks: .init(
                 verifyLicenses: { document, origin in
                     let inForce = reloaderBox.value?.configuration ?? configuration
@@ -104,6 +114,7 @@ public enum Daemon {
                 reload: { try await reloaderBox.value?.reloadNow() },
                 shutdown: { kill(getpid(), SIGTERM) }
             ),
+            borrowPublicKey: borrowKey.key.publicKey,
             metrics: metrics,
             clock: clock,
             logger: logger
@@ -117,8 +128,10 @@ public enum Daemon {
             connections: connections,
             admin: admin,
             audit: audit,
+            seatEvents: seatEvents,
             metrics: metrics,
-            clock: clock
+            clock: clock,
+            borrowKey: borrowKey.key
         )
         let connectionServices = ConnectionHandler.Services(responder: dispatcher, directory: connections, logger: logger)
         let listener = ClientListener(
@@ -149,18 +162,19 @@ public enum Daemon {
             logger: logger
         )
         let auditRetention = AuditRetention(store: store, settings: AuditRetention.Settings(configuration), logger: logger)
+        let usageRetention = UsageRetention(store: store, months: configuration.reportRetentionMonths, logger: logger)
         let sweeper = Sweeper(
             intervalSeconds: configuration.sweepIntervalSeconds,
-            pass: SweepPass(service: service, audit: audit, auditRetention: auditRetention, metrics: metrics, clock: clock)
+            pass: SweepPass(service: service, audit: audit, auditRetention: auditRetention, usageRetention: usageRetention, metrics: metrics, clock: clock)
         )
         let reloader = ConfigurationReloader(
             initial: configuration,
             load: reloadConfiguration ?? { configuration },
             makeTLSContext: { try makeTLSContext($0, logger: logger) },
             targets: .init(
-                service: service, access: access, sweeper: sweeper, auditRetention: auditRetention, limiter: limiter, unauthenticated: unauthenticated,
+                service: service, access: access, sweeper: sweeper, auditRetention: auditRetention, usageRetention: usageRetention, limiter: limiter, unauthenticated: unauthenticated,
                 connectionSettings: connectionSettings,
-                tlsContext: tlsContext, logLevel: logLevel, metrics: metrics, reporter: reporter
+                tlsContext: tlsContext, logLevel: logLevel, metrics: metrics, seatEvents: seatEvents, reporter: reporter
             ),
             logger: logger
         )
@@ -175,9 +189,8 @@ public enum Daemon {
                 port: configuration.metricsPort,
                 readiness: readiness,
                 metrics: {
-                    let licenses = await service.licenseSnapshots().map { ($0.license.key, $0.license.seats, $0.seatsInUse, $0.seatsOverageInUse) }
-                    return metrics.render(SeatMetrics.Snapshot(
-                        licenses: licenses, liveSessions: service.sessionCount,
+                    metrics.render(SeatMetrics.Snapshot(
+                        licenses: await service.licenseSnapshots(), liveSessions: service.sessionCount,
                         openConnections: limiter.openConnections, storage: store.statistics
                     ))
                 },

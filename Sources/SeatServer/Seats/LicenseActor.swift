@@ -100,6 +100,9 @@ actor LicenseActor {
         case .refused(let refusal):
             completion(.failure(SeatFailure(refusal)))
 
+        case .attached(let session, durable: true) where session.isBorrowed:
+            completion(.success(success(session, reattached: true)))
+
         case .attached(let session, durable: true):
             store.commitLazily([.refreshLease(token: session.token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
             completion(.success(success(session, reattached: true)))
@@ -167,7 +170,9 @@ actor LicenseActor {
         let now = clock.now()
         switch ledger.heartbeat(token, now: now, policy: livePolicy.value) {
         case .extended(let session):
-            store.commitLazily([.refreshLease(token: token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
+            if !session.isBorrowed {
+                store.commitLazily([.refreshLease(token: token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
+            }
             completion(.success(session))
         case .refused(let refusal):
             completion(.failure(SeatFailure(refusal)))

@@ -73,7 +73,10 @@ final class SeatService: Sendable {
         untrusted.withLock { $0 = withdrawn }
         var sessionsByLicense: [String: [Session]] = [:]
         for var session in try store.loadLiveSessions() {
-            session.leaseExpiresAt = policy.restoredLeaseExpiry(stored: session.leaseExpiresAt, lastHeartbeatAt: session.lastHeartbeatAt)
+            // A borrowed seat keeps the expiry its signed lease states: no heartbeat renews it.
+            if !session.isBorrowed {
+                session.leaseExpiresAt = policy.restoredLeaseExpiry(stored: session.leaseExpiresAt, lastHeartbeatAt: session.lastHeartbeatAt)
+            }
             sessionsByLicense[session.licenseKey, default: []].append(session)
         }
         var restored: [String: LicenseActor] = [:]

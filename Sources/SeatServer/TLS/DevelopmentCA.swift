@@ -75,11 +75,11 @@ public struct DevelopmentCA: Sendable {
             issuerPrivateKey: .init(caKey)
         )
 
-        try write(caKey.pemRepresentation, to: caPrivateKeyPath, mode: 0o600)
-        try write(serverKey.pemRepresentation, to: serverPrivateKeyPath, mode: 0o600)
-        try write(caCertificate.serializeAsPEM().pemString, to: caCertificatePath, mode: 0o644)
+        try FileWithMode.write(caKey.pemRepresentation, to: caPrivateKeyPath, mode: 0o600)
+        try FileWithMode.write(serverKey.pemRepresentation, to: serverPrivateKeyPath, mode: 0o600)
+        try FileWithMode.write(caCertificate.serializeAsPEM().pemString, to: caCertificatePath, mode: 0o644)
         // The server presents its certificate followed by the CA, so clients can be pointed at either.
-        try write(serverCertificate.serializeAsPEM().pemString + "\n", to: serverCertificatePath, mode: 0o644)
+        try FileWithMode.write(serverCertificate.serializeAsPEM().pemString + "\n", to: serverCertificatePath, mode: 0o644)
         return true
     }
 
@@ -96,20 +96,6 @@ public struct DevelopmentCA: Sendable {
             if !names.contains(entry) { names.append(entry) }
         }
         return names
-    }
-
-    private func write(_ text: String, to path: String, mode: Int) throws {
-        // Create with the final mode so a private key is never briefly world-readable.
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode_t(mode))
-        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let result = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            guard result > 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-            written += result
-        }
     }
 }
 

@@ -7,17 +7,7 @@ import SeatProtocol
 /// Connects to the admin channel, runs `body`, closes; maps failures to a message on
 /// stderr and a documented exit code (ExitStatus).
 func withAdminClient(_ options: AdminOptions, _ body: (SeatAdminClient) async throws -> Void) async throws {
-    let client: SeatAdminClient
-    do {
-        client = try await options.connect()
-    } catch let error as ValidationError {
-        throw error
-    } catch let reply as ErrorReply {
-        // Authenticate refused the access key.
-        throw reportRefusal(reply, json: options.json)
-    } catch {
-        throw reportUnreachable(options, error)
-    }
+    let client = try await connectAdminClient(options)
     defer { Task { await client.close() } }
     do {
         try await body(client)
@@ -33,6 +23,20 @@ func withAdminClient(_ options: AdminOptions, _ body: (SeatAdminClient) async th
     }
 }
 
+/// Connects to the admin channel; a failure is told on stderr and thrown as its exit code.
+func connectAdminClient(_ options: AdminOptions) async throws -> SeatAdminClient {
+    do {
+        return try await options.connect()
+    } catch let error as ValidationError {
+        throw error
+    } catch let reply as ErrorReply {
+        // Authenticate refused the access key.
+        throw reportRefusal(reply, json: options.json)
+    } catch {
+        throw reportUnreachable(options, error)
+    }
+}
+
 /// A connection failure, worded for what the administrator can do about it.
 private func reportUnreachable(_ options: AdminOptions, _ error: any Error) -> ExitCode {
     switch options.channel {
@@ -45,7 +49,7 @@ private func reportUnreachable(_ options: AdminOptions, _ error: any Error) -> E
         let hint = FileManager.default.fileExists(atPath: path) ? "" : " (no such file: is seatd running? see --admin-socket, or use --server with an admin --access-key)"
         Output.error(options.json, code: "unreachable", message: "cannot reach the admin socket \(path): \(error)\(hint)", detail: [])
     case .tls(let servers):
-        Output.error(options.json, code: "unreachable", message: "cannot reach \(servers): \(error)", detail: [])
+        Output.error(options.json, code: "unreachable", message: unreachableMessage(servers, error), detail: [])
     }
     return ExitStatus.unreachable.exitCode
 }

@@ -4,11 +4,13 @@ import SeatClient
 /// The tables admin commands print for people (--json prints the server's JSON instead).
 enum AdminTables {
     static func licenses(_ licenses: [AdminLicense]) -> TextTable {
-        var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN"])
+        // BORROWED (of IN USE, out on borrow) comes last, so scripts reading the columns
+        // before it keep working.
+        var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN", "BORROWED"])
         for license in licenses {
             table.append([
                 license.key, license.tenant, "\(license.seats)", inUse(license), "\(license.free)", license.state, license.status,
-                license.tier ?? "", license.expires.map(time) ?? "never", license.origin,
+                license.tier ?? "", license.expires.map(time) ?? "never", license.origin, license.borrowed.map { "\($0)" } ?? "",
             ])
         }
         return table
@@ -31,11 +33,12 @@ enum AdminTables {
     }
 
     static func sessions(_ sessions: [AdminSession]) -> TextTable {
-        var table = TextTable(headers: ["SESSION", "LICENSE", "TENANT", "USER", "HOST", "SEAT", "ADDRESS", "SINCE", "LAST HEARTBEAT", "EXPIRES"])
+        // A borrowed seat's EXPIRES is when the borrow ends; it needs no heartbeats.
+        var table = TextTable(headers: ["SESSION", "LICENSE", "TENANT", "USER", "HOST", "SEAT", "ADDRESS", "SINCE", "LAST HEARTBEAT", "EXPIRES", "BORROWED"])
         for session in sessions {
             table.append([
                 session.id, session.license, session.tenant, session.user, session.host, session.seat ?? "", session.address,
-                time(session.since), time(session.lastHeartbeat), time(session.expires),
+                time(session.since), time(session.lastHeartbeat), time(session.expires), session.borrowLease.map { "lease " + $0 } ?? "",
             ])
         }
         return table

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SeatClient
+import SeatProtocol
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,7 +9,8 @@ struct Audit: AsyncParsableCommand {
         discussion: """
             --since and --until take an ISO 8601 time (2026-11-21T10:00:00Z) or an age such as \
             30s, 15m, 2h, 7d. With --json, prints one JSON object per event per line. --follow \
-            keeps printing new events (polling every second) until interrupted.
+            keeps printing new events (polling every second) until interrupted; when seatd \
+            restarts it says so on stderr, reconnects and goes on after the last event shown.
             """
     )
 
@@ -45,34 +47,57 @@ struct Audit: AsyncParsableCommand {
 
     func run() async throws {
         let now = Date()
-        var query = AdminAuditQuery(
-            since: since.flatMap { Self.parseTime($0, now: now) }, until: until.flatMap { Self.parseTime($0, now: now) },
-            tenant: tenant, license: license, user: user, kinds: kinds.isEmpty ? nil : kinds, limit: limit ?? Self.pageSize
+        var reader = AuditReader(
+            query: AdminAuditQuery(
+                since: since.flatMap { Self.parseTime($0, now: now) }, until: until.flatMap { Self.parseTime($0, now: now) },
+                tenant: tenant, license: license, user: user, kinds: kinds.isEmpty ? nil : kinds, limit: limit ?? Self.pageSize
+            ),
+            json: admin.json, follow: follow, limited: limit != nil
         )
-        let json = admin.json
-        try await withAdminClient(admin) { client in
-            var printedHeader = false
+        guard follow else {
+            try await withAdminClient(admin) { client in try await reader.read(from: client) }
+            return
+        }
+        try await followAcrossReconnects(&reader)
+    }
+
+    /// --follow outlives seatd restarts: a lost connection is said on stderr and made
+    /// again (after `reconnectDelay`), and the output goes on after the last event shown.
+    /// Only the first connection fails the command (a wrong socket path or server).
+    private func followAcrossReconnects(_ reader: inout AuditReader) async throws {
+        var client = try await connectAdminClient(admin)
+        var failures = 0
+        while true {
+            do {
+                try await reader.read(from: client)
+                return
+            } catch let reply as ErrorReply {
+                await client.close()
+                throw reportRefusal(reply, json: admin.json)
+            } catch {
+                await client.close()
+                Output.note("lost the connection to seatd (\(error)); reconnecting")
+            }
             while true {
-                let response = try await client.perform(query)
-                let page = response.reply
-                if json {
-                    for line in try Self.jsonLines(ofEvents: response.json) { print(line) }
-                } else if !page.events.isEmpty || !printedHeader {
-                    // One header for the whole output, however many pages.
-                    let lines = AdminTables.auditEvents(page.events).render().split(separator: "\n", omittingEmptySubsequences: false)
-                    for line in lines.dropFirst(printedHeader ? 1 : 0) { print(line) }
-                    printedHeader = true
+                failures += 1
+                try await Task.sleep(for: Self.reconnectDelay(afterFailures: failures))
+                do {
+                    client = try await admin.connect()
+                    Output.note("reconnected; showing the events since the last one shown")
+                    failures = 0
+                    break
+                } catch let reply as ErrorReply {
+                    throw reportRefusal(reply, json: admin.json)
+                } catch {
+                    if failures == 1 { Output.note("seatd is unreachable (\(error)); still trying") }
                 }
-                // No `next` (nothing matched yet): ask again from the same place.
-                if let next = page.next { query.after = next }
-                let pageWasFull = page.complete.map { !$0 } ?? (page.events.count == query.limit)
-                if pageWasFull, follow || limit == nil { continue }
-                guard follow else { return }
-                // Show each poll's events at once when piped (fflush(nil) flushes stdout).
-                fflush(nil)
-                try await Task.sleep(for: .seconds(1))
             }
         }
+    }
+
+    /// 1 s, 2 s, 4 s, then every 5 s: a restart takes a few seconds.
+    static func reconnectDelay(afterFailures failures: Int) -> Duration {
+        .seconds(min(5, 1 << min(max(failures - 1, 0), 3)))
     }
 
     /// One line of JSON per event of an audit reply, each event exactly as the server sent it.
@@ -82,6 +107,48 @@ struct Audit: AsyncParsableCommand {
         else { return [] }
         return try events.map { event in
             String(decoding: try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        }
+    }
+}
+
+/// Pages through the audit log from `query`, printing each event once: `query.after`
+/// moves past what was shown, so a reader given a new connection goes on where it was.
+struct AuditReader {
+    var query: AdminAuditQuery
+    let json: Bool
+    let follow: Bool
+    /// --limit given: one page, unless following.
+    let limited: Bool
+    private var printedHeader = false
+
+    init(query: AdminAuditQuery, json: Bool, follow: Bool, limited: Bool) {
+        self.query = query
+        self.json = json
+        self.follow = follow
+        self.limited = limited
+    }
+
+    /// Returns when everything matching is printed (never, when following).
+    mutating func read(from client: SeatAdminClient) async throws {
+        while true {
+            let response = try await client.perform(query)
+            let page = response.reply
+            if json {
+                for line in try Audit.jsonLines(ofEvents: response.json) { print(line) }
+            } else if !page.events.isEmpty || !printedHeader {
+                // One header for the whole output, however many pages.
+                let lines = AdminTables.auditEvents(page.events).render().split(separator: "\n", omittingEmptySubsequences: false)
+                for line in lines.dropFirst(printedHeader ? 1 : 0) { print(line) }
+                printedHeader = true
+            }
+            // No `next` (nothing matched yet): ask again from the same place.
+            if let next = page.next { query.after = next }
+            let pageWasFull = page.complete.map { !$0 } ?? (page.events.count == query.limit)
+            if pageWasFull, follow || !limited { continue }
+            guard follow else { return }
+            // Show each poll's events at once when piped (fflush(nil) flushes stdout).
+            fflush(nil)
+            try await Task.sleep(for: .seconds(1))
         }
     }
 }

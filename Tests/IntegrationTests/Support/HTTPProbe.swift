@@ -54,7 +54,7 @@ struct ProbeError: Error, CustomStringConvertible {
 }
 
 /// Samples of the Prometheus text format: "name{labels} value" lines, keyed by the
-/// series as written ("seatd_refusals_total{reason=\"no_seats\"}").
+/// series as written ("seatd_refusals_total{reason=\"no_seats\",license=\"L\",tenant=\"acme\"}").
 struct PrometheusSamples {
     private(set) var values: [String: Double] = [:]
 
