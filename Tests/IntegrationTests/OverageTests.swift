@@ -69,8 +69,8 @@ import Testing
             let printed = try JSONSerialization.jsonObject(with: Data(validate.stdout.utf8)) as? [String: Any]
             #expect(printed?["overage_seats"] as? Int == 1, "\(validate.stdout)\(validate.stderr)")
             let metrics = PrometheusSamples(try await HTTPProbe.get(port: try await daemon.metricsPort(), path: "/metrics").body)
-            #expect(metrics["seatd_seats_overage_in_use{license=\"CAD-2\"}"] == 1)
-            #expect(metrics["seatd_seats_in_use{license=\"CAD-2\"}"] == 3)
+            #expect(metrics["seatd_seats_overage_in_use{license=\"CAD-2\",tenant=\"acme\"}"] == 1)
+            #expect(metrics["seatd_seats_in_use{license=\"CAD-2\",tenant=\"acme\"}"] == 3)
             await admin.close()
             await client.close()
         }
