@@ -1,5 +1,5 @@
 # seatd: the two commands a fresh machine needs are `make demo` and `make test`.
-.PHONY: deps build demo test test-c soak install install-lib uninstall check-systemd release deb deb-test clean
+.PHONY: deps build demo test test-c test-browser soak install install-lib uninstall check-systemd release deb deb-test clean
 
 deps:
 	@scripts/install-deps.sh
@@ -12,10 +12,12 @@ demo: build
 	scripts/demo.sh
 
 # The whole test suite (unit, protocol vectors, storage, and the daemon over TLS), then
-# the C tests. A crash of the test process prints its backtrace (CI has no terminal to ask).
+# the C tests and the dashboard in a real browser. A crash of the test process prints its
+# backtrace (CI has no terminal to ask).
 test: build
 	SWIFT_BACKTRACE=enable=yes,interactive=no swift test
 	$(MAKE) test-c
+	$(MAKE) test-browser
 
 # `make test` RUNS times (default 10) with one core kept busy; fails if any run failed.
 soak: build
@@ -26,6 +28,11 @@ soak: build
 test-c: build
 	swift build --product seatclient
 	Tests/c/run.sh .build/debug
+
+# The web dashboard in headless Chromium (selenium, chromedriver) against a real seatd.
+# Fails, never skips, when the browser or the driver is missing (`make deps` installs them).
+test-browser: build
+	/usr/bin/python3 Tests/browser/dashboard_test.py .build/debug
 
 # The self-contained release build, then binaries, systemd unit, default configuration and
 # the seatd user (PREFIX=/usr/local and DESTDIR are honoured). See docs/operations.md.

@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // LMDB from the system (Debian: liblmdb-dev).
@@ -90,6 +92,7 @@ let package = Package(
             dependencies: [
                 "SeatBuildInfo",
                 "SeatCore",
+                "SeatDashboard",
                 "SeatLicensing",
                 "SeatProtocol",
                 "SeatStorage",
@@ -108,6 +111,22 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/SeatServer"
+        ),
+        // The web dashboard: pure parts (SVG charts, CSRF tokens, sign-in sessions) and a thin
+        // Hummingbird layer over `DashboardBackend`, which SeatServer implements.
+        .target(
+            name: "SeatDashboard",
+            dependencies: [
+                "SeatCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/SeatDashboard"
         ),
         .executableTarget(
             name: "seatd",
@@ -137,6 +156,7 @@ let package = Package(
             dependencies: [
                 "SeatClient",
                 "SeatBuildInfo",
+                "SeatCore",
                 "SeatLicensing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -222,6 +242,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        // The dashboard's pure parts: charts, CSRF tokens, sign-in sessions.
+        .testTarget(
+            name: "SeatDashboardTests",
+            dependencies: [
+                "SeatDashboard",
+                "SeatCore",
             ]
         ),
         // Drives the real seatd binary over TLS on loopback.

@@ -19,6 +19,11 @@ pkg-config --exists lmdb 2>/dev/null || missing+=(liblmdb-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v mdb_stat >/dev/null || missing+=(lmdb-utils)
 command -v openssl >/dev/null || missing+=(openssl)
+# The dashboard's browser test (Tests/browser): headless Chromium driven by chromedriver.
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+# Debian's python3 (apt's selenium), not whichever python3 is first on PATH.
+/usr/bin/python3 -c 'import selenium' 2>/dev/null || missing+=(python3-selenium)
 # systemd-analyze checks the unit (scripts/check-systemd.sh, run by the test suite).
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 

@@ -5,6 +5,7 @@ extension ClientMessage: FramePayload {
         switch self {
         case .hello: .hello
         case .acquire: .acquire
+        case .acquireOrWait: .acquireOrWait
         case .heartbeat: .heartbeat
         case .release: .release
         case .validate: .validate
@@ -19,7 +20,7 @@ extension ClientMessage: FramePayload {
         case .hello(let hello):
             buffer.writeMultipleIntegers(WireConstants.magic, hello.minimumVersion, hello.maximumVersion)
             buffer.writeWireString(hello.clientName, limit: WireLimits.clientName)
-        case .acquire(let request):
+        case .acquire(let request), .acquireOrWait(let request):
             request.writeFields(into: &buffer)
         case .borrow(let request):
             request.seat.writeFields(into: &buffer)
@@ -54,6 +55,8 @@ extension ClientMessage: FramePayload {
             ))
         case .acquire:
             self = .acquire(try AcquireRequest(readingFieldsOf: &buffer))
+        case .acquireOrWait:
+            self = .acquireOrWait(try AcquireRequest(readingFieldsOf: &buffer))
         case .borrow:
             let seat = try AcquireRequest(readingFieldsOf: &buffer)
             let minutes = try buffer.readWireInteger("durationMinutes", as: UInt32.self)
@@ -70,14 +73,14 @@ extension ClientMessage: FramePayload {
         case .adminRequest:
             self = .admin(AdminRequest(json: try buffer.readWireLongString("json", limit: WireLimits.adminJSON)))
         case .helloAccepted, .acquired, .heartbeatAccepted, .released, .validated, .authenticated, .adminReply,
-            .sessionRevoked, .borrowed, .error, nil:
+            .queued, .sessionRevoked, .waitEnded, .queueGranted, .queuePosition, .borrowed, .error, nil:
             throw .unknownMessageType(typeByte)
         }
     }
 }
 
 extension AcquireRequest {
-    /// The fields an Acquire and a Borrow share, in wire order.
+    /// The fields an Acquire, an AcquireOrWait and a Borrow share, in wire order.
     fileprivate func writeFields(into buffer: inout ByteBuffer) {
         buffer.writeWireString(licenseKey, limit: WireLimits.licenseKey)
         buffer.writeWireString(user, limit: WireLimits.user)

@@ -87,6 +87,9 @@ public enum ClientMessage: Sendable, Equatable {
     case hello(Hello)
     /// Takes (or re-attaches to) a seat.
     case acquire(AcquireRequest)
+    /// Takes a seat, or waits in the license's queue for one (type `0x0F`): answered with
+    /// Acquired or Queued, then pushes about the wait.
+    case acquireOrWait(AcquireRequest)
     /// Extends the lease of a session (type `0x03`).
     case heartbeat(SessionToken)
     /// Ends a session and frees its seat (type `0x04`). Idempotent.

@@ -10,6 +10,7 @@ enum MessageType: UInt8 {
     case validate = 0x05
     case authenticate = 0x06
     case borrow = 0x0B
+    case acquireOrWait = 0x0F
     case adminRequest = 0x10
     case helloAccepted = 0x81
     case acquired = 0x82
@@ -18,8 +19,12 @@ enum MessageType: UInt8 {
     case validated = 0x85
     case authenticated = 0x86
     case borrowed = 0x8B
+    case queued = 0x8F
     case adminReply = 0x90
     case sessionRevoked = 0xA0
+    case waitEnded = 0xAD
+    case queueGranted = 0xAE
+    case queuePosition = 0xAF
     case error = 0xFF
 }
 

@@ -1,6 +1,7 @@
 import NIOCore
 
-// Protocol version 2 only adds fields at the end of Acquired and Validated (the overage),
+// Protocol version 2 only adds fields at the end of Acquired (and so of QueueGranted, which
+// ends with Acquired's fields) and Validated (the overage),
 // and lets seatsInUse count the overage in use, so seatsInUse may exceed seatsTotal. A
 // version 1 peer rejects trailing bytes and may rely on seatsInUse ≤ seatsTotal, so a
 // server speaking version 1 sends neither.
@@ -11,10 +12,8 @@ extension ServerMessage {
     public func spoken(in version: UInt16) -> ServerMessage {
         guard version < 2 else { return self }
         switch self {
-        case .acquired(var grant):
-            grant.overage = nil
-            grant.seatsInUse = min(grant.seatsInUse, grant.seatsTotal)
-            return .acquired(grant)
+        case .acquired(let grant):
+            return .acquired(grant.inVersion1)
         case .validated(var result):
             result.overageSeats = nil
             result.seatsInUse = min(result.seatsInUse, result.seatsTotal)
@@ -22,6 +21,15 @@ extension ServerMessage {
         case .released(var result):
             result.seatsInUse = min(result.seatsInUse, result.seatsTotal)
             return .released(result)
+        case .queued(var place):
+            place.seatsInUse = min(place.seatsInUse, place.seatsTotal)
+            return .queued(place)
+        case .queuePosition(var notice):
+            notice.place.seatsInUse = min(notice.place.seatsInUse, notice.place.seatsTotal)
+            return .queuePosition(notice)
+        case .queueGranted(var notice):
+            notice.grant = notice.grant.inVersion1
+            return .queueGranted(notice)
         case .borrowed(var grant):
             // A borrow takes no overage seat, but may share a seat while others are in overage.
             grant.seatsInUse = min(grant.seatsInUse, grant.seatsTotal)
@@ -36,9 +44,18 @@ extension ServerMessage {
                 break
             }
             return .error(reply)
-        case .helloAccepted, .heartbeatAccepted, .authenticated, .adminReply, .sessionRevoked:
+        case .helloAccepted, .heartbeatAccepted, .authenticated, .adminReply, .sessionRevoked, .waitEnded:
             return self
         }
+    }
+}
+
+private extension AcquireGrant {
+    var inVersion1: AcquireGrant {
+        var grant = self
+        grant.overage = nil
+        grant.seatsInUse = min(seatsInUse, seatsTotal)
+        return grant
     }
 }
 

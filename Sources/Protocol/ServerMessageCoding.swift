@@ -11,7 +11,11 @@ extension ServerMessage: FramePayload {
         case .validated: .validated
         case .authenticated: .authenticated
         case .adminReply: .adminReply
+        case .queued: .queued
         case .sessionRevoked: .sessionRevoked
+        case .queuePosition: .queuePosition
+        case .queueGranted: .queueGranted
+        case .waitEnded: .waitEnded
         case .error: .error
         case .borrowed: .borrowed
         }
@@ -28,17 +32,18 @@ extension ServerMessage: FramePayload {
             )
             buffer.writeWireString(accepted.serverName, limit: WireLimits.serverName)
         case .acquired(let grant):
-            buffer.writeWireToken(grant.token)
-            buffer.writeWireTimestamp(grant.leaseExpiresAt)
-            buffer.writeMultipleIntegers(grant.heartbeatIntervalMilliseconds, grant.seatsTotal, grant.seatsInUse)
-            buffer.writeWireBool(grant.reattached)
-            buffer.writeWireString(grant.tier, limit: WireLimits.tier)
-            buffer.writeWireOptionalTimestamp(grant.licenseExpiresAt)
-            buffer.writeWireFeatures(grant.features)
-            if let overage = grant.overage {
-                buffer.writeInteger(overage.overageSeats)
-                buffer.writeWireBool(overage.isOverage)
-            }
+            grant.write(into: &buffer)
+        case .queued(let place):
+            place.write(into: &buffer)
+        case .queuePosition(let notice):
+            buffer.writeInteger(notice.waitID)
+            notice.place.write(into: &buffer)
+        case .queueGranted(let notice):
+            buffer.writeInteger(notice.waitID)
+            notice.grant.write(into: &buffer)
+        case .waitEnded(let notice):
+            buffer.writeMultipleIntegers(notice.waitID, notice.reason.rawValue, notice.code)
+            buffer.writeWireString(notice.message, limit: WireLimits.revocationMessage)
         case .borrowed(let grant):
             buffer.writeWireToken(grant.token)
             buffer.writeWireTimestamp(grant.expiresAt)
@@ -87,17 +92,25 @@ extension ServerMessage: FramePayload {
                 serverName: try buffer.readWireString("serverName", limit: WireLimits.serverName)
             ))
         case .acquired:
-            self = .acquired(AcquireGrant(
-                token: try buffer.readWireToken("token"),
-                leaseExpiresAt: try buffer.readWireTimestamp("leaseExpiresAt"),
-                heartbeatIntervalMilliseconds: try buffer.readWireInteger("heartbeatIntervalMilliseconds"),
-                seatsTotal: try buffer.readWireInteger("seatsTotal"),
-                seatsInUse: try buffer.readWireInteger("seatsInUse"),
-                reattached: try buffer.readWireBool("reattached"),
-                tier: try buffer.readWireString("tier", limit: WireLimits.tier),
-                licenseExpiresAt: try buffer.readWireOptionalTimestamp("licenseExpiresAt"),
-                features: try buffer.readWireFeatures("features"),
-                overage: try buffer.readGrantOverageIfPresent()
+            self = .acquired(try AcquireGrant(reading: &buffer))
+        case .queued:
+            self = .queued(try QueuePlace(reading: &buffer))
+        case .queuePosition:
+            let waitID = try buffer.readWireInteger("waitID", as: UInt32.self)
+            self = .queuePosition(QueuePositionNotice(waitID: waitID, place: try QueuePlace(reading: &buffer)))
+        case .queueGranted:
+            let waitID = try buffer.readWireInteger("waitID", as: UInt32.self)
+            self = .queueGranted(QueueGrantNotice(waitID: waitID, grant: try AcquireGrant(reading: &buffer)))
+        case .waitEnded:
+            let waitID = try buffer.readWireInteger("waitID", as: UInt32.self)
+            let rawReason = try buffer.readWireInteger("reason", as: UInt8.self)
+            guard let reason = WaitEndReason(rawValue: rawReason) else {
+                throw .invalidField("reason", "is \(rawReason); known reasons are 1...3")
+            }
+            self = .waitEnded(WaitEndedNotice(
+                waitID: waitID, reason: reason,
+                code: try buffer.readWireInteger("code"),
+                message: try buffer.readWireString("message", limit: WireLimits.revocationMessage)
             ))
         case .borrowed:
             let token = try buffer.readWireToken("token")
@@ -161,7 +174,7 @@ extension ServerMessage: FramePayload {
                 token: token, reason: reason,
                 message: try buffer.readWireString("message", limit: WireLimits.revocationMessage)
             ))
-        case .hello, .acquire, .heartbeat, .release, .validate, .authenticate, .adminRequest, .borrow, nil:
+        case .hello, .acquire, .acquireOrWait, .heartbeat, .release, .validate, .authenticate, .adminRequest, .borrow, nil:
             throw .unknownMessageType(typeByte)
         }
     }
@@ -236,5 +249,52 @@ extension ErrorDetail {
             buffer.writeBytes(bytes.prefix(WireLimits.errorDetail.upperBound))
         }
         buffer.setInteger(UInt16(buffer.writerIndex - lengthIndex - 2), at: lengthIndex)
+    }
+}
+
+extension AcquireGrant {
+    /// The fields of Acquired after the request id (also inside QueueGranted).
+    func write(into buffer: inout ByteBuffer) {
+        buffer.writeWireToken(token)
+        buffer.writeWireTimestamp(leaseExpiresAt)
+        buffer.writeMultipleIntegers(heartbeatIntervalMilliseconds, seatsTotal, seatsInUse)
+        buffer.writeWireBool(reattached)
+        buffer.writeWireString(tier, limit: WireLimits.tier)
+        buffer.writeWireOptionalTimestamp(licenseExpiresAt)
+        buffer.writeWireFeatures(features)
+        if let overage {
+            buffer.writeInteger(overage.overageSeats)
+            buffer.writeWireBool(overage.isOverage)
+        }
+    }
+
+    init(reading buffer: inout ByteBuffer) throws(WireError) {
+        self.init(
+            token: try buffer.readWireToken("token"),
+            leaseExpiresAt: try buffer.readWireTimestamp("leaseExpiresAt"),
+            heartbeatIntervalMilliseconds: try buffer.readWireInteger("heartbeatIntervalMilliseconds"),
+            seatsTotal: try buffer.readWireInteger("seatsTotal"),
+            seatsInUse: try buffer.readWireInteger("seatsInUse"),
+            reattached: try buffer.readWireBool("reattached"),
+            tier: try buffer.readWireString("tier", limit: WireLimits.tier),
+            licenseExpiresAt: try buffer.readWireOptionalTimestamp("licenseExpiresAt"),
+            features: try buffer.readWireFeatures("features"),
+            overage: try buffer.readGrantOverageIfPresent()
+        )
+    }
+}
+
+extension QueuePlace {
+    func write(into buffer: inout ByteBuffer) {
+        buffer.writeMultipleIntegers(position, waiting, seatsTotal, seatsInUse)
+    }
+
+    init(reading buffer: inout ByteBuffer) throws(WireError) {
+        self.init(
+            position: try buffer.readWireInteger("position"),
+            waiting: try buffer.readWireInteger("waiting"),
+            seatsTotal: try buffer.readWireInteger("seatsTotal"),
+            seatsInUse: try buffer.readWireInteger("seatsInUse")
+        )
     }
 }

@@ -263,8 +263,16 @@ public enum ServerMessage: Sendable, Equatable {
     /// Answers an AdminRequest (type `0x90`): a JSON object described in
     /// `docs/admin-protocol.md`.
     case adminReply(json: String)
+    /// Answers AcquireOrWait when no seat is free: the request waits in the queue.
+    case queued(QueuePlace)
     /// Sent on the server's own initiative with request id 0.
     case sessionRevoked(SessionRevokedNotice)
+    /// Pushed (request id 0): a waiting acquire moved up in the queue.
+    case queuePosition(QueuePositionNotice)
+    /// Pushed (request id 0): a waiting acquire got its seat.
+    case queueGranted(QueueGrantNotice)
+    /// Pushed (request id 0): the server gave up a waiting acquire.
+    case waitEnded(WaitEndedNotice)
     /// Answers any request that failed (type `0xFF`).
     case error(ErrorReply)
     /// A borrowed seat and its offline lease.

@@ -20,9 +20,12 @@ final class ResponseRouter: ChannelDuplexHandler {
     private var closedError: (any Error)?
     /// Where SessionRevoked notices go; finished when the channel closes.
     private let revocations: AsyncStream<SessionRevokedNotice>.Continuation
+    /// Where news of waiting acquires goes (protocol-spec.md 9a); finished when the channel closes.
+    private let queueNews: AsyncStream<QueueNews>.Continuation
 
-    init(revocations: AsyncStream<SessionRevokedNotice>.Continuation) {
+    init(revocations: AsyncStream<SessionRevokedNotice>.Continuation, queueNews: AsyncStream<QueueNews>.Continuation) {
         self.revocations = revocations
+        self.queueNews = queueNews
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -62,6 +65,12 @@ final class ResponseRouter: ChannelDuplexHandler {
                 failAll(reply)
             case .sessionRevoked(let notice):
                 revocations.yield(notice)
+            case .queuePosition(let notice):
+                queueNews.yield(.moved(notice))
+            case .queueGranted(let notice):
+                queueNews.yield(.granted(notice))
+            case .waitEnded(let notice):
+                queueNews.yield(.ended(notice))
             default:
                 // protocol-spec.md 5.4: ignore other pushes, so later versions can add some.
                 break
@@ -74,6 +83,7 @@ final class ResponseRouter: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         failAll(SeatClientError.connectionClosed)
         revocations.finish()
+        queueNews.finish()
         context.fireChannelInactive()
     }
 

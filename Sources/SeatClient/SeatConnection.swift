@@ -20,13 +20,17 @@ public final class SeatConnection: Sendable {
     /// from the moment the connection opens, so none is missed; the stream ends when the
     /// connection closes. One reader only (it is a single `AsyncStream`).
     public let revocations: AsyncStream<SessionRevokedNotice>
+    /// News of this connection's waiting acquires (``acquireOrWait(licenseKey:user:hostname:hardwareID:clientVersion:)``):
+    /// place changes, the pushed grant, or the end of the wait. Ends when the connection closes.
+    public let queueNews: AsyncStream<QueueNews>
 
-    private init(channel: any Channel, requestTimeout: TimeAmount, server: HelloAccepted, authenticated: Authenticated?, revocations: AsyncStream<SessionRevokedNotice>) {
+    private init(channel: any Channel, requestTimeout: TimeAmount, server: HelloAccepted, authenticated: Authenticated?, revocations: AsyncStream<SessionRevokedNotice>, queueNews: AsyncStream<QueueNews>) {
         self.channel = channel
         self.requestTimeout = requestTimeout
         self.server = server
         self.authenticated = authenticated
         self.revocations = revocations
+        self.queueNews = queueNews
     }
 
     /// Connects to the configured servers in order and returns the first connection that
@@ -74,6 +78,7 @@ public final class SeatConnection: Sendable {
         let tlsContext = try configuration.makeTLSContext()
         let hostname = endpoint.verificationHostname
         let (revocations, revocationSink) = AsyncStream<SessionRevokedNotice>.makeStream(bufferingPolicy: .bufferingNewest(Self.revocationBuffer))
+        let (queueNews, queueNewsSink) = AsyncStream<QueueNews>.makeStream(bufferingPolicy: .bufferingNewest(Self.revocationBuffer))
         let recorder = FirstErrorRecorder()
         do {
             let channel = try await ClientBootstrap(group: eventLoopGroup)
@@ -83,7 +88,7 @@ public final class SeatConnection: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: hostname))
                         try channel.pipeline.syncOperations.addHandler(recorder)
-                        try addFraming(to: channel, maximumFrameBytes: maximumFrameBytes, revocations: revocationSink)
+                        try addFraming(to: channel, maximumFrameBytes: maximumFrameBytes, revocations: revocationSink, queueNews: queueNewsSink)
                     }
                 }
                 .connect(host: endpoint.host, port: endpoint.port)
@@ -91,7 +96,7 @@ public final class SeatConnection: Sendable {
             // The Hello's timeout starts when it is written, before the TLS handshake, so it
             // also bounds a handshake that never completes.
             return try await greet(
-                on: channel, revocations: revocations, clientName: configuration.clientName, accessKey: configuration.accessKey,
+                on: channel, revocations: revocations, queueNews: queueNews, clientName: configuration.clientName, accessKey: configuration.accessKey,
                 timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds))
             )
         } catch let reply as ErrorReply {
@@ -112,31 +117,34 @@ public final class SeatConnection: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> SeatConnection {
         let (revocations, revocationSink) = AsyncStream<SessionRevokedNotice>.makeStream(bufferingPolicy: .bufferingNewest(Self.revocationBuffer))
+        let (queueNews, queueNewsSink) = AsyncStream<QueueNews>.makeStream(bufferingPolicy: .bufferingNewest(Self.revocationBuffer))
         let channel = try await ClientBootstrap(group: eventLoopGroup)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try addFraming(to: channel, maximumFrameBytes: Self.adminMaximumFrameBytes, revocations: revocationSink)
+                    try addFraming(to: channel, maximumFrameBytes: Self.adminMaximumFrameBytes, revocations: revocationSink, queueNews: queueNewsSink)
                 }
             }
             .connect(unixDomainSocketPath: path)
             .get()
         return try await greet(
-            on: channel, revocations: revocations, clientName: clientName, accessKey: nil,
+            on: channel, revocations: revocations, queueNews: queueNews, clientName: clientName, accessKey: nil,
             timeout: .nanoseconds(Int64(requestTimeout.nanoseconds))
         )
     }
 
     /// Frames, the encoder and the router, after TLS when there is TLS.
-    private static func addFraming(to channel: any Channel, maximumFrameBytes: Int, revocations: AsyncStream<SessionRevokedNotice>.Continuation) throws {
+    private static func addFraming(
+        to channel: any Channel, maximumFrameBytes: Int, revocations: AsyncStream<SessionRevokedNotice>.Continuation, queueNews: AsyncStream<QueueNews>.Continuation
+    ) throws {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maximumFrameBytes: maximumFrameBytes)))
         try pipeline.addHandler(MessageToByteHandler(ClientFrameEncoder()))
-        try pipeline.addHandler(ResponseRouter(revocations: revocations))
+        try pipeline.addHandler(ResponseRouter(revocations: revocations, queueNews: queueNews))
     }
 
     /// Hello, then Authenticate when there is an access key; closes the channel on failure.
     private static func greet(
-        on channel: any Channel, revocations: AsyncStream<SessionRevokedNotice>, clientName: String, accessKey: String?, timeout: TimeAmount
+        on channel: any Channel, revocations: AsyncStream<SessionRevokedNotice>, queueNews: AsyncStream<QueueNews>, clientName: String, accessKey: String?, timeout: TimeAmount
     ) async throws -> SeatConnection {
         do {
             let hello = Hello(minimumVersion: WireConstants.supportedVersions.lowerBound, maximumVersion: WireConstants.supportedVersions.upperBound, clientName: clientName)
@@ -149,7 +157,7 @@ public final class SeatConnection: Sendable {
                 guard case .authenticated(let principal) = answer else { throw unexpected(answer) }
                 authenticated = principal
             }
-            return SeatConnection(channel: channel, requestTimeout: timeout, server: accepted, authenticated: authenticated, revocations: revocations)
+            return SeatConnection(channel: channel, requestTimeout: timeout, server: accepted, authenticated: authenticated, revocations: revocations, queueNews: queueNews)
         } catch {
             try? await channel.close()
             throw error
@@ -169,6 +177,20 @@ public final class SeatConnection: Sendable {
         let request = AcquireRequest(licenseKey: licenseKey, user: user, hostname: hostname, hardwareID: hardwareID, clientVersion: clientVersion)
         guard case .acquired(let grant) = try await expectSuccess(.acquire(request)) else { throw SeatClientError.unexpectedReply("not Acquired") }
         return grant
+    }
+
+    /// Asks for a seat, waiting in the license's queue when none can be granted now
+    /// (protocol-spec.md 9a): `.queued` with the place, after which ``queueNews`` brings the
+    /// grant. Ask again (the same call) at least every heartbeat interval to keep the place;
+    /// closing the connection gives it up. Throws `ErrorReply` when refused (`noSeats`
+    /// when the queue is full; `unknownMessageType` from a server without a queue).
+    public func acquireOrWait(licenseKey: String, user: String, hostname: String, hardwareID: String, clientVersion: String) async throws -> WaitingAcquire {
+        let request = AcquireRequest(licenseKey: licenseKey, user: user, hostname: hostname, hardwareID: hardwareID, clientVersion: clientVersion)
+        switch try await expectSuccess(.acquireOrWait(request)) {
+        case .acquired(let grant): return .acquired(grant)
+        case .queued(let place): return .queued(place)
+        default: throw SeatClientError.unexpectedReply("neither Acquired nor Queued")
+        }
     }
 
     /// Borrows a seat for offline use for `minutes` (the server caps it at its policy's
@@ -248,4 +270,18 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
+}
+
+/// What an AcquireOrWait got.
+public enum WaitingAcquire: Sendable, Equatable {
+    case acquired(AcquireGrant)
+    /// Queued: the server pushes the grant when the seat is this request's.
+    case queued(QueuePlace)
+}
+
+/// A push about a waiting acquire of the connection.
+public enum QueueNews: Sendable, Equatable {
+    case moved(QueuePositionNotice)
+    case granted(QueueGrantNotice)
+    case ended(WaitEndedNotice)
 }

@@ -4,13 +4,17 @@ public enum AccessRole: String, Sendable, Equatable, CaseIterable {
     case client
     /// Administrative operations on every tenant.
     case admin
+    /// Read-only: signs in to the dashboard (its tenant's licenses, or every tenant's
+    /// without one) and nothing else; refused on the seat protocol.
+    case viewer
 }
 
 /// A stored access key. The secret itself is never stored: only its SHA-256 digest.
 public struct AccessKey: Sendable, Equatable {
     /// 16 lowercase hex digits; public (listed, used to revoke).
     public var id: String
-    /// The tenant a client key acts for; `nil` for an admin key.
+    /// The tenant a client key acts for (and a viewer key sees); `nil` for an admin key
+    /// and a viewer of every tenant.
     public var tenant: String?
     public var role: AccessRole
     /// SHA-256 of the secret's bytes (32 bytes).

@@ -19,6 +19,10 @@ public enum AcquireDecision: Sendable, Equatable {
     /// ends in the same commit. Follow with `confirmGrant` or `abortGrant`.
     case granted(Session, reclaimed: [Session])
     case refused(AcquireRefusal)
+    /// No seat for now, and the request asked to wait: it holds 1-based place `position`
+    /// in the license's queue. `replacing` is the wait of the same holder this one took
+    /// over (it queued again, perhaps from another connection), which hears no more.
+    case queued(position: Int, replacing: WaiterID?)
 }
 
 /// Why a heartbeat was refused.

@@ -19,7 +19,7 @@ public struct SeatLedger: Sendable {
         case ending(SessionEnd)
     }
 
-    private struct Entry: Sendable {
+    struct Entry: Sendable {
         var session: Session
         var phase: Phase
         /// Whether the session's grant has been committed (restored sessions were). A
@@ -38,16 +38,18 @@ public struct SeatLedger: Sendable {
     }
 
     public private(set) var license: License
-    private var entries: [SessionToken: Entry] = [:]
+    var entries: [SessionToken: Entry] = [:]
     /// The session a re-acquire attaches to. For a holder not in `crowdedHolders`, this is
     /// the only session of that holder that may be pending or live.
-    private var holders: [Holder: SessionToken] = [:]
+    var holders: [Holder: SessionToken] = [:]
     /// Holders that may have more than one session that is not ending: storage held
     /// duplicates, or a failed end revived a session next to a newer one. Looking up
     /// their sessions scans `entries`; both situations are rare.
-    private var crowdedHolders: Set<Holder> = []
+    var crowdedHolders: Set<Holder> = []
     /// Under user or host counting: how many entries (of any phase) are on each seat.
     private var seatOccupants: [String: Int] = [:]
+    /// Who waits for a seat, in the order seats go to them (`SeatLedger+Queue.swift`).
+    public internal(set) var queue = SeatQueue()
 
     /// Rebuilds a ledger from stored sessions, all of them live. Storage keeps no overage
     /// flag: the sessions granted after the first `seats` (by creation time) are the overage.
@@ -139,6 +141,7 @@ public struct SeatLedger: Sendable {
         now: Timestamp,
         policy: LeasePolicy,
         rules: LicenseRules = .unrestricted,
+        waiting: QueueRequest? = nil,
         newToken: () -> SessionToken
     ) -> AcquireDecision {
         if let refusal = license.refusal(at: now) { return .refused(.license(refusal)) }
@@ -149,6 +152,8 @@ public struct SeatLedger: Sendable {
         let attachable = own.filter { entries[$0]!.phase == .pending || !entries[$0]!.session.isLapsed(at: now) }
         if let token = attachable.max(by: { entries[$0]!.session.createdAt < entries[$1]!.session.createdAt }) {
             holders[request.holder] = token
+            // A waiter whose revived session it re-attaches to has a seat: it waits no more.
+            if let place = queue.index(of: request.holder) { _ = queue.remove(at: place) }
             var entry = entries[token]!
             if entry.phase == .pending { return .attached(entry.session, durable: false) }
             // A borrow asked again gets the same lease: its expiry was signed and handed out.
@@ -159,21 +164,45 @@ public struct SeatLedger: Sendable {
             return .attached(entry.session, durable: true)
         }
         // A re-attach above is never refused by the policy: it is not a new grant.
-        var reclaim = own
-        if admission(of: request, reclaiming: reclaim, rules: rules) != .admitted {
-            // Lapsed sessions hold seats (and count against maxima and reservations) only
-            // until someone needs them.
-            reclaim = lapsedLiveTokens(at: now)
-            switch admission(of: request, reclaiming: reclaim, rules: rules) {
-            case .admitted:
-                break
-            case .noFreeSeat:
-                return .refused(.noSeats(seatsTotal: license.seats, seatsInUse: seatsInUse, nextFreeAt: nextFreeAt(now: now)))
-            case .refused(let refusal):
-                return .refused(.policy(refusal, seatsTotal: license.seats, seatsInUse: seatsInUse))
-            }
+        if let waiting, let reused = queue.waiters.firstIndex(where: { $0.id == waiting.id && $0.request.holder != request.holder }) {
+            // The connection reused the request id of its wait for someone else: that wait
+            // is given up, as news of both could not be told apart.
+            _ = queue.remove(at: reused)
         }
+        if let place = queue.index(of: request.holder) {
+            // The holder waits already: its place decides, not this request.
+            guard let waiting else { return .refused(noSeatsRefusal(now: now)) }
+            let replaced = queue.refresh(at: place, id: waiting.id, request: request, now: now)
+            return .queued(position: place + 1, replacing: replaced == waiting.id ? nil : replaced)
+        }
+        let priority = rules.priority(of: PolicySubject(request))
+        var (admission, reclaim) = newSeatAdmission(of: request, reclaiming: own, now: now, rules: rules)
+        if admission == .admitted, !sharesASeat(request, reclaiming: reclaim),
+           waiterAhead(ofPriority: priority, couldTakeASeatAt: now, rules: rules) {
+            // A seat is free for someone queued before this request: it is theirs. A
+            // request that shares its user's (or host's) seat takes none, and never waits.
+            admission = .noFreeSeat
+        }
+        switch admission {
+        case .admitted:
+            break
+        case .noFreeSeat, .refused(.overMax), .refused(.reservedForOthers):
+            let refusal = refusal(admission, now: now)
+            guard let waiting, queue.count < waiting.maximumQueueLength else { return .refused(refusal) }
+            return .queued(position: queue.enqueue(request, id: waiting.id, priority: priority, now: now), replacing: nil)
+        case .refused:
+            return .refused(refusal(admission, now: now))
+        }
+        let (session, reclaimed) = grant(request, reclaiming: reclaim, now: now, policy: policy, rules: rules, newToken: newToken)
+        return .granted(session, reclaimed: reclaimed)
+    }
 
+    /// Reserves a seat for `request` as a pending session, ending the lapsed `reclaim`. A
+    /// new seat past `seats` is overage, whether a newcomer or a waiter gets it; a shared
+    /// seat keeps the flag it has.
+    mutating func grant(
+        _ request: SeatRequest, reclaiming reclaim: [SessionToken], now: Timestamp, policy: LeasePolicy, rules: LicenseRules, newToken: () -> SessionToken
+    ) -> (Session, reclaimed: [Session]) {
         let seating = seats(reclaiming: reclaim, for: request)
         let overage = seating.shared.map { entries[$0]!.overage } ?? (seating.held >= license.seats)
         var reclaimed: [Session] = []
@@ -208,7 +237,28 @@ public struct SeatLedger: Sendable {
         holders[request.holder] = token
         // Every other session of the holder was lapsed and is now ending.
         crowdedHolders.remove(request.holder)
-        return .granted(session, reclaimed: reclaimed)
+        return (session, reclaimed)
+    }
+
+    /// Whether `request` may take a new seat, first without the lapsed sessions of others
+    /// and then reclaiming them: lapsed sessions hold seats (and count against maxima and
+    /// reservations) only until someone needs them. `reclaim` are the sessions the grant ends.
+    func newSeatAdmission(of request: SeatRequest, reclaiming own: [SessionToken], now: Timestamp, rules: LicenseRules) -> (Admission, reclaim: [SessionToken]) {
+        let first = admission(of: request, reclaiming: own, rules: rules)
+        if first == .admitted { return (first, own) }
+        let lapsed = lapsedLiveTokens(at: now)
+        return (admission(of: request, reclaiming: lapsed, rules: rules), lapsed)
+    }
+
+    func refusal(_ admission: Admission, now: Timestamp) -> AcquireRefusal {
+        switch admission {
+        case .refused(let refusal): .policy(refusal, seatsTotal: license.seats, seatsInUse: seatsInUse)
+        case .admitted, .noFreeSeat: noSeatsRefusal(now: now)
+        }
+    }
+
+    func noSeatsRefusal(now: Timestamp) -> AcquireRefusal {
+        .noSeats(seatsTotal: license.seats, seatsInUse: seatsInUse, nextFreeAt: nextFreeAt(now: now))
     }
 
     /// The grant's commit succeeded: the session is live and the reclaimed ones are gone.
@@ -330,7 +380,7 @@ public struct SeatLedger: Sendable {
     /// (pending, live or ending) holds its seat. The overage allowance is a seat like any
     /// other here (a policy's reservations and maxima apply to it); only the flag differs,
     /// and a borrow may not use it.
-    private func admission(of request: SeatRequest, reclaiming reclaim: [SessionToken], rules: LicenseRules) -> Admission {
+    func admission(of request: SeatRequest, reclaiming reclaim: [SessionToken], rules: LicenseRules) -> Admission {
         let seating = seats(reclaiming: reclaim, for: request)
         let borrowing = request.borrowMilliseconds != nil
         if borrowing {
@@ -384,6 +434,12 @@ public struct SeatLedger: Sendable {
         return (seatOccupants.count - emptied, first?.key)
     }
 
+    /// Whether `request` would share a live seat of its user (or host) once `reclaim` have
+    /// ended, taking no seat of its own.
+    func sharesASeat(_ request: SeatRequest, reclaiming reclaim: [SessionToken]) -> Bool {
+        seats(reclaiming: reclaim, for: request).shared != nil
+    }
+
     /// One subject per seat held once `reclaim` have ended, for the policy to count seats.
     private func seatHolders(reclaiming reclaim: [SessionToken]) -> [PolicySubject] {
         let reclaimed = Set(reclaim)
@@ -410,7 +466,7 @@ public struct SeatLedger: Sendable {
     }
 
     /// The holder's sessions that are pending or live.
-    private mutating func sessionsNotEnding(of holder: Holder) -> [SessionToken] {
+    mutating func sessionsNotEnding(of holder: Holder) -> [SessionToken] {
         guard crowdedHolders.contains(holder) else {
             if let token = holders[holder], let entry = entries[token], !entry.isEnding { return [token] }
             return []
@@ -425,7 +481,7 @@ public struct SeatLedger: Sendable {
         return tokens
     }
 
-    private func lapsedLiveTokens(at now: Timestamp) -> [SessionToken] {
+    func lapsedLiveTokens(at now: Timestamp) -> [SessionToken] {
         entries.compactMap { token, entry in
             entry.phase == .live && entry.session.isLapsed(at: now) ? token : nil
         }

@@ -285,7 +285,13 @@ enum RecordCodec {
         writer.append(recordVersion)
         writer.append(key.id)
         writer.append(key.tenant ?? "")
-        writer.append(key.role == .admin ? UInt8(1) : UInt8(0))
+        // The codes are stored: never renumber them.
+        let role: UInt8 = switch key.role {
+        case .client: 0
+        case .admin: 1
+        case .viewer: 2
+        }
+        writer.append(role)
         writer.appendLength(key.secretDigest.count)
         for byte in key.secretDigest { writer.append(byte) }
         writer.append(key.label)
@@ -303,6 +309,7 @@ enum RecordCodec {
         switch try reader.uint8() {
         case 0: role = .client
         case 1: role = .admin
+        case 2: role = .viewer
         case let code: throw reader.corrupt("unknown role \(code)")
         }
         let digestCount = try reader.length()

@@ -36,7 +36,9 @@ struct Run: AsyncParsableCommand {
         let options = LeaseOptions(onSessionLoss: stopOnLoss ? .stop : .reacquire, waitForSeat: .milliseconds(Int64(wait * 1000)))
         let lease: SeatLease
         do {
-            lease = try await SeatLease.acquire(holder.seatRequest, configuration: server.clientConfiguration(), options: options)
+            lease = try await SeatLease.acquire(holder.seatRequest, configuration: server.clientConfiguration(), options: options) { [json = server.json] place in
+                if !json { Output.note("waiting for a seat: position \(place.position) of \(place.waiting) in the queue (\(place.seatsInUse) of \(place.seatsTotal) seats in use)") }
+            }
         } catch let reply as ErrorReply {
             let exit = reportRefusal(reply, json: server.json)
             let worthWaiting: Bool

@@ -12,7 +12,8 @@ struct Seatctl: AsyncParsableCommand {
         version: String(cString: seatd_build_version_line()),
         subcommands: [
             Acquire.self, Heartbeat.self, Release.self, Validate.self, Run.self,
-            Status.self, Sessions.self, BorrowCommands.self, LicenseCommands.self, PolicyCommands.self, Tenant.self, Key.self, Audit.self, Report.self, Reload.self, Shutdown.self,
+            Status.self, Sessions.self, Queue.self, BorrowCommands.self, LicenseCommands.self, PolicyCommands.self, Tenant.self, Key.self, Audit.self, Report.self,
+            Reload.self, Shutdown.self,
         ]
     )
 }

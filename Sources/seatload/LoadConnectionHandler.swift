@@ -158,7 +158,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
                 return
             }
             reply = .refused(code: error.rawCode)
-        case .validated, .adminReply, .sessionRevoked, .borrowed:
+        case .validated, .adminReply, .sessionRevoked, .queued, .queuePosition, .queueGranted, .waitEnded, .borrowed:
             fail("unexpected reply", "\(frame.message)", context: context)
             return
         }

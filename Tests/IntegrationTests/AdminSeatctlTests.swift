@@ -84,8 +84,8 @@ import Testing
             #expect((try Self.jsonObject(suspend.stdout)["license"] as? [String: Any])?["state"] as? String == "suspended")
             let list = try await SeatctlProcess.run(["license", "list"] + admin, daemon: daemon)
             #expect(Self.row(list.stdout, startingWith: "DEV-2")?[5] == "suspended")
-            // ORIGIN, then BORROWED (none of its seats is borrowed).
-            #expect(Self.row(list.stdout, startingWith: "FILE-1")?.suffix(2) == ["file", "0"])
+            // ORIGIN, then BORROWED and WAITING (none of its seats is borrowed, nobody waits).
+            #expect(Self.row(list.stdout, startingWith: "FILE-1")?.suffix(3) == ["file", "0", "0"])
             let resume = try await SeatctlProcess.run(["license", "resume", "DEV-2"] + admin, daemon: daemon)
             #expect(Self.row(resume.stdout, startingWith: "DEV-2")?[5] == "active")
             let delete = try await SeatctlProcess.run(["license", "delete", "DEV-2"] + admin, daemon: daemon)

@@ -123,7 +123,7 @@ import Testing
         try TestLicense.write([TestLicense(key: "POL", seats: 3)], to: stateDirectory + "/licenses.json")
         let result = try await ChildCommand.run(DaemonProcess.binary, [
             "-o", "state_directory=\(stateDirectory)", "-o", "licenses_file=\(stateDirectory)/licenses.json", "-o", "development_mode=true",
-            "-o", "listen_address=127.0.0.1", "-o", "port=0", "-o", "metrics_port=0", "-o", "policy_file=\(policyFile)",
+            "-o", "listen_address=127.0.0.1", "-o", "port=0", "-o", "metrics_port=0", "-o", "dashboard_port=0", "-o", "policy_file=\(policyFile)",
         ], timeout: .seconds(60))
         #expect(result.status != 0)
         #expect(result.output.contains("\(policyFile):1: reserve 4 POL user alice: reservations for license POL add up to 4, more than its 3 seats"), "\(result.output)")

@@ -69,6 +69,29 @@ import Testing
         }
     }
 
+    @Test func waitQueuesOnTheServerAndGetsTheSeatPushed() async throws {
+        try await withDaemon(licenses: [TestLicense(key: "LINE", seats: 1)]) { daemon in
+            let holder = try await daemon.connect()
+            let held = try await holder.acquire(licenseKey: "LINE", user: "kim", hostname: "h", hardwareID: "other", clientVersion: "1")
+            let run = try SeatctlProcess.start(["run", "--license", "LINE", "--user", "lee", "--wait", "300", "--", "/bin/sh", "-c", "echo started; exit 0"], daemon: daemon)
+            try await waitUntil("seatctl says it waits in the queue") { run.stderr.contains("position 1 of 1 in the queue (1 of 1 seats in use)") }
+            let admin = try await ProtocolProbe.admin(daemon)
+            let waiters = try #require(try await admin.admin(["op": "queue", "license": "LINE"])["waiters"] as? [[String: Any]])
+            #expect(waiters.map { $0["user"] as? String } == ["lee"], "it waits in the server's queue, not polling")
+            // A newcomer does not take the seat lee waits for.
+            let newcomer = await #expect(throws: ErrorReply.self) {
+                try await holder.acquire(licenseKey: "LINE", user: "max", hostname: "h", hardwareID: "max", clientVersion: "1")
+            }
+            #expect(newcomer?.code == .noSeats)
+            _ = try await holder.release(held.token)
+            #expect(try await run.waitForExit() == 0)
+            #expect(run.stdout.contains("started"))
+            #expect(try await holder.validate(licenseKey: "LINE").seatsInUse == 0)
+            await admin.close()
+            await holder.close()
+        }
+    }
+
     @Test func stopOnLossTerminatesTheCommandThenKillsItAfterTheGrace() async throws {
         let licenses = [TestLicense(key: "LOSS", seats: 1), TestLicense(key: "KEPT", seats: 1)]
         try await withDaemon(licenses: licenses, settings: ShortLeases.settings) { daemon in

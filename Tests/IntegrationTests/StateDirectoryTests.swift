@@ -13,7 +13,7 @@ import Testing
 
             let second = try await ChildCommand.run(DaemonProcess.binary, [
                 "-o", "state_directory=\(daemon.stateDirectory)", "-o", "listen_address=127.0.0.1", "-o", "port=0",
-                "-o", "metrics_port=0", "-o", "development_mode=true", "-o", "licenses_file=\(daemon.stateDirectory)/licenses.json",
+                "-o", "metrics_port=0", "-o", "dashboard_port=0", "-o", "development_mode=true", "-o", "licenses_file=\(daemon.stateDirectory)/licenses.json",
             ])
             let holder = try String(contentsOfFile: daemon.stateDirectory + "/seatd.lock", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(second.status != 0)

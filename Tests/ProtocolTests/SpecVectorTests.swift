@@ -221,6 +221,34 @@ let expectedVectors: [String: AnyFrame] = [
         requestID: 2,
         message: .error(ErrorReply(code: .authenticationThrottled, message: "too many failed authentications", detail: .retryAfter(milliseconds: 30_000)))
     )),
+    "client.acquireOrWait": .client(ClientFrame(
+        requestID: 8,
+        message: .acquireOrWait(AcquireRequest(
+            licenseKey: "ACME-PRO-2024", user: "alice", hostname: "ws-17.example.com", hardwareID: "hw:5f3a9c", clientVersion: "2.4.1"
+        ))
+    )),
+    "server.queued": .server(ServerFrame(requestID: 8, message: .queued(QueuePlace(position: 2, waiting: 3, seatsTotal: 1, seatsInUse: 1)))),
+    "server.queuePosition": .server(ServerFrame(requestID: 0, message: .queuePosition(QueuePositionNotice(
+        waitID: 8, place: QueuePlace(position: 1, waiting: 2, seatsTotal: 1, seatsInUse: 1)
+    )))),
+    "server.queueGranted": .server(ServerFrame(requestID: 0, message: .queueGranted(QueueGrantNotice(
+        waitID: 8,
+        grant: AcquireGrant(
+            token: specToken, leaseExpiresAt: timestamp(1_767_226_200_000), heartbeatIntervalMilliseconds: 120_000,
+            seatsTotal: 1, seatsInUse: 1, reattached: false, tier: "pro", licenseExpiresAt: nil, features: [:]
+        )
+    )))),
+    "server.queueGranted.v2.overage": .server(ServerFrame(requestID: 0, message: .queueGranted(QueueGrantNotice(
+        waitID: 8,
+        grant: AcquireGrant(
+            token: specToken, leaseExpiresAt: timestamp(1_767_226_200_000), heartbeatIntervalMilliseconds: 120_000,
+            seatsTotal: 10, seatsInUse: 11, reattached: false, tier: "", licenseExpiresAt: nil, features: [:],
+            overage: GrantOverage(overageSeats: 2, isOverage: true)
+        )
+    )))),
+    "server.waitEnded": .server(ServerFrame(requestID: 0, message: .waitEnded(WaitEndedNotice(
+        waitID: 8, reason: .refused, code: ErrorCode.licenseRevoked.rawValue, message: "the license was revoked"
+    )))),
 ]
 
 @Suite("protocol-spec.md test vectors")

@@ -47,6 +47,9 @@ enum AnyFrame: Sendable, Equatable {
         case .acquired(var grant):
             grant.overage = nil
             return .server(ServerFrame(requestID: frame.requestID, message: .acquired(grant)))
+        case .queueGranted(var notice):
+            notice.grant.overage = nil
+            return .server(ServerFrame(requestID: frame.requestID, message: .queueGranted(notice)))
         case .validated(var result):
             result.overageSeats = nil
             return .server(ServerFrame(requestID: frame.requestID, message: .validated(result)))

@@ -36,7 +36,7 @@ import Testing
         #expect(machine.nextAction(now: at(1)) == .connect(server: 0))
         #expect(machine.handle(.connectFailed(server: 0, .unreachable("a")), now: at(1)) == nil)
         #expect(machine.handle(.connected(server: 1, lease: testLease), now: at(1)) == nil)
-        #expect(machine.nextAction(now: at(1)) == .acquire)
+        #expect(machine.nextAction(now: at(1)) == .acquireOrWait)
         #expect(machine.start == .pending)
     }
 
@@ -72,26 +72,27 @@ import Testing
         #expect(machine.start == .failed(refusal(.licenseSuspended)))
     }
 
+    /// A server refusing the wait (its queue is full) answers noSeats: polled as before.
     @Test func waitingForASeatPollsWithBackoffButNeverPastNextFreeAt() {
         var machine = makeMachine(waitForSeat: .seconds(10))
         _ = machine.nextAction(now: at(0))
         _ = machine.handle(.connected(server: 0, lease: testLease), now: at(0))
-        #expect(machine.nextAction(now: at(0)) == .acquire)
+        #expect(machine.nextAction(now: at(0)) == .acquireOrWait)
         // A seat frees at 0.5 s, sooner than the 1 s backoff: retry just after it.
         _ = machine.handle(.requestFailed(refusal(.noSeats, .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: wall(0.5)))), now: at(0))
         #expect(machine.nextAction(now: at(0)) == .sleep(until: .milliseconds(550)))
-        #expect(machine.nextAction(now: at(0.55)) == .acquire)
+        #expect(machine.nextAction(now: at(0.55)) == .acquireOrWait)
         // A seat frees only at 100 s: poll with backoff (2 s), since a release frees one sooner.
         _ = machine.handle(.requestFailed(refusal(.noSeats, .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: wall(100)))), now: at(0.55))
         #expect(machine.nextAction(now: at(0.55)) == .sleep(until: .milliseconds(2550)))
-        #expect(machine.nextAction(now: at(2.55)) == .acquire)
+        #expect(machine.nextAction(now: at(2.55)) == .acquireOrWait)
         _ = machine.handle(.requestFailed(refusal(.noSeats, .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: wall(100)))), now: at(2.55))
         #expect(machine.nextAction(now: at(2.55)) == .sleep(until: .milliseconds(6550)))
         _ = machine.nextAction(now: at(6.55))
         // The backoff (4 s) would pass the 10 s deadline: one last try exactly at it.
         _ = machine.handle(.requestFailed(refusal(.noSeats, .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: wall(100)))), now: at(6.55))
         #expect(machine.nextAction(now: at(6.55)) == .sleep(until: .seconds(10)))
-        #expect(machine.nextAction(now: at(10)) == .acquire)
+        #expect(machine.nextAction(now: at(10)) == .acquireOrWait)
         #expect(machine.start == .pending)
         _ = machine.handle(.requestFailed(refusal(.noSeats, .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: wall(100)))), now: at(10))
         #expect(machine.start == .failed(refusal(.noSeats, .noSeats(seatsTotal: 1, seatsInUse: 1, nextFreeAt: wall(100)))))
@@ -119,7 +120,7 @@ import Testing
         #expect(machine.nextAction(now: at(1)) == .sleep(until: .seconds(2)))
         #expect(machine.nextAction(now: at(2)) == .connect(server: 0))
         _ = machine.handle(.connected(server: 0, lease: testLease), now: at(2))
-        #expect(machine.nextAction(now: at(2)) == .acquire)
+        #expect(machine.nextAction(now: at(2)) == .acquireOrWait)
         #expect(machine.handle(.acquired(grant(reattached: true)), now: at(2)) == .held(grant(reattached: true)))
     }
 }

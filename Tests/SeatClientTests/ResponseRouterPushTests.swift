@@ -10,12 +10,15 @@ import Testing
 @Suite struct ResponseRouterPushTests {
     let channel = EmbeddedChannel()
     let revocations: AsyncStream<SessionRevokedNotice>
+    let queueNews: AsyncStream<QueueNews>
     let pending: EventLoopPromise<ServerMessage>
 
     init() throws {
         let (stream, sink) = AsyncStream<SessionRevokedNotice>.makeStream()
         revocations = stream
-        try channel.pipeline.syncOperations.addHandler(ResponseRouter(revocations: sink))
+        let (news, newsSink) = AsyncStream<QueueNews>.makeStream()
+        queueNews = news
+        try channel.pipeline.syncOperations.addHandler(ResponseRouter(revocations: sink, queueNews: newsSink))
         // Active, so that a close by the router shows in `isActive`.
         channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 7420), promise: nil)
         #expect(channel.isActive)
@@ -36,6 +39,20 @@ import Testing
         var result: Result<ServerMessage, any Error>?
         pending.futureResult.whenComplete { result = $0 }
         return result
+    }
+
+    @Test func queuePushesGoToTheQueueNewsAndThePendingRequestStillGetsItsReply() async throws {
+        let moved = QueuePositionNotice(waitID: 3, place: QueuePlace(position: 1, waiting: 1, seatsTotal: 1, seatsInUse: 1))
+        let ended = WaitEndedNotice(waitID: 3, reason: .lapsed, message: "lapsed")
+        try channel.writeInbound(body(ServerFrame(requestID: WireConstants.serverPushRequestID, message: .queuePosition(moved))))
+        try channel.writeInbound(body(ServerFrame(requestID: WireConstants.serverPushRequestID, message: .waitEnded(ended))))
+        #expect(pendingResult() == nil)
+        try channel.writeInbound(body(ServerFrame(requestID: 1, message: .heartbeatAccepted(accepted(expiresAt: 8)))))
+        #expect(pendingResult() != nil)
+        try await channel.close().get()
+        var received: [QueueNews] = []
+        for await news in queueNews { received.append(news) }
+        #expect(received == [.moved(moved), .ended(ended)])
     }
 
     @Test func aSessionRevokedPushGoesToTheRevocationsAndThePendingRequestStillGetsItsReply() async throws {

@@ -148,6 +148,8 @@ struct PolicyRun {
             try checkGrant(subject)
         case .refused(let refusal):
             try checkRefusal(refusal, subject, holders: unlapsed)
+        case .queued:
+            try check(false, "queued an acquire that did not ask to wait")
         }
     }
 

@@ -94,7 +94,7 @@ struct SitePolicyParserTests {
     }
 
     @Test("each error names file, line and rule", arguments: [
-        ("frob ACME", "unknown rule frob; known: group, host_group, reserve, max, include, exclude, borrow, borrow_max_hours, borrow_max_seats"),
+        ("frob ACME", "unknown rule frob; known: group, host_group, reserve, max, include, exclude, priority, borrow, borrow_max_hours, borrow_max_seats"),
         ("group eng", "needs a name and at least one member: group NAME MEMBER..."),
         ("host_group lab", "needs a name and at least one member: host_group NAME MEMBER..."),
         ("reserve 1 ACME user", "needs 4 fields: reserve COUNT LICENSE KIND NAME"),
@@ -161,5 +161,32 @@ struct SitePolicyParserTests {
             maxima: [.init(1, .user("y"))], includes: [.user("z")], excludes: [.user("x")]))
         #expect(policy.rules(for: License(key: "NEW", tenant: "beta", seats: 2)) == LicenseRules(excludes: [.user("x")]))
         #expect(SitePolicy.none.rules(for: License(key: "ACME", seats: 2)).isUnrestricted)
+    }
+}
+
+@Suite("SitePolicyParser: priority")
+struct SitePolicyPriorityTests {
+    @Test func priorityRulesOrderTheQueueAndTheHighestMatchingWins() throws {
+        let policy = try SitePolicyParser.parse("""
+            group leads carol
+            priority 10 * group leads
+            priority 3 LIC-1 user carol
+            priority -2 LIC-1 host kiosk
+            """, file: "site.policy")
+        let rules = policy.rules(for: license(seats: 1))
+        #expect(rules.priority(of: PolicySubject(user: "carol", hostname: "ws", hardwareID: "hw")) == 10)
+        #expect(rules.priority(of: PolicySubject(user: "bob", hostname: "kiosk", hardwareID: "hw")) == -2)
+        #expect(rules.priority(of: PolicySubject(user: "bob", hostname: "ws", hardwareID: "hw")) == 0)
+        // Priorities alone limit nobody: grants stay a matter of counting seats.
+        #expect(rules.isUnrestricted)
+    }
+
+    @Test func aPriorityRuleNeedsAWholeLevel() {
+        #expect(throws: PolicyFileErrors([PolicyFileError(
+            file: "p", line: 1, rule: "priority high LIC-1 user a",
+            message: "the level must be a whole number from -1000000 to 1000000, not high")])) {
+            try SitePolicyParser.parse("priority high LIC-1 user a", file: "p")
+        }
+        #expect(throws: PolicyFileErrors.self) { try SitePolicyParser.parse("priority 1 LIC-1 user", file: "p") }
     }
 }

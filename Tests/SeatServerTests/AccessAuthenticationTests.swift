@@ -51,6 +51,24 @@ import Testing
     }
 
     /// Authentications racing a revocation: each either fails or is closed by it.
+    /// A viewer key is the dashboard's: the seat protocol refuses it and says why.
+    @Test func aViewerKeyIsRefusedByAuthenticate() async throws {
+        let seats = try await SeatServiceFixture(licenses: [testLicense(seats: 1)])
+        defer { seats.remove() }
+        let (dispatcher, access) = try seats.dispatcher()
+        let (_, secret) = try await access.createKey(tenant: nil, role: .viewer, label: "finance")
+        let (link, _) = testLink(principal: nil)
+        let outcome = await dispatcher.respond(to: .authenticate(accessKey: secret), on: link)
+        guard case .error(let reply) = outcome.reply else {
+            Issue.record("a viewer key authenticated: \(outcome.reply)")
+            return
+        }
+        #expect(reply.code == .authenticationFailed)
+        #expect(reply.message == "a viewer key signs in to the dashboard only")
+        #expect(outcome.closeAfterReply)
+        #expect(link.principal == nil)
+    }
+
     @Test func noAuthenticationRacingARevocationSurvivesIt() async throws {
         let seats = try await SeatServiceFixture(licenses: [])
         defer { seats.remove() }

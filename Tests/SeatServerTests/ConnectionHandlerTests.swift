@@ -12,6 +12,7 @@ import Testing
 final class CommandedResponder: RequestResponder {
     struct Request {
         var message: ClientMessage
+        var requestID: UInt32 = 0
         var link: ConnectionLink
         var completion: @Sendable (RequestOutcome) -> Void
     }
@@ -23,16 +24,23 @@ final class CommandedResponder: RequestResponder {
         self.immediateReply = immediateReply
     }
 
-    func respond(to message: ClientMessage, on link: ConnectionLink, completion: @escaping @Sendable (RequestOutcome) -> Void) {
+    func respond(to message: ClientMessage, requestID: UInt32, on link: ConnectionLink, completion: @escaping @Sendable (RequestOutcome) -> Void) {
         if let immediateReply {
-            requests.withLock { $0.append(Request(message: message, link: link, completion: { _ in })) }
+            requests.withLock { $0.append(Request(message: message, requestID: requestID, link: link, completion: { _ in })) }
             completion(RequestOutcome(reply: immediateReply))
             return
         }
-        requests.withLock { $0.append(Request(message: message, link: link, completion: completion)) }
+        requests.withLock { $0.append(Request(message: message, requestID: requestID, link: link, completion: completion)) }
     }
 
     var received: [ClientMessage] { requests.withLock { $0.map(\.message) } }
+    var receivedRequestIDs: [UInt32] { requests.withLock { $0.map(\.requestID) } }
+    /// Connections the handler reported closed.
+    let closedLinks = Mutex<[ConnectionLink]>([])
+
+    func connectionClosed(_ link: ConnectionLink) {
+        closedLinks.withLock { $0.append(link) }
+    }
     var link: ConnectionLink? { requests.withLock { $0.first?.link } }
 
     func answer(_ index: Int, _ outcome: RequestOutcome) {
@@ -332,6 +340,23 @@ struct HandlerHarness {
         #expect(try harness.written() == [
             ServerFrame(requestID: 2, message: reply), ServerFrame(requestID: 0, message: ConnectionFixtures.revoked(ConnectionFixtures.tokenA)),
         ])
+    }
+
+    @Test func newsOfAWaitIsWrittenAfterTheQueuedReplyAndAClosedConnectionIsReported() throws {
+        let harness = try HandlerHarness()
+        try harness.sendHello()
+        let wait = ClientMessage.acquireOrWait(AcquireRequest(licenseKey: "L", user: "u", hostname: "h", hardwareID: "hw", clientVersion: "1"))
+        try harness.send(ClientFrame(requestID: 9, message: wait))
+        #expect(harness.responder.receivedRequestIDs == [9], "the responder learns the wait's id")
+        let link = try #require(harness.responder.link)
+        let moved = ServerMessage.queuePosition(QueuePositionNotice(waitID: 9, place: QueuePlace(position: 1, waiting: 1, seatsTotal: 1, seatsInUse: 1)))
+        link.push(moved)
+        #expect(try harness.written() == [], "held behind the reply")
+        let queued = ServerMessage.queued(QueuePlace(position: 2, waiting: 2, seatsTotal: 1, seatsInUse: 1))
+        harness.responder.answer(0, RequestOutcome(reply: queued))
+        #expect(try harness.written() == [ServerFrame(requestID: 9, message: queued), ServerFrame(requestID: 0, message: moved)])
+        try harness.channel.close().wait()
+        #expect(harness.responder.closedLinks.withLock { $0.map(ObjectIdentifier.init) } == [ObjectIdentifier(link)])
     }
 
     @Test func closeAfterReplyClosesOnceTheReplyIsWritten() throws {

@@ -23,8 +23,10 @@ import Testing
 
     @Test func everyKeyIsClassifiedAndDocumented() {
         #expect(ConfigurationLoader.restartOnlyKeys == [
-            "listen_address", "port", "state_directory", "audit_aggregation_window_seconds", "borrow_signing_key_file", "durability", "storage_initial_map_mb", "storage_max_map_mb",
-            "storage_high_water_percent", "storage_disk_reserve_mb", "shutdown_timeout_seconds", "metrics_listen_address", "metrics_port", "admin_socket", "admin_socket_group",
+            "listen_address", "port", "state_directory", "queue_max_per_license", "queue_max_per_connection", "audit_aggregation_window_seconds", "borrow_signing_key_file", "durability",
+            "storage_initial_map_mb", "storage_max_map_mb",
+            "storage_high_water_percent", "storage_disk_reserve_mb", "shutdown_timeout_seconds", "metrics_listen_address", "metrics_port",
+            "dashboard_listen_address", "dashboard_port", "dashboard_session_minutes", "admin_socket", "admin_socket_group",
             "auth_failure_limit", "auth_failure_global_limit", "auth_failure_window_seconds",
         ])
         let text = ConfigurationLoader.defaultConfigurationText()
@@ -32,6 +34,18 @@ import Testing
         #expect(text.contains("\nshutdown_timeout_seconds = 30.0\n"))
         #expect(text.contains("\nmetrics_listen_address = 127.0.0.1\n"))
         #expect(text.contains("\nmetrics_port = 7421\n"))
+        #expect(text.contains("\nqueue_max_per_license = 1000\n"))
+        #expect(text.contains("\nqueue_max_per_connection = 16\n"))
+        #expect(text.contains("\ndashboard_listen_address = 127.0.0.1\n"))
+        #expect(text.contains("\ndashboard_port = 7422\n"))
+    }
+
+    /// Plain HTTP only where nobody else can connect; every other address gets TLS.
+    @Test func theDashboardIsPlainHTTPOnLoopbackOnly() throws {
+        for (address, loopback) in [("127.0.0.1", true), ("127.1.2.3", true), ("::1", true), ("localhost", true), ("0.0.0.0", false), ("10.1.2.3", false), ("::", false), ("seat-server.example", false)] {
+            let configuration = try ConfigurationLoader.load(file: nil, overrides: ["dashboard_listen_address=\(address)"])
+            #expect(configuration.dashboardIsLoopback == loopback, "\(address)")
+        }
     }
 }
 
@@ -84,9 +98,28 @@ import Testing
         #expect(text.contains("seatd_storage_map_size_bytes 1048576.0\n"))
     }
 
+    @Test func queueLengthPerLicenseAndWaitTimes() {
+        let metrics = SeatMetrics()
+        metrics.recordQueueWait(.seconds(3), license: "CAD", tenant: "acme")
+        let statistics = SeatStore.Statistics(mapSizeBytes: 1 << 20, usedBytes: 8192, commits: 3, committedChanges: 5, lastBatchSize: 2)
+        let snapshot = SeatMetrics.Snapshot(
+            licenses: [
+                LicenseSnapshot(license: License(key: "CAD", tenant: "acme", seats: 1), seatsInUse: 1, waiting: 4),
+                LicenseSnapshot(license: License(key: "SIM", seats: 2), seatsInUse: 0),
+            ],
+            liveSessions: 1, openConnections: 5, storage: statistics)
+        let text = String(decoding: metrics.render(snapshot), as: UTF8.self)
+        #expect(text.contains("seatd_queue_length{license=\"CAD\",tenant=\"acme\"} 4.0\n"))
+        #expect(text.contains("seatd_queue_length{license=\"SIM\",tenant=\"default\"} 0.0\n"))
+        #expect(text.contains("seatd_queue_wait_seconds_bucket{license=\"CAD\",tenant=\"acme\",le=\"1.0\"} 0\n"))
+        #expect(text.contains("seatd_queue_wait_seconds_bucket{license=\"CAD\",tenant=\"acme\",le=\"5.0\"} 1\n"))
+        #expect(text.contains("seatd_grants_total 1\n"), "a pushed grant is a grant")
+    }
+
     @Test func everyMetricHasHelpAndType() {
         let metrics = SeatMetrics()
         metrics.recordRefusal(.noSeats, license: "CAD")
+        metrics.recordQueueWait(.seconds(2), license: "CAD", tenant: "default")
         let text = render(metrics, licenses: [License(key: "CAD", seats: 5, expiresAt: Timestamp(millisecondsSinceEpoch: 1_800_000_000_000))])
         let lines = text.split(separator: "\n")
         let typed = Set(lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] })

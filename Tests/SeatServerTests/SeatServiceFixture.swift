@@ -28,7 +28,7 @@ final class SeatServiceFixture: Sendable {
 
     init(
         licenses: [License], retentionSeconds: Double = 3_600, clock: ManualClock = ManualClock(), reopening directory: String? = nil,
-        maximumMapSizeBytes: Int = 16 << 30, verifier: LicenseVerifier = SeatServiceFixture.developmentMode
+        maximumMapSizeBytes: Int = 16 << 30, verifier: LicenseVerifier = SeatServiceFixture.developmentMode, queueLimits: QueueLimits = QueueLimits()
     ) async throws {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("seatd-seats-\(UUID().uuidString)").path
         self.clock = clock
@@ -37,7 +37,7 @@ final class SeatServiceFixture: Sendable {
         commits = FailingCommits(store)
         service = try await SeatService(
             store: store, policy: Self.policy, endedSessionRetentionSeconds: retentionSeconds, revocations: connections,
-            verifier: verifier, clock: clock, commits: commits, logger: silentLogger
+            verifier: verifier, clock: clock, commits: commits, queueLimits: queueLimits, logger: silentLogger
         )
         if !licenses.isEmpty { _ = try await service.upsertLicenses(licenses, by: "test") }
     }
@@ -52,9 +52,11 @@ final class SeatServiceFixture: Sendable {
 
     func acquire(_ user: String, license: String = "LIC-1", hardware: String = "hw", as principal: Principal = .administrator) async -> Result<AcquireSuccess, SeatFailure> {
         let request = SeatRequest(licenseKey: license, user: user, hostname: "host-\(user)", hardwareID: hardware, clientVersion: "1", clientAddress: "10.0.0.1")
-        return await withCheckedContinuation { continuation in
+        let result = await withCheckedContinuation { continuation in
             service.acquire(request, as: principal) { continuation.resume(returning: $0) }
         }
+        await turnsEnded()
+        return result
     }
 
     func heartbeat(_ token: SessionToken) async -> Result<Session, SeatFailure> {
@@ -64,15 +66,39 @@ final class SeatServiceFixture: Sendable {
     }
 
     func release(_ token: SessionToken) async -> Result<ReleaseSuccess, SeatFailure> {
-        await withCheckedContinuation { continuation in
+        let result = await withCheckedContinuation { continuation in
             service.release(token, as: .administrator) { continuation.resume(returning: $0) }
         }
+        await turnsEnded()
+        return result
     }
 
     func validate(_ license: String = "LIC-1") async -> Result<LicenseSnapshot, SeatFailure> {
         await withCheckedContinuation { continuation in
             service.validate(licenseKey: license, as: .administrator) { continuation.resume(returning: $0) }
         }
+    }
+
+    /// An AcquireOrWait as request `requestID` of `link`.
+    func acquireOrWait(_ user: String, on link: ConnectionLink, requestID: UInt32 = 2, license: String = "LIC-1") async -> Result<AcquireOutcome, SeatFailure> {
+        let request = SeatRequest(licenseKey: license, user: user, hostname: "host-\(user)", hardwareID: "hw-\(user)", clientVersion: "1", clientAddress: "10.0.0.1")
+        let result = await withCheckedContinuation { continuation in
+            service.acquireOrWait(request, requestID: requestID, as: .administrator, on: link) { continuation.resume(returning: $0) }
+        }
+        await turnsEnded()
+        return result
+    }
+
+    /// A license actor answers a request and then, in the same turn, serves its queue (at
+    /// the clock's time then). Waits until every actor is past that turn, so a test's next
+    /// `advance` cannot overtake it and hand a seat to a waiter the test meant to lapse.
+    func turnsEnded() async {
+        _ = await service.waiters()
+    }
+
+    /// Who waits for `license`, in order.
+    func waitingUsers(_ license: String = "LIC-1") async -> [String] {
+        await service.waiters(licenseKey: license).flatMap { $0.waiters.map(\.request.user) }
     }
 
     func advance(milliseconds: Int64) {
@@ -146,9 +172,9 @@ extension SeatServiceFixture {
 }
 
 extension RequestDispatcher {
-    func respond(to message: ClientMessage, on link: ConnectionLink) async -> RequestOutcome {
+    func respond(to message: ClientMessage, requestID: UInt32 = 1, on link: ConnectionLink) async -> RequestOutcome {
         await withCheckedContinuation { continuation in
-            respond(to: message, on: link) { continuation.resume(returning: $0) }
+            respond(to: message, requestID: requestID, on: link) { continuation.resume(returning: $0) }
         }
     }
 }

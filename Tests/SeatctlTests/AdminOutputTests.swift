@@ -43,15 +43,31 @@ import Testing
     @Test func licensesTable() throws {
         let reply = try decode(AdminLicensesReply.self, """
             {"licenses": [
-              {"key": "ACME-CAD-5", "tenant": "acme", "seats": 5, "in_use": 2, "free": 3, "tier": "pro",
+              {"key": "ACME-CAD-5", "tenant": "acme", "seats": 5, "in_use": 5, "free": 0, "waiting": 2, "tier": "pro",
                "expires": "2027-12-31T23:59:59.000Z", "state": "active", "status": "valid", "origin": "admin", "borrowed": 1},
               {"key": "DEV-1", "tenant": "default", "seats": 1, "in_use": 0, "free": 1, "state": "suspended", "status": "suspended", "origin": "file"}
             ]}
             """)
         #expect(AdminTables.licenses(reply.licenses).render() == """
-            LICENSE     TENANT   SEATS  IN USE  FREE  STATE      STATUS     TIER  EXPIRES                   ORIGIN  BORROWED
-            ACME-CAD-5  acme     5      2       3     active     valid      pro   2027-12-31T23:59:59.000Z  admin   1
-            DEV-1       default  1      0       1     suspended  suspended  -     never                     file    -
+            LICENSE     TENANT   SEATS  IN USE  FREE  STATE      STATUS     TIER  EXPIRES                   ORIGIN  BORROWED  WAITING
+            ACME-CAD-5  acme     5      5       0     active     valid      pro   2027-12-31T23:59:59.000Z  admin   1         2
+            DEV-1       default  1      0       1     suspended  suspended  -     never                     file    -         0
+            """)
+    }
+
+    @Test func queueTable() throws {
+        let reply = try decode(AdminQueueReply.self, """
+            {"waiters": [
+              {"license": "ACME-CAD-5", "tenant": "acme", "user": "lena", "host": "ws-3", "hardware_id": "h3", "address": "10.0.0.3",
+               "position": 1, "priority": 10, "since": "2026-11-21T10:02:00.000Z"},
+              {"license": "ACME-CAD-5", "tenant": "acme", "user": "eric", "host": "", "hardware_id": "h4", "address": "10.0.0.4",
+               "position": 2, "priority": 0, "since": "2026-11-21T10:01:00.000Z"}
+            ]}
+            """)
+        #expect(AdminTables.waiters(reply.waiters).render() == """
+            LICENSE     POSITION  PRIORITY  TENANT  USER  HOST  ADDRESS   SINCE
+            ACME-CAD-5  1         10        acme    lena  ws-3  10.0.0.3  2026-11-21T10:02:00.000Z
+            ACME-CAD-5  2         0         acme    eric  -     10.0.0.4  2026-11-21T10:01:00.000Z
             """)
     }
 

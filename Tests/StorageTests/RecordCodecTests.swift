@@ -101,6 +101,18 @@ import Testing
         }
     }
 
+    /// Every role survives the store, as the code it was first given (stored: never renumbered).
+    @Test func accessKeysOfEveryRoleRoundTrip() throws {
+        for (role, code) in [(AccessRole.client, UInt8(0)), (.admin, 1), (.viewer, 2)] {
+            let key = AccessKey(
+                id: "3f9a0c1d2e4b5a69", tenant: role == .admin ? nil : "acme", role: role, secretDigest: Array(repeating: 7, count: 32), label: "l",
+                createdAt: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000))
+            let bytes = RecordCodec.encode(key)
+            #expect(bytes[1 + 1 + 16 + 1 + (key.tenant?.utf8.count ?? 0)] == code, "\(role)")
+            #expect(try bytes.withUnsafeBytes { try RecordCodec.decodeAccessKey($0) } == key)
+        }
+    }
+
     /// Sessions stored before access keys were part of the holder read as keyless.
     @Test func aVersion1SessionRecordReadsWithoutAnAccessKey() throws {
         var original = session(5)

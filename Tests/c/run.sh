@@ -28,7 +28,7 @@ done
 
 state="$work/state"
 mkdir -p "$state"
-"$build/seatd" -o listen_address=127.0.0.1 -o port=0 -o metrics_port=0 -o state_directory="$state" \
+"$build/seatd" -o listen_address=127.0.0.1 -o port=0 -o metrics_port=0 -o dashboard_port=0 -o state_directory="$state" \
     -o licenses_file="$PWD/Tests/c/licenses.json" -o development_mode=true -o anonymous_tenant=default \
     -o log_level=debug -o audit_aggregation_window_seconds=1 -o sweep_interval_seconds=0.5 >"$work/seatd.log" 2>&1 &
 daemon=$!

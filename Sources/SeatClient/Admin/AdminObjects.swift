@@ -33,13 +33,15 @@ public struct AdminLicense: Codable, Sendable, Equatable {
     public var issued: Date?
     /// The signing key's id; absent for an unsigned (development) license.
     public var signedBy: String?
+    /// Acquires waiting in the license's queue; absent from servers without a queue.
+    public var waiting: Int?
     /// Of the seats in use, how many are out on borrow (`status` and `license.list`; absent
     /// from older servers and from the replies of license changes).
     public var borrowed: Int?
 
     enum CodingKeys: String, CodingKey {
         case key, tenant, seats, inUse = "in_use", free, tier, features, expires, state, status, origin, serial, issued
-        case signedBy = "signed_by", overage, overageAllowed = "overage_allowed", overageInUse = "overage_in_use", borrowed
+        case signedBy = "signed_by", overage, overageAllowed = "overage_allowed", overageInUse = "overage_in_use", waiting, borrowed
     }
 
     public init(
@@ -138,6 +140,8 @@ public enum AdminKeyRole: String, Codable, Sendable, CaseIterable {
     case client
     /// Administrative operations on every tenant.
     case admin
+    /// Read-only dashboard sign-in: its tenant's licenses, or every tenant's without one.
+    case viewer
 }
 
 /// An access key, without its secret (shown only once, by `key.create`).
@@ -196,5 +200,23 @@ public struct AuditEventRecord: Codable, Sendable, Equatable {
         self.count = count
         self.first = first
         self.last = last
+    }
+}
+
+/// Someone waiting in a license's queue, at 1-based `position`.
+public struct AdminWaiter: Codable, Sendable, Equatable {
+    public var license: String
+    public var tenant: String
+    public var user: String
+    public var host: String
+    public var hardwareID: String
+    public var address: String
+    public var position: Int
+    /// From the policy's `priority` rules; higher is served first.
+    public var priority: Int
+    public var since: Date
+
+    enum CodingKeys: String, CodingKey {
+        case license, tenant, user, host, hardwareID = "hardware_id", address, position, priority, since
     }
 }

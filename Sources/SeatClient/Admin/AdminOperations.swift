@@ -43,6 +43,19 @@ public struct AdminSessionsQuery: AdminOperation {
     enum CodingKeys: String, CodingKey { case license, tenant, user, host }
 }
 
+/// `queue`: who waits for a seat, of one license or one tenant's licenses.
+public struct AdminQueueQuery: AdminOperation {
+    public typealias Reply = AdminQueueReply
+    public var op: String { "queue" }
+    public var license: String?
+    public var tenant: String?
+    public init(license: String? = nil, tenant: String? = nil) {
+        self.license = license
+        self.tenant = tenant
+    }
+    enum CodingKeys: String, CodingKey { case license, tenant }
+}
+
 /// `release`: force-releases the sessions matching every filter given (at least one).
 public struct AdminForceRelease: AdminOperation {
     public typealias Reply = AdminReleasedReply

@@ -53,6 +53,11 @@ public struct AdminSessionsReply: Codable, Sendable, Equatable {
     public var sessions: [AdminSession]
 }
 
+/// `queue`: the waiters, by license and then in queue order.
+public struct AdminQueueReply: Codable, Sendable, Equatable {
+    public var waiters: [AdminWaiter]
+}
+
 /// `release`: the sessions that were ended (each as revoked, its holder notified).
 public struct AdminReleasedReply: Codable, Sendable, Equatable {
     public var released: [AdminSession]

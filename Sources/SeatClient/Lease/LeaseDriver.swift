@@ -15,10 +15,13 @@ final class LeaseDriver: Sendable {
     private let inbox = LeaseInbox()
     private let origin = ContinuousClock.now
     let states = StateBroadcaster()
+    /// Told the place each time the first acquire is queued or moves up in the queue.
+    private let queueObserver: @Sendable (QueuePlace) -> Void
 
-    init(request: SeatRequest, configuration: SeatClientConfiguration, options: LeaseOptions) {
+    init(request: SeatRequest, configuration: SeatClientConfiguration, options: LeaseOptions, queueObserver: @escaping @Sendable (QueuePlace) -> Void = { _ in }) {
         self.request = request
         self.configuration = configuration
+        self.queueObserver = queueObserver
         self.machine = Mutex(LeaseStateMachine(
             serverCount: configuration.servers.count, options: options, requestTimeout: configuration.requestTimeout,
             random: SystemRandomNumberGenerator(), startedAt: .zero
@@ -39,12 +42,17 @@ final class LeaseDriver: Sendable {
                 switch event {
                 case .revoked(let notice):
                     if await feed(.sessionRevoked(notice)) { return }
+                case .queue(let news):
+                    if case .moved(let notice) = news { queueObserver(notice.place) }
+                    if await feed(.queueNews(news)) { return }
                 case .closed(let closed):
                     // Only the current connection matters; the driver closes old ones itself.
                     guard connection.withLock({ $0.map(ObjectIdentifier.init) == closed }) else { continue }
                     if await feed(.requestFailed(.connectionLost("the server closed the connection"))) { return }
                 }
             }
+            // A seat pushed to the waiting first acquire starts the lease.
+            if untilStarted, machine.withLock({ $0.start }) != .pending { return }
             let action = machine.withLock { $0.nextAction(now: now()) }
             if action == .finish { break }
             let outcome = await perform(action)
@@ -106,6 +114,9 @@ final class LeaseDriver: Sendable {
                 // The stream finishes when the connection closes: the lease then reconnects at
                 // once instead of finding out at its next heartbeat.
                 Task { [inbox] in
+                    for await news in opened.queueNews { inbox.post(.queue(news)) }
+                }
+                Task { [inbox] in
                     for await notice in opened.revocations { inbox.post(.revoked(notice)) }
                     inbox.post(.closed(ObjectIdentifier(opened)))
                 }
@@ -120,6 +131,22 @@ final class LeaseDriver: Sendable {
                     licenseKey: request.licenseKey, user: request.user, hostname: request.hostname,
                     hardwareID: request.hardwareID, clientVersion: request.clientVersion
                 ))
+            } catch {
+                return .requestFailed(LeaseFailure(error, connectingTo: nil))
+            }
+        case .acquireOrWait:
+            guard let current = connection.withLock({ $0 }) else { return .requestFailed(.connectionLost("not connected")) }
+            do {
+                switch try await current.acquireOrWait(
+                    licenseKey: request.licenseKey, user: request.user, hostname: request.hostname,
+                    hardwareID: request.hardwareID, clientVersion: request.clientVersion
+                ) {
+                case .acquired(let grant):
+                    return .acquired(grant)
+                case .queued(let place):
+                    queueObserver(place)
+                    return .queued(place)
+                }
             } catch {
                 return .requestFailed(LeaseFailure(error, connectingTo: nil))
             }

@@ -5,6 +5,8 @@ import Synchronization
 enum LeaseConnectionEvent: Sendable, Equatable {
     /// The server revoked a session (SessionRevoked push).
     case revoked(SessionRevokedNotice)
+    /// News of the lease's waiting acquire (QueuePosition, QueueGranted, WaitEnded pushes).
+    case queue(QueueNews)
     /// The connection with this identity closed (server shutdown, key revoked, network).
     case closed(ObjectIdentifier)
 }

@@ -21,6 +21,9 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         case connect(server: Int)
         /// Send Acquire on the connection.
         case acquire
+        /// Send AcquireOrWait on the connection: wait in the server's queue (first acquire
+        /// with `waitForSeat`), or ask again for the place held there.
+        case acquireOrWait
         /// Send Heartbeat for this session on the connection; give up on its reply after `timeout`.
         case heartbeat(SessionToken, timeout: Duration)
         /// Sleep until this monotonic time (or until cancelled), then report `.slept`.
@@ -40,6 +43,10 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         case slept
         /// The server pushed SessionRevoked (protocol-spec.md 7.9) on the connection.
         case sessionRevoked(SessionRevokedNotice)
+        /// AcquireOrWait was answered Queued: the lease waits in the server's queue.
+        case queued(QueuePlace)
+        /// The server pushed news of the wait (protocol-spec.md 7.13–7.15).
+        case queueNews(QueueNews)
     }
 
     /// How the first acquire went.
@@ -87,6 +94,12 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     private var consecutiveFailures = 0
     /// Retries made past the last safe heartbeat moment since the session was last confirmed.
     private var hurriedRetries = 0
+    /// While the first acquire waits in the server's queue: when the place was last
+    /// confirmed (monotonic). Nil when not queued, and after the connection is lost.
+    private var queuedAt: Duration?
+    /// The server answered AcquireOrWait with unknownMessageType: it has no queue, so the
+    /// lease polls with Acquire as before.
+    private var serverHasNoQueue = false
 
     /// - Parameters:
     ///   - serverCount: how many servers the configuration lists (at least 1).
@@ -114,14 +127,32 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         if isFinished { return .finish }
         if let retryAt, now.monotonic < retryAt { return .sleep(until: retryAt) }
         retryAt = nil
-        guard connectionLease != nil else { return .connect(server: nextServer) }
+        guard let connectionLease else { return .connect(server: nextServer) }
         guard let held else {
+            if let queuedAt {
+                if now.monotonic >= startDeadline { return waitedInVain() }
+                // Ask for the place again well within the server's lease (its queue heartbeat).
+                let refreshAt = min(queuedAt + connectionLease / 3, startDeadline)
+                if now.monotonic < refreshAt { return .sleep(until: refreshAt) }
+            }
             requestSentAt = now.monotonic
-            return .acquire
+            return waitsInQueue ? .acquireOrWait : .acquire
         }
         guard mustConfirmSession || now.monotonic >= held.nextHeartbeatAt else { return .sleep(until: held.nextHeartbeatAt) }
         requestSentAt = now.monotonic
         return .heartbeat(held.grant.token, timeout: heartbeatTimeout(held, now: now))
+    }
+
+    /// Whether the next acquire waits in the server's queue: only the first, when the
+    /// application allows waiting and the server has a queue.
+    private var waitsInQueue: Bool { start == .pending && options.waitForSeat > .zero && !serverHasNoQueue }
+
+    /// The wait for the first seat is over without one: fail as a refused Acquire would.
+    private mutating func waitedInVain() -> Action {
+        queuedAt = nil
+        start = .failed(.server(ErrorReply(code: .noSeats, message: "no seat became free within the wait")))
+        isFinished = true
+        return .finish
     }
 
     /// The request timeout, but no longer than the lease has left: a reply that comes
@@ -143,6 +174,8 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
             return nil
         case .connected(_, let lease):
             connectionLease = lease
+            // A new connection holds no place in any queue.
+            queuedAt = nil
             // The next reconnect starts again from the preferred server.
             nextServer = 0
             return nil
@@ -175,6 +208,37 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
             return failed(failure, now: now)
         case .sessionRevoked(let notice):
             return revokedByNotice(notice)
+        case .queued:
+            consecutiveFailures = 0
+            queuedAt = now.monotonic
+            return nil
+        case .queueNews(let news):
+            return queueNews(news, now: now)
+        }
+    }
+
+    /// A push about the wait: the seat (stored by the server before it was pushed), or the
+    /// end of the wait. Place changes are for the application only.
+    private mutating func queueNews(_ news: QueueNews, now: LeaseMoment) -> LeaseState? {
+        guard queuedAt != nil, held == nil else { return nil }
+        switch news {
+        case .moved:
+            return nil
+        case .granted(let notice):
+            queuedAt = nil
+            return granted(notice.grant, now: now)
+        case .ended(let notice):
+            switch notice.reason {
+            case .superseded:
+                // This lease's own next ask (a new request id) moved the place: nothing ended.
+                return nil
+            case .lapsed:
+                queuedAt = nil  // queue again at once
+                return nil
+            case .refused:
+                queuedAt = nil
+                return failed(.server(ErrorReply(rawCode: notice.code, message: notice.message)), now: now)
+            }
         }
     }
 
@@ -229,9 +293,15 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     }
 
     private mutating func failed(_ failure: LeaseFailure, now: LeaseMoment) -> LeaseState? {
+        if case .server(let reply) = failure, reply.code == .unknownMessageType, waitsInQueue {
+            // A server without a queue: acquire and retry as before, at once.
+            serverHasNoQueue = true
+            return nil
+        }
         guard case .server(let reply) = failure else {
             // Timeout or closed connection: this connection is done for.
             connectionLease = nil
+            queuedAt = nil
             return retryLater(after: failure, now: now)
         }
         switch ReplyDisposition(reply) {

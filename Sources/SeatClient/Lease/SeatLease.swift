@@ -41,7 +41,10 @@ public final class SeatLease: Sendable {
     /// Acquires a seat and starts keeping it.
     ///
     /// Tries the configured servers in order. Waits for a free seat (or a reachable
-    /// server) up to ``LeaseOptions/waitForSeat``, retrying with backoff.
+    /// server) up to ``LeaseOptions/waitForSeat``: in the server's queue (protocol-spec.md
+    /// 9a), where the seat is pushed as soon as it is this lease's turn, and `onQueued` is
+    /// told the place each time it changes; with a server that has no queue, retrying with
+    /// backoff.
     ///
     /// - Throws: `ErrorReply` when the server refuses (`noSeats` with its detail when no seat
     ///   freed up in time; `unknownLicense`, `licenseExpired`, … when the license cannot be
@@ -50,9 +53,10 @@ public final class SeatLease: Sendable {
     public static func acquire(
         _ request: SeatRequest,
         configuration: SeatClientConfiguration,
-        options: LeaseOptions = LeaseOptions()
+        options: LeaseOptions = LeaseOptions(),
+        onQueued: @escaping @Sendable (QueuePlace) -> Void = { _ in }
     ) async throws -> SeatLease {
-        let driver = LeaseDriver(request: request, configuration: configuration, options: options)
+        let driver = LeaseDriver(request: request, configuration: configuration, options: options, queueObserver: onQueued)
         await driver.run(untilStarted: true)
         switch driver.start {
         case .granted:

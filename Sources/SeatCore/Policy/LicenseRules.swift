@@ -15,6 +15,8 @@ public struct LicenseRules: Sendable, Equatable {
     public var maxima: [Limit]
     public var includes: [PolicyPrincipal]
     public var excludes: [PolicyPrincipal]
+    /// `priority N` rules: the queue serves higher numbers first (`priority(of:)`).
+    public var priorities: [Limit]
     /// Who may borrow: `borrow allow` and `borrow deny` rules (LicenseRules+Borrow.swift).
     public var borrowAllows: [PolicyPrincipal]
     public var borrowDenies: [PolicyPrincipal]
@@ -27,12 +29,14 @@ public struct LicenseRules: Sendable, Equatable {
 
     public init(
         reservations: [Limit] = [], maxima: [Limit] = [], includes: [PolicyPrincipal] = [], excludes: [PolicyPrincipal] = [],
+        priorities: [Limit] = [],
         borrowAllows: [PolicyPrincipal] = [], borrowDenies: [PolicyPrincipal] = [], borrowMaxHours: Int? = nil, borrowMaxSeats: Int? = nil
     ) {
         self.reservations = reservations
         self.maxima = maxima
         self.includes = includes
         self.excludes = excludes
+        self.priorities = priorities
         self.borrowAllows = borrowAllows
         self.borrowDenies = borrowDenies
         self.borrowMaxHours = borrowMaxHours
@@ -42,7 +46,14 @@ public struct LicenseRules: Sendable, Equatable {
     /// No rules: every request is judged by free seats alone.
     public static let unrestricted = LicenseRules()
 
-    public var isUnrestricted: Bool { self == .unrestricted }
+    /// No rule limits who gets a seat (priorities only order the queue; borrow rules are
+    /// judged apart, by `borrowRefusal`).
+    public var isUnrestricted: Bool { reservations.isEmpty && maxima.isEmpty && includes.isEmpty && excludes.isEmpty }
+
+    /// The queue priority of `subject`: the highest `priority` rule naming them, 0 if none.
+    public func priority(of subject: PolicySubject) -> Int {
+        priorities.filter { $0.principal.matches(subject) }.map(\.count).max() ?? 0
+    }
 
     /// Seats reserved in all (each reserve rule's count, summed).
     public var reservedSeats: Int { reservations.reduce(0) { $0 + $1.count } }

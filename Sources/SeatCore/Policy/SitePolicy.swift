@@ -31,6 +31,8 @@ public struct PolicyRule: Sendable, Equatable {
         case max(Int)
         case include
         case exclude
+        /// Queue priority: waiters it names are served before those of lower priority.
+        case priority(Int)
         /// `borrow allow`, `borrow deny`: who may borrow (offline use).
         case borrowAllow
         case borrowDeny
@@ -110,6 +112,7 @@ public struct SitePolicy: Sendable, Equatable {
             case .max(let count): result.maxima.append(LicenseRules.Limit(count, rule.principal))
             case .include: result.includes.append(rule.principal)
             case .exclude: result.excludes.append(rule.principal)
+            case .priority(let level): result.priorities.append(LicenseRules.Limit(level, rule.principal))
             case .borrowAllow: result.borrowAllows.append(rule.principal)
             case .borrowDeny: result.borrowDenies.append(rule.principal)
             }

@@ -4,6 +4,7 @@
 ///     group NAME USER...              host_group NAME HOST...
 ///     reserve COUNT TARGET KIND NAME  max COUNT TARGET KIND NAME
 ///     include TARGET KIND NAME        exclude TARGET KIND NAME
+///     priority LEVEL TARGET KIND NAME
 ///     borrow allow|deny TARGET KIND NAME
 ///     borrow_max_hours HOURS TARGET   borrow_max_seats COUNT TARGET
 ///
@@ -66,6 +67,13 @@ public enum SitePolicyParser {
         let effect: PolicyRule.Effect
         let rest: ArraySlice<String>
         switch line.keyword {
+        case "priority":
+            guard line.fields.count == 5 else { throw line.error("needs 4 fields: priority LEVEL LICENSE KIND NAME") }
+            guard let level = Int(line.fields[1]), (-maximumCount...maximumCount).contains(level) else {
+                throw line.error("the level must be a whole number from -\(maximumCount) to \(maximumCount), not \(line.fields[1])")
+            }
+            effect = .priority(level)
+            rest = line.fields[2...]
         case "reserve", "max":
             guard line.fields.count == 5 else { throw line.error("needs 4 fields: \(line.keyword) COUNT LICENSE KIND NAME") }
             let minimum = line.keyword == "reserve" ? 1 : 0
@@ -87,7 +95,7 @@ public enum SitePolicyParser {
             }
             rest = line.fields[2...]
         default:
-            throw line.error("unknown rule \(line.fields[0]); known: group, host_group, reserve, max, include, exclude, borrow, borrow_max_hours, borrow_max_seats")
+            throw line.error("unknown rule \(line.fields[0]); known: group, host_group, reserve, max, include, exclude, priority, borrow, borrow_max_hours, borrow_max_seats")
         }
         let target = try self.target(rest[rest.startIndex], line)
         let principal = try self.principal(kind: rest[rest.startIndex + 1], name: rest[rest.startIndex + 2], line, groups: groups)

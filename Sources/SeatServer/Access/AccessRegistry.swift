@@ -35,14 +35,38 @@ actor AccessRegistry {
 
     /// Authenticates `link` with the key `text` names, if it is well formed, known, not
     /// revoked and its secret matches; returns the principal it now acts for.
+    /// A viewer key is refused here: it is for the dashboard only.
     nonisolated func authenticate(_ text: String, on link: ConnectionLink) -> Result<Principal, AuthenticationFailure> {
+        switch check(text, accepted: { _, principal in if principal.role != .viewer { link.authenticate(as: principal) } }) {
+        case .success(let verified) where verified.principal.role == .viewer: .failure(.viewerKey(keyID: verified.key.id))
+        case .success(let verified): .success(verified.principal)
+        case .failure(let failure): .failure(failure)
+        }
+    }
+
+    /// The key `text` names and its principal, if it is well formed, known, not revoked
+    /// and its secret matches (the dashboard's sign-in; it re-reads the key per request).
+    nonisolated func verify(_ text: String) -> Result<(key: AccessKey, principal: Principal), AuthenticationFailure> {
+        check(text, accepted: { _, _ in })
+    }
+
+    /// `verify`, with `accepted` run under the keys' lock (see the type's comment).
+    private nonisolated func check(_ text: String, accepted: (AccessKey, Principal) -> Void) -> Result<(key: AccessKey, principal: Principal), AuthenticationFailure> {
         guard let presented = AccessKeySecret(parsing: text) else { return .failure(.malformed) }
         return keysByID.withLock { keys in
             guard let key = keys[presented.id], let principal = Principal(key) else { return .failure(.unknownKey) }
             guard key.revokedAt == nil else { return .failure(.revoked(keyID: key.id)) }
             guard presented.matches(key.secretDigest) else { return .failure(.wrongSecret(keyID: key.id)) }
-            link.authenticate(as: principal)
-            return .success(principal)
+            accepted(key, principal)
+            return .success((key, principal))
+        }
+    }
+
+    /// The key `id` names and its principal, while it is not revoked.
+    nonisolated func validKey(_ id: String) -> (key: AccessKey, principal: Principal)? {
+        keysByID.withLock { keys in
+            guard let key = keys[id], key.revokedAt == nil, let principal = Principal(key) else { return nil }
+            return (key, principal)
         }
     }
 
@@ -104,6 +128,9 @@ actor AccessRegistry {
             guard tenantsByID[tenant] != nil else { throw .notFound("no tenant '\(tenant)'; add it first") }
         case .admin:
             guard tenant == nil else { throw .invalidRequest("an admin key is not bound to a tenant; leave out \"tenant\"") }
+        case .viewer:
+            // Optional: without one the viewer sees every tenant.
+            if let tenant, tenantsByID[tenant] == nil { throw .notFound("no tenant '\(tenant)'; add it first") }
         }
         let secret = AccessKeySecret.generate()
         let key = AccessKey(id: secret.id, tenant: tenant, role: role, secretDigest: secret.digest, label: label, createdAt: clock.now())

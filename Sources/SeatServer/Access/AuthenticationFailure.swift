@@ -5,6 +5,8 @@ enum AuthenticationFailure: Error, Equatable {
     case unknownKey
     case revoked(keyID: String)
     case wrongSecret(keyID: String)
+    /// A viewer key (dashboard only) presented on the seat protocol.
+    case viewerKey(keyID: String)
 
     var reason: String {
         switch self {
@@ -12,6 +14,7 @@ enum AuthenticationFailure: Error, Equatable {
         case .unknownKey: "unknown key"
         case .revoked(let keyID): "revoked key \(keyID)"
         case .wrongSecret(let keyID): "wrong secret for key \(keyID)"
+        case .viewerKey(let keyID): "viewer key \(keyID) on the seat protocol"
         }
     }
 }

@@ -2,8 +2,8 @@ import SeatCore
 
 /// Who a connection acts for: a tenant's client, or an administrator who sees every tenant.
 ///
-/// The reach is explicit (`Scope`), and only the admin role can have `allTenants`: a
-/// missing tenant never widens a client to every tenant.
+/// The reach is explicit (`Scope`), and only the admin and viewer roles can have
+/// `allTenants`: a missing tenant never widens a client to every tenant.
 struct Principal: Sendable, Equatable {
     enum Scope: Sendable, Equatable {
         case tenant(String)
@@ -39,8 +39,9 @@ struct Principal: Sendable, Equatable {
     }
 
     /// The principal of an access key: an admin key sees every tenant, a client key its
-    /// tenant. `nil` for a client key without a tenant (no such key can be created; one
-    /// in storage is refused rather than trusted with every tenant).
+    /// tenant, a viewer key its tenant or, without one, every tenant. `nil` for a client
+    /// key without a tenant (no such key can be created; one in storage is refused rather
+    /// than trusted with every tenant).
     init?(_ key: AccessKey) {
         let actor = "key:" + key.id + (key.label.isEmpty ? "" : " (\(key.label))")
         switch key.role {
@@ -49,6 +50,8 @@ struct Principal: Sendable, Equatable {
         case .client:
             guard let tenant = key.tenant else { return nil }
             self.init(scope: .tenant(tenant), role: .client, keyID: key.id, actor: actor)
+        case .viewer:
+            self.init(scope: key.tenant.map(Scope.tenant) ?? .allTenants, role: .viewer, keyID: key.id, actor: actor)
         }
     }
 

@@ -48,6 +48,7 @@ extension PolicyRule.Effect {
         case .max: "max"
         case .include: "include"
         case .exclude: "exclude"
+        case .priority: "priority"
         case .borrowAllow: "borrow allow"
         case .borrowDeny: "borrow deny"
         }
@@ -55,7 +56,7 @@ extension PolicyRule.Effect {
 
     var count: Int? {
         switch self {
-        case .reserve(let count), .max(let count): count
+        case .reserve(let count), .max(let count), .priority(let count): count
         case .include, .exclude, .borrowAllow, .borrowDeny: nil
         }
     }

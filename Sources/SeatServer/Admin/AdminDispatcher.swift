@@ -85,7 +85,7 @@ struct AdminDispatcher: Sendable {
         return words.joined(separator: " ")
     }
 
-    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy", "report", "borrow.public_key"]
+    private static let readOnly: Set<String> = ["status", "sessions", "license.list", "tenant.list", "key.list", "audit", "policy", "queue", "report", "borrow.public_key"]
 
     private func perform(_ arguments: AdminArguments, as principal: Principal, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         switch arguments.operation {
@@ -94,6 +94,11 @@ struct AdminDispatcher: Sendable {
         case "sessions":
             let filter = try sessionFilter(arguments)
             return ["sessions": await service.sessions(matching: filter).map { AdminJSON.session($0.session, license: $0.license) }]
+        case "queue":
+            let queues = await service.waiters(tenant: try arguments.optionalString("tenant"), licenseKey: try arguments.optionalString("license"))
+            return ["waiters": queues.flatMap { queue in
+                queue.waiters.enumerated().map { AdminJSON.waiter($1, position: $0 + 1, tenant: queue.license.tenant) }
+            }]
         case "release":
             return try await release(arguments, by: administrator)
         case "borrow.public_key":
@@ -195,7 +200,7 @@ struct AdminDispatcher: Sendable {
             .filter { tenant == nil || $0.license.tenant == tenant }
             .sorted { $0.license.key < $1.license.key }
             .map { snapshot in
-                var object = AdminJSON.license(snapshot.license, seatsInUse: snapshot.seatsInUse, now: now)
+                var object = AdminJSON.license(snapshot.license, seatsInUse: snapshot.seatsInUse, waiting: snapshot.waiting, now: now)
                 object["borrowed"] = snapshot.license.seatCounting.seatHolders(of: borrowed[snapshot.license.key] ?? []).count
                 return object
             }
@@ -296,7 +301,7 @@ struct AdminDispatcher: Sendable {
 
     private func createKey(_ arguments: AdminArguments) async throws(AdminFailure) -> [String: Any] {
         let roleName = try arguments.optionalString("role") ?? "client"
-        guard let role = AccessRole(rawValue: roleName) else { throw .invalidRequest("\"role\" must be \"client\" or \"admin\"") }
+        guard let role = AccessRole(rawValue: roleName) else { throw .invalidRequest("\"role\" must be \"client\", \"viewer\" or \"admin\"") }
         let (key, secret) = try await access.createKey(tenant: try arguments.optionalString("tenant"), role: role, label: try arguments.optionalString("label") ?? "")
         return ["key": AdminJSON.key(key), "secret": secret]
     }

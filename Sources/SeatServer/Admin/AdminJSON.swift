@@ -11,9 +11,9 @@ enum AdminJSON {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func license(_ license: License, seatsInUse: Int, now: Timestamp) -> [String: Any] {
+    static func license(_ license: License, seatsInUse: Int, waiting: Int = 0, now: Timestamp) -> [String: Any] {
         var object: [String: Any] = [
-            "key": license.key, "tenant": license.tenant, "seats": license.seats, "in_use": seatsInUse,
+            "key": license.key, "tenant": license.tenant, "seats": license.seats, "in_use": seatsInUse, "waiting": waiting,
             "free": max(0, license.seats - seatsInUse), "tier": license.tier, "features": license.features,
             "state": license.state.rawValue, "status": status(license.refusal(at: now)), "origin": license.provenance.origin.rawValue,
             "serial": license.provenance.serial, "overage": license.overage.description,
@@ -26,7 +26,7 @@ enum AdminJSON {
         return object
     }
 
-    private static func status(_ refusal: LicenseRefusal?) -> String {
+    static func status(_ refusal: LicenseRefusal?) -> String {
         switch refusal {
         case nil: "valid"
         case .expired: "expired"
@@ -48,6 +48,15 @@ enum AdminJSON {
         if let seat = license.seatCounting.seatName(user: session.user, hardwareID: session.hardwareID) { object["seat"] = seat }
         if let leaseID = session.borrowLeaseID { object["borrow_lease"] = BorrowLease.idText(leaseID) }
         return object
+    }
+
+    /// One waiter of a license's queue (`queue`), at 1-based `position`.
+    static func waiter(_ waiter: Waiter, position: Int, tenant: String) -> [String: Any] {
+        [
+            "license": waiter.request.licenseKey, "tenant": tenant, "user": waiter.request.user, "host": waiter.request.hostname,
+            "hardware_id": waiter.request.hardwareID, "address": waiter.request.clientAddress, "position": position,
+            "priority": waiter.priority, "since": AdminTime.format(waiter.since),
+        ]
     }
 
     static func tenant(_ tenant: Tenant, licenses: Int, keys: Int) -> [String: Any] {

@@ -36,6 +36,8 @@ extension ConfigurationKey {
         }, render: { $0.vendorPublicKeys.map(\.base64).joined(separator: ",") }),
         .seconds("lease_seconds", "How long a seat is held after the last acquire or heartbeat.", \.leaseSeconds, 1...86_400),
         .seconds("heartbeat_interval_seconds", "Heartbeat interval advised to clients; must be below lease_seconds.", \.heartbeatIntervalSeconds, 0.1...86_400),
+        .integer("queue_max_per_license", "Acquires that may wait in one license's queue (AcquireOrWait); beyond it they are refused like a plain Acquire (noSeats).", \.queueMaxPerLicense, 0...1_000_000, restartOnly: true),
+        .integer("queue_max_per_connection", "Waits one connection may hold at once (one per license and holder, over all licenses); beyond it an AcquireOrWait is refused like a plain Acquire.", \.queueMaxPerConnection, 0...10_000, restartOnly: true),
         .seconds("sweep_interval_seconds", "How often expired sessions are reclaimed.", \.sweepIntervalSeconds, 0.05...3_600),
         .seconds("ended_session_retention_seconds", "How long ended sessions are remembered so late heartbeats get a precise error.", \.endedSessionRetentionSeconds, 0...2_592_000),
         .integer("audit_retention_days", "Audit events older than this many days are deleted; 0 means no age limit (audit_max_mb still applies).", \.auditRetentionDays, 0...3_650),
@@ -74,6 +76,9 @@ extension ConfigurationKey {
         .seconds("shutdown_timeout_seconds", "On SIGTERM, requests in flight get this long to finish before connections are cut; storage is flushed either way.", \.shutdownTimeoutSeconds, 0.1...3_600, restartOnly: true),
         .string("metrics_listen_address", "Address of the HTTP listener for /healthz, /readyz and /metrics; empty disables it.", \.metricsListenAddress, restartOnly: true),
         .integer("metrics_port", "TCP port of the health and metrics listener; 0 picks a free one (the log names it).", \.metricsPort, 0...65_535, restartOnly: true),
+        .string("dashboard_listen_address", "Address of the web dashboard; a loopback address (127.x, ::1, localhost) serves plain HTTP, any other HTTPS with the server's TLS certificate; empty disables it.", \.dashboardListenAddress, restartOnly: true),
+        .integer("dashboard_port", "TCP port of the web dashboard; 0 picks a free one (the log names it).", \.dashboardPort, 0...65_535, restartOnly: true),
+        .integer("dashboard_session_minutes", "How long a dashboard sign-in lasts before the browser must sign in again.", \.dashboardSessionMinutes, 1...10_080, restartOnly: true),
         ConfigurationKey(name: "anonymous_tenant", help: "Empty: every client must authenticate with an access key. A tenant id: clients that do not authenticate act for that tenant.", apply: { configuration, value throws(ConfigurationError) in
             guard value.isEmpty || Tenant.isValidID(value) else {
                 throw ConfigurationError.invalidValue(key: "anonymous_tenant", value: value, expected: "empty, or a tenant id of a-z, 0-9, '.', '_' or '-'")

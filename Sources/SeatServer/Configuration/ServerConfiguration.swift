@@ -38,6 +38,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tlsCertificateFile = ""
     public var tlsPrivateKeyFile = ""
     public var maxFrameBytes = 65_536
+    /// Waiters one license's queue holds; memory is bounded by this times the licenses.
+    public var queueMaxPerLicense = 1_000
+    /// Waits one connection holds, so no client fills the queues alone.
+    public var queueMaxPerConnection = 16
     public var handshakeTimeoutSeconds = 10.0
     /// From the connection's start; only when clients must authenticate (no anonymous tenant).
     public var authenticationTimeoutSeconds = 10.0
@@ -64,6 +68,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Health and metrics over HTTP; loopback by default, empty disables the listener.
     public var metricsListenAddress = "127.0.0.1"
     public var metricsPort = 7421
+    /// The web dashboard; loopback by default (plain HTTP), any other address serves HTTPS
+    /// with the server certificate; empty disables it.
+    public var dashboardListenAddress = "127.0.0.1"
+    public var dashboardPort = 7422
+    /// How long a dashboard sign-in lasts.
+    public var dashboardSessionMinutes = 480
     /// Empty: clients must authenticate with an access key. A tenant id: connections that
     /// do not authenticate act for that tenant (single-organization sites).
     public var anonymousTenant = ""
@@ -93,6 +103,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var storageDirectory: String { stateDirectory + "/data" }
     public var tlsDirectory: String { stateDirectory + "/tls" }
     public var borrowSigningKeyPath: String { borrowSigningKeyFile.isEmpty ? stateDirectory + "/borrow-signing-key.pem" : borrowSigningKeyFile }
+    /// Whether the dashboard serves plain HTTP: only on a loopback address.
+    public var dashboardIsLoopback: Bool {
+        dashboardListenAddress == "localhost" || dashboardListenAddress == "::1" || dashboardListenAddress.hasPrefix("127.")
+    }
+
     public var adminSocketPath: String { adminSocket.isEmpty ? stateDirectory + "/admin.sock" : adminSocket }
 
     public var storageOptions: StorageOptions {

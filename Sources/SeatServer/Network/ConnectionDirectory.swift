@@ -7,19 +7,19 @@ import Synchronization
 /// connections of a revoked access key.
 final class ConnectionDirectory: Sendable {
     private struct State {
-        var links: [ObjectIdentifier: ConnectionLink] = [:]
+        var links: [UInt64: ConnectionLink] = [:]
         var holders: [SessionToken: ConnectionLink] = [:]
     }
     private let state = Mutex(State())
 
     func register(_ link: ConnectionLink) {
-        state.withLock { $0.links[ObjectIdentifier(link)] = link }
+        state.withLock { $0.links[link.id] = link }
     }
 
     func unregister(_ link: ConnectionLink) {
         let tokens = link.tokens
         state.withLock { state in
-            state.links[ObjectIdentifier(link)] = nil
+            state.links[link.id] = nil
             for token in tokens where state.holders[token] === link {
                 state.holders[token] = nil
             }
@@ -48,6 +48,23 @@ final class ConnectionDirectory: Sendable {
             link.forgetToken(token)
             link.push(.sessionRevoked(SessionRevokedNotice(token: token, reason: reason, message: message)))
         }
+    }
+
+    /// News of a wait (protocol-spec.md 9a) for the connection that waits, if it is still
+    /// open. A grant makes the connection the session's holder; a grant or an end closes
+    /// the wait on the connection.
+    func notifyWait(_ id: WaiterID, _ message: ServerMessage) {
+        guard let link = state.withLock({ $0.links[id.connection] }) else { return }
+        switch message {
+        case .queueGranted(let notice):
+            link.endWait(id.request)
+            attach(notice.grant.token, to: link)
+        case .waitEnded:
+            link.endWait(id.request)
+        default:
+            break
+        }
+        link.push(message)
     }
 
     /// Closes every connection authenticated with access key `keyID`. Returns how many.

@@ -110,7 +110,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         received = nil
         perform(machine.closed())
-        if let link { services.directory.unregister(link) }
+        if let link {
+            services.directory.unregister(link)
+            services.responder.connectionClosed(link)
+        }
         context.fireChannelInactive()
     }
 
@@ -290,7 +293,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             guard let link else { return }
             let eventLoop = context.eventLoop
             let handler = NIOLoopBound(self, eventLoop: eventLoop)
-            services.responder.respond(to: message, on: link) { outcome in
+            services.responder.respond(to: message, requestID: machine.inFlightRequestID ?? 0, on: link) { outcome in
                 if eventLoop.inEventLoop {
                     handler.value.answered(outcome)
                 } else {

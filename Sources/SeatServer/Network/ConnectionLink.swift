@@ -9,17 +9,54 @@ import Synchronization
 final class ConnectionLink: Sendable {
     private let channel: any Channel
     let peerAddress: String
+    /// Unique among the server's connections; names the connection in its waits (`WaiterID`).
+    let id: UInt64
     private struct State {
         var principal: Principal?
         var tokens: Set<SessionToken> = []
+        /// The connection's waits in license queues: for each license and holder (who has
+        /// one place per license), the request id of its latest AcquireOrWait.
+        var waits: [WaitKey: UInt32] = [:]
     }
     private let state: Mutex<State>
+    private static let nextID = Atomic<UInt64>(1)
 
     init(channel: any Channel, peerAddress: String, principal: Principal?) {
         self.channel = channel
         self.peerAddress = peerAddress
+        self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         self.state = Mutex(State(principal: principal))
     }
+
+    /// The waiter id of this connection's AcquireOrWait `requestID`.
+    func waiterID(_ requestID: UInt32) -> WaiterID { WaiterID(connection: id, request: requestID) }
+
+    private struct WaitKey: Hashable {
+        var licenseKey: String
+        var holder: Holder
+    }
+
+    /// Records a wait of `holder` for `licenseKey`; `false` (nothing recorded) when the
+    /// connection already holds `limit` other waits. Asking again for a place (a new
+    /// request id of the same holder) takes the place of the wait it supersedes.
+    func beginWait(_ requestID: UInt32, licenseKey: String, holder: Holder, limit: Int) -> Bool {
+        state.withLock { state in
+            let key = WaitKey(licenseKey: licenseKey, holder: holder)
+            guard state.waits[key] != nil || state.waits.count < limit else { return false }
+            state.waits[key] = requestID
+            return true
+        }
+    }
+
+    func endWait(_ requestID: UInt32) {
+        state.withLock { state in
+            guard let key = state.waits.first(where: { $0.value == requestID })?.key else { return }
+            state.waits[key] = nil
+        }
+    }
+
+    /// The licenses this connection waits for (to give the places up when it closes).
+    var waitedLicenses: Set<String> { state.withLock { Set($0.waits.keys.map(\.licenseKey)) } }
 
     var principal: Principal? { state.withLock { $0.principal } }
 

@@ -128,9 +128,16 @@ struct ConnectionStateMachine {
             case .anyToken: true
             }
         }
+
+        var coversEveryToken: Bool {
+            if case .anyToken = self { return true }
+            return false
+        }
     }
 
     private(set) var stage: Stage
+    /// The request id of the request whose reply is awaited.
+    var inFlightRequestID: UInt32? { inFlight?.requestID }
     private(set) var negotiatedVersion: UInt16?
     private let configuration: Configuration
 
@@ -253,7 +260,7 @@ struct ConnectionStateMachine {
     /// A server-initiated frame for this connection.
     mutating func push(_ message: ServerMessage) -> [Action] {
         guard stage != .closing, stage != .closed else { return [] }
-        if case .sessionRevoked(let notice) = message, let inFlight, inFlight.concerns.covers(notice.token) {
+        if let inFlight, Self.push(message, mustWaitFor: inFlight.concerns) {
             heldPushes.append(message)
             return []
         }
@@ -427,7 +434,7 @@ struct ConnectionStateMachine {
                 return
             }
             dispatch(frame, isAuthenticate: false, concerns: .none, &actions)
-        case .acquire, .heartbeat, .release, .validate, .borrow:
+        case .acquire, .acquireOrWait, .heartbeat, .release, .validate, .borrow:
             guard standing != .unauthenticated else {
                 actions.append(.write(Self.error(id, .authenticationRequired, "authenticate with an access key first (SEATD_ACCESS_KEY)")))
                 return
@@ -439,8 +446,19 @@ struct ConnectionStateMachine {
     private static func tokenScope(of message: ClientMessage) -> TokenScope {
         switch message {
         case .heartbeat(let token), .release(let token): .token(token)
-        case .acquire, .borrow: .anyToken
+        case .acquire, .acquireOrWait, .borrow: .anyToken
         case .hello, .validate, .authenticate, .admin: .none
+        }
+    }
+
+    /// Whether `message` must wait for the reply to a request concerning `scope`: a
+    /// revocation of its session, or any news of a wait while an acquire is answered (its
+    /// reply may be the wait's Queued, or a re-attach to the session the wait was granted).
+    private static func push(_ message: ServerMessage, mustWaitFor scope: TokenScope) -> Bool {
+        switch message {
+        case .sessionRevoked(let notice): scope.covers(notice.token)
+        case .queuePosition, .queueGranted, .waitEnded: scope.coversEveryToken
+        default: false
         }
     }
 

@@ -20,7 +20,7 @@ struct RequestDispatcher: RequestResponder {
     /// Signs the offline lease of every borrowed seat.
     let borrowKey: BorrowSigningKey
 
-    func respond(to message: ClientMessage, on link: ConnectionLink, completion: @escaping @Sendable (RequestOutcome) -> Void) {
+    func respond(to message: ClientMessage, requestID: UInt32, on link: ConnectionLink, completion: @escaping @Sendable (RequestOutcome) -> Void) {
         switch message {
         case .authenticate(let accessKey):
             completion(authenticate(accessKey, on: link))
@@ -31,12 +31,12 @@ struct RequestDispatcher: RequestResponder {
             Task { [admin] in
                 completion(RequestOutcome(reply: await admin.respond(to: request.json, as: principal, from: link.peerAddress)))
             }
-        case .hello, .acquire, .heartbeat, .release, .validate, .borrow:
+        case .hello, .acquire, .acquireOrWait, .heartbeat, .release, .validate, .borrow:
             guard let principal = link.principal else {
                 return completion(RequestOutcome(reply: .error(ErrorReply(code: .authenticationRequired, message: "authenticate with an access key first (SEATD_ACCESS_KEY)"))))
             }
             let started = ContinuousClock.now
-            answer(message, as: principal, on: link) { reply in
+            answer(message, requestID: requestID, as: principal, on: link) { reply in
                 count(message, reply, as: principal, since: started)
                 completion(RequestOutcome(reply: reply))
             }
@@ -48,12 +48,11 @@ struct RequestDispatcher: RequestResponder {
             return RequestOutcome(reply: .error(ErrorReply(code: .unexpectedMessage, message: "this connection is already authenticated")))
         }
         let address = link.peerAddress
-        let attempt = access.throttleAttempt(accessKey, from: address)
-        if let wait = gate.retryAfter(attempt) {
-            // Counted, not written one by one: a throttled client can send these at will.
-            metrics.recordThrottledAuthentication()
-            audit.count(.authenticationFailure(address: address, reason: "throttled"), at: clock.now())
-            seatEvents.authenticationFailed(address: address, reason: "throttled", at: clock.now())
+        let check = AuthenticationCheck(access: access, gate: gate, audit: audit, seatEvents: seatEvents, metrics: metrics, clock: clock)
+        // The registry marks the link while it holds the key table, so a revocation
+        // cannot slip between the lookup and the mark.
+        switch check.attempt(accessKey, from: address, verify: { access.authenticate($0, on: link) }) {
+        case .throttled(let wait):
             return RequestOutcome(
                 reply: .error(ErrorReply(
                     code: .authenticationThrottled,
@@ -62,22 +61,12 @@ struct RequestDispatcher: RequestResponder {
                 )),
                 closeAfterReply: true
             )
+        case .failed(let failure):
+            let message = if case .viewerKey = failure { "a viewer key signs in to the dashboard only" } else { "the access key is unknown or revoked" }
+            return RequestOutcome(reply: .error(ErrorReply(code: .authenticationFailed, message: message)), closeAfterReply: true)
+        case .accepted(let principal):
+            return RequestOutcome(reply: .authenticated(Authenticated(tenant: principal.tenant ?? "", role: principal.isAdministrator ? .admin : .client)))
         }
-        // The registry marks the link while it holds the key table, so a revocation
-        // cannot slip between the lookup and the mark.
-        let principal: Principal
-        switch access.authenticate(accessKey, on: link) {
-        case .success(let authenticated):
-            principal = authenticated
-        case .failure(let failure):
-            gate.recordFailure(attempt)
-            metrics.recordAuthentication(succeeded: false)
-            audit.count(.authenticationFailure(address: address, reason: failure.reason), at: clock.now())
-            seatEvents.authenticationFailed(address: address, reason: failure.reason, at: clock.now())
-            return RequestOutcome(reply: .error(ErrorReply(code: .authenticationFailed, message: "the access key is unknown or revoked")), closeAfterReply: true)
-        }
-        metrics.recordAuthentication(succeeded: true)
-        return RequestOutcome(reply: .authenticated(Authenticated(tenant: principal.tenant ?? "", role: principal.isAdministrator ? .admin : .client)))
     }
 
     private func count(_ message: ClientMessage, _ reply: ServerMessage, as principal: Principal, since started: ContinuousClock.Instant) {
@@ -102,7 +91,7 @@ struct RequestDispatcher: RequestResponder {
 
     private static func licenseKey(of message: ClientMessage) -> String {
         switch message {
-        case .acquire(let request): request.licenseKey
+        case .acquire(let request), .acquireOrWait(let request): request.licenseKey
         case .borrow(let request): request.seat.licenseKey
         case .validate(let licenseKey): licenseKey
         default: ""
@@ -111,7 +100,7 @@ struct RequestDispatcher: RequestResponder {
 
     private static func operation(of message: ClientMessage) -> SeatMetrics.Operation? {
         switch message {
-        case .acquire: .acquire
+        case .acquire, .acquireOrWait: .acquire
         case .borrow: .borrow
         case .heartbeat: .heartbeat
         case .release: .release
@@ -120,7 +109,11 @@ struct RequestDispatcher: RequestResponder {
         }
     }
 
-    private func answer(_ message: ClientMessage, as principal: Principal, on link: ConnectionLink, reply: @escaping @Sendable (ServerMessage) -> Void) {
+    func connectionClosed(_ link: ConnectionLink) {
+        service.dropWaits(of: link)
+    }
+
+    private func answer(_ message: ClientMessage, requestID: UInt32, as principal: Principal, on link: ConnectionLink, reply: @escaping @Sendable (ServerMessage) -> Void) {
         switch message {
         case .hello:
             reply(.error(ErrorReply(code: .unexpectedMessage, message: "Hello was already received")))
@@ -133,18 +126,23 @@ struct RequestDispatcher: RequestResponder {
             acquire(seatRequest, as: principal) { [connections] result in
                 reply(Self.reply(result) { success in
                     connections.attach(success.session.token, to: link)
-                    return .acquired(AcquireGrant(
-                        token: success.session.token,
-                        leaseExpiresAt: success.session.leaseExpiresAt,
-                        heartbeatIntervalMilliseconds: heartbeatInterval,
-                        seatsTotal: UInt32(clamping: success.license.seats),
-                        seatsInUse: UInt32(clamping: success.seatsInUse),
-                        reattached: success.reattached,
-                        tier: success.license.tier,
-                        licenseExpiresAt: success.license.expiresAt,
-                        features: success.license.features,
-                        overage: GrantOverage(overageSeats: UInt32(clamping: success.license.overageAllowance), isOverage: success.overage)
-                    ))
+                    return .acquired(AcquireGrant(success, heartbeatInterval: heartbeatInterval))
+                })
+            }
+
+        case .acquireOrWait(let request):
+            let seatRequest = SeatRequest(request, from: link, as: principal)
+            let heartbeatInterval = heartbeatInterval
+            service.acquireOrWait(seatRequest, requestID: requestID, as: principal, on: link) { [connections] result in
+                if case .failure(let failure) = result { recordRefusal(of: seatRequest, as: principal, failure) }
+                reply(Self.reply(result) { outcome in
+                    switch outcome {
+                    case .acquired(let success):
+                        connections.attach(success.session.token, to: link)
+                        return .acquired(AcquireGrant(success, heartbeatInterval: heartbeatInterval))
+                    case .queued(let place):
+                        return .queued(place)
+                    }
                 })
             }
 
@@ -208,13 +206,17 @@ struct RequestDispatcher: RequestResponder {
 
     /// An acquire or borrow, its refusals counted in the audit.
     private func acquire(_ request: SeatRequest, as principal: Principal, completion: @escaping LicenseActor.Completion<AcquireSuccess>) {
-        service.acquire(request, as: principal) { [audit, seatEvents, clock] result in
-            if case .failure(let failure) = result {
-                audit.count(.refusal(request, tenant: principal.tenant ?? "", failure: failure), at: clock.now())
-                seatEvents.denied(request, tenant: principal.tenant ?? "", reply: ErrorReply(failure), at: clock.now())
-            }
+        service.acquire(request, as: principal) { result in
+            if case .failure(let failure) = result { recordRefusal(of: request, as: principal, failure) }
             completion(result)
         }
+    }
+
+    /// A refused acquire, acquire-or-wait or borrow: counted in the audit and logged as a
+    /// seat event.
+    private func recordRefusal(of request: SeatRequest, as principal: Principal, _ failure: SeatFailure) {
+        audit.count(.refusal(request, tenant: principal.tenant ?? "", failure: failure), at: clock.now())
+        seatEvents.denied(request, tenant: principal.tenant ?? "", reply: ErrorReply(failure), at: clock.now())
     }
 
     private var heartbeatInterval: UInt32 { UInt32(clamping: service.policy.heartbeatIntervalMilliseconds) }
@@ -239,7 +241,8 @@ extension LicenseStatus {
 }
 
 extension SeatRequest {
-    /// The seat an Acquire or Borrow asks for, as the connection it came on presents it.
+    /// The seat an Acquire, AcquireOrWait or Borrow asks for, as the connection it came on
+    /// presents it.
     init(_ request: AcquireRequest, from link: ConnectionLink, as principal: Principal) {
         self.init(
             licenseKey: request.licenseKey,

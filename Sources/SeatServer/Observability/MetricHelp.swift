@@ -20,6 +20,8 @@ enum MetricHelp {
         "seatd_seats_total": "Seats of a license.",
         "seatd_seats_in_use": "Seats of a license in use (never more than seatd_seats_total plus the license's overage allowance).",
         "seatd_seats_overage_in_use": "Seats of a license in use past seatd_seats_total, from its overage allowance (counted in seatd_seats_in_use too).",
+        "seatd_queue_length": "Acquires waiting in a license's queue.",
+        "seatd_queue_wait_seconds": "Time a waiter spent in a license's queue, from Queued to its seat.",
         "seatd_license_expiry_timestamp_seconds": "When a license expires (Unix time); absent for licenses that do not expire.",
         "seatd_license_state": "1 for the state a license is in (active, suspended, revoked).",
         "seatd_storage_commit_duration_seconds": "Time of one storage commit (a group-commit batch, fsync included).",

@@ -45,6 +45,7 @@ final class SeatMetrics: Sendable {
     private let storageHighWater: Gauge
     private let licenseSeries = LicenseSeries()
     private let process: ProcessMetrics
+    private let queueWaits = Mutex<[LicenseLabels: DurationHistogram]>([:])
 
     /// Refusal reasons get their own series; anything else a request can fail with is
     /// counted under `other`.
@@ -164,6 +165,33 @@ final class SeatMetrics: Sendable {
 
     func recordRequest(_ operation: Operation, duration: Duration) {
         requestDurations[operation]?.record(duration)
+    }
+
+    /// A wait for a seat lasts from an instant to a working day.
+    static let queueWaitBuckets: [Duration] = [
+        .milliseconds(100), .seconds(1), .seconds(5), .seconds(15), .seconds(60), .seconds(300), .seconds(900),
+        .seconds(3_600), .seconds(4 * 3_600), .seconds(8 * 3_600),
+    ]
+
+    private struct LicenseLabels: Hashable {
+        var license: String
+        var tenant: String
+    }
+
+    /// A waiter got its seat of `license` after waiting `duration` in the queue.
+    func recordQueueWait(_ duration: Duration, license: String, tenant: String) {
+        grants.increment()
+        let labels = LicenseLabels(license: license, tenant: tenant)
+        let histogram = queueWaits.withLock { histograms in
+            if let existing = histograms[labels] { return existing }
+            let created = registry.makeDurationHistogram(
+                name: "seatd_queue_wait_seconds", labels: [("license", license), ("tenant", tenant)],
+                buckets: Self.queueWaitBuckets, help: MetricHelp.text("seatd_queue_wait_seconds")
+            )
+            histograms[labels] = created
+            return created
+        }
+        histogram.record(duration)
     }
 
     /// Called by the storage writer thread after each committed batch.

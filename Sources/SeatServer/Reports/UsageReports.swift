@@ -21,12 +21,32 @@ struct UsageReports: Sendable {
             throw .invalidRequest("unknown report \"\(kindName)\"; reports are \(UsageReportKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let periodName = try arguments.optionalString("by") ?? UsagePeriod.day.rawValue
-        guard let asked = UsagePeriod(rawValue: periodName) else { throw .invalidRequest("\"by\" must be hour, day or month") }
+        guard let period = UsagePeriod(rawValue: periodName) else { throw .invalidRequest("\"by\" must be hour, day or month") }
+        let made = try await make(
+            kind, by: period, from: try arguments.optionalTime("from"), to: try arguments.optionalTime("to"),
+            license: try arguments.optionalString("license"), tenant: try arguments.optionalString("tenant"), as: principal)
+        let report = made.report
+        return [
+            "report": kind.rawValue, "by": made.period.rawValue, "from": AdminTime.format(made.from), "to": AdminTime.format(made.to),
+            "columns": report.columns,
+            "rows": report.rows.map { row in
+                Dictionary(zip(report.columns, row).compactMap { column, cell in Self.json(cell).map { (column, $0) } }, uniquingKeysWith: { first, _ in first })
+            },
+        ]
+    }
+
+    /// The report `kind` by `asked` over `from..<to` (defaults: the 30 days up to now) of
+    /// the licenses `principal` may see, narrowed to `license` and `tenant` when given;
+    /// with the period it is by and the whole periods it covers.
+    func make(
+        _ kind: UsageReportKind, by asked: UsagePeriod, from askedFrom: Timestamp?, to askedTo: Timestamp?, license licenseFilter: String?, tenant tenantFilter: String?,
+        as principal: Principal
+    ) async throws(AdminFailure) -> (report: UsageReport, period: UsagePeriod, from: Timestamp, to: Timestamp) {
         // A true-up has one row per license for the whole range, rounded to whole hours only.
         let period = kind == .trueup ? .hour : asked
         let now = clock.now()
-        let to = try arguments.optionalTime("to") ?? now
-        let from = try arguments.optionalTime("from") ?? to.adding(milliseconds: -Self.defaultRangeMilliseconds)
+        let to = askedTo ?? now
+        let from = askedFrom ?? to.adding(milliseconds: -Self.defaultRangeMilliseconds)
         guard from < to else { throw .invalidRequest("\"from\" must be before \"to\"") }
         let (first, last) = period.range(from: from, to: to, now: now)
         let firstHour = UsageHour.hour(of: first)
@@ -35,8 +55,6 @@ struct UsageReports: Sendable {
             throw .invalidRequest("a report covers at most \(Self.maximumHours) hours; give a shorter range with \"from\" and \"to\"")
         }
 
-        let licenseFilter = try arguments.optionalString("license")
-        let tenantFilter = try arguments.optionalString("tenant")
         @Sendable func shows(_ licenseKey: String, of tenant: String) -> Bool {
             principal.canAccess(tenant: tenant) && (tenantFilter ?? tenant) == tenant && (licenseFilter ?? licenseKey) == licenseKey
         }
@@ -56,13 +74,7 @@ struct UsageReports: Sendable {
                 from: from, to: to, now: now, by: period)
             return UsageReport(kind, summaries, seats: Dictionary(licenses.map { ($0.key, $0.seats) }, uniquingKeysWith: { first, _ in first }))
         }
-        return [
-            "report": kind.rawValue, "by": period.rawValue, "from": AdminTime.format(first), "to": AdminTime.format(max(first, last)),
-            "columns": report.columns,
-            "rows": report.rows.map { row in
-                Dictionary(zip(report.columns, row).compactMap { column, cell in Self.json(cell).map { (column, $0) } }, uniquingKeysWith: { first, _ in first })
-            },
-        ]
+        return (report, period, first, max(first, last))
     }
 
     /// Runs `body` on a Dispatch thread: a long range over many licenses reads and adds up

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
+import SeatDashboard
 import SeatLicensing
 import SeatStorage
 import ServiceLifecycle
@@ -64,6 +65,8 @@ public enum Daemon {
             revocations: connections,
             verifier: configuration.licenseVerifier,
             clock: clock,
+            queueLimits: QueueLimits(perLicense: configuration.queueMaxPerLicense, perConnection: configuration.queueMaxPerConnection),
+            onWaitGranted: { waited, license in metrics.recordQueueWait(waited, license: license.key, tenant: license.tenant) },
             logger: logger
         )
         let access = try AccessRegistry(store: store, clock: clock, connections: connections)
@@ -119,12 +122,14 @@ public enum Daemon {
             clock: clock,
             logger: logger
         )
+        // One throttle for the seat protocol and the dashboard's sign-in alike.
+        let gate = AuthenticationGate(
+            limit: configuration.authFailureLimit, globalLimit: configuration.authFailureGlobalLimit,
+            windowSeconds: configuration.authFailureWindowSeconds, clock: clock)
         let dispatcher = RequestDispatcher(
             service: service,
             access: access,
-            gate: AuthenticationGate(
-                limit: configuration.authFailureLimit, globalLimit: configuration.authFailureGlobalLimit,
-                windowSeconds: configuration.authFailureWindowSeconds, clock: clock),
+            gate: gate,
             connections: connections,
             admin: admin,
             audit: audit,
@@ -196,6 +201,16 @@ public enum Daemon {
                 },
                 logger: logger
             )))
+        }
+        if !configuration.dashboardListenAddress.isEmpty {
+            let backend = DashboardBridge(
+                service: service, access: access, gate: gate, admin: admin, reports: admin.reports, audit: audit, seatEvents: seatEvents, metrics: metrics, clock: clock)
+            // Plain HTTP on loopback only; elsewhere the server's TLS context, as reloaded.
+            let dashboardTLS: (@Sendable () -> NIOSSLContext)? = configuration.dashboardIsLoopback ? nil : { @Sendable in tlsContext.value }
+            let dashboard = try DashboardServer(
+                host: configuration.dashboardListenAddress, port: configuration.dashboardPort, backend: backend,
+                sessionLifetimeSeconds: Int64(configuration.dashboardSessionMinutes) * 60, tlsContext: dashboardTLS, logger: logger)
+            services.append(.init(service: dashboard))
         }
         reloaderBox.set(reloader)
         let adminSocket = AdminSocketListener(

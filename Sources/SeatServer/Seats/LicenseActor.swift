@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import SeatCore
+import SeatProtocol
 import SeatStorage
 
 /// The live seats of one license. The actor runs on one NIO event loop (its executor), so
@@ -19,17 +20,23 @@ actor LicenseActor {
     nonisolated let eventLoop: any EventLoop
     nonisolated var unownedExecutor: UnownedSerialExecutor { eventLoop.executor.asUnownedSerialExecutor() }
 
-    private var ledger: SeatLedger
-    private let store: any SeatCommits
-    private let directory: SessionDirectory
-    private let livePolicy: LiveValue<LeasePolicy>
+    var ledger: SeatLedger
+    let store: any SeatCommits
+    let directory: SessionDirectory
+    let livePolicy: LiveValue<LeasePolicy>
     /// The site's policy file in force (replaced by a reload); judged at every new grant.
-    private let sitePolicy: LiveValue<SitePolicy>
-    private let clock: any ServerClock
-    private let logger: Logger
+    let sitePolicy: LiveValue<SitePolicy>
+    let clock: any ServerClock
+    let logger: Logger
+    /// Where news of a wait goes: the waiting connection (`LicenseActor+Queue.swift`).
+    let connections: ConnectionDirectory
+    /// Each waiter's place as last told to it, so only changes are pushed.
+    var announcedPositions: [WaiterID: Int] = [:]
+    /// Told how long each granted waiter waited.
+    let waitObserver: @Sendable (_ waited: Duration, _ license: License) -> Void
     /// Set once the license is deleted: an acquire that found this actor just before the
     /// deletion must not grant a seat of a license that no longer exists.
-    private var retired = false
+    var retired = false
     /// Re-acquires of a holder whose grant is still being committed, answered once the
     /// granting request has confirmed or aborted it.
     private var grantOutcomeWaiters: [SessionToken: [Reattach]] = [:]
@@ -43,11 +50,16 @@ actor LicenseActor {
 
     private struct Reattach {
         let request: SeatRequest
+        let waiting: QueueRequest?
         let attempt: Int
-        let completion: Completion<AcquireSuccess>
+        let completion: Completion<AcquireOutcome>
     }
 
-    init(ledger: SeatLedger, eventLoop: any EventLoop, store: any SeatCommits, directory: SessionDirectory, policy: LiveValue<LeasePolicy>, sitePolicy: LiveValue<SitePolicy>, clock: any ServerClock, logger: Logger) {
+    init(
+        ledger: SeatLedger, eventLoop: any EventLoop, store: any SeatCommits, directory: SessionDirectory, policy: LiveValue<LeasePolicy>,
+        sitePolicy: LiveValue<SitePolicy>, clock: any ServerClock, connections: ConnectionDirectory,
+        waitObserver: @escaping @Sendable (_ waited: Duration, _ license: License) -> Void = { _, _ in }, logger: Logger
+    ) {
         self.key = ledger.license.key
         self.tenant = ledger.license.tenant
         self.eventLoop = eventLoop
@@ -57,6 +69,8 @@ actor LicenseActor {
         self.livePolicy = policy
         self.sitePolicy = sitePolicy
         self.clock = clock
+        self.connections = connections
+        self.waitObserver = waitObserver
         self.logger = logger
         directory.register(ledger.sessions.map(\.token), owner: self)
     }
@@ -78,7 +92,7 @@ actor LicenseActor {
         }
     }
 
-    var snapshot: LicenseSnapshot { LicenseSnapshot(license: ledger.license, seatsInUse: ledger.seatsInUse) }
+    var snapshot: LicenseSnapshot { LicenseSnapshot(license: ledger.license, seatsInUse: ledger.seatsInUse, waiting: ledger.queue.count) }
 
     /// Sessions holding a seat now (live, or being ended but not yet committed).
     var liveSessions: [Session] { ledger.sessions.filter { ledger.phase(of: $0.token) != .pending } }
@@ -89,43 +103,68 @@ actor LicenseActor {
     // MARK: Acquire
 
     func acquire(_ request: SeatRequest, completion: @escaping Completion<AcquireSuccess>) {
-        acquire(request, attempt: 1, completion: completion)
+        acquire(request, waiting: nil, attempt: 1) { result in
+            completion(result.map { outcome in
+                guard case .acquired(let success) = outcome else { preconditionFailure("an acquire that does not wait is never queued") }
+                return success
+            })
+        }
     }
 
-    private func acquire(_ request: SeatRequest, attempt: Int, completion: @escaping Completion<AcquireSuccess>) {
+    /// An acquire that waits in the queue when no seat can be granted (protocol-spec.md 9a).
+    func acquire(_ request: SeatRequest, waiting: QueueRequest, completion: @escaping Completion<AcquireOutcome>) {
+        acquire(request, waiting: waiting, attempt: 1, completion: completion)
+    }
+
+    private func acquire(_ request: SeatRequest, waiting: QueueRequest?, attempt: Int, completion: @escaping Completion<AcquireOutcome>) {
         guard !retired else { return completion(.failure(.unknownLicense)) }
         let rules = sitePolicy.value.rules(for: ledger.license)
-        let decision = ledger.acquire(request, now: clock.now(), policy: livePolicy.value, rules: rules) { SessionToken.fromSystemRandom() }
+        let decision = ledger.acquire(request, now: clock.now(), policy: livePolicy.value, rules: rules, waiting: waiting) { SessionToken.fromSystemRandom() }
         switch decision {
         case .refused(let refusal):
             completion(.failure(SeatFailure(refusal)))
+            // Refused because a waiter could take the seat: give it to them.
+            serveQueue()
 
         case .attached(let session, durable: true) where session.isBorrowed:
-            completion(.success(success(session, reattached: true)))
+            completion(.success(.acquired(success(session, reattached: true))))
 
         case .attached(let session, durable: true):
             store.commitLazily([.refreshLease(token: session.token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
-            completion(.success(success(session, reattached: true)))
+            completion(.success(.acquired(success(session, reattached: true))))
 
         case .attached(let session, durable: false):
             // Its grant is still being committed by another request: answer once that
             // request has confirmed (or aborted) it.
-            grantOutcomeWaiters[session.token, default: []].append(Reattach(request: request, attempt: attempt, completion: completion))
+            grantOutcomeWaiters[session.token, default: []].append(Reattach(request: request, waiting: waiting, attempt: attempt, completion: completion))
 
         case .granted(let session, let reclaimed):
-            var changes: [StoreChange] = [.putSession(session), .appendAudit(.grant(session, tenant: tenant, overage: ledger.isOverage(session.token)))]
-            for lapsed in reclaimed {
-                changes.append(.endSession(EndedSession(token: lapsed.token, licenseKey: key, tenant: tenant, end: .expired, endedAt: session.createdAt)))
-                changes.append(.appendAudit(.expiry(lapsed, tenant: tenant, at: session.createdAt)))
+            commitGrant(session, reclaimed: reclaimed) { actor, result in
+                actor.finishGrant(session, reclaimed: reclaimed.map(\.token), result, completion: completion)
             }
-            let reclaimedTokens = reclaimed.map(\.token)
-            store.commit(changes) { result in
-                self.onLoop { $0.finishGrant(session, reclaimed: reclaimedTokens, result, completion: completion) }
-            }
+
+        case .queued(let position, let replacing):
+            announcedPositions[waiting!.id] = position
+            if let replacing { endWaits([replacing], reason: .superseded, message: "the same user and workstation queued again") }
+            completion(.success(.queued(place(position))))
+            serveQueue()
         }
     }
 
-    private func finishGrant(_ session: Session, reclaimed: [SessionToken], _ result: Result<Void, StorageError>, completion: Completion<AcquireSuccess>) {
+    /// Stores a grant and the end of the lapsed sessions it reclaims, then calls `finish`
+    /// on the actor.
+    func commitGrant(_ session: Session, reclaimed: [Session], finish: @escaping @Sendable (isolated LicenseActor, Result<Void, StorageError>) -> Void) {
+        var changes: [StoreChange] = [.putSession(session), .appendAudit(.grant(session, tenant: tenant, overage: ledger.isOverage(session.token)))]
+        for lapsed in reclaimed {
+            changes.append(.endSession(EndedSession(token: lapsed.token, licenseKey: key, tenant: tenant, end: .expired, endedAt: session.createdAt)))
+            changes.append(.appendAudit(.expiry(lapsed, tenant: tenant, at: session.createdAt)))
+        }
+        store.commit(changes) { result in
+            self.onLoop { finish($0, result) }
+        }
+    }
+
+    private func finishGrant(_ session: Session, reclaimed: [SessionToken], _ result: Result<Void, StorageError>, completion: Completion<AcquireOutcome>) {
         switch result {
         case .failure(let error):
             ledger.abortGrant(session.token, reclaimed: reclaimed)
@@ -133,24 +172,32 @@ actor LicenseActor {
             answerReattaches(session.token)
             completion(.failure(.storage(error)))
         case .success:
-            ledger.confirmGrant(session.token, reclaimed: reclaimed)
-            directory.remove(reclaimed)
-            directory.register([session.token], owner: self)
-            answerReattaches(session.token)
+            settleGrant(session, reclaimed: reclaimed)
             var granted = success(session, reattached: false)
             granted.reclaimed = reclaimed
-            completion(.success(granted))
+            completion(.success(.acquired(granted)))
         }
     }
 
-    private func answerReattaches(_ token: SessionToken) {
+    /// A grant is stored: the session is live, the sessions it reclaimed are gone.
+    func settleGrant(_ session: Session, reclaimed: [SessionToken]) {
+        ledger.confirmGrant(session.token, reclaimed: reclaimed)
+        directory.remove(reclaimed)
+        directory.register([session.token], owner: self)
+        answerReattaches(session.token)
+        // Under user or host counting a live seat can be shared: a waiter of the same user
+        // (or host) takes no seat and waits no more.
+        if ledger.license.seatCounting != .session { serveQueue() }
+    }
+
+    func answerReattaches(_ token: SessionToken) {
         for waiter in grantOutcomeWaiters.removeValue(forKey: token) ?? [] {
             if ledger.phase(of: token) == .live, let current = ledger.session(token) {
-                waiter.completion(.success(success(current, reattached: true)))
+                waiter.completion(.success(.acquired(success(current, reattached: true))))
             } else if waiter.attempt < 3 {
                 // The session it attached to was released meanwhile, or its grant failed.
                 // Nothing was promised to this caller yet: decide again as if it arrived now.
-                acquire(waiter.request, attempt: waiter.attempt + 1, completion: waiter.completion)
+                acquire(waiter.request, waiting: waiter.waiting, attempt: waiter.attempt + 1, completion: waiter.completion)
             } else {
                 waiter.completion(.failure(.storage(.io(code: 0, "the session's grant was not stored"))))
             }
@@ -241,6 +288,7 @@ actor LicenseActor {
                         actor.ledger.finishEnd([token])
                         actor.directory.remove([token])
                         completion(.success(actor.releaseSuccess(ended: true)))
+                        actor.serveQueue()
                     }
                 }
             }
@@ -250,20 +298,27 @@ actor LicenseActor {
     /// One sweep of this license: commits again the ends that failed before, and reclaims
     /// every seat whose lease has run out at `now`. Completes with the ends now durable.
     func sweep(now: Timestamp, completion: @escaping @Sendable ([(token: SessionToken, end: SessionEnd)]) -> Void) {
+        sweepQueue(now: now)
         let ends = ledger.retryEnds() + ledger.beginExpiry(now: now).map { (session: $0, end: SessionEnd.expired) }
-        endAll(ends, at: now) { ended, _ in completion(ended) }
+        endAll(ends, at: now) { ended, _ in
+            // Also after grants that failed to store since the last sweep.
+            self.onLoop { $0.serveQueue() }
+            completion(ended)
+        }
     }
 
     /// Retires the actor and ends every session: the license was deleted (or moved to
     /// another tenant) by `administrator`. Completes with the sessions ended durably.
     func retire(by administrator: String, completion: @escaping @Sendable ([SessionToken]) -> Void) {
         retired = true
+        endAllWaits(.unknownLicense)
         revokeAll(by: administrator, completion: completion)
     }
 
     /// Ends every session as revoked (the license was revoked). Completes with the
     /// sessions ended durably.
     func revokeAll(by administrator: String, completion: @escaping @Sendable ([SessionToken]) -> Void) {
+        endAllWaits(.license(.revoked))
         let sessions = ledger.beginEndAll(reason: .revoked)
         for session in sessions { deferredRevokers[session.token] = administrator }
         endAll(sessions.map { ($0, .revoked) }, at: clock.now()) { ended, _ in completion(ended.map(\.token)) }
@@ -271,6 +326,11 @@ actor LicenseActor {
 
     func update(_ license: License) {
         ledger.updateLicense(license)
+        if let refusal = license.refusal(at: clock.now()) {
+            endAllWaits(.license(refusal))
+        } else {
+            serveQueue()  // it may have more seats
+        }
     }
 
     /// Sessions ended per storage commit when the server ends many at once (a sweep after
@@ -340,6 +400,7 @@ actor LicenseActor {
                     actor.directory.remove(tokens)
                     for token in tokens { actor.deferredRevokers[token] = nil }
                     actor.settleQueuedEnds(tokens)
+                    actor.serveQueue()
                     actor.endChunks(remaining.dropFirst(chunk.count), at: now, ended: ended + committed, chunkSize: chunkSize, completion: completion)
                 }
             }
@@ -350,7 +411,7 @@ actor LicenseActor {
         ReleaseSuccess(ended: ended, seatsTotal: ledger.seatsTotal, seatsInUse: ledger.seatsInUse)
     }
 
-    private func success(_ session: Session, reattached: Bool) -> AcquireSuccess {
+    func success(_ session: Session, reattached: Bool) -> AcquireSuccess {
         AcquireSuccess(
             session: session, reattached: reattached, license: ledger.license, seatsInUse: ledger.seatsInUse,
             overage: ledger.isOverage(session.token))

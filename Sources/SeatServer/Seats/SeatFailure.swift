@@ -1,4 +1,5 @@
 import SeatCore
+import SeatProtocol
 import SeatStorage
 
 /// Why a seat operation did not succeed, in domain terms; `ErrorReply+SeatFailure`
@@ -51,6 +52,22 @@ struct LicenseSnapshot: Equatable {
     var license: License
     /// Up to `license.seatsAllowed`: the overage in use included.
     var seatsInUse: Int
+    /// Acquires waiting in the license's queue.
+    var waiting: Int = 0
 
     var seatsOverageInUse: Int { license.seatsOverage(inUse: seatsInUse) }
+}
+
+/// What an AcquireOrWait got: a seat, or a place in the queue.
+enum AcquireOutcome: Equatable {
+    case acquired(AcquireSuccess)
+    case queued(QueuePlace)
+}
+
+/// Bounds of the queues, so no client can exhaust the server's memory by waiting.
+struct QueueLimits: Equatable {
+    /// Waiters of one license.
+    var perLicense = 1_000
+    /// Waits of one connection, over all licenses.
+    var perConnection = 16
 }

@@ -32,6 +32,10 @@ final class SeatService: Sendable {
     private let logger: Logger
     /// Told about ended sessions, to notify their holders and forget their connections.
     private let revocations: ConnectionDirectory
+    /// How long queues may grow (`queue_max_per_license`, `queue_max_per_connection`).
+    private let queueLimits: QueueLimits
+    /// Told how long each waiter that got a seat waited, for metrics.
+    private let onWaitGranted: @Sendable (_ waited: Duration, _ license: License) -> Void
     /// License changes (file reloads and admin requests) run one at a time.
     private let catalogGate = SerialGate()
     /// Imported licenses whose signing key the site no longer trusts: kept in the store,
@@ -44,9 +48,12 @@ final class SeatService: Sendable {
     init(
         store: SeatStore, policy: LeasePolicy, endedSessionRetentionSeconds: Double, revocations: ConnectionDirectory,
         verifier: LicenseVerifier, clock: any ServerClock, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        commits: (any SeatCommits)? = nil, logger: Logger
+        commits: (any SeatCommits)? = nil, queueLimits: QueueLimits = QueueLimits(), onWaitGranted: @escaping @Sendable (_ waited: Duration, _ license: License) -> Void = { _, _ in },
+        logger: Logger
     ) async throws {
         self.store = store
+        self.queueLimits = queueLimits
+        self.onWaitGranted = onWaitGranted
         self.commits = commits ?? store
         self.revocations = revocations
         self.clock = clock
@@ -96,7 +103,10 @@ final class SeatService: Sendable {
     }
 
     private func makeActor(_ ledger: SeatLedger) -> LicenseActor {
-        LicenseActor(ledger: ledger, eventLoop: eventLoops.next(), store: commits, directory: directory, policy: livePolicy, sitePolicy: liveSitePolicy, clock: clock, logger: logger)
+        LicenseActor(
+            ledger: ledger, eventLoop: eventLoops.next(), store: commits, directory: directory, policy: livePolicy, sitePolicy: liveSitePolicy,
+            clock: clock, connections: revocations, waitObserver: onWaitGranted, logger: logger
+        )
     }
 
     var sessionCount: Int { directory.count }
@@ -116,6 +126,8 @@ final class SeatService: Sendable {
     /// granted keep their seats.
     func update(sitePolicy: SitePolicy) {
         liveSitePolicy.set(sitePolicy)
+        // Seats the old rules held back may go to waiters now.
+        for actor in actors.withLock({ Array($0.values) }) { actor.onLoop { $0.serveQueue() } }
     }
 
     /// Seats of every license, for metrics.
@@ -158,6 +170,50 @@ final class SeatService: Sendable {
                 completion(result)
             }
         }
+    }
+
+    /// An acquire that may wait (protocol-spec.md 9a). A connection at its limit of waits is
+    /// answered as a plain acquire.
+    func acquireOrWait(_ request: SeatRequest, requestID: UInt32, as principal: Principal, on link: ConnectionLink, completion: @escaping LicenseActor.Completion<AcquireOutcome>) {
+        guard let actor = actor(for: request.licenseKey, principal) else { return completion(.failure(.unknownLicense)) }
+        guard link.beginWait(requestID, licenseKey: request.licenseKey, holder: request.holder, limit: queueLimits.perConnection) else {
+            return acquire(request, as: principal) { completion($0.map(AcquireOutcome.acquired)) }
+        }
+        let waiting = QueueRequest(id: link.waiterID(requestID), maximumQueueLength: queueLimits.perLicense)
+        actor.onLoop { actor in
+            actor.acquire(request, waiting: waiting) { result in
+                switch result {
+                case .success(.queued):
+                    break
+                case .success(.acquired(let success)):
+                    link.endWait(requestID)
+                    if !success.reclaimed.isEmpty { self.revocations.forget(success.reclaimed) }
+                case .failure:
+                    link.endWait(requestID)
+                }
+                completion(result)
+            }
+        }
+    }
+
+    /// `link` closed: its waits lose their places at once.
+    func dropWaits(of link: ConnectionLink) {
+        for licenseKey in link.waitedLicenses {
+            actor(for: licenseKey)?.onLoop { $0.dropWaits(onConnection: link.id) }
+        }
+    }
+
+    /// Everyone waiting for a seat, in queue order per license (of `tenant`, or `licenseKey`).
+    func waiters(tenant: String? = nil, licenseKey: String? = nil) async -> [(license: License, waiters: [Waiter])] {
+        let visible = actors.withLock { actors in
+            actors.values.filter { (tenant == nil || $0.tenant == tenant) && (licenseKey == nil || $0.key == licenseKey) }
+        }
+        var result: [(license: License, waiters: [Waiter])] = []
+        for actor in visible {
+            let (license, waiters) = await actor.awaiting { actor, done in done((actor.ledger.license, actor.waiters)) }
+            if !waiters.isEmpty { result.append((license, waiters)) }
+        }
+        return result.sorted { $0.license.key < $1.license.key }
     }
 
     func heartbeat(_ token: SessionToken, as principal: Principal, completion: @escaping LicenseActor.Completion<Session>) {

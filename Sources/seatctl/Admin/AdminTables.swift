@@ -4,13 +4,14 @@ import SeatClient
 /// The tables admin commands print for people (--json prints the server's JSON instead).
 enum AdminTables {
     static func licenses(_ licenses: [AdminLicense]) -> TextTable {
-        // BORROWED (of IN USE, out on borrow) comes last, so scripts reading the columns
-        // before it keep working.
-        var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN", "BORROWED"])
+        // BORROWED (of IN USE, out on borrow) and WAITING (in the queue) come last, so
+        // scripts reading the columns before them keep working.
+        var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN", "BORROWED", "WAITING"])
         for license in licenses {
             table.append([
                 license.key, license.tenant, "\(license.seats)", inUse(license), "\(license.free)", license.state, license.status,
                 license.tier ?? "", license.expires.map(time) ?? "never", license.origin, license.borrowed.map { "\($0)" } ?? "",
+                "\(license.waiting ?? 0)",
             ])
         }
         return table
@@ -40,6 +41,14 @@ enum AdminTables {
                 session.id, session.license, session.tenant, session.user, session.host, session.seat ?? "", session.address,
                 time(session.since), time(session.lastHeartbeat), time(session.expires), session.borrowLease.map { "lease " + $0 } ?? "",
             ])
+        }
+        return table
+    }
+
+    static func waiters(_ waiters: [AdminWaiter]) -> TextTable {
+        var table = TextTable(headers: ["LICENSE", "POSITION", "PRIORITY", "TENANT", "USER", "HOST", "ADDRESS", "SINCE"])
+        for waiter in waiters {
+            table.append([waiter.license, "\(waiter.position)", "\(waiter.priority)", waiter.tenant, waiter.user, waiter.host, waiter.address, time(waiter.since)])
         }
         return table
     }

@@ -18,7 +18,7 @@ struct KeyCreate: AsyncParsableCommand {
     )
     @OptionGroup var admin: AdminOptions
     @Option(help: "Tenant the key acts for (required for a client key).") var tenant: String?
-    @Option(help: "client (seat requests for the tenant) or admin (administration of every tenant).") var role: AdminKeyRole = .client
+    @Option(help: "client (seat requests for the tenant), admin (administration of every tenant) or viewer (read-only dashboard sign-in; for --tenant's licenses, or every tenant's without it).") var role: AdminKeyRole = .client
     @Option(help: "What the key is for, e.g. \"cad workstations\".") var label: String?
 
     func validate() throws {

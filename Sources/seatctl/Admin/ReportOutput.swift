@@ -1,4 +1,5 @@
 import SeatClient
+import SeatCore
 
 /// A report reply as a table for people or as CSV for spreadsheets.
 enum ReportOutput {
@@ -9,12 +10,9 @@ enum ReportOutput {
         return table
     }
 
-    /// RFC 4180: a header row of the column names, CRLF line ends, and a field quoted
-    /// (its quotes doubled) when it holds a comma, a quote or a line break.
+    /// RFC 4180 (`ReportText.csv`), as the dashboard's CSV download is.
     static func csv(_ reply: AdminReportReply) -> String {
-        ([reply.columns] + reply.rows.map { cells($0, reply.columns) })
-            .map { $0.map(csvField).joined(separator: ",") + "\r\n" }
-            .joined()
+        ReportText.csv(columns: reply.columns, rows: reply.rows.map { cells($0, reply.columns) })
     }
 
     private static func cells(_ row: [String: JSONValue], _ columns: [String]) -> [String] {
@@ -26,16 +24,9 @@ enum ReportOutput {
         switch value {
         case .string(let text): return text
         case .number(let number) where number.rounded() == number && abs(number) < 1e15: return String(Int64(number))
-        case .number(let number):
-            let hundredths = Int64((abs(number) * 100).rounded())
-            return (number < 0 ? "-" : "") + "\(hundredths / 100)." + (hundredths % 100 < 10 ? "0" : "") + "\(hundredths % 100)"
+        case .number(let number): return ReportText.number(hundredths: Int64((number * 100).rounded()))
         case .bool(let flag): return flag ? "true" : "false"
         case .null, .array, .object: return ""
         }
-    }
-
-    private static func csvField(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

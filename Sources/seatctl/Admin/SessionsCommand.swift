@@ -17,3 +17,18 @@ struct Sessions: AsyncParsableCommand {
         }
     }
 }
+
+struct Queue: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List who waits for a seat, in queue order per license (admin).")
+
+    @OptionGroup var admin: AdminOptions
+    @Option(help: "Only the queue of this license.") var license: String?
+    @Option(help: "Only the queues of this tenant's licenses.") var tenant: String?
+
+    func run() async throws {
+        try await withAdminClient(admin) { client in
+            let response = try await client.perform(AdminQueueQuery(license: license, tenant: tenant))
+            printAdminReply(json: admin.json, response) { AdminTables.waiters(response.reply.waiters) }
+        }
+    }
+}

@@ -75,8 +75,9 @@ final class DaemonProcess: Sendable {
             "log_level": "debug",
             // TestLicense writes unsigned licenses; the signing tests turn this off.
             "development_mode": "true",
-            // Tests run in parallel: never the fixed default metrics port.
+            // Tests run in parallel: never the fixed default metrics and dashboard ports.
             "metrics_port": "0",
+            "dashboard_port": "0",
             // Most tests are about seats, not authentication: their clients act for the
             // default tenant without a key. Access tests set this to "".
             "anonymous_tenant": "default",
