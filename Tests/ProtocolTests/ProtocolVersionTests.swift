@@ -42,6 +42,22 @@ import Testing
             code: .policyDenied, message: "max", detail: .policyDenied(reason: .overMax, limit: 1, seatsTotal: 2, seatsInUse: 2, reservedFreeSeats: 0))))
     }
 
+    @Test func versionOneQueueMessagesGetNoOverageFieldsAndAtMostSeatsTotalInUse() {
+        let place = QueuePlace(position: 1, waiting: 2, seatsTotal: 10, seatsInUse: 12)
+        let capped = QueuePlace(position: 1, waiting: 2, seatsTotal: 10, seatsInUse: 10)
+        #expect(ServerMessage.queued(place).spoken(in: 1) == .queued(capped))
+        #expect(ServerMessage.queuePosition(QueuePositionNotice(waitID: 7, place: place)).spoken(in: 1)
+            == .queuePosition(QueuePositionNotice(waitID: 7, place: capped)))
+        var grantForVersionOne = Self.grant
+        grantForVersionOne.overage = nil
+        grantForVersionOne.seatsInUse = 10
+        #expect(ServerMessage.queueGranted(QueueGrantNotice(waitID: 7, grant: Self.grant)).spoken(in: 1)
+            == .queueGranted(QueueGrantNotice(waitID: 7, grant: grantForVersionOne)))
+        for message: ServerMessage in [.queued(place), .queueGranted(QueueGrantNotice(waitID: 7, grant: Self.grant))] {
+            #expect(message.spoken(in: 2) == message)
+        }
+    }
+
     @Test func aVersionOneGrantEncodesWithoutTrailingBytes() throws {
         let frame = ServerFrame(requestID: 1, message: .acquired(Self.grant))
         let old = ServerFrame(requestID: 1, message: frame.message.spoken(in: 1))
@@ -59,6 +75,7 @@ import Testing
     @Test func bytesAfterTheVersionTwoFieldsAreMalformed() {
         let messages: [ServerMessage] = [
             .acquired(ProtocolVersionTests.grant),
+            .queueGranted(QueueGrantNotice(waitID: 7, grant: ProtocolVersionTests.grant)),
             .validated(ValidateResult(status: .valid, tier: "", licenseExpiresAt: nil, features: [:], seatsTotal: 1, seatsInUse: 2, overageSeats: 1)),
         ]
         for message in messages {
