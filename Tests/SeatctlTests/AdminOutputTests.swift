@@ -75,15 +75,15 @@ import Testing
         let reply = try decode(AdminLicensesReply.self, """
             {"licenses": [
               {"key": "CAD-10", "tenant": "acme", "seats": 10, "in_use": 12, "free": 0, "overage": "1.25x", "overage_allowed": 2,
-               "overage_in_use": 2, "state": "active", "status": "valid", "origin": "file", "borrowed": 1},
+               "overage_in_use": 2, "state": "active", "status": "valid", "origin": "file", "borrowed": 1, "waiting": 1},
               {"key": "CAD-2", "tenant": "acme", "seats": 2, "in_use": 1, "free": 1, "overage": "+1", "overage_allowed": 1,
                "overage_in_use": 0, "state": "active", "status": "valid", "origin": "file"}
             ]}
             """)
         #expect(AdminTables.licenses(reply.licenses).render() == """
-            LICENSE  TENANT  SEATS  IN USE              FREE  STATE   STATUS  TIER  EXPIRES  ORIGIN  BORROWED
-            CAD-10   acme    10     12/10 (+2 overage)  0     active  valid   -     never    file    1
-            CAD-2    acme    2      1                   1     active  valid   -     never    file    -
+            LICENSE  TENANT  SEATS  IN USE              FREE  STATE   STATUS  TIER  EXPIRES  ORIGIN  BORROWED  WAITING
+            CAD-10   acme    10     12/10 (+2 overage)  0     active  valid   -     never    file    1         1
+            CAD-2    acme    2      1                   1     active  valid   -     never    file    -         0
             """)
     }
 
