@@ -64,6 +64,7 @@ extension ServerMessage: FramePayload {
             buffer.writeWireOptionalTimestamp(result.licenseExpiresAt)
             buffer.writeWireFeatures(result.features)
             buffer.writeMultipleIntegers(result.seatsTotal, result.seatsInUse)
+            if let overageSeats = result.overageSeats { buffer.writeInteger(overageSeats) }
         case .authenticated(let authenticated):
             buffer.writeWireString(authenticated.tenant, limit: WireLimits.tenant)
             buffer.writeInteger(authenticated.role.rawValue)
@@ -143,7 +144,8 @@ extension ServerMessage: FramePayload {
                 licenseExpiresAt: try buffer.readWireOptionalTimestamp("licenseExpiresAt"),
                 features: try buffer.readWireFeatures("features"),
                 seatsTotal: try buffer.readWireInteger("seatsTotal"),
-                seatsInUse: try buffer.readWireInteger("seatsInUse")
+                seatsInUse: try buffer.readWireInteger("seatsInUse"),
+                overageSeats: try buffer.readOverageSeatsIfPresent()
             ))
         case .error:
             let rawCode = try buffer.readWireInteger("code", as: UInt16.self)
@@ -260,6 +262,10 @@ extension AcquireGrant {
         buffer.writeWireString(tier, limit: WireLimits.tier)
         buffer.writeWireOptionalTimestamp(licenseExpiresAt)
         buffer.writeWireFeatures(features)
+        if let overage {
+            buffer.writeInteger(overage.overageSeats)
+            buffer.writeWireBool(overage.isOverage)
+        }
     }
 
     init(reading buffer: inout ByteBuffer) throws(WireError) {
@@ -272,7 +278,8 @@ extension AcquireGrant {
             reattached: try buffer.readWireBool("reattached"),
             tier: try buffer.readWireString("tier", limit: WireLimits.tier),
             licenseExpiresAt: try buffer.readWireOptionalTimestamp("licenseExpiresAt"),
-            features: try buffer.readWireFeatures("features")
+            features: try buffer.readWireFeatures("features"),
+            overage: try buffer.readGrantOverageIfPresent()
         )
     }
 }

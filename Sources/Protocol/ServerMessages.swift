@@ -39,7 +39,8 @@ public struct AcquireGrant: Sendable, Equatable {
     public var heartbeatIntervalMilliseconds: UInt32
     /// Seats the license has.
     public var seatsTotal: UInt32
-    /// Seats taken, including this one.
+    /// Seats taken, including this one; up to `seatsTotal + overageSeats` (version 1:
+    /// never more than `seatsTotal`).
     public var seatsInUse: UInt32
     /// `true` when the holder's existing live session was returned (and its lease renewed)
     /// instead of a new one.
@@ -50,6 +51,9 @@ public struct AcquireGrant: Sendable, Equatable {
     public var licenseExpiresAt: Timestamp?
     /// The license's feature flags (at most 64; keys 1...64 bytes, values 0...256 bytes).
     public var features: [String: String]
+    /// Seats the license may grant past `seatsTotal` (its vendor-signed overage), and
+    /// whether this session holds one of them. `nil` in protocol version 1.
+    public var overage: GrantOverage?
 
     /// Creates a grant.
     public init(
@@ -61,7 +65,8 @@ public struct AcquireGrant: Sendable, Equatable {
         reattached: Bool,
         tier: String,
         licenseExpiresAt: Timestamp?,
-        features: [String: String]
+        features: [String: String],
+        overage: GrantOverage? = nil
     ) {
         self.token = token
         self.leaseExpiresAt = leaseExpiresAt
@@ -72,6 +77,20 @@ public struct AcquireGrant: Sendable, Equatable {
         self.tier = tier
         self.licenseExpiresAt = licenseExpiresAt
         self.features = features
+        self.overage = overage
+    }
+}
+
+/// The overage fields of Acquired (protocol version 2).
+public struct GrantOverage: Sendable, Equatable {
+    /// Seats the license may grant past `seatsTotal`; 0 without an overage.
+    public var overageSeats: UInt32
+    /// This session holds a seat past `seatsTotal`: the site reports it at a true-up.
+    public var isOverage: Bool
+
+    public init(overageSeats: UInt32, isOverage: Bool) {
+        self.overageSeats = overageSeats
+        self.isOverage = isOverage
     }
 }
 
@@ -155,8 +174,10 @@ public struct ValidateResult: Sendable, Equatable {
     public var features: [String: String]
     /// Seats the license has.
     public var seatsTotal: UInt32
-    /// Seats taken now.
+    /// Seats taken now; up to `seatsTotal + overageSeats` (version 1: up to `seatsTotal`).
     public var seatsInUse: UInt32
+    /// Seats the license may grant past `seatsTotal`; `nil` in protocol version 1.
+    public var overageSeats: UInt32?
 
     /// Creates a ValidateResult.
     public init(
@@ -165,7 +186,8 @@ public struct ValidateResult: Sendable, Equatable {
         licenseExpiresAt: Timestamp?,
         features: [String: String],
         seatsTotal: UInt32,
-        seatsInUse: UInt32
+        seatsInUse: UInt32,
+        overageSeats: UInt32? = nil
     ) {
         self.status = status
         self.tier = tier
@@ -173,6 +195,7 @@ public struct ValidateResult: Sendable, Equatable {
         self.features = features
         self.seatsTotal = seatsTotal
         self.seatsInUse = seatsInUse
+        self.overageSeats = overageSeats
     }
 }
 

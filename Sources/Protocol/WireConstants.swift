@@ -3,9 +3,11 @@ public enum WireConstants {
     /// The first field of a Hello: the ASCII bytes `SEAT`.
     public static let magic: UInt32 = 0x5345_4154
     /// The newest protocol version this implementation speaks.
-    public static let currentVersion: UInt16 = 1
-    /// Every protocol version this implementation speaks.
-    public static let supportedVersions: ClosedRange<UInt16> = 1...1
+    public static let currentVersion: UInt16 = 2
+    /// Every protocol version this implementation speaks. Version 2 adds the overage
+    /// fields of Acquired and Validated (`ServerMessage.spoken(in:)` turns a reply into
+    /// what a version 1 peer understands).
+    public static let supportedVersions: ClosedRange<UInt16> = 1...2
     /// Size of the big-endian `u32` that precedes every frame body.
     public static let lengthPrefixBytes = 4
     /// The smallest frame body: a `u8` message type and a `u32` request id.

@@ -39,7 +39,8 @@ public struct LicenseProvenance: Sendable, Equatable {
     }
 }
 
-/// A floating license: `seats` concurrent sessions shared by a team.
+/// A floating license: `seats` concurrent sessions shared by a team, and with an
+/// overage up to `seatsAllowed`.
 public struct License: Sendable, Equatable {
     /// The tenant of licenses that do not name one.
     public static let defaultTenant = "default"
@@ -48,6 +49,10 @@ public struct License: Sendable, Equatable {
     /// The organization the license belongs to; only its clients can see or use it.
     public var tenant: String
     public var seats: Int
+    /// Seats it may grant past `seats`, each grant flagged for the site's true-up.
+    public var overage: Overage
+    /// What holds a seat: a session (the default), a user or a host.
+    public var seatCounting: SeatCounting
     public var tier: String
     public var features: [String: String]
     /// `nil` means the license never expires.
@@ -59,6 +64,8 @@ public struct License: Sendable, Equatable {
         key: String,
         tenant: String = License.defaultTenant,
         seats: Int,
+        overage: Overage = .none,
+        seatCounting: SeatCounting = .session,
         tier: String = "",
         features: [String: String] = [:],
         expiresAt: Timestamp? = nil,
@@ -68,12 +75,23 @@ public struct License: Sendable, Equatable {
         self.key = key
         self.tenant = tenant
         self.seats = seats
+        self.overage = overage
+        self.seatCounting = seatCounting
         self.tier = tier
         self.features = features
         self.expiresAt = expiresAt
         self.state = state
         self.provenance = provenance
     }
+
+    /// Seats past `seats` that may be granted (`overage` applied to `seats`).
+    public var overageAllowance: Int { overage.allowance(seats: seats) }
+
+    /// The most seats ever in use at once: `seats` plus the overage allowance.
+    public var seatsAllowed: Int { seats + overageAllowance }
+
+    /// Of `seatsInUse` seats, those past `seats`: the overage a site reports at a true-up.
+    public func seatsOverage(inUse seatsInUse: Int) -> Int { max(0, seatsInUse - seats) }
 
     /// `nil` when the license may be used at `now`; otherwise why not.
     /// A revoked or suspended license reports that before its expiry.

@@ -5,7 +5,13 @@
 /// A seat is reserved the moment a grant is decided (phase `pending`) and stays
 /// taken until the session's end has been committed (phase `ending` until then).
 /// So the in-memory count is never below what storage holds, and storage can never
-/// hold more live sessions than the license has seats.
+/// hold more live sessions than the license allows (`seats` plus its overage allowance).
+/// A grant made while every one of `seats` was taken is an *overage* grant and stays
+/// flagged as such for its life, for the site's true-up.
+///
+/// Under `user` or `host` seat counting a seat is named (by the user, or the hardware id)
+/// and held while any session on it is: a further session of the same user (or host)
+/// shares the seat, with its own token and lease, and takes no other.
 public struct SeatLedger: Sendable {
     public enum Phase: Sendable, Equatable {
         case pending
@@ -22,6 +28,8 @@ public struct SeatLedger: Sendable {
         /// An end the server decided (expiry, revocation) whose commit failed: it stands,
         /// and waits for `retryEnds` to be committed again.
         var endAwaitingRetry = false
+        /// Granted while all of the license's `seats` were taken: a seat of its overage.
+        var overage = false
 
         var isEnding: Bool {
             if case .ending = phase { return true }
@@ -38,14 +46,28 @@ public struct SeatLedger: Sendable {
     /// duplicates, or a failed end revived a session next to a newer one. Looking up
     /// their sessions scans `entries`; both situations are rare.
     var crowdedHolders: Set<Holder> = []
+    /// Under user or host counting: how many entries (of any phase) are on each seat.
+    private var seatOccupants: [String: Int] = [:]
     /// Who waits for a seat, in the order seats go to them (`SeatLedger+Queue.swift`).
     public internal(set) var queue = SeatQueue()
 
-    /// Rebuilds a ledger from stored sessions, all of them live.
+    /// Rebuilds a ledger from stored sessions, all of them live. Storage keeps no overage
+    /// flag: the sessions granted after the first `seats` (by creation time) are the overage.
     public init(license: License, restoring sessions: [Session] = []) {
         self.license = license
-        for session in sessions {
-            entries[session.token] = Entry(session: session, phase: .live, committed: true)
+        var seatOverage: [String: Bool] = [:]
+        var seatsTaken = 0
+        for session in sessions.sorted(by: { $0.createdAt < $1.createdAt }) {
+            let name = seatName(of: session)
+            let overage: Bool
+            if let name, let shared = seatOverage[name] {
+                overage = shared
+            } else {
+                overage = seatsTaken >= license.seats
+                seatsTaken += 1
+                if let name { seatOverage[name] = overage }
+            }
+            insert(Entry(session: session, phase: .live, committed: true, overage: overage))
             // Storage holds two live sessions of one holder only if an end failed to commit
             // after the holder got a new session. Keep the newest as the one a re-acquire
             // attaches to, and remember that the holder has more.
@@ -59,21 +81,38 @@ public struct SeatLedger: Sendable {
 
     /// Seats taken, as reported to anyone (replies, refusals, metrics, admin status):
     /// pending grants, live sessions and ends not yet committed, never more than the
-    /// license has. The ledger holds more entries than seats in two cases, and neither
-    /// takes more seats: a grant being committed stands in for the lapsed sessions it
-    /// reclaims (storage ends up with the grant or with them, never both), and a license
-    /// whose seats were lowered below its current holders is simply full.
-    public var seatsInUse: Int { min(license.seats, entries.count) }
+    /// license allows (`seats` plus the overage allowance; `seatsOverageInUse` says how
+    /// many of them are past `seats`). The ledger holds more entries than that in two
+    /// cases, and neither takes more seats: a grant being committed stands in for the
+    /// lapsed sessions it reclaims (storage ends up with the grant or with them, never
+    /// both), and a license whose seats were lowered below its current holders is full.
+    public var seatsInUse: Int { min(license.seatsAllowed, seatsHeld) }
     public var seatsTotal: Int { license.seats }
-    public var seatsFree: Int { max(0, license.seats - entries.count) }
+    /// Seats in use past `seats`: what the site owes the vendor at a true-up.
+    public var seatsOverageInUse: Int { license.seatsOverage(inUse: seatsInUse) }
+    /// Seats of `seats` still free (the overage allowance not counted).
+    public var seatsFree: Int { max(0, license.seats - seatsHeld) }
+
+    /// Seats the entries hold: one each, or one per seat name under user or host counting.
+    private var seatsHeld: Int { license.seatCounting == .session ? entries.count : seatOccupants.count }
 
     public func session(_ token: SessionToken) -> Session? { entries[token]?.session }
     public func phase(of token: SessionToken) -> Phase? { entries[token]?.phase }
+    /// Whether the session was granted past `seats`, from the license's overage.
+    public func isOverage(_ token: SessionToken) -> Bool { entries[token]?.overage ?? false }
     public var sessions: [Session] { entries.values.map(\.session) }
 
     /// The earliest time a seat may free up: the earliest lease expiry, or `now` when
-    /// an end is already being committed.
+    /// an end is already being committed. A shared seat frees when its last session does.
     public func nextFreeAt(now: Timestamp) -> Timestamp {
+        guard license.seatCounting == .session else {
+            var seatFreesAt: [String: Timestamp] = [:]
+            for entry in entries.values {
+                let freesAt = entry.isEnding ? now : entry.session.leaseExpiresAt
+                seatFreesAt[seatName(of: entry.session)!] = max(freesAt, seatFreesAt[seatName(of: entry.session)!] ?? freesAt)
+            }
+            return max(now, seatFreesAt.values.min() ?? now)
+        }
         var earliest: Timestamp?
         for entry in entries.values {
             if case .ending = entry.phase { return now }
@@ -86,7 +125,13 @@ public struct SeatLedger: Sendable {
 
     public mutating func updateLicense(_ newLicense: License) {
         precondition(newLicense.key == license.key, "a ledger belongs to one license")
+        let recount = newLicense.seatCounting != license.seatCounting
         license = newLicense
+        guard recount else { return }
+        seatOccupants = [:]
+        for entry in entries.values {
+            if let name = seatName(of: entry.session) { seatOccupants[name, default: 0] += 1 }
+        }
     }
 
     // MARK: Acquire
@@ -132,8 +177,10 @@ public struct SeatLedger: Sendable {
         }
         let priority = rules.priority(of: PolicySubject(request))
         var (admission, reclaim) = newSeatAdmission(of: request, reclaiming: own, now: now, rules: rules)
-        if admission == .admitted, waiterAhead(ofPriority: priority, couldTakeASeatAt: now, rules: rules) {
-            // A seat is free for someone queued before this request: it is theirs.
+        if admission == .admitted, !sharesASeat(request, reclaiming: reclaim),
+           waiterAhead(ofPriority: priority, couldTakeASeatAt: now, rules: rules) {
+            // A seat is free for someone queued before this request: it is theirs. A
+            // request that shares its user's (or host's) seat takes none, and never waits.
             admission = .noFreeSeat
         }
         switch admission {
@@ -150,10 +197,14 @@ public struct SeatLedger: Sendable {
         return .granted(session, reclaimed: reclaimed)
     }
 
-    /// Reserves a seat for `request` as a pending session, ending the lapsed `reclaim`.
+    /// Reserves a seat for `request` as a pending session, ending the lapsed `reclaim`. A
+    /// new seat past `seats` is overage, whether a newcomer or a waiter gets it; a shared
+    /// seat keeps the flag it has.
     mutating func grant(
         _ request: SeatRequest, reclaiming reclaim: [SessionToken], now: Timestamp, policy: LeasePolicy, rules: LicenseRules, newToken: () -> SessionToken
     ) -> (Session, reclaimed: [Session]) {
+        let seating = seats(reclaiming: reclaim, for: request)
+        let overage = seating.shared.map { entries[$0]!.overage } ?? (seating.held >= license.seats)
         var reclaimed: [Session] = []
         for token in reclaim {
             entries[token]!.phase = .ending(.expired)
@@ -182,7 +233,7 @@ public struct SeatLedger: Sendable {
             accessKeyID: request.accessKeyID,
             borrowLeaseID: borrowLeaseID
         )
-        entries[token] = Entry(session: session, phase: .pending, committed: false)
+        insert(Entry(session: session, phase: .pending, committed: false, overage: overage))
         holders[request.holder] = token
         // Every other session of the holder was lapsed and is now ending.
         crowdedHolders.remove(request.holder)
@@ -219,8 +270,7 @@ public struct SeatLedger: Sendable {
 
     /// The grant's commit failed: give the seat back and revive the reclaimed sessions.
     public mutating func abortGrant(_ token: SessionToken, reclaimed: [SessionToken]) {
-        if let entry = entries[token] {
-            entries[token] = nil
+        if let entry = remove(token) {
             if holders[entry.session.holder] == token { holders[entry.session.holder] = nil }
         }
         abortEnd(reclaimed)
@@ -279,7 +329,7 @@ public struct SeatLedger: Sendable {
     public mutating func finishEnd(_ tokens: [SessionToken]) {
         for token in tokens {
             guard let entry = entries[token], case .ending = entry.phase else { continue }
-            entries[token] = nil
+            remove(token)
             if holders[entry.session.holder] == token { holders[entry.session.holder] = nil }
         }
     }
@@ -327,19 +377,92 @@ public struct SeatLedger: Sendable {
     }
 
     /// Whether `request` may take a new seat once `reclaim` have ended: every other entry
-    /// (pending, live or ending) holds its seat.
+    /// (pending, live or ending) holds its seat. The overage allowance is a seat like any
+    /// other here (a policy's reservations and maxima apply to it); only the flag differs,
+    /// and a borrow may not use it.
     func admission(of request: SeatRequest, reclaiming reclaim: [SessionToken], rules: LicenseRules) -> Admission {
-        let holding = entries.count - reclaim.count
-        if request.borrowMilliseconds != nil {
-            let reclaimed = Set(reclaim)
-            let borrowed = entries.count(where: { $0.value.session.isBorrowed && !reclaimed.contains($0.key) })
-            if let refusal = rules.borrowRefusal(of: PolicySubject(request), borrowed: borrowed) { return .refused(refusal) }
+        let seating = seats(reclaiming: reclaim, for: request)
+        let borrowing = request.borrowMilliseconds != nil
+        if borrowing {
+            let borrowed = borrowedSeats(reclaiming: reclaim, for: request)
+            if let refusal = rules.borrowRefusal(of: PolicySubject(request), borrowedSeats: borrowed.count, addsSeat: !borrowed.includesRequest) {
+                return .refused(refusal)
+            }
+        }
+        // A borrow never takes the overage: its signed lease cannot be called back, and the
+        // allowance is for peaks, not for seats taken away for days.
+        let seatsAllowed = borrowing ? license.seats : license.seatsAllowed
+        if let shared = seating.shared {
+            if borrowing, entries[shared]!.overage { return .noFreeSeat }
+            return rules.access(of: PolicySubject(request)).map(Admission.refused) ?? .admitted
         }
         // Without a policy only the count matters: no list of holders on every acquire.
-        guard !rules.isUnrestricted else { return holding < license.seats ? .admitted : .noFreeSeat }
+        guard !rules.isUnrestricted else { return seating.held < seatsAllowed ? .admitted : .noFreeSeat }
+        return rules.admission(of: PolicySubject(request), holders: seatHolders(reclaiming: reclaim), seats: seatsAllowed)
+    }
+
+    /// The seats out on borrow once `reclaim` have ended (one per borrowed session, or per
+    /// seat name with a borrowed session on it under user or host counting), and whether
+    /// the seat `request` would take is one of them already.
+    private func borrowedSeats(reclaiming reclaim: [SessionToken], for request: SeatRequest) -> (count: Int, includesRequest: Bool) {
         let reclaimed = Set(reclaim)
-        let holders = entries.compactMap { token, entry in reclaimed.contains(token) ? nil : PolicySubject(entry.session) }
-        return rules.admission(of: PolicySubject(request), holders: holders, seats: license.seats)
+        let borrowed = entries.values.lazy.map(\.session).filter { $0.isBorrowed && !reclaimed.contains($0.token) }
+        guard let name = license.seatCounting.seatName(user: request.user, hardwareID: request.hardwareID) else {
+            return (borrowed.count, false)
+        }
+        let names = Set(borrowed.compactMap(seatName(of:)))
+        return (names.count, names.contains(name))
+    }
+
+    /// The seats still held once `reclaim` have ended, and the first session (by creation,
+    /// then token) of the seat `request` would share, if a live session that is not
+    /// ending holds it. A seat held only by sessions being ended, or by a grant still being
+    /// committed, is not shared: either may come to nothing (and a grant in flight may count
+    /// on the seat freeing, or on the sessions it reclaims), so a new session on it needs a
+    /// free seat, as a new seat would.
+    private func seats(reclaiming reclaim: [SessionToken], for request: SeatRequest) -> (held: Int, shared: SessionToken?) {
+        guard let name = license.seatCounting.seatName(user: request.user, hardwareID: request.hardwareID) else {
+            return (entries.count - reclaim.count, nil)
+        }
+        var leaving: [String: Int] = [:]
+        for token in reclaim { leaving[seatName(of: entries[token]!.session)!, default: 0] += 1 }
+        let emptied = leaving.count { seatOccupants[$0.key] == $0.value }
+        guard (seatOccupants[name] ?? 0) > (leaving[name] ?? 0) else { return (seatOccupants.count - emptied, nil) }
+        let reclaimed = Set(reclaim)
+        let first = entries.filter { !reclaimed.contains($0.key) && $0.value.phase == .live && seatName(of: $0.value.session) == name }
+            .min { SeatCounting.precedes($0.value.session, $1.value.session) }
+        return (seatOccupants.count - emptied, first?.key)
+    }
+
+    /// Whether `request` would share a live seat of its user (or host) once `reclaim` have
+    /// ended, taking no seat of its own.
+    func sharesASeat(_ request: SeatRequest, reclaiming reclaim: [SessionToken]) -> Bool {
+        seats(reclaiming: reclaim, for: request).shared != nil
+    }
+
+    /// One subject per seat held once `reclaim` have ended, for the policy to count seats.
+    private func seatHolders(reclaiming reclaim: [SessionToken]) -> [PolicySubject] {
+        let reclaimed = Set(reclaim)
+        return license.seatCounting.seatHolders(of: entries.lazy.filter { !reclaimed.contains($0.key) }.map(\.value.session))
+    }
+
+    private func seatName(of session: Session) -> String? {
+        license.seatCounting.seatName(user: session.user, hardwareID: session.hardwareID)
+    }
+
+    private mutating func insert(_ entry: Entry) {
+        entries[entry.session.token] = entry
+        if let name = seatName(of: entry.session) { seatOccupants[name, default: 0] += 1 }
+    }
+
+    @discardableResult
+    private mutating func remove(_ token: SessionToken) -> Entry? {
+        guard let entry = entries.removeValue(forKey: token) else { return nil }
+        if let name = seatName(of: entry.session) {
+            seatOccupants[name]! -= 1
+            if seatOccupants[name] == 0 { seatOccupants[name] = nil }
+        }
+        return entry
     }
 
     /// The holder's sessions that are pending or live.

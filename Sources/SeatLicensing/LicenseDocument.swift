@@ -5,7 +5,7 @@ import SeatCore
 /// file a vendor signs and ships, and what `seatctl license import` sends.
 ///
 /// ```json
-/// { "licenses": [ { "key": "ACME-CAD-5", "tenant": "acme", "seats": 5, "tier": "pro",
+/// { "licenses": [ { "key": "ACME-CAD-5", "tenant": "acme", "seats": 5, "overage": "+1", "tier": "pro",
 ///                   "features": { "export": "step" }, "expires": "2027-12-31T23:59:59Z",
 ///                   "issued": "2026-01-15T09:30:00Z", "serial": "4f1c2a9e0b7d3e55",
 ///                   "state": "active",
@@ -69,6 +69,10 @@ private struct RawEntry: Codable {
     var key: String
     var tenant: String?
     var seats: Int
+    /// `none`, `+N` or a factor such as `1.25x` (`Overage(text:)`); absent is none.
+    var overage: String?
+    /// `session` (absent), `user` or `host`.
+    var seat_counting: String?
     var tier: String?
     var features: [String: String]?
     var expires: String?
@@ -81,6 +85,8 @@ private struct RawEntry: Codable {
         key = entry.key
         tenant = entry.tenant
         seats = entry.seats
+        overage = entry.overage == .none ? nil : entry.overage.description
+        seat_counting = entry.seatCounting == .session ? nil : entry.seatCounting.rawValue
         tier = entry.tier
         features = entry.features.isEmpty ? nil : entry.features
         expires = entry.expiresAt.map(LicenseTime.format)
@@ -95,6 +101,15 @@ private struct RawEntry: Codable {
         let tenant = tenant ?? License.defaultTenant
         try LicenseDocument.check(path + ".tenant", tenant, bytes: 1...64)
         guard (0...1_000_000).contains(seats) else { throw .invalid(path: path + ".seats", "must be 0...1000000") }
+        let overage: Overage
+        do {
+            overage = try self.overage.map(Overage.init(text:)) ?? .none
+        } catch {
+            throw .invalid(path: path + ".overage", "\(error)")
+        }
+        guard let seatCounting = SeatCounting(rawValue: seat_counting ?? SeatCounting.session.rawValue) else {
+            throw .invalid(path: path + ".seat_counting", "'\(seat_counting ?? "")' is not a seat counting: expected session, user or host")
+        }
         try LicenseDocument.check(path + ".tier", tier ?? "", bytes: 0...64)
         let features = features ?? [:]
         guard features.count <= 64 else { throw .invalid(path: path + ".features", "at most 64 features") }
@@ -104,7 +119,7 @@ private struct RawEntry: Codable {
         }
         if let serial { try LicenseDocument.check(path + ".serial", serial, bytes: 0...64) }
         return LicenseEntry(
-            key: key, tenant: tenant, seats: seats, tier: tier ?? "", features: features,
+            key: key, tenant: tenant, seats: seats, overage: overage, seatCounting: seatCounting, tier: tier ?? "", features: features,
             expiresAt: try Self.time(expires, at: path + ".expires"),
             issuedAt: try Self.time(issued, at: path + ".issued"),
             serial: serial, state: state,

@@ -21,7 +21,7 @@ public enum LicenseDocumentError: Error, Equatable, CustomStringConvertible {
             "license \(license): is signed by vendor key \(keyID) which is not among vendor_public_keys"
         case .signatureMismatch(let license, let keyID):
             "license \(license): the signature does not verify with vendor key \(keyID): "
-                + "a signed field (key, tenant, seats, tier, features, expires, issued, serial) was changed after signing"
+                + "a signed field (key, tenant, seats, overage, seat_counting, tier, features, expires, issued, serial) was changed after signing"
         }
     }
 }

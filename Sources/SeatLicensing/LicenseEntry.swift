@@ -7,6 +7,10 @@ public struct LicenseEntry: Sendable, Equatable {
     public var key: String
     public var tenant: String
     public var seats: Int
+    /// Seats grantable past `seats`; `.none` is signed in layout 1 (`CanonicalLicenseBytes`).
+    public var overage: Overage
+    /// What holds a seat; `.session` is signed in layout 1.
+    public var seatCounting: SeatCounting
     public var tier: String
     public var features: [String: String]
     /// `nil`: never expires.
@@ -24,6 +28,8 @@ public struct LicenseEntry: Sendable, Equatable {
         key: String,
         tenant: String = License.defaultTenant,
         seats: Int,
+        overage: Overage = .none,
+        seatCounting: SeatCounting = .session,
         tier: String = "",
         features: [String: String] = [:],
         expiresAt: Timestamp? = nil,
@@ -35,6 +41,8 @@ public struct LicenseEntry: Sendable, Equatable {
         self.key = key
         self.tenant = tenant
         self.seats = seats
+        self.overage = overage
+        self.seatCounting = seatCounting
         self.tier = tier
         self.features = features
         self.expiresAt = expiresAt

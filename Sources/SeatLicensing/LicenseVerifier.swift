@@ -37,7 +37,7 @@ public struct LicenseVerifier: Sendable, Equatable {
     public func license(from entry: LicenseEntry, origin: LicenseOrigin) throws(LicenseDocumentError) -> License {
         let signingKeyID = try verifiedKeyID(of: entry)
         return License(
-            key: entry.key, tenant: entry.tenant, seats: entry.seats, tier: entry.tier, features: entry.features,
+            key: entry.key, tenant: entry.tenant, seats: entry.seats, overage: entry.overage, seatCounting: entry.seatCounting, tier: entry.tier, features: entry.features,
             expiresAt: entry.expiresAt, state: entry.state ?? .active,
             provenance: LicenseProvenance(serial: entry.serial ?? "", issuedAt: entry.issuedAt, signingKeyID: signingKeyID, origin: origin)
         )

@@ -57,7 +57,10 @@ enum RecordCodec {
 
     /// Version 2 added the tenant (after the key) and the provenance (at the end);
     /// version 1 records read as the default tenant, unsigned, from the licenses file.
-    static let licenseRecordVersion: UInt8 = 2
+    /// Version 3 added the overage (at the end: UInt8 0 none; or 1 extra seats, 2 a
+    /// factor in thousandths, then Int64 that number) and then the seat counting (UInt8 0
+    /// session, 1 user, 2 host); older records read as no overage, session counting.
+    static let licenseRecordVersion: UInt8 = 3
 
     static func encode(_ license: License) -> [UInt8] {
         var writer = RecordWriter(capacity: 48 + license.key.utf8.count + license.tenant.utf8.count + license.tier.utf8.count)
@@ -80,13 +83,28 @@ enum RecordCodec {
         writer.appendOptional(provenance.issuedAt)
         writer.append(provenance.signingKeyID ?? "")
         writer.append(provenance.origin == .file ? UInt8(0) : UInt8(1))
+        switch license.overage {
+        case .none:
+            writer.append(UInt8(0))
+        case .seats(let count):
+            writer.append(UInt8(1))
+            writer.append(Int64(count))
+        case .factor(let thousandths):
+            writer.append(UInt8(2))
+            writer.append(Int64(thousandths))
+        }
+        switch license.seatCounting {
+        case .session: writer.append(UInt8(0))
+        case .user: writer.append(UInt8(1))
+        case .host: writer.append(UInt8(2))
+        }
         return writer.bytes
     }
 
     static func decodeLicense(_ bytes: UnsafeRawBufferPointer) throws(StorageError) -> License {
         var reader = RecordReader(bytes, record: "license")
         let version = try reader.uint8()
-        guard version == 1 || version == licenseRecordVersion else { throw reader.corrupt("unknown record version \(version)") }
+        guard (1...licenseRecordVersion).contains(version) else { throw reader.corrupt("unknown record version \(version)") }
         let key = try reader.string()
         let tenant = version == 1 ? License.defaultTenant : try reader.string()
         let seats = try reader.int64()
@@ -103,7 +121,7 @@ enum RecordCodec {
         let expiresAt = try reader.optionalTimestamp("expiry")
         let state = try licenseState(try reader.uint8(), reader)
         var provenance = LicenseProvenance()
-        if version == licenseRecordVersion {
+        if version >= 2 {
             provenance.serial = try reader.string()
             provenance.issuedAt = try reader.optionalTimestamp("issue time")
             let keyID = try reader.string()
@@ -114,8 +132,31 @@ enum RecordCodec {
             case let origin: throw reader.corrupt("unknown license origin \(origin)")
             }
         }
+        let overage = version >= 3 ? try decodeOverage(&reader) : .none
+        var seatCounting = SeatCounting.session
+        if version >= 3 {
+            switch try reader.uint8() {
+            case 0: seatCounting = .session
+            case 1: seatCounting = .user
+            case 2: seatCounting = .host
+            case let code: throw reader.corrupt("unknown seat counting \(code)")
+            }
+        }
         try reader.expectEnd()
-        return License(key: key, tenant: tenant, seats: seatCount, tier: tier, features: features, expiresAt: expiresAt, state: state, provenance: provenance)
+        return License(
+            key: key, tenant: tenant, seats: seatCount, overage: overage, seatCounting: seatCounting, tier: tier, features: features,
+            expiresAt: expiresAt, state: state, provenance: provenance)
+    }
+
+    private static func decodeOverage(_ reader: inout RecordReader) throws(StorageError) -> Overage {
+        let kind = try reader.uint8()
+        guard kind != 0 else { return .none }
+        let number = try reader.int64()
+        switch (kind, Int(exactly: number)) {
+        case (1, let count?) where (1...Overage.maximumSeats).contains(count): return .seats(count)
+        case (2, let thousandths?) where (1001...Overage.maximumFactorThousandths).contains(thousandths): return .factor(thousandths: thousandths)
+        default: throw reader.corrupt("overage \(kind)/\(number) out of range")
+        }
     }
 
     private static func stateCode(_ state: LicenseState) -> UInt8 {

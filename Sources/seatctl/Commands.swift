@@ -21,6 +21,9 @@ struct Acquire: AsyncParsableCommand {
                 ("heartbeat_interval_seconds", .number(Double(grant.heartbeatIntervalMilliseconds) / 1000)),
                 ("seats_total", .number(Double(grant.seatsTotal))),
                 ("seats_in_use", .number(Double(grant.seatsInUse))),
+                // null from a server that speaks only protocol version 1.
+                ("overage_seats", grant.overage.map { .number(Double($0.overageSeats)) } ?? .null),
+                ("overage", grant.overage.map { .bool($0.isOverage) } ?? .null),
                 ("tier", .string(grant.tier)),
                 ("license_expires_at", grant.licenseExpiresAt.map { .time($0) } ?? .null),
                 ("features", .object(grant.features)),
@@ -62,6 +65,7 @@ struct Validate: AsyncParsableCommand {
                 ("license_expires_at", result.licenseExpiresAt.map { .time($0) } ?? .null),
                 ("seats_total", .number(Double(result.seatsTotal))),
                 ("seats_in_use", .number(Double(result.seatsInUse))),
+                ("overage_seats", result.overageSeats.map { .number(Double($0)) } ?? .null),
                 ("features", .object(result.features)),
             ])
             if result.status != .valid { throw ExitStatus.licenseUnusable.exitCode }

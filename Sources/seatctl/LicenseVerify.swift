@@ -43,7 +43,7 @@ struct LicenseVerify: ParsableCommand {
             switch result {
             case .success(let license):
                 let expiry = license.expiresAt.map(Output.iso8601) ?? "never"
-                print("ok      \(license.key)  tenant=\(license.tenant) seats=\(license.seats) expires=\(expiry) serial=\(license.provenance.serial) key_id=\(license.provenance.signingKeyID ?? "-")")
+                print("ok      \(license.key)  tenant=\(license.tenant) seats=\(license.seats) overage=\(license.overage) seat_counting=\(license.seatCounting.rawValue) expires=\(expiry) serial=\(license.provenance.serial) key_id=\(license.provenance.signingKeyID ?? "-")")
             case .failure(let error):
                 print("FAILED  \(entry.key)  \(error)")
             }
@@ -54,7 +54,7 @@ struct LicenseVerify: ParsableCommand {
         let licenses: [[String: Any]] = zip(entries, results).map { entry, result in
             switch result {
             case .success(let license):
-                ["key": license.key, "ok": true, "tenant": license.tenant, "seats": license.seats,
+                ["key": license.key, "ok": true, "tenant": license.tenant, "seats": license.seats, "overage": license.overage.description, "seat_counting": license.seatCounting.rawValue,
                  "expires": license.expiresAt.map(Output.iso8601) ?? NSNull(), "serial": license.provenance.serial,
                  "key_id": license.provenance.signingKeyID ?? NSNull()]
             case .failure(let error):

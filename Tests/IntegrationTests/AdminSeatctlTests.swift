@@ -37,7 +37,7 @@ import Testing
             let id = try #require(listed.first?["id"] as? String)
             #expect(listed.count == 1)
             let sessionRow = try #require(Self.row(sessions.stdout, startingWith: id))
-            #expect(sessionRow.prefix(6) == [id, "TEAM", "default", "ana", "ws-1", "127.0.0.1"])
+            #expect(sessionRow.prefix(7) == [id, "TEAM", "default", "ana", "ws-1", "-", "127.0.0.1"])
 
             let release = try await SeatctlProcess.run(["release", "--session", String(id.prefix(6))] + admin, daemon: daemon)
             #expect(release.status == 0, "\(release.stderr)")

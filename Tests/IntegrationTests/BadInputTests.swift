@@ -90,7 +90,7 @@ import Testing
             let event = await raw.next()
             Self.expectError(event, .unsupportedVersion, requestID: 1)
             if case .frame(let frame) = event, case .error(let reply) = frame.message {
-                #expect(reply.detail == .supportedVersions(minimum: 1, maximum: 1))
+                #expect(reply.detail == .supportedVersions(minimum: 1, maximum: 2))
             }
             #expect(await raw.next() == .closed)
             try await Self.expectStillServing(daemon)

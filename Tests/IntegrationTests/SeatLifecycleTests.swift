@@ -10,7 +10,7 @@ import Testing
         let license = TestLicense(key: "CAD-3", seats: 3, tier: "pro", features: ["export": "step", "render": "gpu"], expires: "2099-01-01T00:00:00Z")
         try await withDaemon(licenses: [license]) { daemon in
             let client = try await daemon.connect()
-            #expect(client.server.version == 1)
+            #expect(client.server.version == 2)
             #expect(client.server.leaseMilliseconds == 360_000)
             #expect(client.server.heartbeatIntervalMilliseconds == 120_000)
 

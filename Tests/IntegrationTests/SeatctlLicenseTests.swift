@@ -63,6 +63,30 @@ import Testing
         #expect(edited.output.contains("ok      SHIP-2"))
     }
 
+    @Test func aVendorIssuesAnOverageThatIsSignedAndABadOneIsRefused() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try await keygen("vendor")
+        try #"{"licenses": [{"key": "OVER-10", "tenant": "acme", "seats": 10, "overage": "1.5x"}]}"#
+            .write(toFile: "\(directory)/draft.json", atomically: true, encoding: .utf8)
+        let sign = try await seatctl(["license", "sign", "--key", "\(directory)/vendor.key", "\(directory)/draft.json", "--out", "\(directory)/signed.json"])
+        #expect(sign.status == 0, "\(sign.output)")
+        let verify = try await seatctl(["license", "verify", "--public-key", "\(directory)/vendor.pub", "\(directory)/signed.json"])
+        #expect(verify.status == 0 && verify.output.contains("ok      OVER-10  tenant=acme seats=10 overage=1.5x"), "\(verify.output)")
+
+        let signed = try String(contentsOfFile: "\(directory)/signed.json", encoding: .utf8)
+        #expect(signed.contains(#""overage" : "1.5x""#))
+        try signed.replacingOccurrences(of: #""overage" : "1.5x""#, with: #""overage" : "2x""#)
+            .write(toFile: "\(directory)/edited.json", atomically: true, encoding: .utf8)
+        let edited = try await seatctl(["license", "verify", "--public-key", "\(directory)/vendor.pub", "\(directory)/edited.json"])
+        #expect(edited.status == 8)
+        #expect(edited.output.contains("FAILED  OVER-10  license OVER-10: the signature does not verify"), "\(edited.output)")
+
+        try #"{"licenses": [{"key": "OVER-10", "seats": 10, "overage": "1x"}]}"#.write(toFile: "\(directory)/bad.json", atomically: true, encoding: .utf8)
+        let bad = try await seatctl(["license", "sign", "--key", "\(directory)/vendor.key", "\(directory)/bad.json"])
+        #expect(bad.status != 0)
+        #expect(bad.output.contains("licenses[0].overage '1x' is not an overage"), "\(bad.output)")
+    }
+
     @Test func verifyWithAnotherVendorsKeyFails() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         _ = try await keygen("vendor")

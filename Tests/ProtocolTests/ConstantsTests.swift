@@ -22,16 +22,16 @@ struct ConstantsTests {
     @Test func wireConstants() {
         #expect(WireConstants.magic == 0x5345_4154)
         #expect(Array("SEAT".utf8) == [0x53, 0x45, 0x41, 0x54])
-        #expect(WireConstants.currentVersion == 1)
-        #expect(WireConstants.supportedVersions == 1...1)
+        #expect(WireConstants.currentVersion == 2)
+        #expect(WireConstants.supportedVersions == 1...2)
         #expect(WireConstants.serverPushRequestID == 0)
     }
 
     @Test func versionNegotiationPicksTheNewestCommonVersion() {
-        #expect(Hello(clientName: "").negotiatedVersion() == 1)
+        #expect(Hello(clientName: "").negotiatedVersion() == 2)
         #expect(Hello(minimumVersion: 1, maximumVersion: 5, clientName: "").negotiatedVersion(serverSupports: 2...3) == 3)
         #expect(Hello(minimumVersion: 3, maximumVersion: 5, clientName: "").negotiatedVersion(serverSupports: 1...3) == 3)
-        #expect(Hello(minimumVersion: 2, maximumVersion: 5, clientName: "").negotiatedVersion() == nil)
+        #expect(Hello(minimumVersion: 3, maximumVersion: 5, clientName: "").negotiatedVersion() == nil)
         #expect(Hello(minimumVersion: 0, maximumVersion: 0, clientName: "").negotiatedVersion() == nil)
     }
 

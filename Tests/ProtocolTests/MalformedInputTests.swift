@@ -60,7 +60,7 @@ struct MalformedInputTests {
         #expect(try ClientFrame(decoding: acquireBody()).message == .acquire(AcquireRequest(
             licenseKey: "key", user: "user", hostname: "", hardwareID: "hw", clientVersion: ""
         )))
-        #expect(try ClientFrame(decoding: helloBody()).message == .hello(Hello(clientName: "name")))
+        #expect(try ClientFrame(decoding: helloBody()).message == .hello(Hello(minimumVersion: 1, maximumVersion: 1, clientName: "name")))
         _ = try ServerFrame(decoding: validatedBody { $0.writeInteger(UInt16(0)) })
     }
 

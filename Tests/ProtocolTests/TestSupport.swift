@@ -39,6 +39,24 @@ enum AnyFrame: Sendable, Equatable {
         case .server(let frame): frame.requestID
         }
     }
+
+    /// The frame without the optional fields protocol version 2 adds at the end of a body.
+    var withoutVersionTwoFields: AnyFrame {
+        guard case .server(let frame) = self else { return self }
+        switch frame.message {
+        case .acquired(var grant):
+            grant.overage = nil
+            return .server(ServerFrame(requestID: frame.requestID, message: .acquired(grant)))
+        case .queueGranted(var notice):
+            notice.grant.overage = nil
+            return .server(ServerFrame(requestID: frame.requestID, message: .queueGranted(notice)))
+        case .validated(var result):
+            result.overageSeats = nil
+            return .server(ServerFrame(requestID: frame.requestID, message: .validated(result)))
+        default:
+            return self
+        }
+    }
 }
 
 /// A body (no length prefix) built by hand, for malformed-input tests.

@@ -51,6 +51,15 @@ enum ModelPolicy {
         return best
     }
 
+    /// Whether `subject` may use the license at all: not excluded, and named by an include
+    /// (or a reservation) if there are any.
+    static func access(_ rules: LicenseRules, _ subject: PolicySubject) -> PolicyRefusal? {
+        for principal in rules.excludes where principal.matches(subject) { return .excluded(principal) }
+        let owner = rules.reservations.contains { $0.principal.matches(subject) }
+        if !owner, !rules.includes.isEmpty, !rules.includes.contains(where: { $0.matches(subject) }) { return .notIncluded }
+        return nil
+    }
+
     /// The decision the documented precedence gives for `subject` (EXCLUDE > RESERVE >
     /// MAX > INCLUDE, then reserved seats set aside).
     static func admission(_ rules: LicenseRules, _ subject: PolicySubject, holders: [PolicySubject], seats: Int) -> Admission {

@@ -15,7 +15,11 @@ struct SeatLedgerBorrowTests {
         var nextToken: UInt64 = 1
 
         init(seats: Int, policy: String = "") throws {
-            ledger = SeatLedger(license: license(seats: seats))
+            try self.init(license(seats: seats), policy: policy)
+        }
+
+        init(_ license: License, policy: String = "") throws {
+            ledger = SeatLedger(license: license)
             rules = try SitePolicyParser.parse(policy, file: "test.policy").rules(for: ledger.license)
         }
 

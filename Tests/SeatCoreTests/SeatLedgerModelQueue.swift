@@ -9,7 +9,7 @@ struct ModelWaiter: Equatable {
     var refreshedAt: Timestamp
 }
 
-/// The queue side of the randomized ledger model (invariant 7): the documented queue rules
+/// The queue side of the randomized ledger model (invariant 9): the documented queue rules
 /// (protocol-spec.md 9a) computed by scanning every waiter, without the ledger's shortcuts.
 extension ModelRun {
     func priority(of subject: PolicySubject) -> Int {
@@ -24,15 +24,20 @@ extension ModelRun {
         return Set(own.keys)
     }
 
-    /// Whether a waiter the rules admit could take the seat: no other shall.
+    /// Whether the rules admit a waiter now (to a new seat, or to share its user's or host's).
     func couldTakeASeat(_ waiter: ModelWaiter) -> Bool {
         guard let own = ownSessions(waiter.request.holder) else { return false }
         return newSeatAdmission(waiter.request, own: own).0 == .admitted
     }
 
-    /// Whether a waiter of `priority` or higher could take a seat now.
+    /// Whether a waiter of `priority` or higher could take a new seat now: no other shall. A
+    /// waiter that would share a seat takes none from anyone.
     func waiterAhead(ofPriority priority: Int) -> Bool {
-        waiters.contains { $0.priority >= priority && couldTakeASeat($0) }
+        waiters.contains { waiter in
+            guard waiter.priority >= priority, let own = ownSessions(waiter.request.holder) else { return false }
+            let (admission, reclaim) = newSeatAdmission(waiter.request, own: own)
+            return admission == .admitted && !sharesASeat(waiter.request, reclaiming: reclaim)
+        }
     }
 
     /// A holder that waits is answered from its place: refreshed (and taken over) by a
@@ -42,7 +47,7 @@ extension ModelRun {
         guard let place = waiters.firstIndex(where: { $0.request.holder == holder }) else { return false }
         try check(draws.isEmpty, "a waiter's acquire drew tokens")
         guard let waitID else {
-            let expected = AcquireDecision.refused(.noSeats(seatsTotal: license.seats, seatsInUse: min(license.seats, entries.count), nextFreeAt: nextFreeAt()))
+            let expected = AcquireDecision.refused(.noSeats(seatsTotal: license.seats, seatsInUse: min(license.seatsAllowed, seatsHeld(entries.values.map(\.session))), nextFreeAt: nextFreeAt()))
             try check(decision == expected, "a waiter's plain acquire: expected \(expected), got \(decision)")
             stats.noSeats += 1
             return true
@@ -95,7 +100,7 @@ extension ModelRun {
             }
             let reclaim = newSeatAdmission(waiter.request, own: own).reclaim
             guard let grant = granted.popFirst() else { throw ModelFailure(message: "waiter \(waiter.id) could take a seat but got none") }
-            // Invariant 7: the seat goes to the first waiter that can take it (everyone
+            // Invariant 9: the seat goes to the first waiter that can take it (everyone
             // ahead was just found unable to).
             try check(grant.waiter.id == waiter.id, "seat went to \(grant.waiter.id), expected \(waiter.id) at place \(index + 1)")
             try check(Set(grant.reclaimed.map(\.token)) == reclaim, "waiter grant reclaimed \(grant.reclaimed.map(\.token)), expected \(reclaim)")
@@ -106,14 +111,25 @@ extension ModelRun {
                 createdAt: now, lastHeartbeatAt: now, leaseExpiresAt: policy.leaseExpiry(from: now)
             )
             try check(grant.session == expected, "waiter granted \(grant.session), expected \(expected)")
-            try check(entries.count + 1 - reclaim.count <= license.seats, "waiter grant over capacity")
+            // Invariant 1: the waiter's seat fits once the sessions it reclaims are gone, or
+            // it shares one its user (host) holds.
+            let remaining = entries.filter { !reclaim.contains($0.key) }.map(\.value.session)
+            let sharing = firstOfSeat(named: seatName(waiter.request.user, waiter.request.hardwareID), in: remainingLive(reclaim))
+            let heldAfter = seatsHeld(remaining + [grant.session])
+            try check(sharing != nil || heldAfter <= license.seatsAllowed, "waiter grant over capacity: \(heldAfter) seats of \(license.seatsAllowed)")
+            try check(sharing == nil || heldAfter == seatsHeld(remaining), "a shared waiter grant took a seat")
+            // Invariant 7: a waiter's new seat past `seats` is overage like any other.
+            let overage = sharing.map { entries[$0.token]!.overage } ?? (seatsHeld(remaining) >= license.seats)
+            try check(ledger.isOverage(grant.session.token) == overage, "waiter grant flagged overage \(ledger.isOverage(grant.session.token)), model \(overage)")
+            if overage { stats.overageWaiterGrants += 1 }
+            if sharing != nil { stats.sharedWaiterGrants += 1 }
             try check(!rules.excludes.contains { $0.matches(subject) }, "granted to excluded waiter \(subject)")
             for token in reclaim {
                 entries[token]!.phase = .ending(.expired)
-                // A lapsed borrow's seat goes to the queue like any other (invariant 8).
+                // A lapsed borrow's seat goes to the queue like any other (invariant 10).
                 if entries[token]!.session.isBorrowed { stats.borrowExpiries += 1; stats.borrowSeatsToWaiters += 1 }
             }
-            entries[grant.session.token] = Entry(session: grant.session, phase: .pending, confirmed: false)
+            entries[grant.session.token] = Entry(session: grant.session, phase: .pending, confirmed: false, overage: overage)
             inFlight.append(.grant(grant.session.token, reclaimed: grant.reclaimed.map(\.token)))
             issued.append(grant.session.token)
             waiters.remove(at: index)
@@ -121,7 +137,7 @@ extension ModelRun {
             if !reclaim.isEmpty { stats.reclaimingGrants += 1 }
         }
         try check(granted.isEmpty, "granted to waiters the rules do not admit: \(granted.map(\.waiter.id))")
-        // Invariant 7: no waiter the rules admit is left waiting.
+        // Invariant 9: no waiter the rules admit is left waiting.
         if license.refusal(at: now) == nil {
             for waiter in waiters {
                 try check(!couldTakeASeat(waiter), "waiter \(waiter.id) left waiting with a seat it could take")

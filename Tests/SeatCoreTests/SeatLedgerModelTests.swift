@@ -7,30 +7,45 @@ import Testing
 /// whole ledger state after every step, and checking the product invariants:
 ///
 /// 1. No oversubscription: the most sessions storage could hold once every in-flight
-///    commit has either succeeded or failed (`worstCaseStored`) never exceeds the seat
-///    count, except after `updateLicense` lowered it below what was already held; and
-///    no grant is made unless it fits (counting the sessions it reclaims as freed).
+///    commit has either succeeded or failed (`worstCaseStored`) never exceeds the seats
+///    allowed (seats + overage allowance), except after `updateLicense` lowered them below
+///    what was already held; and no grant is made unless it fits (counting the sessions
+///    it reclaims as freed).
 /// 2. Idempotency: a holder with a pending or unlapsed live session is attached to it;
 ///    a grant leaves its holder with exactly one non-ending session. A holder has two
 ///    non-ending sessions only after a failed end revived one next to a newer one.
 /// 3. Lapsed sessions are reclaimed by a full license; confirm frees them, abort revives them.
 /// 4. Seats stay taken until ends are finished; aborted ends make sessions live again;
 ///    deferred ends stay ending and come back from `retryEnds` exactly once.
-/// 5. Reported seats in use never exceed the license's seats.
+/// 5. Reported seats in use never exceed seats + allowance, and the overage reported is
+///    exactly the part past `seats`.
 /// 6. Site policy (a random policy file in a third of the runs): every acquire is decided
 ///    as `ModelPolicy` computes the documented precedence; excluded users and hosts are
 ///    never granted, and a grant to a non-owner of a reservation leaves at least as many
 ///    free seats as the reservations have unused.
-/// 7. Queue (AcquireOrWait, in every run; `priority` rules in half of them): the queue
-///    matches a model queue (priority, then arrival); a seat is granted (to a request or
-///    a waiter) only if no waiter of equal or higher priority that the rules admit is
-///    ahead; after `admitWaiters` no waiter the rules admit is left; closed connections
-///    and lapsed places leave the queue; it never grows past its bound.
-/// 8. Borrowing (two of the holders borrow; a Borrow never waits): a borrowed seat
+/// 7. Overage (a random allowance in half the runs): a grant (to a request or a waiter) is
+///    flagged as overage exactly when every one of `seats` was held (reclaimed sessions not
+///    counted), and keeps its flag.
+/// 8. Seat counting (user or host counting in half the runs): a seat is a user (or a hardware
+///    id) with any session, so every count above (storage's worst case, grants, seats in
+///    use, maxima and reservations) counts seats, not sessions; under user counting the
+///    distinct users holding seats never exceed seats + allowance. A new session of a user
+///    (host) with a live session shares its seat: it is judged only by `exclude`/`include`,
+///    takes its overage flag from the seat's first session, and the seat frees when its
+///    last session ends.
+/// 9. Queue (AcquireOrWait, in every run; `priority` rules in half of them): the queue
+///    matches a model queue (priority, then arrival); a new seat is granted (to a request
+///    or a waiter) only if no waiter of equal or higher priority that the rules admit to a
+///    new seat is ahead; a request or waiter that shares a live seat of its user (host)
+///    takes no seat, so it never waits for one and holds back no one; nothing is queued
+///    while the overage allowance has room; after `admitWaiters` no waiter the rules admit
+///    is left; closed connections and lapsed places leave the queue; it never grows past
+///    its bound.
+/// 10. Borrowing (two of the holders borrow; a Borrow never waits): a borrowed seat
 ///    counts like any other (invariant 1 includes it), needs no heartbeat and is never
 ///    renewed, ends at its expiry; `borrow deny` and `borrow_max_seats` (random in half the runs) are obeyed,
 ///    and no grant leaves more borrowed seats than `borrow_max_seats`. A borrow is held
-///    back for waiters like any request (invariant 7), and a lapsed borrow's seat goes to
+///    back for waiters like any request (invariant 9), and a lapsed borrow's seat goes to
 ///    the queue like any other.
 ///
 /// Reproduce a failure with `SEATCORE_MODEL_SEED=<seed> SWIFT_DETERMINISTIC_HASHING=1 swift test --filter SeatLedgerModel`
@@ -99,13 +114,21 @@ struct SeatLedgerModelTests {
             #expect(stats.overLoweredSeats > 5_000)
             #expect(stats.heartbeatsExtended > 2_000 && stats.heartbeatsExpired > 350)
             #expect(stats.policyRefusals > 1_000 && stats.reservedGrants > 200)
+            #expect(stats.overageGrants > 600 && stats.overageInUseSteps > 5_000, "overage grants \(stats.overageGrants), steps \(stats.overageInUseSteps)")
+            #expect(stats.sharedGrants > 400 && stats.sharedSeatSteps > 12_000, "\(stats.sharedGrants) shared grants, \(stats.sharedSeatSteps) steps with a shared seat")
             // Fewer waiter grants and full queues than without borrowing: the two borrowing
-            // holders never wait, and their borrows are often held back for waiters.
-            #expect(stats.queued > 3_000 && stats.requeued > 500 && stats.waiterGrants > 1_100)
-            #expect(stats.heldForWaiters > 100 && stats.queueFull > 160 && stats.waitersDropped > 300)
+            // holders never wait, and their borrows are often held back for waiters. Fewer
+            // requests queue than without the overage (a free overage seat is a free seat),
+            // and queue steps leave fewer acquires for overage grants.
+            #expect(stats.queued > 2_000 && stats.requeued > 500 && stats.waiterGrants > 1_000,
+                    "queued \(stats.queued), requeued \(stats.requeued), waiter grants \(stats.waiterGrants)")
+            #expect(stats.heldForWaiters > 100 && stats.queueFull > 90 && stats.waitersDropped > 230,
+                    "held for waiters \(stats.heldForWaiters), queue full \(stats.queueFull), dropped \(stats.waitersDropped)")
+            #expect(stats.overageWaiterGrants > 0 && stats.sharedWaiterGrants > 0,
+                    "waiter grants on the overage \(stats.overageWaiterGrants), sharing a seat \(stats.sharedWaiterGrants)")
             #expect(stats.borrowGrants > 600 && stats.borrowRefusals > 100 && stats.borrowExpiries > 100,
                     "borrows \(stats.borrowGrants), refused \(stats.borrowRefusals), expired \(stats.borrowExpiries)")
-            #expect(stats.borrowsHeldForWaiters > 300 && stats.borrowSeatsToWaiters > 8,
+            #expect(stats.borrowsHeldForWaiters > 300 && stats.borrowSeatsToWaiters > 3,
                     "borrows held for waiters \(stats.borrowsHeldForWaiters), lapsed borrows reclaimed by waiters \(stats.borrowSeatsToWaiters)")
         }
     }
@@ -123,7 +146,9 @@ struct ModelRun {
         var tokenCollisions = 0, duplicateHolders = 0, overLoweredSeats = 0
         var heartbeatsExtended = 0, heartbeatsExpired = 0
         var policyRefusals = 0, reservedGrants = 0
+        var overageGrants = 0, overageInUseSteps = 0, sharedGrants = 0, sharedSeatSteps = 0
         var queued = 0, requeued = 0, waiterGrants = 0, heldForWaiters = 0, queueFull = 0, waitersDropped = 0
+        var overageWaiterGrants = 0, sharedWaiterGrants = 0
         var borrowGrants = 0, borrowRefusals = 0, borrowExpiries = 0
         var borrowsHeldForWaiters = 0, borrowSeatsToWaiters = 0
 
@@ -136,8 +161,11 @@ struct ModelRun {
             overLoweredSeats += other.overLoweredSeats
             heartbeatsExtended += other.heartbeatsExtended; heartbeatsExpired += other.heartbeatsExpired
             policyRefusals += other.policyRefusals; reservedGrants += other.reservedGrants
+            overageGrants += other.overageGrants; overageInUseSteps += other.overageInUseSteps
+            sharedGrants += other.sharedGrants; sharedSeatSteps += other.sharedSeatSteps
             queued += other.queued; requeued += other.requeued; waiterGrants += other.waiterGrants
             heldForWaiters += other.heldForWaiters; queueFull += other.queueFull; waitersDropped += other.waitersDropped
+            overageWaiterGrants += other.overageWaiterGrants; sharedWaiterGrants += other.sharedWaiterGrants
             borrowGrants += other.borrowGrants; borrowRefusals += other.borrowRefusals; borrowExpiries += other.borrowExpiries
             borrowsHeldForWaiters += other.borrowsHeldForWaiters; borrowSeatsToWaiters += other.borrowSeatsToWaiters
         }
@@ -149,6 +177,8 @@ struct ModelRun {
         /// Whether its grant was confirmed (restored or confirmed sessions); decides the phase
         /// a failed end returns it to.
         var confirmed: Bool
+        /// Granted past `seats`.
+        var overage = false
         var ending: Bool { if case .ending = phase { true } else { false } }
     }
 
@@ -175,7 +205,7 @@ struct ModelRun {
     var license: License
     var entries: [SessionToken: Entry] = [:]
     var inFlight: [InFlight] = []
-    /// The bound for `worstCaseStored`: the seat count, or more right after seats were lowered.
+    /// The bound for `worstCaseStored`: the seats allowed, or more right after they were lowered.
     var allowed: Int
     /// Holders allowed two non-ending sessions, because a failed end revived one.
     var duplicateHolders: Set<Holder> = []
@@ -199,9 +229,12 @@ struct ModelRun {
         rng = SplitMix64(seed: seed)
         now = Timestamp(millisecondsSinceEpoch: 1_000_000)
         let seats = Int(rng.next() % 4) + 1
-        license = License(key: "LIC-1", seats: seats)
+        var generator = rng
+        license = License(key: "LIC-1", seats: seats, overage: Self.randomOverage { Int(generator.next() % UInt64($0)) },
+                          seatCounting: Self.randomCounting { Int(generator.next() % UInt64($0)) })
+        rng = generator
         ledger = SeatLedger(license: license)
-        allowed = seats
+        allowed = license.seatsAllowed
         if rng.next() % 3 == 0 {
             var generator = rng
             let text = ModelPolicy.randomText(seats: seats) { Int(generator.next() % UInt64($0)) }
@@ -217,6 +250,21 @@ struct ModelRun {
             rules.borrowMaxSeats = Int(rng.next() % 3)
             if rng.next() % 3 == 0 { rules.borrowDenies = [.user("u4")] }
         }
+    }
+
+    /// No overage in half the runs; otherwise a count or a factor (some rounding to none).
+    static func randomOverage(_ random: (Int) -> Int) -> Overage {
+        switch random(6) {
+        case 0, 1, 2: .none
+        case 3: .seats(random(2) + 1)
+        case 4: .factor(thousandths: 1250)
+        default: .factor(thousandths: [1500, 2000][random(2)])
+        }
+    }
+
+    /// Session counting in half the runs, user or host counting in a quarter each.
+    static func randomCounting(_ random: (Int) -> Int) -> SeatCounting {
+        [.session, .session, .user, .host][random(4)]
     }
 
     mutating func random(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
@@ -322,13 +370,13 @@ struct ModelRun {
         // is full (or whose policy refuses) reclaims every lapsed live session.
         let subject = PolicySubject(req)
         var (result, reclaim) = newSeatAdmission(req, own: Set(mine.keys))
-        if result == .admitted, waiterAhead(ofPriority: priority(of: subject)) {
+        if result == .admitted, !sharesASeat(req, reclaiming: reclaim), waiterAhead(ofPriority: priority(of: subject)) {
             result = .noFreeSeat
             stats.heldForWaiters += 1
             if holder.borrowing { stats.borrowsHeldForWaiters += 1 }
         }
         if result != .admitted {
-            let seatsInUse = min(license.seats, entries.count)
+            let seatsInUse = min(license.seatsAllowed, seatsHeld(entries.values.map(\.session)))
             if try queued(req, waitID: waitID, result, decision, draws: draws) { return }
             switch result {
             case .admitted:
@@ -370,31 +418,47 @@ struct ModelRun {
         if let requested = req.borrowMilliseconds {
             expected.leaseExpiresAt = now.adding(milliseconds: min(requested, 168 * 3_600_000))
             expected.borrowLeaseID = draws.last?.high
-            // Invariant 8: the grant leaves no more borrowed seats than the policy allows.
-            let borrowedAfter = entries.filter { !reclaim.contains($0.key) && $0.value.session.isBorrowed }.count + 1
-            try check(borrowedAfter <= rules.borrowMaxSeats ?? .max, "\(borrowedAfter) borrowed seats, at most \(rules.borrowMaxSeats!) allowed")
+            // Invariant 10: the grant leaves no more borrowed seats than the policy allows (a
+            // borrow sharing a seat already out on borrow adds none).
+            let borrowedBefore = Set(entries.filter { !reclaim.contains($0.key) && $0.value.session.isBorrowed }.map { seat(of: $0.value.session) })
+            let borrowedAfter = borrowedBefore.union([seat(of: session)]).count
+            try check(borrowedAfter == borrowedBefore.count || borrowedAfter <= rules.borrowMaxSeats ?? .max,
+                      "\(borrowedAfter) borrowed seats, at most \(rules.borrowMaxSeats!) allowed")
             try check(!rules.borrowDenies.contains { $0.matches(subject) }, "a borrow granted to denied \(subject)")
             stats.borrowGrants += 1
         }
         try check(session == expected, "granted \(session), expected \(expected)")
         // Invariant 1: the grant fits once the sessions it reclaims are gone.
-        try check(entries.count + 1 - reclaim.count <= license.seats,
-                  "grant over capacity: \(entries.count) held, \(reclaim.count) reclaimed, \(license.seats) seats")
+        let remaining = entries.filter { !reclaim.contains($0.key) }.map(\.value.session)
+        let sharing = firstOfSeat(named: seatName(req.user, req.hardwareID), in: remainingLive(reclaim))
+        let heldAfter = seatsHeld(remaining + [session])
+        // (A session sharing a held seat takes none, even of a license lowered below its holders.)
+        try check(sharing != nil || heldAfter <= license.seatsAllowed,
+                  "grant over capacity: \(heldAfter) seats held after it, \(reclaim.count) reclaimed, \(license.seatsAllowed) allowed")
+        try check(sharing == nil || heldAfter == seatsHeld(remaining), "a shared grant took a seat")
+        // Invariants 7 and 8.
+        let overage = sharing.map { entries[$0.token]!.overage } ?? (seatsHeld(remaining) >= license.seats)
+        try check(ledger.isOverage(session.token) == overage, "grant flagged overage \(ledger.isOverage(session.token)), model \(overage)")
+        try check(!(overage && holder.borrowing), "a borrow granted on the overage")
+        if overage { stats.overageGrants += 1 }
+        if sharing != nil { stats.sharedGrants += 1 }
         // Invariant 6: the policy's exclusions and reservations hold after the grant.
-        let holdersAfter = entries.filter { !reclaim.contains($0.key) }.map { PolicySubject($0.value.session) } + [subject]
+        let holdersAfter = seatRepresentatives(remaining + [session])
         try check(!rules.excludes.contains { $0.matches(subject) }, "granted to excluded \(subject)")
-        if rules.reservations.contains(where: { $0.principal.matches(subject) }) {
+        if sharing != nil {
+            // No seat taken: reservations and maxima are as they were.
+        } else if rules.reservations.contains(where: { $0.principal.matches(subject) }) {
             stats.reservedGrants += 1
         } else {
             let unused = rules.reservedSeats - ModelPolicy.reservedSeatsInUse(rules.reservations, holdersAfter)
-            try check(license.seats - holdersAfter.count >= unused, "granted to \(subject) a seat reserved for others: \(unused) reserved unused")
+            try check(license.seatsAllowed - holdersAfter.count >= unused, "granted to \(subject) a seat reserved for others: \(unused) reserved unused")
         }
 
         for token in reclaim {
             entries[token]!.phase = .ending(.expired)
             if entries[token]!.session.isBorrowed { stats.borrowExpiries += 1 }
         }
-        entries[session.token] = Entry(session: session, phase: .pending, confirmed: false)
+        entries[session.token] = Entry(session: session, phase: .pending, confirmed: false, overage: overage)
         inFlight.append(.grant(session.token, reclaimed: reclaimedTokens))
         issued.append(session.token)
         stats.grants += 1
@@ -412,18 +476,69 @@ struct ModelRun {
         return (admission(request, reclaiming: lapsed), lapsed)
     }
 
-    /// What the documented rules decide for a new seat once `reclaim` have ended: a
-    /// borrow's rules first (deny, then allow, then the borrowed-seat limit), then the rest.
+    /// What the documented rules decide for `request` once `reclaim` have ended: a borrow's
+    /// rules first (deny, then allow, then the borrowed-seat limit, which counts seats and so
+    /// holds no borrow that shares a seat already out on borrow); then a session sharing a
+    /// held seat only needs access, but a borrow may not share an overage seat; a new seat is
+    /// judged with one subject per seat, a borrow's within `seats` (never the overage).
     func admission(_ request: SeatRequest, reclaiming reclaim: Set<SessionToken>) -> Admission {
+        let remaining = entries.filter { !reclaim.contains($0.key) }.map(\.value.session)
         let subject = PolicySubject(request)
-        let remaining = entries.filter { !reclaim.contains($0.key) }
-        if request.borrowMilliseconds != nil {
+        let borrowing = request.borrowMilliseconds != nil
+        let requestSeat = seatName(request.user, request.hardwareID)
+        if borrowing {
             if let denying = rules.borrowDenies.first(where: { $0.matches(subject) }) { return .refused(.borrowNotAllowed(denying)) }
-            if let limit = rules.borrowMaxSeats, remaining.values.count(where: \.session.isBorrowed) >= limit {
-                return .refused(.overBorrowMax(limit: limit))
-            }
+            let borrowedSeats = Set(remaining.filter(\.isBorrowed).map(seat(of:)))
+            let addsSeat = requestSeat.map { !borrowedSeats.contains($0) } ?? true
+            if addsSeat, let limit = rules.borrowMaxSeats, borrowedSeats.count >= limit { return .refused(.overBorrowMax(limit: limit)) }
         }
-        return ModelPolicy.admission(rules, subject, holders: remaining.map { PolicySubject($0.value.session) }, seats: license.seats)
+        if let sharing = firstOfSeat(named: requestSeat, in: remainingLive(reclaim)) {
+            if borrowing, entries[sharing.token]!.overage { return .noFreeSeat }
+            return ModelPolicy.access(rules, subject).map(Admission.refused) ?? .admitted
+        }
+        return ModelPolicy.admission(rules, subject, holders: seatRepresentatives(remaining), seats: borrowing ? license.seats : license.seatsAllowed)
+    }
+
+    // MARK: Seats (invariant 8)
+
+    func seatName(_ user: String, _ hardwareID: String) -> String? {
+        switch license.seatCounting {
+        case .session: nil
+        case .user: "user " + user
+        case .host: "host " + hardwareID
+        }
+    }
+
+    /// What seat `session` is on: its name, or the session itself under session counting.
+    func seat(of session: Session) -> String {
+        seatName(session.user, session.hardwareID) ?? "session \(session.token)"
+    }
+
+    func seatsHeld(_ sessions: [Session]) -> Int { Set(sessions.map(seat(of:))).count }
+
+    /// Whether `request` would share a live seat of its user (host) once `reclaim` have ended.
+    func sharesASeat(_ request: SeatRequest, reclaiming reclaim: Set<SessionToken>) -> Bool {
+        firstOfSeat(named: seatName(request.user, request.hardwareID), in: remainingLive(reclaim)) != nil
+    }
+
+    /// A seat is shared only with a live session (not pending, not ending, not reclaimed by this grant).
+    func remainingLive(_ reclaim: Set<SessionToken>) -> [Session] {
+        entries.filter { !reclaim.contains($0.key) && $0.value.phase == .live }.map(\.value.session)
+    }
+
+    /// The session that took the seat named `name` (the earliest, then by token), if one holds it.
+    func firstOfSeat(named name: String?, in sessions: [Session]) -> Session? {
+        guard let name else { return nil }
+        return sessions.filter { seat(of: $0) == name }.min(by: Self.precedes)
+    }
+
+    /// Computed apart from `SeatCounting.seatHolders`, by grouping.
+    func seatRepresentatives(_ sessions: [Session]) -> [PolicySubject] {
+        Dictionary(grouping: sessions, by: seat(of:)).values.map { PolicySubject($0.min(by: Self.precedes)!) }
+    }
+
+    static func precedes(_ a: Session, _ b: Session) -> Bool {
+        (a.createdAt, a.token.high, a.token.low) < (b.createdAt, b.token.high, b.token.low)
     }
 
     func attachableEntry(_ token: SessionToken, _ attachable: [SessionToken: Entry]) throws -> Entry {
@@ -595,10 +710,15 @@ struct ModelRun {
         default: .active
         }
         let expiresAt: Timestamp? = chance(20) ? now.adding(milliseconds: Int64(random(3_500)) - 500) : nil
-        license = License(key: "LIC-1", seats: seats, tier: "t\(random(2))", expiresAt: expiresAt, state: state)
+        var generator = rng
+        let overage = Self.randomOverage { Int(generator.next() % UInt64($0)) }
+        // A reissued license seldom changes how it counts.
+        let counting = generator.next() % 10 == 0 ? Self.randomCounting { Int(generator.next() % UInt64($0)) } : license.seatCounting
+        rng = generator
+        license = License(key: "LIC-1", seats: seats, overage: overage, seatCounting: counting, tier: "t\(random(2))", expiresAt: expiresAt, state: state)
         ledger.updateLicense(license)
-        allowed = max(seats, worstCaseStored())
-        if logging { log.append("t=\(now) updateLicense seats=\(seats) \(state) expiresAt=\(expiresAt.map(\.description) ?? "never")") }
+        allowed = max(license.seatsAllowed, worstCaseStored())
+        if logging { log.append("t=\(now) updateLicense seats=\(seats) overage=\(overage) \(state) expiresAt=\(expiresAt.map(\.description) ?? "never")") }
     }
 
     // MARK: Model queries
@@ -624,20 +744,31 @@ struct ModelRun {
         return count
     }
 
+    /// A seat frees when its last session does: at once if that one is ending.
     func nextFreeAt() -> Timestamp {
-        if entries.values.contains(where: \.ending) { return now }
-        return max(now, entries.values.map(\.session.leaseExpiresAt).min() ?? now)
+        let bySeat = Dictionary(grouping: entries.values, by: { seat(of: $0.session) })
+        let freesAt = bySeat.values.map { seat in seat.map { $0.ending ? now : $0.session.leaseExpiresAt }.max()! }
+        return max(now, freesAt.min() ?? now)
     }
 
-    /// The most sessions storage can hold once every commit in flight has succeeded or
-    /// failed: a grant that reclaims sessions stores either itself or them, not both.
+    /// The most seats storage can hold once every commit in flight has succeeded or
+    /// failed: a grant that reclaims sessions stores either itself or them, not both. Every
+    /// combination of those grants' outcomes is tried (ends are taken to fail).
     func worstCaseStored() -> Int {
-        var overlap = 0
+        var grants: [(token: SessionToken, reclaimed: [SessionToken])] = []
         for case .grant(let token, let reclaimed) in inFlight
         where entries[token] != nil && reclaimed.contains(where: { entries[$0] != nil }) {
-            overlap += 1
+            grants.append((token, reclaimed))
         }
-        return entries.count - overlap
+        var worst = 0
+        for outcome in 0..<(1 << grants.count) {
+            var gone = Set<SessionToken>()
+            for (index, grant) in grants.enumerated() {
+                if outcome & (1 << index) != 0 { gone.formUnion(grant.reclaimed) } else { gone.insert(grant.token) }
+            }
+            worst = max(worst, seatsHeld(entries.filter { !gone.contains($0.key) }.map(\.value.session)))
+        }
+        return worst
     }
 
     // MARK: State check after every step
@@ -645,11 +776,15 @@ struct ModelRun {
     mutating func checkState() throws {
         try checkQueue()
         try check(ledger.license == license, "license differs")
-        try check(ledger.seatsInUse == min(license.seats, entries.count), "seatsInUse \(ledger.seatsInUse), model \(entries.count) of \(license.seats)")
-        // Invariant 5: no one is ever told more seats are in use than the license has.
-        try check(ledger.seatsInUse <= license.seats, "reported in-use \(ledger.seatsInUse) > seats \(license.seats)")
+        let held = seatsHeld(entries.values.map(\.session))
+        if held < entries.count { stats.sharedSeatSteps += 1 }
+        try check(ledger.seatsInUse == min(license.seatsAllowed, held), "seatsInUse \(ledger.seatsInUse), model \(held) seats of \(license.seatsAllowed)")
+        // Invariant 5: no one is ever told more seats are in use than the license allows.
+        try check(ledger.seatsInUse <= license.seatsAllowed, "reported in-use \(ledger.seatsInUse) > allowed \(license.seatsAllowed)")
+        try check(ledger.seatsOverageInUse == max(0, ledger.seatsInUse - license.seats), "overage in use \(ledger.seatsOverageInUse)")
+        if ledger.seatsOverageInUse > 0 { stats.overageInUseSteps += 1 }
         try check(ledger.seatsTotal == license.seats, "seatsTotal differs")
-        try check(ledger.seatsFree == max(0, license.seats - entries.count), "seatsFree \(ledger.seatsFree)")
+        try check(ledger.seatsFree == max(0, license.seats - held), "seatsFree \(ledger.seatsFree)")
         let sessions = ledger.sessions
         try check(sessions.count == entries.count, "ledger lists \(sessions.count) sessions, model \(entries.count)")
         for session in sessions {
@@ -658,6 +793,7 @@ struct ModelRun {
             }
             try check(session == entry.session, "session \(session.token) differs: \(session) vs \(entry.session)")
             try check(ledger.session(session.token) == entry.session, "session(_:) differs for \(session.token)")
+            try check(ledger.isOverage(session.token) == entry.overage, "overage flag of \(session.token) differs")
             try check(ledger.phase(of: session.token) == entry.phase,
                       "phase of \(session.token): ledger \(String(describing: ledger.phase(of: session.token))), model \(entry.phase)")
         }
@@ -666,9 +802,15 @@ struct ModelRun {
 
         // Invariant 1.
         let stored = worstCaseStored()
-        try check(stored <= allowed, "storage could hold \(stored) sessions, allowed \(allowed) (seats \(license.seats))")
-        if stored > license.seats { stats.overLoweredSeats += 1 }
-        allowed = max(license.seats, min(allowed, stored))
+        try check(stored <= allowed, "storage could hold \(stored) seats, allowed \(allowed) (seats \(license.seats) + overage)")
+        if license.seatCounting == .user {
+            // Invariant 8: under user counting the seats are the users (the worst case above
+            // counts distinct users), and the ledger reports its own sessions' users.
+            let users = Set(ledger.sessions.map(\.user)).count
+            try check(ledger.seatsInUse == min(license.seatsAllowed, users), "\(users) users hold seats, reported \(ledger.seatsInUse)")
+        }
+        if stored > license.seatsAllowed { stats.overLoweredSeats += 1 }
+        allowed = max(license.seatsAllowed, min(allowed, stored))
 
         // Invariant 2.
         for holder in holders {

@@ -14,7 +14,11 @@ struct SeatQueueTests {
         var maximumQueueLength = 100
 
         init(seats: Int, policy: String = "") throws {
-            ledger = SeatLedger(license: license(seats: seats))
+            try self.init(license: license(seats: seats), policy: policy)
+        }
+
+        init(license: License, policy: String = "") throws {
+            ledger = SeatLedger(license: license)
             rules = try SitePolicyParser.parse(policy, file: "test.policy").rules(for: ledger.license)
         }
 

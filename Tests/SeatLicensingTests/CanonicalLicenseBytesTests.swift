@@ -6,25 +6,28 @@ import Testing
 /// The signed bytes are a compatibility promise: a license signed today must verify with
 /// every later seatd. This pins them (the layout is in docs/license-files.md).
 @Suite struct CanonicalLicenseBytesTests {
+    static let goldenEntry = LicenseEntry(
+        key: "K1", tenant: "acme", seats: 5, tier: "pro", features: ["b": "2", "a": "1"],
+        expiresAt: Timestamp(millisecondsSinceEpoch: 1_893_456_000_000),
+        issuedAt: Timestamp(millisecondsSinceEpoch: 1_768_469_400_000), serial: "S-1",
+        state: .suspended, signature: LicenseSignature(keyID: "0a1b2c3d4e5f6789", bytes: Array(repeating: 1, count: 64))
+    )
+
+    /// The golden entry's fields after the domain, the same in both layouts.
+    static let goldenFields = [
+        "00 02 4b 31",                                         // key "K1"
+        "00 04 61 63 6d 65",                                   // tenant "acme"
+        "00 00 00 05",                                         // seats 5
+        "00 03 70 72 6f",                                      // tier "pro"
+        "00 02 00 01 61 00 01 31 00 01 62 00 01 32",           // 2 features: a=1, b=2
+        "01 00 00 01 b8 da c5 b4 00",                          // expires 1893456000000 ms
+        "01 00 00 01 9b c0 fd 89 c0",                          // issued 1768469400000 ms
+        "00 03 53 2d 31",                                      // serial "S-1"
+    ]
+
     @Test func goldenBytes() {
-        let entry = LicenseEntry(
-            key: "K1", tenant: "acme", seats: 5, tier: "pro", features: ["b": "2", "a": "1"],
-            expiresAt: Timestamp(millisecondsSinceEpoch: 1_893_456_000_000),
-            issuedAt: Timestamp(millisecondsSinceEpoch: 1_768_469_400_000), serial: "S-1",
-            state: .suspended, signature: LicenseSignature(keyID: "0a1b2c3d4e5f6789", bytes: Array(repeating: 1, count: 64))
-        )
-        let expected = [
-            "73 65 61 74 64 2d 6c 69 63 65 6e 73 65 2d 76 31 00",  // "seatd-license-v1\0"
-            "00 02 4b 31",                                         // key "K1"
-            "00 04 61 63 6d 65",                                   // tenant "acme"
-            "00 00 00 05",                                         // seats 5
-            "00 03 70 72 6f",                                      // tier "pro"
-            "00 02 00 01 61 00 01 31 00 01 62 00 01 32",           // 2 features: a=1, b=2
-            "01 00 00 01 b8 da c5 b4 00",                          // expires 1893456000000 ms
-            "01 00 00 01 9b c0 fd 89 c0",                          // issued 1768469400000 ms
-            "00 03 53 2d 31",                                      // serial "S-1"
-        ].joined(separator: " ")
-        #expect(hex(CanonicalLicenseBytes.encode(entry)) == expected)
+        let expected = (["73 65 61 74 64 2d 6c 69 63 65 6e 73 65 2d 76 31 00"] + Self.goldenFields).joined(separator: " ")  // "seatd-license-v1\0"
+        #expect(hex(CanonicalLicenseBytes.encode(Self.goldenEntry)) == expected)
     }
 
     @Test func absentExpiryIssueTimeAndSerialAreEncodedAsAbsent() {
@@ -38,10 +41,6 @@ import Testing
         changed.state = .revoked
         changed.signature = LicenseSignature(keyID: "0a1b2c3d4e5f6789", bytes: Array(repeating: 9, count: 64))
         #expect(CanonicalLicenseBytes.encode(plain) == CanonicalLicenseBytes.encode(changed))
-    }
-
-    private func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
     }
 }
 

@@ -53,6 +53,8 @@ import Testing
         ("expiry removed", { $0.expiresAt = nil }),
         ("issue time", { $0.issuedAt = $0.issuedAt?.adding(milliseconds: 1000) }),
         ("serial", { $0.serial = "another" }),
+        ("overage added", { $0.overage = .seats(1) }),
+        ("seat counting", { $0.seatCounting = .user }),
     ]
 
     @Test(arguments: edits.map(\.0))
@@ -73,7 +75,7 @@ import Testing
             Issue.record("an edited seat count was accepted")
         } catch {
             #expect(error.description == "license ACME-CAD-5: the signature does not verify with vendor key \(TestKeys.vendor.publicKey.keyID): "
-                + "a signed field (key, tenant, seats, tier, features, expires, issued, serial) was changed after signing")
+                + "a signed field (key, tenant, seats, overage, seat_counting, tier, features, expires, issued, serial) was changed after signing")
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SeatCore
 @testable import SeatLicensing
+import Testing
 
 /// Fixed vendor keys, so failures reproduce and the known-answer test can pin a signature.
 enum TestKeys {
@@ -19,4 +20,19 @@ enum TestKeys {
         key: "ACME-CAD-5", tenant: "acme", seats: 5, tier: "professional", features: ["export": "step", "render": "gpu"],
         expiresAt: Timestamp(millisecondsSinceEpoch: 1_893_456_000_000)
     )
+}
+
+/// Bytes as the docs show them: lowercase hex pairs separated by spaces.
+func hex(_ bytes: [UInt8]) -> String {
+    bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
+}
+
+/// `json` is refused with exactly `message`.
+func expectRefused(_ json: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        _ = try LicenseDocument.parse(Data(json.utf8))
+        Issue.record("accepted \(json)", sourceLocation: sourceLocation)
+    } catch {
+        #expect(error.description == message, sourceLocation: sourceLocation)
+    }
 }

@@ -27,7 +27,7 @@ import Testing
             let now = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)
             let day: Int64 = 86_400_000
             let session = sampleSession(createdAt: now.adding(milliseconds: -100 * day))
-            log.record(.grant(session, tenant: "acme"))
+            log.record(.grant(session, tenant: "acme", overage: false))
             log.record(.release(session, tenant: "acme", at: now.adding(milliseconds: -89 * day)))
             log.record(.admin("license.suspend ACME-1", tenant: "acme", licenseKey: "ACME-1", user: "root", address: "127.0.0.1:4000", at: now))
             try await store.flush()
@@ -68,7 +68,7 @@ import Testing
     @Test func factoriesFillTheFieldsAndNeverTheToken() {
         let session = sampleSession(createdAt: .init(millisecondsSinceEpoch: 5))
         let id = SessionID(session.token).hex
-        let grant = AuditEvent.grant(session, tenant: "acme")
+        let grant = AuditEvent.grant(session, tenant: "acme", overage: false)
         #expect(grant == AuditEvent(time: .init(millisecondsSinceEpoch: 5), kind: .grant, tenant: "acme", licenseKey: "ACME-1",
                                     user: "alice", hostname: "ws-1", address: "10.0.0.7:50123", detail: "session=\(id)"))
         #expect(!grant.detail.contains(String(session.token.hex.prefix(8))))

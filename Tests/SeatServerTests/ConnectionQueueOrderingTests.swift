@@ -50,6 +50,24 @@ import Testing
         #expect(machine.answered(RequestOutcome(reply: Self.queued), now: start).prefix(2) == [Fixtures.write(5, Self.queued), Fixtures.write(0, push)])
     }
 
+    @Test func newsOfAWaitIsSpokenInTheConnectionsVersion() {
+        var overage = AcquireGrant(
+            token: ConnectionFixtures.tokenA, leaseExpiresAt: Timestamp(millisecondsSinceEpoch: 1_000), heartbeatIntervalMilliseconds: 300,
+            seatsTotal: 1, seatsInUse: 2, reattached: false, tier: "", licenseExpiresAt: nil, features: [:],
+            overage: GrantOverage(overageSeats: 1, isOverage: true)
+        )
+        let push = ServerMessage.queueGranted(QueueGrantNotice(waitID: 5, grant: overage))
+        var versionOne = openMachine()
+        overage.overage = nil
+        overage.seatsInUse = 1
+        #expect(versionOne.push(push) == [Fixtures.write(0, .queueGranted(QueueGrantNotice(waitID: 5, grant: overage)))])
+        var versionTwo = Machine(configuration: Fixtures.configuration(.anonymousTenant), now: start)
+        _ = versionTwo.opened()
+        _ = versionTwo.tlsEstablished()
+        _ = versionTwo.received(.success(Fixtures.hello(1, 2)), now: start)
+        #expect(versionTwo.push(push) == [Fixtures.write(0, push)])
+    }
+
     @Test func newsOfAWaitIsHeldBehindAPlainAcquireToo() {
         var machine = openMachine()
         let acquire = Fixtures.requests[1]

@@ -109,17 +109,19 @@ enum ConnectionFixtures {
         var machine = Machine(configuration: Fixtures.configuration(), now: start)
         _ = machine.opened()
         _ = machine.tlsEstablished()
-        #expect(machine.received(.success(Fixtures.hello(1, 5)), now: start) == [Fixtures.write(1, Fixtures.helloAccepted)])
-        #expect(machine.negotiatedVersion == 1)
+        let accepted = ServerMessage.helloAccepted(HelloAccepted(
+            version: 2, maximumFrameBytes: 65_536, leaseMilliseconds: 360_000, heartbeatIntervalMilliseconds: 120_000, serverName: "test"))
+        #expect(machine.received(.success(Fixtures.hello(1, 5)), now: start) == [Fixtures.write(1, accepted)])
+        #expect(machine.negotiatedVersion == 2)
         #expect(machine.stage == .open(.anonymous))
     }
 
-    @Test(arguments: [(2, 3), (0, 0), (3, 1)] as [(UInt16, UInt16)])
+    @Test(arguments: [(3, 4), (0, 0), (3, 1)] as [(UInt16, UInt16)])
     func helloWithoutACommonVersionIsRefusedAndClosed(minimum: UInt16, maximum: UInt16) {
         var machine = Machine(configuration: Fixtures.configuration(), now: start)
         _ = machine.opened()
         let actions = machine.received(.success(Fixtures.hello(minimum, maximum)), now: start)
-        let refusal = ErrorReply(code: .unsupportedVersion, message: "this server speaks protocol versions 1...1", detail: .supportedVersions(minimum: 1, maximum: 1))
+        let refusal = ErrorReply(code: .unsupportedVersion, message: "this server speaks protocol versions 1...2", detail: .supportedVersions(minimum: 1, maximum: 2))
         #expect(actions == [Fixtures.write(1, .error(refusal)), .close, .cancelTimer])
         #expect(machine.negotiatedVersion == nil)
         #expect(machine.stage == .closing)

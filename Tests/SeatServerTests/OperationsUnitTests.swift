@@ -177,6 +177,13 @@ import Testing
         #expect(ProcessStatus(stat: "4242 (short) S 1") == nil)
         #expect(ProcessStatus.bootTime(procStat: "cpu 1 2 3\nbtime 1764633600\nprocesses 9\n") == 1764633600)
     }
+
+    @Test func overageInUseIsAGaugePerLicense() {
+        let text = render(SeatMetrics(), licenses: [License(key: "CAD", tenant: "acme", seats: 10, overage: .seats(2))], inUse: 12)
+        #expect(text.contains("seatd_seats_in_use{license=\"CAD\",tenant=\"acme\"} 12.0\n"))
+        #expect(text.contains("seatd_seats_overage_in_use{license=\"CAD\",tenant=\"acme\"} 2.0\n"))
+        #expect(text.contains("# HELP seatd_seats_overage_in_use Seats of a license in use past seatd_seats_total"))
+    }
 }
 
 @Suite struct LogLevelControlTests {

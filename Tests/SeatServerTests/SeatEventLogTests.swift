@@ -33,12 +33,13 @@ import Testing
     @Test func storedGrantsReleasesAndExpiriesAreLinesAtInfo() {
         let lines = logged(enabled: true) { log in
             log.committed([
-                .grant(session, tenant: "acme"), .release(session, tenant: "acme", at: at(5)), .expiry(session, tenant: "acme", at: at(6)),
+                .grant(session, tenant: "acme", overage: true), .release(session, tenant: "acme", at: at(5)), .expiry(session, tenant: "acme", at: at(6)),
                 .admin("license.suspend CAD", tenant: "acme", user: "unix:root (uid 0)", address: "local", at: at(7)),
             ])
         }
         #expect(lines.count == 3, "admin actions have lines of their own: \(lines)")
         #expect(lines[0].hasPrefix("seat granted ") && lines[0].contains("license=CAD") && lines[0].contains("user=ana") && lines[0].contains("host=ws-1") && lines[0].contains("tenant=acme"))
+        #expect(lines[0].contains("overage"), "an overage grant says so in its line: \(lines[0])")
         #expect(lines[1].hasPrefix("seat released "))
         #expect(lines[2].hasPrefix("seat expired "))
     }
@@ -60,13 +61,13 @@ import Testing
     @Test func oneSwitchTurnsThemAllOff() {
         let request = SeatRequest(licenseKey: "CAD", user: "ben", hostname: "ws-2", hardwareID: "hw2", clientVersion: "1")
         #expect(logged(enabled: false) { log in
-            log.committed([.grant(session, tenant: "acme")])
+            log.committed([.grant(session, tenant: "acme", overage: false)])
             log.denied(request, tenant: "acme", reply: ErrorReply(code: .noSeats, message: "full"), at: at(0))
             log.authenticationFailed(address: "a", reason: "r", at: at(0))
         }.isEmpty)
         #expect(logged(enabled: false) { log in
             log.setEnabled(true)
-            log.committed([.grant(session, tenant: "acme")])
+            log.committed([.grant(session, tenant: "acme", overage: false)])
         }.count == 1, "and on again at a reload")
     }
 }

@@ -28,15 +28,15 @@ import Testing
                "hardware_id": "b1946ac9", "client_version": "cad 4.2", "address": "10.0.0.17",
                "since": "2026-11-21T10:00:00.000Z", "last_heartbeat": "2026-11-21T10:05:00.250Z", "expires": "2026-11-21T10:06:30.250Z"},
               {"id": "77aa00bb11cc22dd", "license": "ACME-CAD-5", "tenant": "acme", "user": "bo", "host": "",
-               "hardware_id": "h2", "client_version": "", "address": "10.0.0.9",
+               "hardware_id": "h2", "client_version": "", "address": "10.0.0.9", "seat": "bo",
                "since": "2026-11-21T10:01:00.000Z", "last_heartbeat": "2026-11-21T10:01:00.000Z", "expires": "2026-11-28T10:01:00.000Z",
                "borrow_lease": "0123456789abcdef"}
             ]}
             """)
         #expect(AdminTables.sessions(reply.sessions).render() == """
-            SESSION           LICENSE     TENANT  USER  HOST   ADDRESS    SINCE                     LAST HEARTBEAT            EXPIRES                   BORROWED
-            5f0c2a9b71d3e844  ACME-CAD-5  acme    ana   ws-17  10.0.0.17  2026-11-21T10:00:00.000Z  2026-11-21T10:05:00.250Z  2026-11-21T10:06:30.250Z  -
-            77aa00bb11cc22dd  ACME-CAD-5  acme    bo    -      10.0.0.9   2026-11-21T10:01:00.000Z  2026-11-21T10:01:00.000Z  2026-11-28T10:01:00.000Z  lease 0123456789abcdef
+            SESSION           LICENSE     TENANT  USER  HOST   SEAT  ADDRESS    SINCE                     LAST HEARTBEAT            EXPIRES                   BORROWED
+            5f0c2a9b71d3e844  ACME-CAD-5  acme    ana   ws-17  -     10.0.0.17  2026-11-21T10:00:00.000Z  2026-11-21T10:05:00.250Z  2026-11-21T10:06:30.250Z  -
+            77aa00bb11cc22dd  ACME-CAD-5  acme    bo    -      bo    10.0.0.9   2026-11-21T10:01:00.000Z  2026-11-21T10:01:00.000Z  2026-11-28T10:01:00.000Z  lease 0123456789abcdef
             """)
     }
 
@@ -68,6 +68,22 @@ import Testing
             LICENSE     POSITION  PRIORITY  TENANT  USER  HOST  ADDRESS   SINCE
             ACME-CAD-5  1         10        acme    lena  ws-3  10.0.0.3  2026-11-21T10:02:00.000Z
             ACME-CAD-5  2         0         acme    eric  -     10.0.0.4  2026-11-21T10:01:00.000Z
+            """)
+    }
+
+    @Test func licensesTableShowsTheOverageInUse() throws {
+        let reply = try decode(AdminLicensesReply.self, """
+            {"licenses": [
+              {"key": "CAD-10", "tenant": "acme", "seats": 10, "in_use": 12, "free": 0, "overage": "1.25x", "overage_allowed": 2,
+               "overage_in_use": 2, "state": "active", "status": "valid", "origin": "file", "borrowed": 1, "waiting": 1},
+              {"key": "CAD-2", "tenant": "acme", "seats": 2, "in_use": 1, "free": 1, "overage": "+1", "overage_allowed": 1,
+               "overage_in_use": 0, "state": "active", "status": "valid", "origin": "file"}
+            ]}
+            """)
+        #expect(AdminTables.licenses(reply.licenses).render() == """
+            LICENSE  TENANT  SEATS  IN USE              FREE  STATE   STATUS  TIER  EXPIRES  ORIGIN  BORROWED  WAITING
+            CAD-10   acme    10     12/10 (+2 overage)  0     active  valid   -     never    file    1         1
+            CAD-2    acme    2      1                   1     active  valid   -     never    file    -         0
             """)
     }
 

@@ -13,6 +13,10 @@ import Testing
                 expiresAt: Timestamp(millisecondsSinceEpoch: -5), state: .active),
         License(key: "SIGNED", tenant: "acme", seats: 5, provenance: LicenseProvenance(
             serial: "S-0001", issuedAt: Timestamp(millisecondsSinceEpoch: 1_800_000_000_000), signingKeyID: "0123abcd", origin: .admin)),
+        License(key: "OVER-N", seats: 10, overage: .seats(3)),
+        License(key: "OVER-X", seats: 10, overage: .factor(thousandths: 1250)),
+        License(key: "PER-USER", seats: 3, seatCounting: .user),
+        License(key: "PER-HOST", seats: 3, overage: .seats(1), seatCounting: .host),
     ]
 
     @Test(arguments: licenses)
@@ -28,13 +32,44 @@ import Testing
         let license = License(key: "AB", seats: 2, tier: "t", features: ["b": "2", "a": "1"],
                               expiresAt: Timestamp(millisecondsSinceEpoch: 258), state: .revoked)
         let expected: [UInt8] = [
+            3, 2, 0x41, 0x42, 7, 0x64, 0x65, 0x66, 0x61, 0x75, 0x6C, 0x74, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0x74,
+            2, 1, 0x61, 1, 0x31, 1, 0x62, 1, 0x32,
+            1, 0, 0, 0, 0, 0, 0, 1, 2,
+            2,
+            0, 0, 0, 0,
+            0,  // overage none
+            0,  // session counting
+        ]
+        #expect(RecordCodec.encode(license) == expected)
+        var terms = license
+        terms.overage = .factor(thousandths: 1500)
+        terms.seatCounting = .host
+        #expect(RecordCodec.encode(terms) == [3] + expected.dropFirst().dropLast(2) + [2, 0, 0, 0, 0, 0, 0, 0x05, 0xDC, 2])
+    }
+
+    /// Stores written before overage existed keep working: a version 2 record reads as no overage.
+    @Test func licenseVersion2RecordStillDecodes() throws {
+        let version2: [UInt8] = [
             2, 2, 0x41, 0x42, 7, 0x64, 0x65, 0x66, 0x61, 0x75, 0x6C, 0x74, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0x74,
             2, 1, 0x61, 1, 0x31, 1, 0x62, 1, 0x32,
             1, 0, 0, 0, 0, 0, 0, 1, 2,
             2,
             0, 0, 0, 0,
         ]
-        #expect(RecordCodec.encode(license) == expected)
+        let decoded = try version2.withUnsafeBytes { try RecordCodec.decodeLicense($0) }
+        #expect(decoded == License(key: "AB", seats: 2, tier: "t", features: ["b": "2", "a": "1"],
+                                   expiresAt: Timestamp(millisecondsSinceEpoch: 258), state: .revoked))
+    }
+
+    @Test func anOverageOutOfRangeIsCorrupt() throws {
+        var bytes = RecordCodec.encode(License(key: "AB", seats: 1, overage: .factor(thousandths: 1250)))
+        bytes[bytes.count - 2] = 0xFF  // 1279 thousandths: fine
+        #expect(try bytes.withUnsafeBytes { try RecordCodec.decodeLicense($0) }.overage == .factor(thousandths: 1279))
+        var badCounting = bytes
+        badCounting[badCounting.count - 1] = 3
+        try expectCorrupt { try decode("license", badCounting) }
+        bytes[bytes.count - 4] = 0x7F  // far above 10x
+        try expectCorrupt { try decode("license", bytes) }
     }
 
     /// Stores written before tenants existed keep working: a version 1 record reads as

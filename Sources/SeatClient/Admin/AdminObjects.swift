@@ -10,8 +10,15 @@ public struct AdminLicense: Codable, Sendable, Equatable {
     public var key: String
     public var tenant: String
     public var seats: Int
+    /// Up to `seats` plus the overage allowance.
     public var inUse: Int
     public var free: Int
+    /// The vendor-signed overage (`none`, `+2`, `1.25x`); absent from servers before it.
+    public var overage: String?
+    /// Extra seats the overage allows past `seats`.
+    public var overageAllowed: Int?
+    /// Seats of `inUse` past `seats`.
+    public var overageInUse: Int?
     public var tier: String?
     public var features: [String: String]?
     /// Absent for a license that never expires.
@@ -34,12 +41,13 @@ public struct AdminLicense: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case key, tenant, seats, inUse = "in_use", free, tier, features, expires, state, status, origin, serial, issued
-        case signedBy = "signed_by", waiting, borrowed
+        case signedBy = "signed_by", overage, overageAllowed = "overage_allowed", overageInUse = "overage_in_use", waiting, borrowed
     }
 
     public init(
         key: String, tenant: String, seats: Int, inUse: Int, free: Int, tier: String? = nil, features: [String: String]? = nil,
-        expires: Date? = nil, state: String, status: String, origin: String, serial: String? = nil, issued: Date? = nil, signedBy: String? = nil
+        expires: Date? = nil, state: String, status: String, origin: String, serial: String? = nil, issued: Date? = nil, signedBy: String? = nil,
+        overage: String? = nil, overageAllowed: Int? = nil, overageInUse: Int? = nil
     ) {
         self.key = key
         self.tenant = tenant
@@ -55,6 +63,9 @@ public struct AdminLicense: Codable, Sendable, Equatable {
         self.serial = serial
         self.issued = issued
         self.signedBy = signedBy
+        self.overage = overage
+        self.overageAllowed = overageAllowed
+        self.overageInUse = overageInUse
     }
 }
 
@@ -72,18 +83,21 @@ public struct AdminSession: Codable, Sendable, Equatable {
     public var since: Date
     public var lastHeartbeat: Date
     public var expires: Date
+    /// The seat it holds under user or host counting (the user, or the hardware id), shared
+    /// by every session with the same one; absent under session counting.
+    public var seat: String?
     /// For a borrowed seat, the id of its offline lease (`expires` is then the borrow's
     /// end); absent for a seat in use.
     public var borrowLease: String?
 
     enum CodingKeys: String, CodingKey {
         case id, license, tenant, user, host, hardwareID = "hardware_id", clientVersion = "client_version", address, since
-        case lastHeartbeat = "last_heartbeat", expires, borrowLease = "borrow_lease"
+        case lastHeartbeat = "last_heartbeat", expires, seat, borrowLease = "borrow_lease"
     }
 
     public init(
         id: String, license: String, tenant: String, user: String, host: String, hardwareID: String, clientVersion: String,
-        address: String, since: Date, lastHeartbeat: Date, expires: Date, borrowLease: String? = nil
+        address: String, since: Date, lastHeartbeat: Date, expires: Date, seat: String? = nil, borrowLease: String? = nil
     ) {
         self.id = id
         self.license = license
@@ -96,6 +110,7 @@ public struct AdminSession: Codable, Sendable, Equatable {
         self.since = since
         self.lastHeartbeat = lastHeartbeat
         self.expires = expires
+        self.seat = seat
         self.borrowLease = borrowLease
     }
 }

@@ -20,15 +20,13 @@ extension LicenseRules {
     ///
     /// `include` is checked before seats and `max` before a lack of seats, so a refusal
     /// names the policy whenever a free seat would not have helped.
+    ///
+    /// `holders` are the seats held, one subject each (under user or host counting, the
+    /// subject of the seat's first session), so maxima and reservations count seats.
     public func admission(of subject: PolicySubject, holders: [PolicySubject], seats: Int) -> Admission {
         let freeSeats = seats - holders.count
-        if let excluding = excludes.first(where: { $0.matches(subject) }) {
-            return .refused(.excluded(excluding))
-        }
+        if let refusal = access(of: subject) { return .refused(refusal) }
         let reserved = reservations.contains { $0.principal.matches(subject) }
-        if !reserved, !includes.isEmpty, !includes.contains(where: { $0.matches(subject) }) {
-            return .refused(.notIncluded)
-        }
         var matching = ReservationMatching(reservations, holders: holders)
         if freeSeats > 0, reserved, matching.assign(subject) { return .admitted }
         for limit in maxima where limit.principal.matches(subject) {
@@ -39,5 +37,15 @@ extension LicenseRules {
         guard freeSeats > 0 else { return .noFreeSeat }
         if freeSeats <= matching.unassignedSeats { return .refused(.reservedForOthers(reservedFreeSeats: freeSeats)) }
         return .admitted
+    }
+
+    /// Whether `subject` may use the license at all (steps 1 and 4 above): what a session
+    /// that shares a seat already held (user or host counting) is judged by, since it
+    /// takes no seat for a `max` or a reservation to count.
+    public func access(of subject: PolicySubject) -> PolicyRefusal? {
+        if let excluding = excludes.first(where: { $0.matches(subject) }) { return .excluded(excluding) }
+        let reserved = reservations.contains { $0.principal.matches(subject) }
+        if !reserved, !includes.isEmpty, !includes.contains(where: { $0.matches(subject) }) { return .notIncluded }
+        return nil
     }
 }

@@ -11,14 +11,16 @@ extension LicenseRules {
         min(max(requested, 0), borrowMaxMilliseconds)
     }
 
-    /// Whether `subject` may borrow a seat while `borrowed` seats of the license are out on
-    /// borrow; `nil` if it may (free seats and the other rules are judged as for any
+    /// Whether `subject` may borrow a seat while `borrowedSeats` seats of the license are out
+    /// on borrow; `nil` if it may (free seats and the other rules are judged as for any
     /// acquire). `borrow deny` wins over `borrow allow`; without `borrow allow` rules
-    /// everyone not denied may borrow.
-    public func borrowRefusal(of subject: PolicySubject, borrowed: Int) -> PolicyRefusal? {
+    /// everyone not denied may borrow. `borrow_max_seats` counts seats, so a borrow that
+    /// `addsSeat: false` (it shares a seat already out on borrow, under user or host
+    /// counting) is within it.
+    public func borrowRefusal(of subject: PolicySubject, borrowedSeats: Int, addsSeat: Bool) -> PolicyRefusal? {
         if let denying = borrowDenies.first(where: { $0.matches(subject) }) { return .borrowNotAllowed(denying) }
         if !borrowAllows.isEmpty, !borrowAllows.contains(where: { $0.matches(subject) }) { return .borrowNotAllowed(nil) }
-        if let limit = borrowMaxSeats, borrowed >= limit { return .overBorrowMax(limit: limit) }
+        if addsSeat, let limit = borrowMaxSeats, borrowedSeats >= limit { return .overBorrowMax(limit: limit) }
         return nil
     }
 }

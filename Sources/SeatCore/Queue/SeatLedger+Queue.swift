@@ -39,8 +39,7 @@ extension SeatLedger {
             }
             let (admission, reclaim) = newSeatAdmission(of: waiter.request, reclaiming: own, now: now, rules: rules)
             guard admission == .admitted else {
-                // Without rules only the count matters: nobody behind would fit either.
-                if rules.isUnrestricted { break }
+                if admission == .noFreeSeat, refusalHoldsForAllBehind(waiter, rules: rules) { break }
                 index += 1
                 continue
             }
@@ -57,10 +56,20 @@ extension SeatLedger {
         for waiter in queue.waiters {
             guard waiter.priority >= priority else { return false }
             guard let own = lapsedSessions(ofWaiter: waiter, now: now) else { continue }
-            if newSeatAdmission(of: waiter.request, reclaiming: own, now: now, rules: rules).0 == .admitted { return true }
-            if rules.isUnrestricted { return false }
+            let (admission, reclaim) = newSeatAdmission(of: waiter.request, reclaiming: own, now: now, rules: rules)
+            // A waiter that would share its user's (or host's) seat takes no free one.
+            if admission == .admitted, !sharesASeat(waiter.request, reclaiming: reclaim) { return true }
+            if admission == .noFreeSeat, refusalHoldsForAllBehind(waiter, rules: rules) { return false }
         }
         return false
+    }
+
+    /// Whether no free seat for `waiter` means none for anyone behind it either: without
+    /// rules only the count matters, under session counting (no one behind could share a
+    /// seat) and unless the waiter is a borrow kept off an overage that others may use.
+    func refusalHoldsForAllBehind(_ waiter: Waiter, rules: LicenseRules) -> Bool {
+        rules.isUnrestricted && license.seatCounting == .session
+            && (waiter.request.borrowMilliseconds == nil || license.overageAllowance == 0)
     }
 
     /// The waiter's own lapsed sessions (a grant reclaims them), or `nil` when it holds a

@@ -2,8 +2,9 @@ import SeatCore
 
 extension AdminDispatcher {
     /// `policy`: the policy file in force, as it applies to each license served (of
-    /// `tenant`, if given): every rule with its line, and how many of the license's live
-    /// sessions the rule's user, group or host holds now.
+    /// `tenant`, if given): every rule with its line, and how many of the license's seats
+    /// (its live sessions, or under user or host counting the seats they share) the rule's
+    /// user, group or host holds now, as the rules count them.
     func policyInForce(tenant: String?) async -> [String: Any] {
         let policy = service.sitePolicy
         let sessions = Dictionary(grouping: await service.sessions(matching: SessionFilter(tenant: tenant)), by: \.license.key)
@@ -11,7 +12,8 @@ extension AdminDispatcher {
         for snapshot in await service.licenseSnapshots().sorted(by: { $0.license.key < $1.license.key }) {
             let license = snapshot.license
             guard tenant == nil || license.tenant == tenant else { continue }
-            let holders = (sessions[license.key] ?? []).map { PolicySubject($0.session) }
+            let licenseSessions = (sessions[license.key] ?? []).map(\.session)
+            let holders = license.seatCounting.seatHolders(of: licenseSessions)
             var rules: [[String: Any]] = policy.rules.filter { $0.target.applies(to: license) }.map { rule in
                 var object: [String: Any] = [
                     "line": rule.line, "rule": rule.text, "effect": rule.effect.name, "principal": rule.principal.description,
@@ -20,8 +22,9 @@ extension AdminDispatcher {
                 if let count = rule.effect.count { object["count"] = count }
                 return object
             }
-            // Borrow limits name no one: their "holding" is the license's seats out on borrow.
-            let borrowed = (sessions[license.key] ?? []).count { $0.session.isBorrowed }
+            // Borrow limits name no one: their "holding" is the license's seats out on borrow
+            // (under user or host counting, the seats with a borrowed session on them).
+            let borrowed = license.seatCounting.seatHolders(of: licenseSessions.filter(\.isBorrowed)).count
             for rule in policy.borrowLimits where rule.target.applies(to: license) {
                 let (effect, count) = switch rule.limit {
                 case .hours(let hours): ("borrow_max_hours", hours)

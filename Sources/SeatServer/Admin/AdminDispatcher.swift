@@ -93,7 +93,7 @@ struct AdminDispatcher: Sendable {
             return ["licenses": await licenses(tenant: try arguments.optionalString("tenant"))]
         case "sessions":
             let filter = try sessionFilter(arguments)
-            return ["sessions": await service.sessions(matching: filter).map { AdminJSON.session($0.session, tenant: $0.license.tenant) }]
+            return ["sessions": await service.sessions(matching: filter).map { AdminJSON.session($0.session, license: $0.license) }]
         case "queue":
             let queues = await service.waiters(tenant: try arguments.optionalString("tenant"), licenseKey: try arguments.optionalString("license"))
             return ["waiters": queues.flatMap { queue in
@@ -188,19 +188,20 @@ struct AdminDispatcher: Sendable {
         return reply
     }
 
-    /// Each license with its seats, and how many of them are out on borrow.
+    /// Each license with its seats, and how many of them are out on borrow (under user or
+    /// host counting, the seats with a borrowed session on them).
     private func licenses(tenant: String?) async -> [[String: Any]] {
         let now = clock.now()
-        var borrowed: [String: Int] = [:]
+        var borrowed: [String: [Session]] = [:]
         for (license, session) in await service.sessions(matching: SessionFilter(tenant: tenant)) where session.isBorrowed {
-            borrowed[license.key, default: 0] += 1
+            borrowed[license.key, default: []].append(session)
         }
         return await service.licenseSnapshots()
             .filter { tenant == nil || $0.license.tenant == tenant }
             .sorted { $0.license.key < $1.license.key }
             .map { snapshot in
                 var object = AdminJSON.license(snapshot.license, seatsInUse: snapshot.seatsInUse, waiting: snapshot.waiting, now: now)
-                object["borrowed"] = borrowed[snapshot.license.key] ?? 0
+                object["borrowed"] = snapshot.license.seatCounting.seatHolders(of: borrowed[snapshot.license.key] ?? []).count
                 return object
             }
     }
@@ -231,7 +232,7 @@ struct AdminDispatcher: Sendable {
         }
         let released = try await service.forceRelease(matching: filter, by: administrator)
         guard !released.isEmpty else { throw .notFound("no live session matches") }
-        return ["released": released.map { AdminJSON.session($0.session, tenant: $0.license.tenant) }]
+        return ["released": released.map { AdminJSON.session($0.session, license: $0.license) }]
     }
 
     private func addLicense(_ arguments: AdminArguments, by administrator: String) async throws(AdminFailure) -> [String: Any] {

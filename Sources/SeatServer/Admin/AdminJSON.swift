@@ -16,7 +16,9 @@ enum AdminJSON {
             "key": license.key, "tenant": license.tenant, "seats": license.seats, "in_use": seatsInUse, "waiting": waiting,
             "free": max(0, license.seats - seatsInUse), "tier": license.tier, "features": license.features,
             "state": license.state.rawValue, "status": status(license.refusal(at: now)), "origin": license.provenance.origin.rawValue,
-            "serial": license.provenance.serial,
+            "serial": license.provenance.serial, "overage": license.overage.description,
+            "overage_allowed": license.overageAllowance, "overage_in_use": license.seatsOverage(inUse: seatsInUse),
+            "seat_counting": license.seatCounting.rawValue,
         ]
         if let expiresAt = license.expiresAt { object["expires"] = AdminTime.format(expiresAt) }
         if let issuedAt = license.provenance.issuedAt { object["issued"] = AdminTime.format(issuedAt) }
@@ -33,14 +35,17 @@ enum AdminJSON {
         }
     }
 
-    /// A borrowed seat has `borrow_lease` (its offline lease's id); its `expires` is the borrow's end.
-    static func session(_ session: Session, tenant: String) -> [String: Any] {
+    /// `seat` names the seat the session holds under user or host counting (the user, or
+    /// the hardware id), so every host of a shared seat shows as one of its sessions. A
+    /// borrowed seat has `borrow_lease` (its offline lease's id); its `expires` is the borrow's end.
+    static func session(_ session: Session, license: License) -> [String: Any] {
         var object: [String: Any] = [
-            "id": SessionID(session.token).hex, "license": session.licenseKey, "tenant": tenant, "user": session.user,
+            "id": SessionID(session.token).hex, "license": session.licenseKey, "tenant": license.tenant, "user": session.user,
             "host": session.hostname, "hardware_id": session.hardwareID, "client_version": session.clientVersion,
             "address": session.clientAddress, "since": AdminTime.format(session.createdAt),
             "last_heartbeat": AdminTime.format(session.lastHeartbeatAt), "expires": AdminTime.format(session.leaseExpiresAt),
         ]
+        if let seat = license.seatCounting.seatName(user: session.user, hardwareID: session.hardwareID) { object["seat"] = seat }
         if let leaseID = session.borrowLeaseID { object["borrow_lease"] = BorrowLease.idText(leaseID) }
         return object
     }

@@ -8,8 +8,12 @@ import SeatProtocol
 /// its token: the token lets its holder heartbeat and release, and the audit log is
 /// exported and shared.
 extension AuditEvent {
-    static func grant(_ session: Session, tenant: String) -> AuditEvent {
-        sessionEvent(.grant, session, tenant: tenant, at: session.createdAt)
+    /// An overage grant (past the license's seats) says so in its detail, `session=… overage`,
+    /// so the audit shows each one for the true-up.
+    static func grant(_ session: Session, tenant: String, overage: Bool) -> AuditEvent {
+        var event = sessionEvent(.grant, session, tenant: tenant, at: session.createdAt)
+        if overage { event.detail += " overage" }
+        return event
     }
 
     static func release(_ session: Session, tenant: String, at time: Timestamp) -> AuditEvent {

@@ -231,12 +231,18 @@ struct ConnectionStateMachine {
         return enqueue(.streamFailed(error), now: now)
     }
 
+    /// The version replies and pushes are written in: the negotiated one, or the oldest
+    /// before a Hello settled it.
+    private var spokenVersion: UInt16 { negotiatedVersion ?? WireConstants.supportedVersions.lowerBound }
+
     /// The responder answered the request in flight.
     mutating func answered(_ outcome: RequestOutcome, now: NIODeadline) -> [Action] {
         guard let request = inFlight, stage != .closing, stage != .closed else { return [] }
         inFlight = nil
         lastActivity = now
-        var actions: [Action] = [.write(ServerFrame(requestID: request.requestID, message: outcome.reply))]
+        // Replies are made in the newest version; the peer hears what its version has.
+        let reply = outcome.reply.spoken(in: spokenVersion)
+        var actions: [Action] = [.write(ServerFrame(requestID: request.requestID, message: reply))]
         if request.isAuthenticate, case .authenticated(let authenticated) = outcome.reply {
             stage = .open(authenticated.role == .admin ? .administrator : .client)
             authenticationDeadline = nil
@@ -258,6 +264,8 @@ struct ConnectionStateMachine {
     /// A server-initiated frame for this connection.
     mutating func push(_ message: ServerMessage) -> [Action] {
         guard stage != .closing, stage != .closed else { return [] }
+        // Pushes too (QueueGranted, QueuePosition): the peer hears what its version has.
+        let message = message.spoken(in: spokenVersion)
         if let inFlight, Self.push(message, mustWaitFor: inFlight.concerns) {
             heldPushes.append(message)
             return []

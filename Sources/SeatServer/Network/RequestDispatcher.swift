@@ -196,7 +196,8 @@ struct RequestDispatcher: RequestResponder {
                         licenseExpiresAt: snapshot.license.expiresAt,
                         features: snapshot.license.features,
                         seatsTotal: UInt32(clamping: snapshot.license.seats),
-                        seatsInUse: UInt32(clamping: snapshot.seatsInUse)
+                        seatsInUse: UInt32(clamping: snapshot.seatsInUse),
+                        overageSeats: UInt32(clamping: snapshot.license.overageAllowance)
                     ))
                 })
             }

@@ -3,7 +3,7 @@ import SeatCore
 import Synchronization
 
 /// The per-license gauges, set at each scrape from the licenses served: seats, seats in
-/// use, waiters in the queue, expiry and state, labelled with license and tenant. A deleted license's series
+/// use (and of them past `seats`, from the overage), waiters in the queue, expiry and state, labelled with license and tenant. A deleted license's series
 /// disappear instead of freezing at their last value; a change of tenant, state or expiry
 /// replaces them.
 final class LicenseSeries: Sendable {
@@ -17,11 +17,12 @@ final class LicenseSeries: Sendable {
         var labels: Labels
         var seatsTotal: Gauge
         var seatsInUse: Gauge
+        var seatsOverageInUse: Gauge
         var queueLength: Gauge
         var state: Gauge
         var expiry: Gauge?
 
-        var gauges: [Gauge] { [seatsTotal, seatsInUse, queueLength, state] + (expiry.map { [$0] } ?? []) }
+        var gauges: [Gauge] { [seatsTotal, seatsInUse, seatsOverageInUse, queueLength, state] + (expiry.map { [$0] } ?? []) }
     }
 
     private let entries = Mutex<[String: Entry]>([:])
@@ -41,6 +42,7 @@ final class LicenseSeries: Sendable {
                 entries[license.key] = entry
                 entry.seatsTotal.set(Int64(license.seats))
                 entry.seatsInUse.set(Int64(snapshot.seatsInUse))
+                entry.seatsOverageInUse.set(Int64(snapshot.seatsOverageInUse))
                 entry.queueLength.set(Int64(snapshot.waiting))
                 entry.state.set(Int64(1))
                 if let expiresAt = license.expiresAt {
@@ -63,6 +65,7 @@ final class LicenseSeries: Sendable {
             labels: labels,
             seatsTotal: gauge("seatd_seats_total"),
             seatsInUse: gauge("seatd_seats_in_use"),
+            seatsOverageInUse: gauge("seatd_seats_overage_in_use"),
             queueLength: gauge("seatd_queue_length"),
             state: gauge("seatd_license_state", [("state", labels.state.rawValue)]),
             expiry: labels.expires ? gauge("seatd_license_expiry_timestamp_seconds") : nil

@@ -106,7 +106,8 @@ extension AcquireGrant {
             reattached: success.reattached,
             tier: success.license.tier,
             licenseExpiresAt: success.license.expiresAt,
-            features: success.license.features
+            features: success.license.features,
+            overage: GrantOverage(overageSeats: UInt32(clamping: success.license.overageAllowance), isOverage: success.overage)
         )
     }
 }

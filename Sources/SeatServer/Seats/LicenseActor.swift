@@ -154,7 +154,7 @@ actor LicenseActor {
     /// Stores a grant and the end of the lapsed sessions it reclaims, then calls `finish`
     /// on the actor.
     func commitGrant(_ session: Session, reclaimed: [Session], finish: @escaping @Sendable (isolated LicenseActor, Result<Void, StorageError>) -> Void) {
-        var changes: [StoreChange] = [.putSession(session), .appendAudit(.grant(session, tenant: tenant))]
+        var changes: [StoreChange] = [.putSession(session), .appendAudit(.grant(session, tenant: tenant, overage: ledger.isOverage(session.token)))]
         for lapsed in reclaimed {
             changes.append(.endSession(EndedSession(token: lapsed.token, licenseKey: key, tenant: tenant, end: .expired, endedAt: session.createdAt)))
             changes.append(.appendAudit(.expiry(lapsed, tenant: tenant, at: session.createdAt)))
@@ -185,6 +185,9 @@ actor LicenseActor {
         directory.remove(reclaimed)
         directory.register([session.token], owner: self)
         answerReattaches(session.token)
+        // Under user or host counting a live seat can be shared: a waiter of the same user
+        // (or host) takes no seat and waits no more.
+        if ledger.license.seatCounting != .session { serveQueue() }
     }
 
     func answerReattaches(_ token: SessionToken) {
@@ -409,6 +412,8 @@ actor LicenseActor {
     }
 
     func success(_ session: Session, reattached: Bool) -> AcquireSuccess {
-        AcquireSuccess(session: session, reattached: reattached, license: ledger.license, seatsInUse: ledger.seatsInUse)
+        AcquireSuccess(
+            session: session, reattached: reattached, license: ledger.license, seatsInUse: ledger.seatsInUse,
+            overage: ledger.isOverage(session.token))
     }
 }

@@ -35,6 +35,8 @@ struct AcquireSuccess: Equatable {
     var reattached: Bool
     var license: License
     var seatsInUse: Int
+    /// The session was granted past the license's seats, from its overage allowance.
+    var overage = false
     /// Lapsed sessions the grant ended (taken over): their connections forget them.
     var reclaimed: [SessionToken] = []
 }
@@ -48,9 +50,12 @@ struct ReleaseSuccess: Equatable {
 
 struct LicenseSnapshot: Equatable {
     var license: License
+    /// Up to `license.seatsAllowed`: the overage in use included.
     var seatsInUse: Int
     /// Acquires waiting in the license's queue.
     var waiting: Int = 0
+
+    var seatsOverageInUse: Int { license.seatsOverage(inUse: seatsInUse) }
 }
 
 /// What an AcquireOrWait got: a seat, or a place in the queue.

@@ -9,12 +9,18 @@ enum AdminTables {
         var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "FREE", "STATE", "STATUS", "TIER", "EXPIRES", "ORIGIN", "BORROWED", "WAITING"])
         for license in licenses {
             table.append([
-                license.key, license.tenant, "\(license.seats)", "\(license.inUse)", "\(license.free)", license.state, license.status,
+                license.key, license.tenant, "\(license.seats)", inUse(license), "\(license.free)", license.state, license.status,
                 license.tier ?? "", license.expires.map(time) ?? "never", license.origin, license.borrowed.map { "\($0)" } ?? "",
                 "\(license.waiting ?? 0)",
             ])
         }
         return table
+    }
+
+    /// `12/10 (+2 overage)` while seats past `seats` are in use, so they stand out for a true-up.
+    static func inUse(_ license: AdminLicense) -> String {
+        guard let overage = license.overageInUse, overage > 0 else { return "\(license.inUse)" }
+        return "\(license.inUse)/\(license.seats) (+\(overage) overage)"
     }
 
     static func policy(_ licenses: [AdminPolicyLicense]) -> TextTable {
@@ -29,10 +35,10 @@ enum AdminTables {
 
     static func sessions(_ sessions: [AdminSession]) -> TextTable {
         // A borrowed seat's EXPIRES is when the borrow ends; it needs no heartbeats.
-        var table = TextTable(headers: ["SESSION", "LICENSE", "TENANT", "USER", "HOST", "ADDRESS", "SINCE", "LAST HEARTBEAT", "EXPIRES", "BORROWED"])
+        var table = TextTable(headers: ["SESSION", "LICENSE", "TENANT", "USER", "HOST", "SEAT", "ADDRESS", "SINCE", "LAST HEARTBEAT", "EXPIRES", "BORROWED"])
         for session in sessions {
             table.append([
-                session.id, session.license, session.tenant, session.user, session.host, session.address,
+                session.id, session.license, session.tenant, session.user, session.host, session.seat ?? "", session.address,
                 time(session.since), time(session.lastHeartbeat), time(session.expires), session.borrowLease.map { "lease " + $0 } ?? "",
             ])
         }

@@ -16,10 +16,11 @@ final class ProtocolProbe: @unchecked Sendable {
         self.raw = raw
     }
 
-    /// Client port over TLS, Hello done, optionally authenticated.
-    static func client(_ daemon: DaemonProcess, accessKey: String? = nil) async throws -> ProtocolProbe {
+    /// Client port over TLS, Hello done (`hello`: the newest version by default),
+    /// optionally authenticated.
+    static func client(_ daemon: DaemonProcess, accessKey: String? = nil, hello: Hello = Hello(clientName: "probe")) async throws -> ProtocolProbe {
         let probe = ProtocolProbe(try await RawConnection.connect(port: daemon.port, caFile: daemon.caFile))
-        let hello = try await probe.request(.hello(Hello(clientName: "probe")))
+        let hello = try await probe.request(.hello(hello))
         guard case .helloAccepted = hello else { throw ProbeError("Hello refused: \(hello)") }
         if let accessKey {
             let reply = try await probe.request(.authenticate(accessKey: accessKey))
