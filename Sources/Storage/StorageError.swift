@@ -15,6 +15,11 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case corrupt(String)
     /// The store was closed.
     case closed
+    /// Another node took over the shared store (`CommitReplicator`): nothing of that batch
+    /// was stored, and this node must stop serving.
+    case fenced(String)
+    /// The shared log could not be reached or refused the batch: nothing of it was stored.
+    case replication(String)
 
     public var description: String {
         switch self {
@@ -22,6 +27,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .io(let code, let message): "storage I/O error \(code): \(message)"
         case .corrupt(let message): "storage corrupt: \(message)"
         case .closed: "storage closed"
+        case .fenced(let message): "storage fenced: \(message)"
+        case .replication(let message): "storage replication failed: \(message)"
         }
     }
 
@@ -56,7 +63,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .corrupt: true
         case .io(let code, _): code == MDB_BAD_VALSIZE || code == EINVAL
-        case .full, .closed: false
+        case .full, .closed, .fenced, .replication: false
         }
     }
 
