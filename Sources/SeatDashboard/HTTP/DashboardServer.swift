@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOSSL
+import SeatHTTP
 import ServiceLifecycle
 
 /// The dashboard's listener, a service of seatd's service group: plain HTTP (loopback
@@ -28,11 +29,14 @@ public struct DashboardServer: Service {
         self.onListening = onListening
     }
 
+    /// HTTP/1.1, idle connections closed after a minute.
+    static let http = HTTP1Channel.Configuration(idleTimeout: .seconds(60))
+
     public func run() async throws {
         let logger = logger, host = host, secure = tlsContext != nil, onListening = onListening
         let application = Application(
             router: routes.router(),
-            server: tlsContext.map { HTTPServerBuilder.http1(tls: $0) } ?? .http1(configuration: HTTPServerBuilder.dashboardHTTP),
+            server: .guardedHTTP1(configuration: Self.http, tls: tlsContext),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "seatd"),
             onServerRunning: { channel in
                 guard let address = channel.localAddress else { return }

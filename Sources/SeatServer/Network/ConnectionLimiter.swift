@@ -1,3 +1,4 @@
+import SeatHTTP
 import Synchronization
 
 /// Counts open client connections against `max_connections`.
@@ -36,3 +37,6 @@ final class ConnectionLimiter: Sendable {
 }
 
 struct ConnectionLimitReached: Error {}
+
+/// The health listener counts its connections the same way.
+extension ConnectionLimiter: ConnectionAdmission {}

@@ -189,18 +189,14 @@ public enum Daemon {
         // health listener last, so /readyz answers 503 while requests finish.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if !configuration.metricsListenAddress.isEmpty {
+            let responder = HealthResponder(readiness: readiness, metrics: {
+                metrics.render(SeatMetrics.Snapshot(
+                    licenses: await service.licenseSnapshots(), liveSessions: service.sessionCount,
+                    openConnections: limiter.openConnections, storage: store.statistics
+                ))
+            })
             services.append(.init(service: HealthServer(
-                host: configuration.metricsListenAddress,
-                port: configuration.metricsPort,
-                readiness: readiness,
-                metrics: {
-                    metrics.render(SeatMetrics.Snapshot(
-                        licenses: await service.licenseSnapshots(), liveSessions: service.sessionCount,
-                        openConnections: limiter.openConnections, storage: store.statistics
-                    ))
-                },
-                logger: logger
-            )))
+                host: configuration.metricsListenAddress, port: configuration.metricsPort, responder: responder, logger: logger)))
         }
         if !configuration.dashboardListenAddress.isEmpty {
             let backend = DashboardBridge(

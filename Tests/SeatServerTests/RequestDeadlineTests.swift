@@ -1,20 +1,21 @@
+import Hummingbird
 import NIOCore
 import NIOEmbedded
-import NIOHTTP1
-@testable import SeatServer
+import NIOHTTPTypes
+import SeatHTTP
 import Testing
 
-/// The health listener's per-request deadline, on an embedded event loop's clock.
-@Suite struct HTTPRequestDeadlineTests {
+/// The HTTP listeners' per-request deadline, on an embedded event loop's clock.
+@Suite struct RequestDeadlineTests {
     func makeChannel() throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(HTTPRequestDeadlineHandler(limit: .seconds(10)))
+        try channel.pipeline.syncOperations.addHandler(RequestDeadlineHandler(limit: .seconds(10)))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }
 
-    func head() -> HTTPServerRequestPart {
-        .head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/metrics"))
+    func head() -> HTTPRequestPart {
+        .head(HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/metrics"))
     }
 
     @Test func aRequestTrickledInIsClosedAtTheDeadlineNotLater() throws {
@@ -34,8 +35,8 @@ import Testing
     @Test func eachAnsweredRequestGivesTheNextAFullDeadline() throws {
         let channel = try makeChannel()
         channel.embeddedEventLoop.advanceTime(by: .seconds(6))
-        try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)))
-        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(9_999))
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
