@@ -75,7 +75,8 @@ import Testing
 extension ShutdownTests {
     /// A client that pipelines requests and never reads a reply leaves its connection
     /// stuck writing, which graceful shutdown alone would wait on forever:
-    /// shutdown_timeout_seconds is what ends it, and seatd still exits 0.
+    /// shutdown_timeout_seconds is what ends it, and seatd still exits 0; meanwhile /readyz
+    /// answers 503.
     @Test func shutdownTimeoutBoundsAConnectionThatStopsReading() async throws {
         // ~16 KB of features make every Validated reply large, so socket buffers (which
         // autotune to megabytes on loopback) fill after a few hundred replies.
@@ -120,8 +121,19 @@ extension ShutdownTests {
             #expect(answered > 0 && answered < 5_000, "validate requests answered before the client stopped reading: \(answered)")
 
             let signalled = ContinuousClock.now
-            let status = await daemon.terminate()
+            daemon.signal(SIGTERM)
+            // While the stuck connection holds the shutdown up, the health listener (stopped
+            // last) is still there to tell probes why the daemon is not ready.
+            var readiness: HTTPProbe.Response?
+            while daemon.isRunning && readiness?.status != 503 {
+                readiness = try? await HTTPProbe.get(port: metricsPort, path: "/readyz")
+                if readiness?.status != 503 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            await daemon.waitForExit()
             let took = ContinuousClock.now - signalled
+            let status = daemon.exitStatus
+            #expect(readiness?.status == 503)
+            #expect(readiness?.body == "not ready: shutting down\n")
             #expect(status == 0)
             #expect(took >= .milliseconds(900), "shutdown took \(took): the stuck connection did not hold it up")
             // 1 s timeout + at most 1 s waiting for the stuck peer's TLS close_notify; four
