@@ -106,7 +106,11 @@ import Testing
             host: "127.0.0.1", port: 0, responder: HealthResponderTests.application(HealthResponderTests.ready()).responder,
             maximumConnections: maximumConnections, requestTimeout: requestTimeout, logger: silentLogger,
             onListening: { listening.yield($0.port ?? 0) })
-        let running = Task { try await server.run() }
+        let running = Task {
+            // A listener that fails to start ends the wait for its port.
+            defer { listening.finish() }
+            try await server.run()
+        }
         var port: Int?
         for await bound in ports {
             port = bound
