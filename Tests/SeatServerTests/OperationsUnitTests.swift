@@ -24,6 +24,7 @@ import Testing
     @Test func everyKeyIsClassifiedAndDocumented() {
         #expect(ConfigurationLoader.restartOnlyKeys == [
             "listen_address", "port", "state_directory", "queue_max_per_license", "queue_max_per_connection", "audit_aggregation_window_seconds", "borrow_signing_key_file", "durability",
+            "storage", "postgresql_url", "cluster_node_name", "cluster_advertise_address", "cluster_lease_seconds",
             "storage_initial_map_mb", "storage_max_map_mb",
             "storage_high_water_percent", "storage_disk_reserve_mb", "shutdown_timeout_seconds", "metrics_listen_address", "metrics_port",
             "dashboard_listen_address", "dashboard_port", "dashboard_session_minutes", "admin_socket", "admin_socket_group",
