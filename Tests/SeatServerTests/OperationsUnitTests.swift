@@ -99,6 +99,26 @@ import Testing
         #expect(text.contains("seatd_storage_map_size_bytes 1048576.0\n"))
     }
 
+    @Test func clusterSeriesOnlyWithAClusterAndTakeoversCountedOnce() {
+        let metrics = SeatMetrics()
+        let single = render(metrics, licenses: [])
+        #expect(!single.contains("seatd_cluster_"))
+        var status = ClusterStatus(node: "a")
+        status.role = .active
+        status.epoch = 7
+        status.appliedSequence = 42
+        status.takeovers = 1
+        let storage = SeatStore.Statistics(mapSizeBytes: 0, usedBytes: 0, commits: 0, committedChanges: 0, lastBatchSize: 0)
+        let snapshot = SeatMetrics.Snapshot(licenses: [], liveSessions: 0, openConnections: 0, storage: storage, cluster: status)
+        _ = metrics.render(snapshot)
+        let text = String(decoding: metrics.render(snapshot), as: UTF8.self)
+        #expect(text.contains("seatd_cluster_active 1.0\n"))
+        #expect(text.contains("seatd_cluster_epoch 7.0\n"))
+        #expect(text.contains("seatd_cluster_applied_sequence 42.0\n"))
+        #expect(text.contains("seatd_cluster_takeovers_total 1\n"))
+        #expect(text.contains("# HELP seatd_cluster_active "))
+    }
+
     @Test func queueLengthPerLicenseAndWaitTimes() {
         let metrics = SeatMetrics()
         metrics.recordQueueWait(.seconds(3), license: "CAD", tenant: "acme")
