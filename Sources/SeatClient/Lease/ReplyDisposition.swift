@@ -54,7 +54,7 @@ enum ReplyDisposition: Equatable {
         case .sessionRevoked: self = .sessionGone(.revoked)
         case .unknownLicense, .licenseExpired, .licenseSuspended, .licenseRevoked: self = .licenseUnusable
         case .malformedMessage, .invalidUTF8, .invalidField, .unknownMessageType, .unsupportedVersion,
-            .helloRequired, .frameTooLarge, .unexpectedMessage, .notAuthorized, .invalidAdminRequest, .notFound, .conflict, .licenseNotVerified, nil:
+            .helloRequired, .frameTooLarge, .unexpectedMessage, .notAuthorized, .invalidAdminRequest, .notFound, .conflict, .licenseNotVerified, .notActive, nil:
             self = .refused
         }
     }
