@@ -13,8 +13,9 @@ import Synchronization
 /// a write transaction to its OS thread, so transactions never cross an `await`.
 final class StorageWriter: @unchecked Sendable {
     // @unchecked: `queue`, `queueHasAwaitedJob`, `queuedRefreshes`, `isWriterWaiting`,
-    // `state` and `thread` are only touched with `condition` locked; `stats` is a Mutex;
-    // the rest is immutable or writer-thread-only.
+    // `state`, `thread`, `requestedReplicator` and `replicationRequested` are only touched
+    // with `condition` locked; `stats` is a Mutex, `appliedSequence` an Atomic; the rest
+    // is immutable or writer-thread-only.
 
     /// Called on the writer thread once the batch holding the job has committed or failed.
     typealias Completion = @Sendable (Result<Void, StorageError>) -> Void

@@ -179,6 +179,20 @@ import Testing
         }
     }
 
+    /// Without a replicator nothing is numbered or recorded: commits are as they were.
+    @Test func aStoreThatDoesNotReplicateNumbersNothing() async throws {
+        try await withTemporaryDirectory { directory in
+            var store = try openStore(directory)
+            try await ReplicationWorkload.run(store)
+            #expect(store.appliedSequence == 0)
+            store.close()
+            store = try openStore(directory)
+            defer { store.close() }
+            #expect(store.appliedSequence == 0)
+            #expect(try store.replicationSnapshot().sequence == 0)
+        }
+    }
+
     @Test func anActiveNodeAppliesNoBatchesAndStartsOnce() async throws {
         try await withTemporaryDirectory { directory in
             let store = try openStore(directory)
