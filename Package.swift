@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // LMDB from the system (Debian: liblmdb-dev).
@@ -86,10 +87,25 @@ let package = Package(
             ],
             path: "Sources/Storage"
         ),
+        // High availability on PostgreSQL: the shared replication log (fenced appends, reads,
+        // snapshots), the node registry, and leader election (a pure state machine and its driver).
+        .target(
+            name: "SeatCluster",
+            dependencies: [
+                "SeatStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/SeatCluster"
+        ),
         // The daemon as a library: configuration, TLS, license actors, sweeper, server.
         .target(
             name: "SeatServer",
             dependencies: [
+                "SeatCluster",
                 "SeatBuildInfo",
                 "SeatCore",
                 "SeatDashboard",
@@ -255,9 +271,20 @@ let package = Package(
             ]
         ),
         // Drives the real seatd binary over TLS on loopback.
+        // A private PostgreSQL server for the tests that need one (started on first use).
+        .target(
+            name: "SeatTestPostgres",
+            dependencies: [
+                "SeatCluster",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/Postgres"
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
+                "SeatTestPostgres",
                 "SeatClient",
                 "SeatCore",
                 "SeatLicensing",

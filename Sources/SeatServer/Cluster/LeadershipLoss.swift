@@ -13,8 +13,8 @@ enum LeadershipLoss {
         logger.critical("cluster: this node lost the leadership and stops serving; it restarts as a standby", metadata: [
             "reason": "\(reason)", "exit_status": "\(exitStatus)",
         ])
-        fflush(stdout)
-        // Not exit(): nothing more may run (no atexit handler, no other thread's commit).
+        fflush(nil)
+        // fflush(nil) flushes every stream (the log). Not exit(): nothing more may run (no atexit handler, no other thread's commit).
         _exit(exitStatus)
     }
 }

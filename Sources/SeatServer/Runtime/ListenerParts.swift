@@ -15,11 +15,14 @@ struct ListenerParts: Sendable {
     let clock: any ServerClock
     let logger: Logger
     let onListening: @Sendable (SocketAddress) -> Void
+    /// The client port the first listener bound: with `port = 0`, a standby's successor
+    /// listener after a takeover binds the same one, where its clients look for it.
+    let boundClientPort = LiveValue<Int?>(nil)
 
     func clientListener(services: ConnectionHandler.Services, readiness: Readiness) -> ClientListener {
         ClientListener(
             host: configuration.listenAddress,
-            port: configuration.port,
+            port: boundClientPort.value ?? configuration.port,
             connectionSettings: connectionSettings,
             tlsContext: tlsContext,
             limiter: limiter,
@@ -28,7 +31,8 @@ struct ListenerParts: Sendable {
             services: services,
             metrics: metrics,
             logger: logger,
-            onListening: { [configuration, onListening] address in
+            onListening: { [configuration, onListening, boundClientPort] address in
+                if boundClientPort.value == nil, let port = address.port { boundClientPort.set(port) }
                 readiness.markListening(address: "\(address.ipAddress ?? configuration.listenAddress):\(address.port ?? configuration.port)")
                 onListening(address)
             }
