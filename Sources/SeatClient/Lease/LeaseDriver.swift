@@ -23,7 +23,7 @@ final class LeaseDriver: Sendable {
         self.configuration = configuration
         self.queueObserver = queueObserver
         self.machine = Mutex(LeaseStateMachine(
-            serverCount: configuration.servers.count, options: options, requestTimeout: configuration.requestTimeout,
+            servers: configuration.servers, options: options, requestTimeout: configuration.requestTimeout,
             random: SystemRandomNumberGenerator(), startedAt: .zero
         ))
     }
@@ -177,16 +177,16 @@ final class LeaseDriver: Sendable {
         if let current = connection.withLock({ $0 }) {
             do {
                 return try await current.release(token)
-            } catch let reply as ErrorReply {
+            } catch let reply as ErrorReply where reply.activeNode == nil {
                 throw reply
             } catch {
-                // The connection broke; fall through to a fresh one.
+                // The connection broke, or its server is a standby now; fall through to a fresh one.
             }
         }
         await closeConnection()
-        let fresh = try await SeatConnection.connect(configuration)
+        let (fresh, result) = try await SeatConnection.connectToActive(configuration) { try await $0.release(token) }
         connection.withLock { $0 = fresh }
-        return try await fresh.release(token)
+        return result
     }
 
     private func end(_ final: LeaseState) {
