@@ -3,6 +3,7 @@ import NIOPosix
 import NIOSSL
 import SeatCore
 import SeatProtocol
+import Synchronization
 
 /// One connection to a seat server, Hello (and Authenticate, with an access key) done.
 /// Requests may be issued concurrently from any task; they are pipelined on the connection
@@ -12,6 +13,11 @@ public final class SeatConnection: Sendable {
     private let requestTimeout: TimeAmount
     /// The server as its refusals name it (`host:port`, or the admin socket's path).
     private let peer: String
+    /// Unique among the connections of this process, so that an event about a closed
+    /// connection is never taken for its successor (an `ObjectIdentifier` is reused once
+    /// the object is freed, and a lease replaces a standby's connection at once).
+    let number = SeatConnection.numbers.wrappingAdd(1, ordering: .relaxed).newValue
+    private static let numbers = Atomic<UInt64>(0)
     /// What the server said in HelloAccepted: protocol version, lease and heartbeat interval.
     public let server: HelloAccepted
     /// What the server said in Authenticated (the tenant and role of the access key), or

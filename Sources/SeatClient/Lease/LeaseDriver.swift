@@ -47,7 +47,7 @@ final class LeaseDriver: Sendable {
                     if await feed(.queueNews(news)) { return }
                 case .closed(let closed):
                     // Only the current connection matters; the driver closes old ones itself.
-                    guard connection.withLock({ $0.map(ObjectIdentifier.init) == closed }) else { continue }
+                    guard connection.withLock({ $0?.number == closed }) else { continue }
                     if await feed(.requestFailed(.connectionLost("the server closed the connection"))) { return }
                 }
             }
@@ -118,7 +118,7 @@ final class LeaseDriver: Sendable {
                 }
                 Task { [inbox] in
                     for await notice in opened.revocations { inbox.post(.revoked(notice)) }
-                    inbox.post(.closed(ObjectIdentifier(opened)))
+                    inbox.post(.closed(connection: opened.number))
                 }
                 return .connected(server: server, lease: .milliseconds(Int64(opened.server.leaseMilliseconds)))
             } catch {
