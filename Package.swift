@@ -233,6 +233,8 @@ let package = Package(
             name: "SeatServerTests",
             dependencies: [
                 "SeatServer",
+                // The client against real standby listeners (StandbyListenerTests).
+                "SeatClient",
                 "SeatProtocol",
                 "SeatStorage",
                 "SeatCore",
