@@ -249,6 +249,8 @@ let package = Package(
             name: "SeatServerTests",
             dependencies: [
                 "SeatServer",
+                // The client against real standby listeners (StandbyListenerTests).
+                "SeatClient",
                 "SeatProtocol",
                 "SeatStorage",
                 "SeatCore",

@@ -147,9 +147,17 @@ import Testing
         (.authenticationThrottled, .notAuthorized), (.notAuthorized, .notAuthorized), (.notFound, .notFound),
         (.conflict, .rejected), (.licenseNotVerified, .licenseRejected), (.invalidAdminRequest, .rejected),
         (.noSeats, .noSeats), (.policyDenied, .policyDenied), (.sessionRevoked, .sessionGone), (.storageFull, .serverError),
+        (.notActive, .unreachable),
     ])
     func exitStatusOfARefusal(code: ErrorCode, status: seatctl.ExitStatus) {
         #expect(seatctl.ExitStatus(ErrorReply(code: code, message: "")) == status)
+    }
+
+    /// Every server was a standby: the refusal names the active node for scripts and people.
+    @Test func aStandbyRefusalShowsTheActiveNode() {
+        let fields = Output.fields(of: .activeNode(address: "seat-b:7420"))
+        #expect(fields.map(\.0) == ["active_node"])
+        #expect(fields.first?.1.text == "seat-b:7420")
     }
 
     @Test func exitCodesAreStable() {
