@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // LMDB from the system (Debian: liblmdb-dev).
@@ -85,6 +86,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Storage"
+        ),
+        // High availability on PostgreSQL: the shared replication log (fenced appends, reads,
+        // snapshots), the node registry, and leader election (a pure state machine and its driver).
+        .target(
+            name: "SeatCluster",
+            dependencies: [
+                "SeatStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/SeatCluster"
         ),
         // The daemon as a library: configuration, TLS, license actors, sweeper, server.
         .target(
@@ -229,6 +244,19 @@ let package = Package(
         .testTarget(name: "SeatctlTests", dependencies: ["seatctl", "SeatClient", "SeatProtocol"]),
         .testTarget(name: "ProtocolTests", dependencies: ["SeatProtocol"]),
         .testTarget(name: "StorageTests", dependencies: ["SeatStorage"]),
+        // The leadership state machine and URL parsing (pure), and the replication log and
+        // leader election against a private PostgreSQL the tests start.
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "SeatCluster",
+                "SeatStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "SeatServerTests",
             dependencies: [

@@ -1,0 +1,24 @@
+import PostgresNIO
+
+/// What went wrong, for messages: postgres-nio's own description hides the server's text.
+enum PostgresErrorText {
+    static func of(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return String(describing: error) }
+        if let info = error.serverInfo {
+            let message = info[.message] ?? "server error"
+            return info[.sqlState].map { "\(message) (SQLSTATE \($0))" } ?? message
+        }
+        return error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)"
+    }
+
+    static func sqlState(of error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// True when the server answered with an error: the session itself is still usable.
+    static func isServerError(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.code == .server
+    }
+
+    static let uniqueViolation = "23505"
+}
