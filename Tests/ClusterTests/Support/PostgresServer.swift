@@ -51,7 +51,12 @@ final class PostgresServer: Sendable {
         )
     }
 
-    static let logger = Logger(label: "cluster-tests")
+    /// Warnings only: the election logs every event at info.
+    static let logger: Logger = {
+        var logger = Logger(label: "cluster-tests")
+        logger.logLevel = .warning
+        return logger
+    }()
 
     // MARK: - Starting and stopping
 
