@@ -89,6 +89,15 @@ public enum ClusterSchema {
     }
 
     static func install(on connection: PostgresConnection, logger: Logger) async throws {
+        do {
+            try await installInTransaction(on: connection, logger: logger)
+        } catch let error as PostgresTransactionError {
+            // The cause, not postgres-nio's wrapper (which was rolled back).
+            throw error.closureError ?? error
+        }
+    }
+
+    private static func installInTransaction(on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(installLockKey))", logger: logger)
             for statement in statements {
