@@ -62,6 +62,22 @@ struct LeadershipDriverTests {
         }
     }
 
+    /// The first node of a cluster, once it leads epoch 1.
+    func startLeader(_ database: ClusterDatabase) async throws -> Node {
+        let a = try Node("a", database: database)
+        a.start()
+        try await eventually("a to lead") { a.activeEpoch == 1 }
+        return a
+    }
+
+    /// A second node, once it has seen a as the active node.
+    func startStandby(_ database: ClusterDatabase) async throws -> Node {
+        let b = try Node("b", database: database)
+        b.start()
+        try await eventually("b to follow a") { b.events.contains(.activeNodeChanged(node: "a", address: "a.test:7070")) }
+        return b
+    }
+
     func leader(_ database: ClusterDatabase) async throws -> LeaderRecord {
         let registry = try ClusterRegistry(settings: database.settings, logger: database.logger)
         defer { Task { await registry.close() } }
@@ -70,12 +86,8 @@ struct LeadershipDriverTests {
 
     @Test func theFirstNodeLeadsEpochOneAndTheOtherFollowsIt() async throws {
         let database = try await ClusterDatabase.make()
-        let a = try Node("a", database: database)
-        a.start()
-        try await eventually("a to lead") { a.activeEpoch == 1 }
-        let b = try Node("b", database: database)
-        b.start()
-        try await eventually("b to see a as the active node") { b.events.contains(.activeNodeChanged(node: "a", address: "a.test:7070")) }
+        let a = try await startLeader(database)
+        let b = try await startStandby(database)
         // Several leases later, a still leads (it renews) and b has not taken over.
         try await Task.sleep(for: .milliseconds(3 * 1200))
         #expect(a.activeEpoch == 1 && a.losses.isEmpty)
@@ -90,12 +102,8 @@ struct LeadershipDriverTests {
     /// its next poll, and the old epoch's appends are fenced.
     @Test func aStandbyTakesOverWithinASecondWhenTheLeadersSessionCloses() async throws {
         let database = try await ClusterDatabase.make()
-        let a = try Node("a", database: database)
-        a.start()
-        try await eventually("a to lead") { a.activeEpoch == 1 }
-        let b = try Node("b", database: database)
-        b.start()
-        try await eventually("b to follow a") { b.events.contains(.activeNodeChanged(node: "a", address: "a.test:7070")) }
+        let a = try await startLeader(database)
+        let b = try await startStandby(database)
 
         let log = try database.makeLog()
         defer { Task { await log.close() } }
@@ -154,9 +162,7 @@ struct LeadershipDriverTests {
     /// whichever node then takes over does so with a new epoch.
     @Test func aLeaderWhoseLockSessionIsKilledReportsTheLoss() async throws {
         let database = try await ClusterDatabase.make()
-        let a = try Node("a", database: database)
-        a.start()
-        try await eventually("a to lead") { a.activeEpoch == 1 }
+        let a = try await startLeader(database)
         let pid = try #require(try await leader(database).backendPID)
         try await database.withSession { admin in
             try await admin.query("SELECT pg_terminate_backend(\(pid))", logger: database.logger)
@@ -168,9 +174,7 @@ struct LeadershipDriverTests {
 
     @Test func aLeaderWhoseEpochWasTakenIsToldItWasSupplanted() async throws {
         let database = try await ClusterDatabase.make()
-        let a = try Node("a", database: database)
-        a.start()
-        try await eventually("a to lead") { a.activeEpoch == 1 }
+        let a = try await startLeader(database)
         // Someone (an operator, a broken node) moves the epoch on under a.
         try await database.setEpoch(9)
         try await eventually("a to give up", timeout: .seconds(4)) { a.losses.first == .supplanted }
@@ -179,9 +183,7 @@ struct LeadershipDriverTests {
 
     @Test func stoppingTheActiveNodeReleasesTheLock() async throws {
         let database = try await ClusterDatabase.make()
-        let a = try Node("a", database: database)
-        a.start()
-        try await eventually("a to lead") { a.activeEpoch == 1 }
+        let a = try await startLeader(database)
         await a.stop()
         try await eventually("the lock to be free") { try await leader(database).lockHolderPID == nil }
     }

@@ -80,11 +80,19 @@ final class PostgresServer: Sendable {
                 // In the foreground, as this process's child: pg_ctl's daemon would inherit
                 // the descriptor Foundation watches for the child's exit, and its exit would
                 // never be seen.
-                try launch(binaries + "/postgres", [
-                    "-D", data, "-c", "port=\(port)", "-c", "listen_addresses=127.0.0.1",
+                let server = [
+                    binaries + "/postgres", "-D", data, "-c", "port=\(port)", "-c", "listen_addresses=127.0.0.1",
                     "-c", "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "full_page_writes=off",
                     "-c", "max_connections=200",
-                ], log: log)
+                ]
+                // A watchdog beside the server stops it and removes the folder when this
+                // process is gone without running its exit handler (killed, or timed out).
+                let watchdog = """
+                    "$@" & server=$!
+                    while [ -d /proc/\(getpid()) ] && kill -0 $server 2>/dev/null; do sleep 1; done
+                    kill -QUIT $server 2>/dev/null; wait $server; rm -rf '\(directory)'
+                    """
+                try launch("/bin/sh", ["-c", watchdog, "postgres-watchdog"] + server, log: log)
                 try await waitUntilReady(log: log)
                 stopAtExit(data: data, directory: directory)
                 return PostgresServer(port: port, directory: directory)
