@@ -47,11 +47,13 @@ final class ClusterConnection: Sendable {
     /// a server's error leaves it open.
     func run(_ query: PostgresQuery, operation: String, timeout: TimeAmount) -> EventLoopFuture<PostgresQueryResult> {
         let logger = logger
-        return connection()
+        let session = connection()
+        // Only this session is discarded: another caller may already have opened the next.
+        return session
             .flatMap { connection -> EventLoopFuture<PostgresQueryResult> in connection.query(query, logger: logger) }
-            .timingOut(after: timeout, operation: operation) { [self] in discard() }
+            .timingOut(after: timeout, operation: operation) { [self] in discard(session) }
             .flatMapErrorThrowing { [self] error in
-                if !PostgresErrorText.isServerError(error) { discard() }
+                if !PostgresErrorText.isServerError(error) { discard(session) }
                 throw error
             }
     }
@@ -68,7 +70,17 @@ final class ClusterConnection: Sendable {
             defer { current = nil }
             return current
         }
-        future?.whenSuccess { connection in
+        future.map(closeWhenOpen)
+    }
+
+    /// Discards `session` if it is still the current one, and closes it in any case.
+    private func discard(_ session: EventLoopFuture<PostgresConnection>) {
+        forget(session)
+        closeWhenOpen(session)
+    }
+
+    private func closeWhenOpen(_ session: EventLoopFuture<PostgresConnection>) {
+        session.whenSuccess { connection in
             let _: EventLoopFuture<Void> = connection.close()
         }
     }

@@ -29,6 +29,14 @@ final class PostgresServer: Sendable {
         self.directory = directory
     }
 
+    /// The server's self-signed certificate (for `localhost`).
+    var certificatePath: String { directory + "/server.crt" }
+
+    /// Settings for `database` on this server, reached as `host`, with `parameters` in the URL's query.
+    func settings(database: String, host: String = "127.0.0.1", parameters: String = "sslmode=disable") throws -> PostgresSettings {
+        try PostgresSettings(url: "postgresql://\(Self.user):\(Self.password)@\(host):\(port)/\(database)?\(parameters)")
+    }
+
     /// A new, empty database, as settings for the code under test.
     func makeDatabase() async throws -> PostgresSettings {
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -40,7 +48,7 @@ final class PostgresServer: Sendable {
             throw error
         }
         try await connection.close()
-        return try PostgresSettings(url: "postgresql://\(Self.user):\(Self.password)@127.0.0.1:\(port)/\(name)?sslmode=disable")
+        return try settings(database: name)
     }
 
     /// A session of the test's own, e.g. to play a rival node or to look at the tables.
@@ -71,6 +79,11 @@ final class PostgresServer: Sendable {
             "-D", data, "-U", user, "--pwfile=\(passwordFile)", "-E", "UTF8", "--no-sync",
             "--auth-local=trust", "--auth-host=scram-sha-256",
         ], log: directory + "/initdb.log")
+        // TLS, with a self-signed certificate for localhost that the TLS tests trust.
+        try await run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost", "-keyout", directory + "/server.key", "-out", directory + "/server.crt",
+        ], log: directory + "/openssl.log")
         // Another test run may take the port between the probe and the start: try again.
         var lastError: (any Error)?
         for attempt in 0..<3 {
@@ -83,7 +96,8 @@ final class PostgresServer: Sendable {
                 let server = [
                     binaries + "/postgres", "-D", data, "-c", "port=\(port)", "-c", "listen_addresses=127.0.0.1",
                     "-c", "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "full_page_writes=off",
-                    "-c", "max_connections=200",
+                    "-c", "max_connections=200", "-c", "ssl=on",
+                    "-c", "ssl_cert_file=\(directory)/server.crt", "-c", "ssl_key_file=\(directory)/server.key",
                 ]
                 // A watchdog beside the server stops it and removes the folder when this
                 // process is gone without running its exit handler (killed, or timed out).
