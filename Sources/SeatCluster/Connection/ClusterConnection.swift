@@ -44,7 +44,7 @@ final class ClusterConnection: Sendable {
 
     /// Runs `query` on the session (connecting first if need be) within `timeout`. After a
     /// timeout or a broken session the session is discarded, so the next query reconnects;
-    /// a server's error leaves it open.
+    /// a statement the server refused leaves it open.
     func run(_ query: PostgresQuery, operation: String, timeout: TimeAmount) -> EventLoopFuture<PostgresQueryResult> {
         let logger = logger
         let session = connection()
@@ -53,7 +53,7 @@ final class ClusterConnection: Sendable {
             .flatMap { connection -> EventLoopFuture<PostgresQueryResult> in connection.query(query, logger: logger) }
             .timingOut(after: timeout, operation: operation) { [self] in discard(session) }
             .flatMapErrorThrowing { [self] error in
-                if !PostgresErrorText.isServerError(error) { discard(session) }
+                if !PostgresErrorText.leavesSessionUsable(error) { discard(session) }
                 throw error
             }
     }

@@ -15,9 +15,12 @@ enum PostgresErrorText {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
-    /// True when the server answered with an error: the session itself is still usable.
-    static func isServerError(_ error: any Error) -> Bool {
-        (error as? PSQLError)?.code == .server
+    /// True when the server refused the statement and the session is still usable; not
+    /// for FATAL errors (e.g. the backend was terminated), after which the server hangs up.
+    static func leavesSessionUsable(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        let severity = error.serverInfo?[.severity] ?? error.serverInfo?[.localizedSeverity]
+        return severity != "FATAL" && severity != "PANIC"
     }
 
     static let uniqueViolation = "23505"
