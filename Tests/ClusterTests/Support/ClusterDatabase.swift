@@ -18,6 +18,7 @@ struct ClusterDatabase {
     }
 
     /// Runs `body` with a session of its own, closed afterwards.
+    @discardableResult
     func withSession<Value>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
         let connection = try await server.connect(database: settings.database)
         do {
