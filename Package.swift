@@ -245,6 +245,20 @@ let package = Package(
         .testTarget(name: "SeatctlTests", dependencies: ["seatctl", "SeatClient", "SeatProtocol"]),
         .testTarget(name: "ProtocolTests", dependencies: ["SeatProtocol"]),
         .testTarget(name: "StorageTests", dependencies: ["SeatStorage"]),
+        // The leadership state machine and URL parsing (pure), and the replication log and
+        // leader election against a private PostgreSQL the tests start.
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "SeatCluster",
+                "SeatTestPostgres",
+                "SeatStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "SeatServerTests",
             dependencies: [

@@ -29,6 +29,14 @@ public final class PostgresServer: Sendable {
         self.directory = directory
     }
 
+    /// The server's self-signed certificate (for `localhost`).
+    public var certificatePath: String { directory + "/server.crt" }
+
+    /// Settings for `database` on this server, reached as `host`, with `parameters` in the URL's query.
+    public func settings(database: String, host: String = "127.0.0.1", parameters: String = "sslmode=disable") throws -> PostgresSettings {
+        try PostgresSettings(url: "postgresql://\(Self.user):\(Self.password)@\(host):\(port)/\(database)?\(parameters)")
+    }
+
     /// A new, empty database, as settings for the code under test.
     public func makeDatabase() async throws -> PostgresSettings {
         try PostgresSettings(url: try await makeDatabaseURL())
@@ -48,12 +56,12 @@ public final class PostgresServer: Sendable {
         return url(database: name, port: port)
     }
 
-    /// The URL of `database` through `port` (e.g. a proxy in front of this server).
+    /// The URL of `database` through `port` (this server's, or a proxy's in front of it).
     public func url(database: String, port: Int) -> String {
         "postgresql://\(Self.user):\(Self.password)@127.0.0.1:\(port)/\(database)?sslmode=disable"
     }
 
-    /// `url` (one of `makeDatabaseURL`'s), reached through `port` instead.
+    /// `url` (one of `makeDatabaseURL`'s) reached through `port` instead.
     public func url(of url: String, port: Int) throws -> String {
         self.url(database: try PostgresSettings(url: url).database, port: port)
     }
@@ -61,12 +69,16 @@ public final class PostgresServer: Sendable {
     /// The epoch of every batch in the replication log of `url`'s database, in log order.
     public func logEpochs(url: String) async throws -> [Int64] {
         let connection = try await connect(database: try PostgresSettings(url: url).database)
-        defer { Task { try? await connection.close() } }
-        var epochs: [Int64] = []
-        for try await epoch in try await connection.query("SELECT epoch FROM seatd_log ORDER BY sequence", logger: Self.logger).decode(Int64.self) {
-            epochs.append(epoch)
+        do {
+            var epochs: [Int64] = []
+            let rows = try await connection.query("SELECT epoch FROM seatd_log ORDER BY sequence", logger: Self.logger)
+            for try await epoch in rows.decode(Int64.self) { epochs.append(epoch) }
+            try? await connection.close()
+            return epochs
+        } catch {
+            try? await connection.close()
+            throw error
         }
-        return epochs
     }
 
     /// A session of the test's own, e.g. to play a rival node or to look at the tables.
@@ -77,7 +89,12 @@ public final class PostgresServer: Sendable {
         )
     }
 
-    public static let logger = Logger(label: "postgres-tests")
+    /// Warnings only: the election logs every event at info.
+    public static let logger: Logger = {
+        var logger = Logger(label: "cluster-tests")
+        logger.logLevel = .warning
+        return logger
+    }()
 
     // MARK: - Starting and stopping
 
@@ -92,17 +109,35 @@ public final class PostgresServer: Sendable {
             "-D", data, "-U", user, "--pwfile=\(passwordFile)", "-E", "UTF8", "--no-sync",
             "--auth-local=trust", "--auth-host=scram-sha-256",
         ], log: directory + "/initdb.log")
+        // TLS, with a self-signed certificate for localhost that the TLS tests trust.
+        try await run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost", "-keyout", directory + "/server.key", "-out", directory + "/server.crt",
+        ], log: directory + "/openssl.log")
         // Another test run may take the port between the probe and the start: try again.
         var lastError: (any Error)?
-        for _ in 0..<3 {
+        for attempt in 0..<3 {
             let port = try freePort()
+            let log = directory + "/postgres-\(attempt).log"
             do {
-                try await run(binaries + "/pg_ctl", [
-                    "-D", data, "-l", directory + "/postgres.log", "-w", "-t", "60", "-o",
-                    "-c port=\(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories=\(directory) "
-                        + "-c fsync=off -c full_page_writes=off -c max_connections=200",
-                    "start",
-                ], log: directory + "/pg_ctl.log")
+                // In the foreground, as this process's child: pg_ctl's daemon would inherit
+                // the descriptor Foundation watches for the child's exit, and its exit would
+                // never be seen.
+                let server = [
+                    binaries + "/postgres", "-D", data, "-c", "port=\(port)", "-c", "listen_addresses=127.0.0.1",
+                    "-c", "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "full_page_writes=off",
+                    "-c", "max_connections=200", "-c", "ssl=on",
+                    "-c", "ssl_cert_file=\(directory)/server.crt", "-c", "ssl_key_file=\(directory)/server.key",
+                ]
+                // A watchdog beside the server stops it and removes the folder when this
+                // process is gone without running its exit handler (killed, or timed out).
+                let watchdog = """
+                    "$@" & server=$!
+                    while [ -d /proc/\(getpid()) ] && kill -0 $server 2>/dev/null; do sleep 1; done
+                    kill -QUIT $server 2>/dev/null; wait $server; rm -rf '\(directory)'
+                    """
+                try launch("/bin/sh", ["-c", watchdog, "postgres-watchdog"] + server, log: log)
+                try await waitUntilReady(log: log)
                 stopAtExit(data: data, directory: directory)
                 return PostgresServer(port: port, directory: directory)
             } catch {
@@ -110,6 +145,19 @@ public final class PostgresServer: Sendable {
             }
         }
         throw lastError ?? FixtureError("PostgreSQL did not start")
+    }
+
+    /// The server logs to `log`; it is ready when it says so, and failed when it logs a
+    /// fatal error first (a taken port, say).
+    private static func waitUntilReady(log: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if text.contains("database system is ready to accept connections") { return }
+            if text.contains("FATAL") { throw FixtureError("PostgreSQL did not start: \(text.suffix(2000))") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw FixtureError("PostgreSQL did not get ready within 60 s (log: \(log))")
     }
 
     /// Debian's `postgresql` package puts the server programs outside PATH.
@@ -144,10 +192,13 @@ public final class PostgresServer: Sendable {
         }
     }
 
-    /// Runs a program to its end, as the `postgres` user when root, its output into `log`;
-    /// awaited through the termination handler, so no pool thread blocks.
-    private static func run(_ program: String, _ arguments: [String], log: String) async throws {
+    /// Starts a program, as the `postgres` user when root, its output into `log`.
+    @discardableResult
+    private static func launch(
+        _ program: String, _ arguments: [String], log: String, onExit: (@Sendable (Process) -> Void)? = nil
+    ) throws -> Process {
         let process = Process()
+        process.terminationHandler = onExit
         if runsAsRoot {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
             process.arguments = ["-u", "postgres", "--", program] + arguments
@@ -161,9 +212,19 @@ public final class PostgresServer: Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = output
+        try process.run()
+        return process
+    }
+
+    /// Runs a program to its end; awaited through the termination handler, so no pool
+    /// thread blocks.
+    private static func run(_ program: String, _ arguments: [String], log: String) async throws {
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
+            do {
+                try launch(program, arguments, log: log) { continuation.resume(returning: $0.terminationStatus) }
+            } catch {
+                continuation.resume(throwing: error)
+            }
         }
         guard status == 0 else {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
