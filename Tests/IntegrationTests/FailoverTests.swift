@@ -29,10 +29,17 @@ import Testing
     static func startPair(url: String, lease: Int = 4, urlOfA: String? = nil) async throws -> (a: DaemonProcess, b: DaemonProcess) {
         let ports = try FreePorts.reserve(2)
         let a = try await DaemonProcess.start(licenses: [license], settings: node("a", port: ports[0], url: urlOfA ?? url, lease: lease))
-        _ = try await a.waitForLog(containing: "cluster: this node is active")
+        try await waitUntilServing(a)
         let b = try await DaemonProcess.start(licenses: [license], settings: node("b", port: ports[1], url: url, lease: lease, tlsFrom: a))
         _ = try await b.waitForLog(containing: "cluster: serving as a standby")
         return (a, b)
+    }
+
+    /// Waits until `node` serves as the active node: its second client listener (the
+    /// first was the standby's) is bound.
+    static func waitUntilServing(_ node: DaemonProcess, timeout: Duration = .seconds(30)) async throws {
+        _ = try await node.waitForLog(containing: "cluster: this node is active", timeout: timeout)
+        _ = try await node.waitForLog(containing: "msg=listening", skipping: 1, timeout: timeout)
     }
 
     static func connect(to node: DaemonProcess, trusting ca: DaemonProcess) async throws -> SeatConnection {
@@ -51,6 +58,8 @@ import Testing
                 }
                 #expect(refusal?.code == .notActive)
                 #expect(refusal?.detail == .activeNode(address: "127.0.0.1:\(a.port)"))
+                // The URL's password never reaches the log.
+                #expect(!a.log.contains(PostgresServer.password) && !b.log.contains(PostgresServer.password))
                 await standby.close()
             }
         }
@@ -140,7 +149,7 @@ import Testing
             let held = try await early.acquire(licenseKey: "HA", user: "early", hostname: "h", hardwareID: "early", clientVersion: "1")
             let late = try await Self.connect(to: a, trusting: a)
             a.signal(SIGSTOP)
-            _ = try await b.waitForLog(containing: "cluster: this node is active", timeout: .seconds(30))
+            try await Self.waitUntilServing(b)
             // Sent while the old leader is stopped; it reads the request when it resumes.
             let pending = Task {
                 try await late.acquire(licenseKey: "HA", user: "late", hostname: "h", hardwareID: "late", clientVersion: "1")
@@ -172,7 +181,7 @@ import Testing
         try await b.use { b in
             proxy.setBlackholing(true)
             proxy.setRefusing(true)
-            _ = try await b.waitForLog(containing: "cluster: this node is active", timeout: .seconds(30))
+            try await Self.waitUntilServing(b)
             await a.waitForExit(timeout: .seconds(30))
             #expect(a.exitStatus == 75)
             let survivor = try await Self.connect(to: b, trusting: a)

@@ -43,7 +43,7 @@ final class ClusterMembership: Sendable {
     func start() async throws {
         try await ClusterSchema.install(settings: settings, logger: logger)
         logger.notice("cluster: joined", metadata: [
-            "node": "\(configuration.node)", "address": "\(configuration.address)", "postgresql": "\(settings)",
+            "node": "\(configuration.node)", "address": "\(configuration.address)", "postgresql": "\(settings.redactedURL)",
         ])
         let election = Task { [driver] in await driver.run() }
         let listener = Task { [self] in
