@@ -42,6 +42,12 @@ import Testing
         _ = try await node.waitForLog(containing: "msg=listening", skipping: 1, timeout: timeout)
     }
 
+    /// The health listener of a node that started as a standby and took over: its second.
+    static func metricsPortOfTheActivePhase(_ node: DaemonProcess) async throws -> Int {
+        let line = try await node.waitForLog(containing: "msg=\"health and metrics listening\"", skipping: 1)
+        return try #require(line.split(separator: " ").first { $0.hasPrefix("address=") }?.split(separator: ":").last.flatMap { Int($0) })
+    }
+
     static func connect(to node: DaemonProcess, trusting ca: DaemonProcess) async throws -> SeatConnection {
         try await SeatConnection.connect(SeatClientConfiguration(
             host: "127.0.0.1", port: node.port, trustRootsFile: ca.caFile, requestTimeout: .seconds(10), clientName: "failover-tests"))
@@ -58,6 +64,18 @@ import Testing
                 }
                 #expect(refusal?.code == .notActive)
                 #expect(refusal?.detail == .activeNode(address: "127.0.0.1:\(a.port)"))
+                let standbyReady = try await HTTPProbe.get(port: try await b.metricsPort(), path: "/readyz")
+                #expect(standbyReady.status == 503)
+                #expect(standbyReady.body.contains("standby; the active node is 127.0.0.1:\(a.port)"))
+                let activeReady = try await HTTPProbe.get(port: try await Self.metricsPortOfTheActivePhase(a), path: "/readyz")
+                #expect(activeReady.status == 200)
+                let status = try await SeatctlProcess.run(["status", "--json", "--admin-socket", try await b.adminSocket()], daemon: b)
+                #expect(status.status == 0)
+                #expect(status.stdout.contains(#""role":"standby""#))
+                #expect(status.stdout.contains(#""active_node":"a""#))
+                let table = try await SeatctlProcess.run(["status", "--admin-socket", try await a.adminSocket()], daemon: a)
+                #expect(table.stdout.contains("a     active"))
+                #expect(table.stdout.contains("HA"))
                 // The URL's password never reaches the log.
                 #expect(!a.log.contains(PostgresServer.password) && !b.log.contains(PostgresServer.password))
                 await standby.close()

@@ -23,7 +23,10 @@ struct StandbyPhase {
         let logger = endpoints.logger
         let readiness = Readiness()
         readiness.markStorageOpen()
-        readiness.markStandby("standby: the active node is elsewhere")
+        readiness.markStandby {
+            let active = cluster.current.activeAddress
+            return active.isEmpty ? "standby; no node is active right now" : "standby; the active node is \(active)"
+        }
         let follower = StandbyFollower(
             membership: membership, follower: LogFollower(store: store, log: membership.log, logger: logger), clock: endpoints.clock, logger: logger)
         let clients = ConnectionHandler.Services(
