@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         // Hummingbird's own: the HTTP parts its channels carry (the request deadline sees them).
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // LMDB from the system (Debian: liblmdb-dev).
@@ -88,10 +89,25 @@ let package = Package(
             ],
             path: "Sources/Storage"
         ),
+        // High availability on PostgreSQL: the shared replication log (fenced appends, reads,
+        // snapshots), the node registry, and leader election (a pure state machine and its driver).
+        .target(
+            name: "SeatCluster",
+            dependencies: [
+                "SeatStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/SeatCluster"
+        ),
         // The daemon as a library: configuration, TLS, license actors, sweeper, server.
         .target(
             name: "SeatServer",
             dependencies: [
+                "SeatCluster",
                 "SeatBuildInfo",
                 "SeatCore",
                 "SeatDashboard",
@@ -247,10 +263,26 @@ let package = Package(
         .testTarget(name: "SeatctlTests", dependencies: ["seatctl", "SeatClient", "SeatProtocol"]),
         .testTarget(name: "ProtocolTests", dependencies: ["SeatProtocol"]),
         .testTarget(name: "StorageTests", dependencies: ["SeatStorage"]),
+        // The leadership state machine and URL parsing (pure), and the replication log and
+        // leader election against a private PostgreSQL the tests start.
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "SeatCluster",
+                "SeatTestPostgres",
+                "SeatStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "SeatServerTests",
             dependencies: [
                 "SeatServer",
+                // The client against real standby listeners (StandbyListenerTests).
+                "SeatClient",
                 "SeatProtocol",
                 "SeatStorage",
                 "SeatCore",
@@ -275,9 +307,20 @@ let package = Package(
             ]
         ),
         // Drives the real seatd binary over TLS on loopback.
+        // A private PostgreSQL server for the tests that need one (started on first use).
+        .target(
+            name: "SeatTestPostgres",
+            dependencies: [
+                "SeatCluster",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/Postgres"
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
+                "SeatTestPostgres",
                 "SeatClient",
                 "SeatCore",
                 "SeatLicensing",

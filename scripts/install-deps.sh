@@ -24,6 +24,9 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 # Debian's python3 (apt's selenium), not whichever python3 is first on PATH.
 /usr/bin/python3 -c 'import selenium' 2>/dev/null || missing+=(python3-selenium)
+# The PostgreSQL high-availability tests (Tests/ClusterTests) start a private server with
+# initdb and postgres, which Debian keeps outside PATH.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 # systemd-analyze checks the unit (scripts/check-systemd.sh, run by the test suite).
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 

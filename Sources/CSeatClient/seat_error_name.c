@@ -28,6 +28,7 @@ const char *seat_error_name(int code) {
     case SEAT_ERR_STORAGE_FAILURE: return "SEAT_ERR_STORAGE_FAILURE";
     case SEAT_ERR_SHUTTING_DOWN: return "SEAT_ERR_SHUTTING_DOWN";
     case SEAT_ERR_INTERNAL: return "SEAT_ERR_INTERNAL";
+    case SEAT_ERR_NOT_ACTIVE: return "SEAT_ERR_NOT_ACTIVE";
     default: return code > 0 ? "SEAT_ERR_SERVER" : "SEAT_ERR_CLIENT";
     }
 }

@@ -95,12 +95,17 @@ public enum ErrorCode: UInt16, Sendable, CaseIterable {
     case shuttingDown = 202
     /// An unexpected server fault; nothing was changed. Retryable with back-off.
     case internalError = 203
+    /// This node is a standby of an active/standby pair; the detail names the active node
+    /// (``ErrorDetail/activeNode(address:)``, empty while none is active, e.g. during a
+    /// takeover). Nothing was changed. Retryable at once on the named node if the client is
+    /// configured with it, else on its next server.
+    case notActive = 204
 
     /// Whether the same request, sent again later, can succeed without anyone changing
     /// anything (see each case).
     public var isRetryable: Bool {
         switch self {
-        case .idleTimeout, .noSeats, .authenticationThrottled, .storageFull, .storageFailure, .shuttingDown, .internalError:
+        case .idleTimeout, .noSeats, .authenticationThrottled, .storageFull, .storageFailure, .shuttingDown, .internalError, .notActive:
             true
         case .malformedMessage, .invalidUTF8, .invalidField, .unknownMessageType, .unsupportedVersion,
             .helloRequired, .frameTooLarge, .unexpectedMessage, .unknownLicense, .licenseExpired,

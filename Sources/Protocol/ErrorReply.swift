@@ -18,6 +18,9 @@ public enum ErrorDetail: Sendable, Equatable {
     /// With ``ErrorCode/authenticationThrottled``: how long until the server hears
     /// another attempt from this address.
     case retryAfter(milliseconds: UInt32)
+    /// With ``ErrorCode/notActive``: the active node as `host:port` (an IPv6 literal in
+    /// brackets), or empty when no node is active right now (a takeover is in progress).
+    case activeNode(address: String)
     /// Detail bytes this version cannot interpret: an unknown code's detail, or a known
     /// code's detail whose length does not match its layout (a newer server may extend it).
     case raw([UInt8])

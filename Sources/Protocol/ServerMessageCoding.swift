@@ -221,9 +221,22 @@ extension ErrorDetail {
             self = .licenseExpired(at: try detail.readWireTimestamp("expiredAt"))
         case (.authenticationThrottled?, 4):
             self = .retryAfter(milliseconds: try detail.readWireInteger("retryAfterMilliseconds"))
+        case (.notActive?, _):
+            self = Self.activeNode(in: detail) ?? .raw(Array(detail.readableBytesView))
         default:
             self = .raw(Array(detail.readableBytesView))
         }
+    }
+
+    /// The `notActive` layout: a string that fills the detail exactly, within
+    /// ``WireLimits/activeNodeAddress``, in valid UTF-8; nil for anything else (kept raw).
+    private static func activeNode(in detail: ByteBuffer) -> ErrorDetail? {
+        var detail = detail
+        guard let length = detail.readInteger(as: UInt16.self).map(Int.init), length == detail.readableBytes,
+            WireLimits.activeNodeAddress.contains(length),
+            let address = try? detail.readUTF8ValidatedString(length: length)
+        else { return nil }
+        return .activeNode(address: address)
     }
 
     /// Writes a `u16` length and the detail bytes; raw bytes beyond
@@ -245,6 +258,9 @@ extension ErrorDetail {
             buffer.writeWireTimestamp(expiredAt)
         case .retryAfter(let milliseconds):
             buffer.writeInteger(milliseconds)
+        case .activeNode(let address):
+            // A cut address would name the wrong node: an over-long one names none.
+            buffer.writeWireString(address.utf8.count <= WireLimits.activeNodeAddress.upperBound ? address : "", limit: WireLimits.activeNodeAddress)
         case .raw(let bytes):
             buffer.writeBytes(bytes.prefix(WireLimits.errorDetail.upperBound))
         }

@@ -54,6 +54,8 @@ public enum WireLimits {
     public static let errorMessage: ClosedRange<Int> = 0...1024
     /// Error `detail` bytes.
     public static let errorDetail: ClosedRange<Int> = 0...1024
+    /// The `notActive` detail's `address` (`host:port`; empty while no node is active).
+    public static let activeNodeAddress: ClosedRange<Int> = 0...255
     /// Authenticate `accessKey`.
     public static let accessKey: ClosedRange<Int> = 1...256
     /// Authenticated `tenant`.

@@ -5,7 +5,8 @@ import NIOSSL
 ///
 /// Several servers may be listed; they are tried in order, so the first is the preferred
 /// one and the others are fallbacks. A lease that loses its connection starts again from
-/// the first.
+/// the first. A standby's `notActive` leads at once to the active node it names, but only
+/// if that node is listed here (protocol-spec.md 9b).
 public struct SeatClientConfiguration: Sendable {
     /// The servers to try, in order. Never empty.
     public var servers: [ServerEndpoint] {

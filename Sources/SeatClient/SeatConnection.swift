@@ -3,6 +3,7 @@ import NIOPosix
 import NIOSSL
 import SeatCore
 import SeatProtocol
+import Synchronization
 
 /// One connection to a seat server, Hello (and Authenticate, with an access key) done.
 /// Requests may be issued concurrently from any task; they are pipelined on the connection
@@ -10,6 +11,13 @@ import SeatProtocol
 public final class SeatConnection: Sendable {
     private let channel: any Channel
     private let requestTimeout: TimeAmount
+    /// The server as its refusals name it (`host:port`, or the admin socket's path).
+    private let peer: String
+    /// Unique among the connections of this process, so that an event about a closed
+    /// connection is never taken for its successor (an `ObjectIdentifier` is reused once
+    /// the object is freed, and a lease replaces a standby's connection at once).
+    let number = SeatConnection.numbers.wrappingAdd(1, ordering: .relaxed).newValue
+    private static let numbers = Atomic<UInt64>(0)
     /// What the server said in HelloAccepted: protocol version, lease and heartbeat interval.
     public let server: HelloAccepted
     /// What the server said in Authenticated (the tenant and role of the access key), or
@@ -24,9 +32,10 @@ public final class SeatConnection: Sendable {
     /// place changes, the pushed grant, or the end of the wait. Ends when the connection closes.
     public let queueNews: AsyncStream<QueueNews>
 
-    private init(channel: any Channel, requestTimeout: TimeAmount, server: HelloAccepted, authenticated: Authenticated?, revocations: AsyncStream<SessionRevokedNotice>, queueNews: AsyncStream<QueueNews>) {
+    private init(channel: any Channel, requestTimeout: TimeAmount, peer: String, server: HelloAccepted, authenticated: Authenticated?, revocations: AsyncStream<SessionRevokedNotice>, queueNews: AsyncStream<QueueNews>) {
         self.channel = channel
         self.requestTimeout = requestTimeout
+        self.peer = peer
         self.server = server
         self.authenticated = authenticated
         self.revocations = revocations
@@ -35,23 +44,74 @@ public final class SeatConnection: Sendable {
 
     /// Connects to the configured servers in order and returns the first connection that
     /// completes TLS (verifying the server against the configured CA), Hello and, with an
-    /// access key, Authenticate. When every server fails, throws the last server's error.
+    /// access key, Authenticate. A standby refusing Authenticate with `notActive` is left
+    /// for the active node it names, if configured (protocol-spec.md 9b). When every server
+    /// fails, throws the last server's error.
     public static func connect(
         _ configuration: SeatClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> SeatConnection {
-        var lastError: (any Error)?
-        for endpoint in configuration.servers {
+        try await connectToActive(configuration, eventLoopGroup: eventLoopGroup) { _ in }.connection
+    }
+
+    /// Like ``connect(_:eventLoopGroup:)``, and sends `firstRequest` there: a server that
+    /// answers it (or Authenticate) with `notActive` is a standby, left at once for the
+    /// active node it names if that is a configured server, else for the next server not
+    /// yet tried (protocol-spec.md 9b). When every server was tried, throws the last
+    /// failure (a `notActive` refusal when all were standbys). A standby changed nothing,
+    /// so `firstRequest` is sent again on the next server: make it one request (or
+    /// idempotent ones). Returns the connection, which the caller closes, and the result.
+    public static func connectToActive<Result>(
+        _ configuration: SeatClientConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        firstRequest: (SeatConnection) async throws -> Result
+    ) async throws -> (connection: SeatConnection, result: Result) {
+        try await connectToActive(
+            configuration, maximumFrameBytes: WireConstants.defaultMaximumFrameBytes, refusalEndsSearch: false,
+            eventLoopGroup: eventLoopGroup, firstRequest: firstRequest
+        )
+    }
+
+    /// `refusalEndsSearch`: a refused Authenticate (other than `notActive`) is thrown at
+    /// once instead of trying the other servers.
+    static func connectToActive<Result>(
+        _ configuration: SeatClientConfiguration,
+        maximumFrameBytes: Int,
+        refusalEndsSearch: Bool,
+        eventLoopGroup: any EventLoopGroup,
+        firstRequest: (SeatConnection) async throws -> Result
+    ) async throws -> (connection: SeatConnection, result: Result) {
+        var round = ServerRound(servers: configuration.servers)
+        var next: Int? = 0
+        var lastError: any Error = SeatClientError.connectionClosed
+        while let server = next {
+            let connection: SeatConnection
             do {
-                return try await connect(to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup)
+                connection = try await connect(
+                    to: configuration.servers[server], configuration: configuration, maximumFrameBytes: maximumFrameBytes, eventLoopGroup: eventLoopGroup
+                )
             } catch let error as SeatClientError where error == .trustRootsUnreadable(configuration.trustRootsFile) {
                 // The same for every server: no point trying the others.
                 throw error
+            } catch let reply as ErrorReply where refusalEndsSearch && reply.activeNode == nil {
+                throw reply
             } catch {
                 lastError = error
+                next = round.next(after: server, activeNode: (error as? ErrorReply)?.activeNode)
+                continue
+            }
+            do {
+                return (connection, try await firstRequest(connection))
+            } catch let reply as ErrorReply where reply.activeNode != nil {
+                await connection.close()
+                lastError = reply
+                next = round.next(after: server, activeNode: reply.activeNode)
+            } catch {
+                await connection.close()
+                throw error
             }
         }
-        throw lastError ?? SeatClientError.connectionClosed
+        throw lastError
     }
 
     /// Connects to one server, completes TLS (verifying the server against the
@@ -96,11 +156,11 @@ public final class SeatConnection: Sendable {
             // The Hello's timeout starts when it is written, before the TLS handshake, so it
             // also bounds a handshake that never completes.
             return try await greet(
-                on: channel, revocations: revocations, queueNews: queueNews, clientName: configuration.clientName, accessKey: configuration.accessKey,
+                on: channel, peer: "\(endpoint)", revocations: revocations, queueNews: queueNews, clientName: configuration.clientName, accessKey: configuration.accessKey,
                 timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds))
             )
         } catch let reply as ErrorReply {
-            throw reply  // the server answered: a refusal, not a connection failure
+            throw reply.naming(standby: "\(endpoint)")  // the server answered: a refusal, not a connection failure
         } catch SeatClientError.timedOut {
             throw SeatClientError.timedOut
         } catch {
@@ -127,7 +187,7 @@ public final class SeatConnection: Sendable {
             .connect(unixDomainSocketPath: path)
             .get()
         return try await greet(
-            on: channel, revocations: revocations, queueNews: queueNews, clientName: clientName, accessKey: nil,
+            on: channel, peer: path, revocations: revocations, queueNews: queueNews, clientName: clientName, accessKey: nil,
             timeout: .nanoseconds(Int64(requestTimeout.nanoseconds))
         )
     }
@@ -144,7 +204,7 @@ public final class SeatConnection: Sendable {
 
     /// Hello, then Authenticate when there is an access key; closes the channel on failure.
     private static func greet(
-        on channel: any Channel, revocations: AsyncStream<SessionRevokedNotice>, queueNews: AsyncStream<QueueNews>, clientName: String, accessKey: String?, timeout: TimeAmount
+        on channel: any Channel, peer: String, revocations: AsyncStream<SessionRevokedNotice>, queueNews: AsyncStream<QueueNews>, clientName: String, accessKey: String?, timeout: TimeAmount
     ) async throws -> SeatConnection {
         do {
             let hello = Hello(minimumVersion: WireConstants.supportedVersions.lowerBound, maximumVersion: WireConstants.supportedVersions.upperBound, clientName: clientName)
@@ -157,7 +217,7 @@ public final class SeatConnection: Sendable {
                 guard case .authenticated(let principal) = answer else { throw unexpected(answer) }
                 authenticated = principal
             }
-            return SeatConnection(channel: channel, requestTimeout: timeout, server: accepted, authenticated: authenticated, revocations: revocations, queueNews: queueNews)
+            return SeatConnection(channel: channel, requestTimeout: timeout, peer: peer, server: accepted, authenticated: authenticated, revocations: revocations, queueNews: queueNews)
         } catch {
             try? await channel.close()
             throw error
@@ -246,7 +306,7 @@ public final class SeatConnection: Sendable {
 
     private func expectSuccess(_ message: ClientMessage, timeout: TimeAmount? = nil) async throws -> ServerMessage {
         let reply = try await Self.send(message, on: channel, timeout: timeout ?? requestTimeout)
-        if case .error(let error) = reply { throw error }
+        if case .error(let error) = reply { throw error.naming(standby: peer) }
         return reply
     }
 

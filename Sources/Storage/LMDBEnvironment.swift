@@ -85,14 +85,18 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// meta page, so a system crash may undo this transaction, never corrupt the store,
     /// and the next fully synced commit makes it durable too. Used for lazily persisted
     /// heartbeats, never for anything a caller waits on.
-    func write<T>(syncMetaPage: Bool = true, _ body: (borrowing LMDBTransaction) throws(StorageError) -> T) throws(StorageError) -> T {
+    ///
+    /// `recorder`, if any, is told every put and delete of the transaction (replication).
+    func write<T>(
+        syncMetaPage: Bool = true, recorder: WriteRecorder? = nil, _ body: (borrowing LMDBTransaction) throws(StorageError) -> T
+    ) throws(StorageError) -> T {
         if !syncMetaPage { mdb_env_set_flags(env, UInt32(MDB_NOMETASYNC), 1) }
         defer { if !syncMetaPage { mdb_env_set_flags(env, UInt32(MDB_NOMETASYNC), 0) } }
         var handle: OpaquePointer?
         try check(mdb_txn_begin(env, nil, 0, &handle), "mdb_txn_begin (write)")
         let value: T
         do {
-            value = try body(LMDBTransaction(handle!))
+            value = try body(LMDBTransaction(handle!, recorder: recorder))
         } catch {
             mdb_txn_abort(handle)
             throw error
@@ -137,9 +141,12 @@ final class LMDBEnvironment: @unchecked Sendable {
 /// closures point into the map and are valid only inside those closures.
 struct LMDBTransaction: ~Copyable {
     private let txn: OpaquePointer
+    /// Told each write that took effect; nil (no cost but the check) unless the store replicates.
+    private let recorder: WriteRecorder?
 
-    fileprivate init(_ txn: OpaquePointer) {
+    fileprivate init(_ txn: OpaquePointer, recorder: WriteRecorder? = nil) {
         self.txn = txn
+        self.recorder = recorder
     }
 
     /// Opens (creating if needed, in a write transaction) a named database.
@@ -167,6 +174,7 @@ struct LMDBTransaction: ~Copyable {
         var keyValue = MDB_val(key)
         var dataValue = MDB_val(value)
         try check(mdb_put(txn, dbi, &keyValue, &dataValue, 0), "mdb_put")
+        recorder?.recordPut(dbi, key, value)
     }
 
     /// Returns whether a record was there to delete.
@@ -176,7 +184,14 @@ struct LMDBTransaction: ~Copyable {
         let code = mdb_del(txn, dbi, &keyValue, nil)
         if code == MDB_NOTFOUND { return false }
         try check(code, "mdb_del")
+        recorder?.recordDelete(dbi, key)
         return true
+    }
+
+    /// Deletes every record of the database, keeping the database. Not recorded: only a
+    /// restore, which never replicates, empties a database.
+    func empty(_ dbi: MDB_dbi) throws(StorageError) {
+        try check(mdb_drop(txn, dbi, 0), "mdb_drop")
     }
 
     func count(_ dbi: MDB_dbi) throws(StorageError) -> Int {
@@ -260,6 +275,8 @@ extension LMDBTransaction {
         let code = mdb_put(txn, dbi, &keyValue, &dataValue, UInt32(MDB_APPEND))
         if code == MDB_KEYEXIST { return false }
         try check(code, "mdb_put (append)")
+        // Replayed as a put, which a replica turns into an append again where it can.
+        recorder?.recordPut(dbi, key, value)
         return true
     }
 

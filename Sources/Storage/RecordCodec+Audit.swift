@@ -114,18 +114,21 @@ extension RecordCodec {
 }
 
 extension RecordCodec {
-    // MARK: Audit sequence (meta)
+    // MARK: Sequences (meta)
 
     static let auditSequenceKey = Array("audit_sequence".utf8)
+    /// The last replication batch this store holds (`SeatStore.appliedSequence`).
+    static let replicationSequenceKey = Array("replication_sequence".utf8)
 
-    static func encodeAuditSequence(_ sequence: UInt64) -> [UInt8] {
+    /// A sequence kept in `meta`: 8 bytes, big-endian.
+    static func encodeSequence(_ sequence: UInt64) -> [UInt8] {
         var writer = RecordWriter(capacity: 8)
         writer.append(Int64(bitPattern: sequence))
         return writer.bytes
     }
 
-    static func decodeAuditSequence(_ bytes: UnsafeRawBufferPointer) throws(StorageError) -> UInt64 {
-        var reader = RecordReader(bytes, record: "audit sequence")
+    static func decodeSequence(_ bytes: UnsafeRawBufferPointer) throws(StorageError) -> UInt64 {
+        var reader = RecordReader(bytes, record: "sequence")
         let sequence = UInt64(bitPattern: try reader.int64())
         try reader.expectEnd()
         return sequence

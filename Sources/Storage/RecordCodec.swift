@@ -406,6 +406,12 @@ struct RecordWriter {
         bytes.append(contentsOf: string.utf8)
     }
 
+    /// Raw bytes with the same length prefix as a string.
+    mutating func appendBytes(_ value: [UInt8]) {
+        appendLength(value.count)
+        bytes.append(contentsOf: value)
+    }
+
     /// A presence flag (0 or 1), then the time if present.
     mutating func appendOptional(_ time: Timestamp?) {
         if let time {
@@ -443,6 +449,9 @@ struct RecordReader {
         guard found == version else { throw corrupt("unknown record version \(found)") }
     }
 
+    /// Bytes not read yet.
+    var remainingCount: Int { bytes.count - offset }
+
     mutating func expectEnd() throws(StorageError) {
         guard offset == bytes.count else { throw corrupt("\(bytes.count - offset) trailing bytes") }
     }
@@ -479,6 +488,11 @@ struct RecordReader {
             if byte & 0x80 == 0 { return Int(result) }
             shift += 7
         }
+    }
+
+    /// What `RecordWriter.appendBytes` wrote.
+    mutating func byteString() throws(StorageError) -> [UInt8] {
+        Array(try take(try length()))
     }
 
     mutating func string() throws(StorageError) -> String {

@@ -36,6 +36,29 @@ struct StorageDatabases: Sendable {
     /// UTF-8 license key -> the license's tenant and seats in use, for the rollup's next event.
     let usageTallies: MDB_dbi
 
+    /// The LMDB names of the databases, which are also how a `ReplicatedWrite` names them.
+    enum Name {
+        static let meta = "meta"
+        static let licenses = "licenses"
+        static let sessions = "sessions"
+        static let ended = "ended"
+        static let endedByTime = "ended_by_time"
+        static let tenants = "tenants"
+        static let accessKeys = "access_keys"
+        static let usageHours = "usage_hours"
+        static let usageUsers = "usage_users"
+        static let usageTallies = "usage_tallies"
+    }
+
+    /// Every database but `meta`, with its name.
+    var named: [(name: String, dbi: MDB_dbi)] {
+        [
+            (Name.licenses, licenses), (Name.sessions, sessions), (Name.ended, ended), (Name.endedByTime, endedByTime),
+            (Name.tenants, tenants), (Name.accessKeys, accessKeys), (Name.usageHours, usageHours),
+            (Name.usageUsers, usageUsers), (Name.usageTallies, usageTallies),
+        ] + AuditClass.allCases.map { (AuditDatabases.name($0), audit[$0]) }
+    }
+
     /// Every database, LMDB's own included (0: the free-page list, 1: the main database
     /// naming the others), so that their pages add up to the pages in use.
     var all: [MDB_dbi] { [0, 1, meta, licenses, sessions, ended, endedByTime, tenants, accessKeys, usageHours, usageUsers, usageTallies] + audit.all }
@@ -45,17 +68,17 @@ struct StorageDatabases: Sendable {
     static func open(in environment: LMDBEnvironment) throws(StorageError) -> StorageDatabases {
         try environment.write { txn throws(StorageError) in
             let databases = StorageDatabases(
-                meta: try txn.openDatabase(named: "meta", create: true),
-                licenses: try txn.openDatabase(named: "licenses", create: true),
-                sessions: try txn.openDatabase(named: "sessions", create: true),
-                ended: try txn.openDatabase(named: "ended", create: true),
-                endedByTime: try txn.openDatabase(named: "ended_by_time", create: true),
-                tenants: try txn.openDatabase(named: "tenants", create: true),
-                accessKeys: try txn.openDatabase(named: "access_keys", create: true),
+                meta: try txn.openDatabase(named: Name.meta, create: true),
+                licenses: try txn.openDatabase(named: Name.licenses, create: true),
+                sessions: try txn.openDatabase(named: Name.sessions, create: true),
+                ended: try txn.openDatabase(named: Name.ended, create: true),
+                endedByTime: try txn.openDatabase(named: Name.endedByTime, create: true),
+                tenants: try txn.openDatabase(named: Name.tenants, create: true),
+                accessKeys: try txn.openDatabase(named: Name.accessKeys, create: true),
                 audit: try AuditDatabases(txn),
-                usageHours: try txn.openDatabase(named: "usage_hours", create: true),
-                usageUsers: try txn.openDatabase(named: "usage_users", create: true),
-                usageTallies: try txn.openDatabase(named: "usage_tallies", create: true)
+                usageHours: try txn.openDatabase(named: Name.usageHours, create: true),
+                usageUsers: try txn.openDatabase(named: Name.usageUsers, create: true),
+                usageTallies: try txn.openDatabase(named: Name.usageTallies, create: true)
             )
             try schemaVersionKey.withBytes { key throws(StorageError) in
                 if let found = try txn.get(databases.meta, key, RecordCodec.decodeSchemaVersion) {

@@ -122,7 +122,7 @@ extension StorageWriter {
                 }
             }
             let stored = try RecordCodec.auditSequenceKey.withBytes { key throws(StorageError) in
-                try txn.get(databases.meta, key, RecordCodec.decodeAuditSequence)
+                try txn.get(databases.meta, key, RecordCodec.decodeSequence)
             }
             return AuditKeyAllocator(lastSequence: max(stored ?? 0, newest?.sequence ?? 0), lastTime: newest?.time)
         }

@@ -13,8 +13,9 @@ import Synchronization
 /// a write transaction to its OS thread, so transactions never cross an `await`.
 final class StorageWriter: @unchecked Sendable {
     // @unchecked: `queue`, `queueHasAwaitedJob`, `queuedRefreshes`, `isWriterWaiting`,
-    // `state` and `thread` are only touched with `condition` locked; `stats` is a Mutex;
-    // the rest is immutable or writer-thread-only.
+    // `state`, `thread`, `requestedReplicator` and `replicationRequested` are only touched
+    // with `condition` locked; `stats` is a Mutex, `appliedSequence` an Atomic; the rest
+    // is immutable or writer-thread-only.
 
     /// Called on the writer thread once the batch holding the job has committed or failed.
     typealias Completion = @Sendable (Result<Void, StorageError>) -> Void
@@ -27,6 +28,8 @@ final class StorageWriter: @unchecked Sendable {
         case purgeAudit(AuditClass, olderThan: Timestamp, maxBytes: Int, limit: Int, completion: PurgeCompletion)
         case purgeUsage(beforeHour: Int64, limit: Int, completion: PurgeCompletion)
         case flush(Completion)
+        /// Runs alone, in a transaction of its own (`processInOrder`).
+        case replicated(ReplicationJob, completion: Completion)
 
         /// Someone waits for this job's commit, so it must be fully durable.
         var isAwaited: Bool {
@@ -63,6 +66,7 @@ final class StorageWriter: @unchecked Sendable {
             case .purgeAudit: return "purge of audit events"
             case .purgeUsage: return "purge of usage hours"
             case .flush: return "flush"
+            case .replicated(let job, _): return job.summary
             }
         }
     }
@@ -84,13 +88,14 @@ final class StorageWriter: @unchecked Sendable {
     /// The writer thread's name, as `top -H` and debuggers show it.
     static let threadName = "seatd-storage"
 
-    private let environment: LMDBEnvironment
+    let environment: LMDBEnvironment
     let databases: StorageDatabases
-    private let maximumMapSizeBytes: Int
+    let replicated: ReplicatedDatabases
+    let maximumMapSizeBytes: Int
     /// Writer-thread only (after `init`).
     private var reserve: SpaceReserve
-    private let logger: Logger
-    private let stats: Mutex<SeatStore.Statistics>
+    let logger: Logger
+    let stats: Mutex<SeatStore.Statistics>
     private let commitObserver: SeatStore.CommitObserver?
     private let auditObserver: SeatStore.AuditObserver?
 
@@ -108,9 +113,18 @@ final class StorageWriter: @unchecked Sendable {
     private var queuedRefreshes: [SessionToken: Int] = [:]
     private var state = State.running
     private var thread: Thread?
+    /// Set by `startReplicating` (once: `replicationRequested`), taken by the writer
+    /// thread into `replicationMode` with the next batch.
+    private var requestedReplicator: (any CommitReplicator)?
+    private var replicationRequested = false
     /// Writer-thread only (after `init`); advanced only when a batch commits, so an aborted
     /// batch leaves no gap in the sequence.
-    private var auditKeys: AuditKeyAllocator
+    var auditKeys: AuditKeyAllocator
+    /// Writer-thread only.
+    var replicationMode = ReplicationMode.local
+    /// The last replication batch the store holds, as in `meta`; written by the writer
+    /// thread after each commit, read by any.
+    let appliedSequence: Atomic<UInt64>
 
     init(
         environment: LMDBEnvironment, databases: StorageDatabases, options: StorageOptions, logger: Logger,
@@ -129,6 +143,8 @@ final class StorageWriter: @unchecked Sendable {
         self.logger = logger
         let usage = try environment.usage()
         auditKeys = try Self.loadAuditKeys(environment, databases)
+        replicated = ReplicatedDatabases(databases)
+        appliedSequence = Atomic(try Self.loadAppliedSequence(environment, databases))
         stats = Mutex(SeatStore.Statistics(
             mapSizeBytes: usage.mapSizeBytes, usedBytes: usage.usedBytes, commits: 0, committedChanges: 0, lastBatchSize: 0))
         spareQueue.reserveCapacity(Self.initialQueueCapacity)
@@ -222,6 +238,25 @@ final class StorageWriter: @unchecked Sendable {
         }
     }
 
+    /// Applies batches of the shared log, or a snapshot of it, as a job of its own.
+    func replay(_ job: ReplicationJob) async -> Result<Void, StorageError> {
+        await withCheckedContinuation { continuation in
+            if !enqueue(.replicated(job, completion: { continuation.resume(returning: $0) })) {
+                continuation.resume(returning: .failure(.closed))
+            }
+        }
+    }
+
+    /// Every batch taken after this call is replicated (`StorageWriter+Replication`).
+    func startReplicating(to replicator: any CommitReplicator) throws(StorageError) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard state == .running else { throw .closed }
+        guard !replicationRequested else { throw .replication("this store replicates its commits already") }
+        replicationRequested = true
+        requestedReplicator = replicator
+    }
+
     /// Completes everything queued, then stops the thread. Idempotent; blocks until done.
     func close() {
         condition.lock()
@@ -273,7 +308,7 @@ final class StorageWriter: @unchecked Sendable {
         // Failure of a batch that held lazy changes, reported to the next flush.
         var lazyFailure: StorageError?
         while var batch = nextBatch() {
-            process(batch[...], rejected: [:], lazyFailure: &lazyFailure)
+            processInOrder(batch[...], lazyFailure: &lazyFailure)
             // Releases the jobs (their changes and completions) here, not under the lock;
             // the array of an unusually large batch (a drain, a heartbeat storm) is let go.
             batch.removeAll(keepingCapacity: batch.capacity <= Self.maximumSpareCapacity)
@@ -304,8 +339,26 @@ final class StorageWriter: @unchecked Sendable {
         }
         swap(&batch, &queue)
         queueHasAwaitedJob = false
+        if let replicator = requestedReplicator {
+            requestedReplicator = nil
+            replicationMode = .replicating(replicator)
+        }
         if !queuedRefreshes.isEmpty { queuedRefreshes.removeAll(keepingCapacity: true) }
         return batch
+    }
+
+    /// Processes the batch in queue order: a replication job alone, in a transaction of its
+    /// own (it must follow the applied sequence exactly, or replaces the whole store), the
+    /// jobs between them as group commits.
+    private func processInOrder(_ batch: ArraySlice<Job>, lazyFailure: inout StorageError?) {
+        var start = batch.startIndex
+        for index in batch.indices {
+            guard case .replicated(let job, let completion) = batch[index] else { continue }
+            if start < index { process(batch[start..<index], rejected: [:], lazyFailure: &lazyFailure) }
+            completion(run(job))
+            start = index + 1
+        }
+        if start < batch.endIndex { process(batch[start...], rejected: [:], lazyFailure: &lazyFailure) }
     }
 
     /// Commits `batch` but its `rejected` jobs, then completes every job of it.
@@ -407,7 +460,7 @@ final class StorageWriter: @unchecked Sendable {
                     changes += jobChanges.count
                     needsTransaction = needsTransaction || !jobChanges.isEmpty
                 case .purge, .purgeAudit, .purgeUsage: needsTransaction = true
-                case .flush: break
+                case .flush, .replicated: break
                 }
             }
         }
@@ -419,7 +472,7 @@ final class StorageWriter: @unchecked Sendable {
         for index in batch.indices {
             let jobFailure = rejected.isEmpty ? batchFailure : rejected[index] ?? batchFailure
             switch batch[index] {
-            case .changes(_, let completion?):
+            case .changes(_, let completion?), .replicated(_, let completion):
                 if let jobFailure { completion(.failure(jobFailure)) } else { completion(.success(())) }
             case .changes(_, nil):
                 if let jobFailure { lazyFailure = jobFailure }
@@ -450,7 +503,14 @@ final class StorageWriter: @unchecked Sendable {
     /// When the map is at its maximum or the disk is full, the batch is retried without its
     /// adding jobs (after releasing the disk reserve, if it is still there), so the ends in
     /// it are stored whenever there is any room for them.
+    ///
+    /// While the store replicates, each attempt records its writes, and the one that will
+    /// commit (the last step before the commit) sends them to the replicator
+    /// (`StorageWriter+Replication`).
     private func commitGrowingMap(_ batch: ArraySlice<Job>, skipping rejected: Rejections, hasAddingJob: Bool, syncMetaPage: Bool) -> Result<Applied, BatchFailure> {
+        if let refusal = replicationMode.refusal {
+            return .failure(BatchFailure(error: refusal))
+        }
         var forcedRefusal: String?
         while true {
             var failedJob: Int?
@@ -458,17 +518,22 @@ final class StorageWriter: @unchecked Sendable {
             if hasAddingJob && space.refusal == nil {
                 space.refusal = reserve.diskRefusal(availableBytes: environment.availableDiskBytes)
             }
+            let recorder = replicationMode.isReplicating ? WriteRecorder() : nil
             do throws(StorageError) {
                 var keys = auditKeys
-                let applied = try environment.write(syncMetaPage: syncMetaPage) { txn throws(StorageError) in
-                    try apply(batch, skipping: rejected, txn, &keys, space: &space, failedJob: &failedJob)
+                let applied = try environment.write(syncMetaPage: syncMetaPage, recorder: recorder) { txn throws(StorageError) in
+                    let applied = try apply(batch, skipping: rejected, txn, &keys, space: &space, failedJob: &failedJob)
+                    if let recorder { try replicate(recorder, txn) }
+                    return applied
                 }
                 auditKeys = keys
+                if let sequence = recorder?.replicatedSequence { appliedSequence.store(sequence, ordering: .releasing) }
                 return .success(applied)
+            } catch where recorder?.replicatedSequence != nil {
+                return .failure(BatchFailure(error: fallBehind(committing: error)))
             } catch where error.isMapFull {
                 do throws(StorageError) {
-                    let current = try environment.usage().mapSizeBytes
-                    guard current < maximumMapSizeBytes else {
+                    guard try growMap() else {
                         let reason = "map size limit of \(maximumMapSizeBytes) bytes reached"
                         if space.admittedAddingJob {
                             forcedRefusal = reason
@@ -476,10 +541,6 @@ final class StorageWriter: @unchecked Sendable {
                         }
                         return .failure(BatchFailure(error: .full(reason)))
                     }
-                    let next = min(current * 2, maximumMapSizeBytes)
-                    try environment.setMapSize(next)
-                    stats.withLock { $0.mapSizeBytes = next }
-                    logger.info("storage map grown", metadata: ["from": "\(current)", "to": "\(next)"])
                 } catch {
                     return .failure(BatchFailure(error: error))
                 }
@@ -506,6 +567,17 @@ final class StorageWriter: @unchecked Sendable {
     }
 
     private static let nearlyFullDiskBytes = 1 << 20
+
+    /// Doubles the map, up to the maximum; false when it is at the maximum already.
+    func growMap() throws(StorageError) -> Bool {
+        let current = try environment.usage().mapSizeBytes
+        guard current < maximumMapSizeBytes else { return false }
+        let next = min(current * 2, maximumMapSizeBytes)
+        try environment.setMapSize(next)
+        stats.withLock { $0.mapSizeBytes = next }
+        logger.info("storage map grown", metadata: ["from": "\(current)", "to": "\(next)"])
+        return true
+    }
 
     /// Whether the attempt may store adding jobs; filled in while applying it.
     private struct SpaceCheck {
@@ -553,14 +625,14 @@ final class StorageWriter: @unchecked Sendable {
                 purged[index] = try purgeAudit(databases.audit[auditClass], olderThan: cutoff, maxBytes: maxBytes, limit: limit, txn)
             case .purgeUsage(let hour, let limit, _):
                 purged[index] = try purgeUsageHours(before: hour, limit: limit, txn)
-            case .flush:
+            case .flush, .replicated:
                 break
             }
         }
         failedJob = nil
         if auditKeys.lastSequence != sequenceBefore {
             try RecordCodec.auditSequenceKey.withBytes { key throws(StorageError) in
-                try RecordCodec.encodeAuditSequence(auditKeys.lastSequence).withBytes { value throws(StorageError) in
+                try RecordCodec.encodeSequence(auditKeys.lastSequence).withBytes { value throws(StorageError) in
                     try txn.put(databases.meta, key, value)
                 }
             }

@@ -85,27 +85,29 @@ func unreachableMessage(_ servers: String, _ error: any Error) -> String {
     return "cannot reach \(servers): \(error)"
 }
 
-/// Connects, runs `body`, closes; maps failures to a message on stderr and a documented exit code.
+/// Connects, runs `body` (one request) on the active server, closes; maps failures to a
+/// message on stderr and a documented exit code. A standby's `notActive` leads to the
+/// active node (protocol-spec.md 9b), so `body` may run again there: it must send its
+/// request before it prints anything.
 func withConnection(_ options: ServerOptions, _ body: (SeatConnection) async throws -> Void) async throws {
-    let connection: SeatConnection
+    var connected = false
     do {
-        connection = try await SeatConnection.connect(options.clientConfiguration())
+        let (connection, _) = try await SeatConnection.connectToActive(options.clientConfiguration()) { connection in
+            connected = true
+            try await body(connection)
+        }
+        Task { await connection.close() }
     } catch let error as ValidationError {
         throw error
     } catch let reply as ErrorReply {
-        // Authenticate refused the access key.
-        throw reportRefusal(reply, json: options.json)
-    } catch {
-        Output.error(options.json, code: "unreachable", message: unreachableMessage(options.servers, error), detail: [])
-        throw ExitStatus.unreachable.exitCode
-    }
-    defer { Task { await connection.close() } }
-    do {
-        try await body(connection)
-    } catch let reply as ErrorReply {
+        // Authenticate refused the access key, the server refused the request, or every
+        // server is a standby.
         throw reportRefusal(reply, json: options.json)
     } catch let exit as ExitCode {
         throw exit
+    } catch where !connected {
+        Output.error(options.json, code: "unreachable", message: unreachableMessage(options.servers, error), detail: [])
+        throw ExitStatus.unreachable.exitCode
     } catch {
         Output.error(options.json, code: "failure", message: "\(error)", detail: [])
         throw ExitStatus.failure.exitCode

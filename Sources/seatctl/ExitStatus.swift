@@ -30,7 +30,7 @@ enum ExitStatus: Int32, CaseIterable {
 
     static var documentation: String {
         "0 success; 1 other failure; 3 no seat free; 4 license unknown, expired, suspended or revoked; "
-            + "5 session unknown, expired, released or revoked (acquire again); 6 server unreachable or TLS failure; "
+            + "5 session unknown, expired, released or revoked (acquire again); 6 server unreachable or TLS failure, or every server reached is a standby; "
             + "7 server-side error (e.g. storage full); 8 a license file or license did not verify (seatctl license verify, "
             + "or the server refused an imported license's signature); 9 not authorized: access key refused or throttled, "
             + "not an admin, or no permission on the admin socket; 10 not found (admin: no such license, tenant, key or session); "
@@ -49,6 +49,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .storageFull, .storageFailure, .shuttingDown, .internalError: self = .serverError
         case .licenseNotVerified: self = .licenseRejected
         case .authenticationFailed, .authenticationRequired, .authenticationThrottled, .notAuthorized: self = .notAuthorized
+        case .notActive: self = .unreachable  // every server tried is a standby
         case .notFound: self = .notFound
         case .conflict, .invalidAdminRequest: self = .rejected
         default: self = .failure

@@ -77,6 +77,8 @@ enum Output {
             [("expired_at", .time(at))]
         case .retryAfter(let milliseconds):
             [("retry_after_seconds", .number(Double(milliseconds) / 1000))]
+        case .activeNode(let address):
+            [("active_node", .string(address))]
         case .none, .raw:
             []
         }

@@ -50,7 +50,7 @@ import Testing
         let first = try await DaemonProcess.start(licenses: [TestLicense(key: "STORM", seats: seats)], stateDirectory: stateDirectory, settings: DaemonProcess.durable)
         var connections: [SeatConnection] = []
         for _ in 0..<16 { connections.append(try await first.connect()) }
-        let acknowledged = Acknowledged()
+        let acknowledged = AcknowledgedSessions()
         let clients = connections
         let storm = Task {
             await withTaskGroup(of: Void.self) { group in
@@ -104,7 +104,7 @@ import Testing
 }
 
 /// What the server acknowledged: sessions held, and releases sent but never answered.
-private actor Acknowledged {
+actor AcknowledgedSessions {
     private(set) var held = Set<SessionToken>()
     private(set) var releaseUnacknowledged = Set<SessionToken>()
 

@@ -6,11 +6,11 @@ struct ConstantsTests {
     @Test func errorCodesAreStable() {
         let expected: [UInt16] = [
             1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101, 102, 103, 104, 105, 110, 111, 112, 113,
-            120, 121, 122, 130, 131, 132, 133, 134, 200, 201, 202, 203,
+            120, 121, 122, 130, 131, 132, 133, 134, 200, 201, 202, 203, 204,
         ]
         #expect(ErrorCode.allCases.map(\.rawValue) == expected)
         #expect(ErrorCode.allCases.filter(\.isRetryable) == [
-            .idleTimeout, .noSeats, .authenticationThrottled, .storageFull, .storageFailure, .shuttingDown, .internalError,
+            .idleTimeout, .noSeats, .authenticationThrottled, .storageFull, .storageFailure, .shuttingDown, .internalError, .notActive,
         ])
     }
 

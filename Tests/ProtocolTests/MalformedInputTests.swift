@@ -263,6 +263,42 @@ struct MalformedInputTests {
         #expect(serverError(errorBody(code: 101, detail: Array(repeating: 0xFF, count: 8)))?.code == .invalidField)
     }
 
+    /// protocol-spec.md 8.2: a `notActive` detail that is not exactly one valid string of at
+    /// most 255 bytes is kept raw, never an error.
+    @Test func notActiveDetailsThatBreakTheLayoutAreKeptRaw() throws {
+        func detail(_ bytes: [UInt8]) throws -> ErrorDetail {
+            guard case .error(let reply) = try ServerFrame(decoding: errorBody(code: 204, detail: bytes)).message else {
+                throw WireError(code: .internalError, reason: "not an error reply")
+            }
+            #expect(reply.code == .notActive)
+            return reply.detail
+        }
+        let address = Array("seat-b:7420".utf8)
+        #expect(try detail([0, UInt8(address.count)] + address) == .activeNode(address: "seat-b:7420"))
+        #expect(try detail([0, 0]) == .activeNode(address: ""))
+        #expect(try detail([]) == ErrorDetail.none)
+        let garbage: [[UInt8]] = [
+            [0],  // shorter than the string's length
+            [0, UInt8(address.count + 1)] + address,  // the string runs past the detail
+            [0, UInt8(address.count - 1)] + address,  // bytes after the string
+            [0, 2, 0xC3, 0x28],  // not UTF-8
+            [0, 3, 0xED, 0xA0, 0x80],  // a surrogate
+            [1, 0] + Array(repeating: 0x61, count: 256),  // 256 bytes: above the limit
+        ]
+        for bytes in garbage { #expect(try detail(bytes) == .raw(bytes)) }
+        // 255 bytes is the longest address.
+        let longest = Array(repeating: UInt8(0x61), count: 255)
+        #expect(try detail([0, 255] + longest) == .activeNode(address: String(repeating: "a", count: 255)))
+    }
+
+    /// An address too long for the detail is sent as none rather than cut to a wrong one.
+    @Test func anOverlongActiveNodeIsSentEmpty() throws {
+        let long = String(repeating: "a", count: 256)
+        let frame = ServerFrame(requestID: 4, message: .error(ErrorReply(code: .notActive, message: "", detail: .activeNode(address: long))))
+        let decoded = try ServerFrame(decoding: body(of: AnyFrame.server(frame).encoded))
+        #expect(decoded.message == .error(ErrorReply(code: .notActive, message: "", detail: .activeNode(address: ""))))
+    }
+
     @Test func framesShorterThanTheHeaderHaveNoRequestID() {
         for length in 0..<WireConstants.minimumBodyBytes {
             let body = ByteBuffer(bytes: [0x03, 0, 0, 0, 1].prefix(length))

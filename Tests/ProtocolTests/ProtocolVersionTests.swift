@@ -19,6 +19,13 @@ import Testing
         for message in messages { #expect(message.spoken(in: 2) == message) }
     }
 
+    /// notActive is not tied to a version: a peer of either version gets it as it is (a
+    /// peer that does not know the code keeps its detail raw, protocol-spec.md 5.5).
+    @Test func notActiveIsSpokenTheSameInEveryVersion() {
+        let reply = ServerMessage.error(ErrorReply(code: .notActive, message: "standby", detail: .activeNode(address: "seat-b:7420")))
+        for version in WireConstants.supportedVersions { #expect(reply.spoken(in: version) == reply) }
+    }
+
     @Test func versionOneGetsNoOverageFieldsAndAtMostSeatsTotalInUse() {
         var expected = Self.grant
         expected.overage = nil

@@ -116,6 +116,11 @@ private let roundTripFrames: [AnyFrame] = [
         message: "unknown",
         detail: .raw(Array(repeating: 0xAB, count: 1024))
     )))),
+    .server(ServerFrame(requestID: 15, message: .error(ErrorReply(
+        code: .notActive,
+        message: "the longest address",
+        detail: .activeNode(address: String(repeating: "é", count: 126) + ":70")  // 255 bytes
+    )))),
 ] + PolicyDenialReason.allCases.map { reason in
     .server(ServerFrame(requestID: 14, message: .error(ErrorReply(
         code: .policyDenied,

@@ -208,6 +208,14 @@ let expectedVectors: [String: AnyFrame] = [
         requestID: 9,
         message: .error(ErrorReply(rawCode: 999, message: "from the future", detail: .raw([0xCA, 0xFE])))
     )),
+    "server.error.notActive": .server(ServerFrame(
+        requestID: 2,
+        message: .error(ErrorReply(code: .notActive, message: "this node is a standby", detail: .activeNode(address: "seat-b.example.com:7420")))
+    )),
+    "server.error.notActive.takeover": .server(ServerFrame(
+        requestID: 2,
+        message: .error(ErrorReply(code: .notActive, message: "no node is active", detail: .activeNode(address: "")))
+    )),
     "client.authenticate": .client(ClientFrame(requestID: 2, message: .authenticate(accessKey: "seatd_3f9a0c1d2e4b5a69_c2VjcmV0"))),
     "client.adminRequest": .client(ClientFrame(requestID: 7, message: .admin(AdminRequest(json: #"{"op":"status"}"#)))),
     "server.authenticated": .server(ServerFrame(requestID: 2, message: .authenticated(Authenticated(tenant: "acme", role: .client)))),

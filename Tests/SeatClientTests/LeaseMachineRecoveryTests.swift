@@ -63,7 +63,7 @@ import Testing
 
     @Test func jitterComesFromTheInjectedRandomness() {
         let options = LeaseOptions(backoff: ReconnectBackoff(initial: .seconds(1), maximum: .seconds(4), multiplier: 2, jitter: 0.5))
-        var machine = Machine(serverCount: 1, options: options, requestTimeout: testRequestTimeout, random: FixedRandom(word: .max), startedAt: .zero)
+        var machine = Machine(servers: testServers(1), options: options, requestTimeout: testRequestTimeout, random: FixedRandom(word: .max), startedAt: .zero)
         _ = machine.nextAction(now: at(0))
         _ = machine.handle(.connected(server: 0, lease: testLease), now: at(0))
         _ = machine.nextAction(now: at(0))

@@ -46,9 +46,14 @@ let testRequestTimeout = Duration.seconds(1)
 /// Backoff without jitter: 1 s, 2 s, 4 s, then 4 s.
 let plainBackoff = ReconnectBackoff(initial: .seconds(1), maximum: .seconds(4), multiplier: 2, jitter: 0)
 
+/// `count` configured servers: seat0.example:7420, seat1.example:7420, ...
+func testServers(_ count: Int) -> [ServerEndpoint] {
+    (0..<count).map { ServerEndpoint(host: "seat\($0).example") }
+}
+
 func makeMachine(servers: Int = 1, policy: SessionLossPolicy = .reacquire, waitForSeat: Duration = .zero, backoff: ReconnectBackoff = plainBackoff, requestTimeout: Duration = testRequestTimeout) -> Machine {
     Machine(
-        serverCount: servers, options: LeaseOptions(backoff: backoff, onSessionLoss: policy, waitForSeat: waitForSeat),
+        servers: testServers(servers), options: LeaseOptions(backoff: backoff, onSessionLoss: policy, waitForSeat: waitForSeat),
         requestTimeout: requestTimeout, random: FixedRandom(word: 0), startedAt: .zero
     )
 }

@@ -59,6 +59,12 @@ import Testing
         #expect(throws: ConfigurationError.inconsistent(key: "tls_private_key_file", "tls_certificate_file and tls_private_key_file must be set together")) {
             try ConfigurationLoader.load(file: nil, overrides: ["tls_certificate_file=/x.pem"])
         }
+        #expect(throws: ConfigurationError.invalidValue(key: "storage", value: "redis", expected: "lmdb or postgresql")) {
+            try ConfigurationLoader.load(file: nil, overrides: ["storage=redis"])
+        }
+        #expect(throws: ConfigurationError.inconsistent(key: "postgresql_url", "must be set with storage = postgresql")) {
+            try ConfigurationLoader.load(file: nil, overrides: ["storage=postgresql"])
+        }
         var configuration = ServerConfiguration()
         #expect(throws: ConfigurationError.atLine(2, .invalidValue(key: "max_connections", value: "0", expected: "an integer in 1...1000000"))) {
             try ConfigurationLoader.apply(fileContents: "port = 1\nmax_connections = 0\n", to: &configuration)
@@ -69,6 +75,18 @@ import Testing
         #expect(throws: ConfigurationError.invalidValue(key: "state_directory", value: "", expected: "a non-empty value")) {
             try ConfigurationLoader.load(file: nil, overrides: ["state_directory="])
         }
+    }
+
+    @Test func theClusterKeysDefaultToTheHostNameAndPort() throws {
+        let configuration = try ConfigurationLoader.load(file: nil, overrides: ["storage=postgresql", "postgresql_url=postgresql://seatd@db/seatd", "port=7500"])
+        #expect(configuration.storageBackend == .postgresql)
+        #expect(configuration.clusterNodeNameInForce == ProcessInfo.processInfo.hostName)
+        #expect(configuration.clusterAdvertiseAddressInForce == "\(ProcessInfo.processInfo.hostName):7500")
+        let pinned = try ConfigurationLoader.load(file: nil, overrides: ["listen_address=10.0.0.5", "cluster_node_name=a", "cluster_lease_seconds=5"])
+        #expect(pinned.clusterNodeNameInForce == "a")
+        #expect(pinned.clusterAdvertiseAddressInForce == "10.0.0.5:7420")
+        #expect(pinned.clusterLeaseSeconds == 5)
+        #expect(try ConfigurationLoader.load(file: nil, overrides: ["listen_address=::1"]).clusterAdvertiseAddressInForce == "[::1]:7420")
     }
 
     @Test func errorMessagesAreReadable() {

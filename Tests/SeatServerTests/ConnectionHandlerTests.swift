@@ -66,13 +66,17 @@ struct HandlerHarness {
     let readCounter = ReadCounter()
     var loop: EmbeddedEventLoop { channel.embeddedEventLoop }
 
-    init(_ admission: ConnectionStateMachine.Admission = .anonymousTenant, usesTLS: Bool = false, budget: Int = 16, responder: CommandedResponder = CommandedResponder()) throws {
+    /// `answering` replaces `responder` as the connection's responder (then `responder` sees nothing).
+    init(
+        _ admission: ConnectionStateMachine.Admission = .anonymousTenant, usesTLS: Bool = false, budget: Int = 16,
+        responder: CommandedResponder = CommandedResponder(), answering: (any RequestResponder)? = nil
+    ) throws {
         self.responder = responder
         let handler = ConnectionHandler(
             configuration: ConnectionFixtures.configuration(admission, usesTLS: usesTLS, budget: budget),
             principal: admission == .anonymousTenant ? .anonymous(tenant: "default") : nil,
             maximumFrameBytes: 4_096,
-            services: ConnectionHandler.Services(responder: responder, directory: ConnectionDirectory(), logger: Logger(label: "test")),
+            services: ConnectionHandler.Services(responder: answering ?? responder, directory: ConnectionDirectory(), logger: Logger(label: "test")),
             now: channel.embeddedEventLoop.now
         )
         try channel.pipeline.syncOperations.addHandler(readCounter)

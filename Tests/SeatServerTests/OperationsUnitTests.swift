@@ -24,6 +24,7 @@ import Testing
     @Test func everyKeyIsClassifiedAndDocumented() {
         #expect(ConfigurationLoader.restartOnlyKeys == [
             "listen_address", "port", "state_directory", "queue_max_per_license", "queue_max_per_connection", "audit_aggregation_window_seconds", "borrow_signing_key_file", "durability",
+            "storage", "postgresql_url", "cluster_node_name", "cluster_advertise_address", "cluster_lease_seconds",
             "storage_initial_map_mb", "storage_max_map_mb",
             "storage_high_water_percent", "storage_disk_reserve_mb", "shutdown_timeout_seconds", "metrics_listen_address", "metrics_port",
             "dashboard_listen_address", "dashboard_port", "dashboard_session_minutes", "admin_socket", "admin_socket_group",
@@ -96,6 +97,26 @@ import Testing
         #expect(!text.contains("seatd_license_expiry_timestamp_seconds{license=\"CAD\""), "it does not expire")
         #expect(text.contains("seatd_connections_active 2.0\n"))
         #expect(text.contains("seatd_storage_map_size_bytes 1048576.0\n"))
+    }
+
+    @Test func clusterSeriesOnlyWithAClusterAndTakeoversCountedOnce() {
+        let metrics = SeatMetrics()
+        let single = render(metrics, licenses: [])
+        #expect(!single.contains("seatd_cluster_"))
+        var status = ClusterStatus(node: "a")
+        status.role = .active
+        status.epoch = 7
+        status.appliedSequence = 42
+        status.takeovers = 1
+        let storage = SeatStore.Statistics(mapSizeBytes: 0, usedBytes: 0, commits: 0, committedChanges: 0, lastBatchSize: 0)
+        let snapshot = SeatMetrics.Snapshot(licenses: [], liveSessions: 0, openConnections: 0, storage: storage, cluster: status)
+        _ = metrics.render(snapshot)
+        let text = String(decoding: metrics.render(snapshot), as: UTF8.self)
+        #expect(text.contains("seatd_cluster_active 1.0\n"))
+        #expect(text.contains("seatd_cluster_epoch 7.0\n"))
+        #expect(text.contains("seatd_cluster_applied_sequence 42.0\n"))
+        #expect(text.contains("seatd_cluster_takeovers_total 1\n"))
+        #expect(text.contains("# HELP seatd_cluster_active "))
     }
 
     @Test func queueLengthPerLicenseAndWaitTimes() {

@@ -40,6 +40,25 @@ import Testing
             """)
     }
 
+    @Test func clusterTablesOfAStandby() throws {
+        let reply = try decode(AdminStatusReply.self, """
+            {"licenses": [], "cluster": {"node": "seat-b", "role": "standby", "epoch": 3, "active_node": "seat-a",
+             "active_address": "seat-a:7420", "applied_sequence": 1200,
+             "peers": [{"node": "seat-a", "address": "seat-a:7420", "role": "active", "applied_sequence": 1204, "seen": "2026-11-21T10:00:00.000Z"}]}}
+            """)
+        let cluster = try #require(reply.cluster)
+        #expect(AdminTables.cluster(cluster).render() == """
+            NODE    ROLE     EPOCH  ACTIVE NODE  ACTIVE ADDRESS  APPLIED
+            seat-b  standby  3      seat-a       seat-a:7420     1200
+            """)
+        #expect(AdminTables.clusterPeers(cluster.peers).render() == """
+            PEER    ADDRESS      ROLE    APPLIED  SEEN
+            seat-a  seat-a:7420  active  1204     2026-11-21T10:00:00.000Z
+            """)
+        let single = try decode(AdminStatusReply.self, #"{"licenses": []}"#)
+        #expect(single.cluster == nil)
+    }
+
     @Test func licensesTable() throws {
         let reply = try decode(AdminLicensesReply.self, """
             {"licenses": [
@@ -128,9 +147,17 @@ import Testing
         (.authenticationThrottled, .notAuthorized), (.notAuthorized, .notAuthorized), (.notFound, .notFound),
         (.conflict, .rejected), (.licenseNotVerified, .licenseRejected), (.invalidAdminRequest, .rejected),
         (.noSeats, .noSeats), (.policyDenied, .policyDenied), (.sessionRevoked, .sessionGone), (.storageFull, .serverError),
+        (.notActive, .unreachable),
     ])
     func exitStatusOfARefusal(code: ErrorCode, status: seatctl.ExitStatus) {
         #expect(seatctl.ExitStatus(ErrorReply(code: code, message: "")) == status)
+    }
+
+    /// Every server was a standby: the refusal names the active node for scripts and people.
+    @Test func aStandbyRefusalShowsTheActiveNode() {
+        let fields = Output.fields(of: .activeNode(address: "seat-b:7420"))
+        #expect(fields.map(\.0) == ["active_node"])
+        #expect(fields.first?.1.text == "seat-b:7420")
     }
 
     @Test func exitCodesAreStable() {

@@ -80,16 +80,16 @@ import Testing
         }
         for length in [0, 7, 9] {
             #expect(throws: StorageError.self, "a \(length)-byte sequence") {
-                try [UInt8](repeating: 0, count: length).withUnsafeBytes { _ = try RecordCodec.decodeAuditSequence($0) }
+                try [UInt8](repeating: 0, count: length).withUnsafeBytes { _ = try RecordCodec.decodeSequence($0) }
             }
         }
     }
 
     @Test func sequenceRoundTrip() throws {
         for sequence in [UInt64(0), 1, 1 << 63, .max] {
-            let bytes = RecordCodec.encodeAuditSequence(sequence)
+            let bytes = RecordCodec.encodeSequence(sequence)
             #expect(bytes.count == 8)
-            #expect(try bytes.withUnsafeBytes { try RecordCodec.decodeAuditSequence($0) } == sequence)
+            #expect(try bytes.withUnsafeBytes { try RecordCodec.decodeSequence($0) } == sequence)
         }
     }
 }

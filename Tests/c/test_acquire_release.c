@@ -62,6 +62,8 @@ int main(void) {
     /* A site policy refusal comes through with the wire code and its own name. */
     CHECK(SEAT_ERR_POLICY_DENIED == 105 && strcmp(seat_error_name(SEAT_ERR_POLICY_DENIED), "SEAT_ERR_POLICY_DENIED") == 0,
           "policy denied: %s (%d)", seat_error_name(SEAT_ERR_POLICY_DENIED), SEAT_ERR_POLICY_DENIED);
+    CHECK(SEAT_ERR_NOT_ACTIVE == 204 && strcmp(seat_error_name(SEAT_ERR_NOT_ACTIVE), "SEAT_ERR_NOT_ACTIVE") == 0,
+          "not active: %s (%d)", seat_error_name(SEAT_ERR_NOT_ACTIVE), SEAT_ERR_NOT_ACTIVE);
 
     seat_config *bad_ca = harness_config("c-alice", 0);
     CHECK_OK(seat_config_set_ca_file(bad_ca, "/nonexistent/ca.pem", &error), error);

@@ -64,6 +64,7 @@ extern "C" {
 #define SEAT_ERR_STORAGE_FAILURE 201
 #define SEAT_ERR_SHUTTING_DOWN 202
 #define SEAT_ERR_INTERNAL 203
+#define SEAT_ERR_NOT_ACTIVE 204 /* every server reached is a standby (a takeover in progress); the message names the active node if known */
 
 /* A failure: filled by every function that takes one (it may be NULL). */
 typedef struct seat_error {

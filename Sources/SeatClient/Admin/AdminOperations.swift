@@ -8,9 +8,9 @@ public protocol AdminOperation: Encodable, Sendable {
     var op: String { get }
 }
 
-/// `status`: every license with its seat counts.
+/// `status`: every license with its seat counts, and the node's cluster role.
 public struct AdminStatusQuery: AdminOperation {
-    public typealias Reply = AdminLicensesReply
+    public typealias Reply = AdminStatusReply
     public var op: String { "status" }
     public var tenant: String?
     public init(tenant: String? = nil) { self.tenant = tenant }

@@ -161,3 +161,10 @@ public struct AdminBorrowPublicKeyReply: Codable, Sendable, Equatable {
         self.publicKey = publicKey
     }
 }
+
+/// `status`: every license, and with `storage = postgresql` this node's place in its
+/// active/standby group (absent for a single-node store).
+public struct AdminStatusReply: Codable, Sendable, Equatable {
+    public var licenses: [AdminLicense]
+    public var cluster: AdminCluster?
+}

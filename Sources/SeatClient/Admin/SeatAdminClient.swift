@@ -28,26 +28,18 @@ public final class SeatAdminClient: Sendable {
 
     /// Connects over TLS to the configured servers in order, authenticating with
     /// `configuration.accessKey`, which must be an admin key (the server answers admin
-    /// requests on any other connection with `notAuthorized`).
+    /// requests on any other connection with `notAuthorized`). A standby (`notActive`) is
+    /// left for the active node it names, if configured (protocol-spec.md 9b).
     public static func connect(
         _ configuration: SeatClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> SeatAdminClient {
-        var lastError: (any Error)?
-        for endpoint in configuration.servers {
-            do {
-                return SeatAdminClient(connection: try await SeatConnection.connect(
-                    to: endpoint, configuration: configuration,
-                    maximumFrameBytes: SeatConnection.adminMaximumFrameBytes, eventLoopGroup: eventLoopGroup
-                ))
-            } catch let reply as ErrorReply {
-                // The key was refused: every server shares the keys, so do not try the others.
-                throw reply
-            } catch {
-                lastError = error
-            }
-        }
-        throw lastError ?? SeatClientError.connectionClosed
+        // A refused key ends the search: every server shares the keys.
+        let (connection, _) = try await SeatConnection.connectToActive(
+            configuration, maximumFrameBytes: SeatConnection.adminMaximumFrameBytes, refusalEndsSearch: true,
+            eventLoopGroup: eventLoopGroup
+        ) { _ in }
+        return SeatAdminClient(connection: connection)
     }
 
     /// What the server said in Authenticated, or nil on the admin socket.

@@ -23,7 +23,7 @@ final class LeaseDriver: Sendable {
         self.configuration = configuration
         self.queueObserver = queueObserver
         self.machine = Mutex(LeaseStateMachine(
-            serverCount: configuration.servers.count, options: options, requestTimeout: configuration.requestTimeout,
+            servers: configuration.servers, options: options, requestTimeout: configuration.requestTimeout,
             random: SystemRandomNumberGenerator(), startedAt: .zero
         ))
     }
@@ -47,7 +47,7 @@ final class LeaseDriver: Sendable {
                     if await feed(.queueNews(news)) { return }
                 case .closed(let closed):
                     // Only the current connection matters; the driver closes old ones itself.
-                    guard connection.withLock({ $0.map(ObjectIdentifier.init) == closed }) else { continue }
+                    guard connection.withLock({ $0?.number == closed }) else { continue }
                     if await feed(.requestFailed(.connectionLost("the server closed the connection"))) { return }
                 }
             }
@@ -118,7 +118,7 @@ final class LeaseDriver: Sendable {
                 }
                 Task { [inbox] in
                     for await notice in opened.revocations { inbox.post(.revoked(notice)) }
-                    inbox.post(.closed(ObjectIdentifier(opened)))
+                    inbox.post(.closed(connection: opened.number))
                 }
                 return .connected(server: server, lease: .milliseconds(Int64(opened.server.leaseMilliseconds)))
             } catch {
@@ -177,16 +177,16 @@ final class LeaseDriver: Sendable {
         if let current = connection.withLock({ $0 }) {
             do {
                 return try await current.release(token)
-            } catch let reply as ErrorReply {
+            } catch let reply as ErrorReply where reply.activeNode == nil {
                 throw reply
             } catch {
-                // The connection broke; fall through to a fresh one.
+                // The connection broke, or its server is a standby now; fall through to a fresh one.
             }
         }
         await closeConnection()
-        let fresh = try await SeatConnection.connect(configuration)
+        let (fresh, result) = try await SeatConnection.connectToActive(configuration) { try await $0.release(token) }
         connection.withLock { $0 = fresh }
-        return try await fresh.release(token)
+        return result
     }
 
     private func end(_ final: LeaseState) {

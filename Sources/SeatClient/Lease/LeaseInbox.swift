@@ -7,8 +7,9 @@ enum LeaseConnectionEvent: Sendable, Equatable {
     case revoked(SessionRevokedNotice)
     /// News of the lease's waiting acquire (QueuePosition, QueueGranted, WaitEnded pushes).
     case queue(QueueNews)
-    /// The connection with this identity closed (server shutdown, key revoked, network).
-    case closed(ObjectIdentifier)
+    /// The connection with this ``SeatConnection/number`` closed (server shutdown, key
+    /// revoked, network).
+    case closed(connection: UInt64)
 }
 
 /// Connection events waiting for the lease driver. They arrive on the connection's event

@@ -68,7 +68,6 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         var lastSafeHeartbeatAt: Duration
     }
 
-    private let serverCount: Int
     private let options: LeaseOptions
     private let requestTimeout: Duration
     private var random: Random
@@ -82,7 +81,11 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
 
     /// The lease length the current connection's server grants; nil while not connected.
     private var connectionLease: Duration?
+    /// The server last connected to: the one a request's refusal comes from.
+    private var connectedServer = 0
     private var nextServer = 0
+    /// The servers tried since the last useful answer (or back-off).
+    private var round: ServerRound
     /// When the request awaiting its outcome was sent (monotonic).
     private var requestSentAt: Duration?
     private var held: Held?
@@ -102,13 +105,13 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     private var serverHasNoQueue = false
 
     /// - Parameters:
-    ///   - serverCount: how many servers the configuration lists (at least 1).
+    ///   - servers: the configured servers, in order (at least 1); a standby's `notActive`
+    ///     leads to the active node only if it is one of them.
     ///   - requestTimeout: how long to wait for a reply; a heartbeat waits no longer than
     ///     the lease has left.
     ///   - startedAt: the monotonic time of the first acquire; `options.waitForSeat` counts from it.
-    init(serverCount: Int, options: LeaseOptions, requestTimeout: Duration, random: Random, startedAt: Duration) {
-        precondition(serverCount > 0)
-        self.serverCount = serverCount
+    init(servers: [ServerEndpoint], options: LeaseOptions, requestTimeout: Duration, random: Random, startedAt: Duration) {
+        self.round = ServerRound(servers: servers)
         self.options = options
         self.requestTimeout = requestTimeout
         self.random = random
@@ -172,8 +175,9 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         switch outcome {
         case .slept:
             return nil
-        case .connected(_, let lease):
+        case .connected(let server, let lease):
             connectionLease = lease
+            connectedServer = server
             // A new connection holds no place in any queue.
             queuedAt = nil
             // The next reconnect starts again from the preferred server.
@@ -189,17 +193,15 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
                 case .throttled(let retryAfter):
                     nextServer = 0
                     return retryLater(after: failure, now: now, notBefore: retryAfter)
+                case .standby(let activeNode):
+                    // Already reconnecting (or starting): nothing new to report.
+                    return nextInRound(after: server, activeNode: activeNode) != nil ? nil : retryLater(after: failure, now: now)
                 default:
                     break
                 }
             }
-            if server + 1 < serverCount {
-                // Try the next server at once; back off only after a whole round failed.
-                nextServer = server + 1
-                return nil
-            }
-            nextServer = 0
-            return retryLater(after: failure, now: now)
+            // Try the next server at once; back off only after a whole round failed.
+            return nextInRound(after: server, activeNode: nil) != nil ? nil : retryLater(after: failure, now: now)
         case .acquired(let grant):
             return granted(grant, now: now)
         case .heartbeatAccepted(let accepted):
@@ -210,6 +212,7 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
             return revokedByNotice(notice)
         case .queued:
             consecutiveFailures = 0
+            round.startOver()
             queuedAt = now.monotonic
             return nil
         case .queueNews(let news):
@@ -266,6 +269,7 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
 
     private mutating func granted(_ grant: AcquireGrant, now: LeaseMoment) -> LeaseState? {
         consecutiveFailures = 0
+        round.startOver()
         hurriedRetries = 0
         mustConfirmSession = false
         held = schedule(grant, now: now)
@@ -281,6 +285,7 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
     private mutating func confirmed(_ accepted: HeartbeatAccepted, now: LeaseMoment) -> LeaseState? {
         guard var grant = held?.grant else { return nil }
         consecutiveFailures = 0
+        round.startOver()
         hurriedRetries = 0
         grant.leaseExpiresAt = accepted.leaseExpiresAt
         grant.heartbeatIntervalMilliseconds = accepted.heartbeatIntervalMilliseconds
@@ -323,7 +328,36 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
             return endForGood(.licenseUnusable, reply: reply)
         case .refused:
             return endForGood(.refused, reply: reply)
+        case .standby(let activeNode):
+            return standby(naming: activeNode, failure: failure, now: now)
         }
+    }
+
+    /// The server of this connection is a standby (protocol-spec.md 9b): on at once to the
+    /// active node it names, if configured, else to the next server; back off only once
+    /// the round has tried them all. The session is re-attached there as after any reconnect.
+    private mutating func standby(naming activeNode: String, failure: LeaseFailure, now: LeaseMoment) -> LeaseState? {
+        connectionLease = nil
+        queuedAt = nil
+        guard nextInRound(after: connectedServer, activeNode: activeNode) != nil else { return retryLater(after: failure, now: now) }
+        if held != nil { mustConfirmSession = true }
+        guard start != .pending else { return nil }
+        return report(.reconnecting(LeaseInterruption(
+            attempt: consecutiveFailures + 1, cause: failure, retryIn: .zero,
+            session: held?.grant.token, lastConfirmedExpiry: held?.grant.leaseExpiresAt
+        )))
+    }
+
+    /// Sets the next server of the round after `server` (the active node a standby named,
+    /// when configured and not yet tried); nil when the round is over: the caller backs
+    /// off, and the next round starts from the first server.
+    private mutating func nextInRound(after server: Int, activeNode: String?) -> Int? {
+        guard let next = round.next(after: server, activeNode: activeNode) else {
+            nextServer = 0
+            return nil
+        }
+        nextServer = next
+        return next
     }
 
     /// The server says the session ended (force-released, license revoked or deleted): the
@@ -388,6 +422,7 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         held = nil
         mustConfirmSession = false
         consecutiveFailures = 0
+        round.startOver()
         hurriedRetries = 0
         let reacquire = switch options.onSessionLoss {
         case .stop: false
@@ -437,8 +472,10 @@ struct LeaseStateMachine<Random: RandomNumberGenerator> {
         return options.backoff.delay(beforeAttempt: hurriedRetries, unitRandom: Double.random(in: 0..<1, using: &random))
     }
 
+    /// Every back-off ends a round: the attempt after it may try every server again.
     private mutating func nextBackoff() -> Duration {
         consecutiveFailures += 1
+        round.startOver()
         return options.backoff.delay(beforeAttempt: consecutiveFailures, unitRandom: Double.random(in: 0..<1, using: &random))
     }
 

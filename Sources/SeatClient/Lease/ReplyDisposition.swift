@@ -19,6 +19,9 @@ enum ReplyDisposition: Equatable {
     case sessionGone(LeaseLossReason)
     /// The license cannot be used; retrying cannot help until an administrator acts.
     case licenseUnusable
+    /// The server is a standby (protocol-spec.md 9b): try the named active node (empty:
+    /// none named) or the next server at once.
+    case standby(activeNode: String)
     /// A bug, or a code this client does not know: not retryable.
     case refused
 
@@ -53,6 +56,7 @@ enum ReplyDisposition: Equatable {
         case .unknownSession: self = .sessionGone(.forgotten)
         case .sessionRevoked: self = .sessionGone(.revoked)
         case .unknownLicense, .licenseExpired, .licenseSuspended, .licenseRevoked: self = .licenseUnusable
+        case .notActive: self = .standby(activeNode: reply.activeNode ?? "")
         case .malformedMessage, .invalidUTF8, .invalidField, .unknownMessageType, .unsupportedVersion,
             .helloRequired, .frameTooLarge, .unexpectedMessage, .notAuthorized, .invalidAdminRequest, .notFound, .conflict, .licenseNotVerified, nil:
             self = .refused

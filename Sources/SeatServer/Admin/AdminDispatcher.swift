@@ -26,6 +26,8 @@ struct AdminDispatcher: Sendable {
     /// What clients trust for offline leases (`borrow.public_key`).
     let borrowPublicKey: BorrowPublicKey
     let metrics: SeatMetrics
+    /// With storage = postgresql, the node's place in its group (`status`'s `cluster`).
+    var cluster: ClusterState? = nil
     let clock: any ServerClock
     let logger: Logger
 
@@ -89,7 +91,11 @@ struct AdminDispatcher: Sendable {
 
     private func perform(_ arguments: AdminArguments, as principal: Principal, by administrator: String) async throws(AdminFailure) -> [String: Any] {
         switch arguments.operation {
-        case "status", "license.list":
+        case "status":
+            var reply: [String: Any] = ["licenses": await licenses(tenant: try arguments.optionalString("tenant"))]
+            if let cluster { reply["cluster"] = cluster.current.json }
+            return reply
+        case "license.list":
             return ["licenses": await licenses(tenant: try arguments.optionalString("tenant"))]
         case "sessions":
             let filter = try sessionFilter(arguments)

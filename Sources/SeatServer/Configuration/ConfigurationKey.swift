@@ -62,6 +62,16 @@ extension ConfigurationKey {
             default: throw ConfigurationError.invalidValue(key: "durability", value: value, expected: "fsync or nosync")
             }
         }, render: { $0.durability == .fsync ? "fsync" : "nosync" }),
+        ConfigurationKey(name: "storage", help: "lmdb: this node's own store in state_directory. postgresql: a group of nodes sharing postgresql_url, one active and the others standby; each keeps a copy in state_directory (docs/operations.md, High availability).", appliesOnReload: false, apply: { configuration, value throws(ConfigurationError) in
+            guard let backend = StorageBackend(rawValue: value) else {
+                throw ConfigurationError.invalidValue(key: "storage", value: value, expected: "lmdb or postgresql")
+            }
+            configuration.storageBackend = backend
+        }, render: { $0.storageBackend.rawValue }),
+        .string("postgresql_url", "With storage = postgresql: postgresql://user:password@host:port/database?sslmode=verify-full&sslrootcert=/path/ca.pem (sslmode disable, prefer, require or verify-full).", \.postgresqlURL, restartOnly: true),
+        .string("cluster_node_name", "This node's name among the nodes sharing postgresql_url; empty: the host name.", \.clusterNodeName, restartOnly: true),
+        .string("cluster_advertise_address", "host:port where clients reach this node, which standbys tell clients; empty: the host name (or listen_address) and port.", \.clusterAdvertiseAddress, restartOnly: true),
+        .seconds("cluster_lease_seconds", "An active node that cannot renew its leadership in PostgreSQL for this long stops serving, and a standby takes over (a crashed node's leadership ends at once).", \.clusterLeaseSeconds, 2...300, restartOnly: true),
         .integer("storage_initial_map_mb", "Initial LMDB map size; it grows by doubling when full.", \.storageInitialMapMegabytes, 1...1_048_576, restartOnly: true),
         .integer("storage_max_map_mb", "Largest LMDB map; beyond it writes are refused with storageFull.", \.storageMaxMapMegabytes, 1...16_777_216, restartOnly: true),
         .integer("storage_high_water_percent", "Share of storage_max_map_mb in use at which new grants (and other writes that add data) are refused with storageFull; the rest is kept for releases and expiries.", \.storageHighWaterPercent, 50...100, restartOnly: true),

@@ -83,6 +83,9 @@ public enum ConfigurationLoader {
         if configuration.storageInitialMapMegabytes > configuration.storageMaxMapMegabytes {
             throw .inconsistent(key: "storage_initial_map_mb", "must not exceed storage_max_map_mb")
         }
+        if configuration.storageBackend == .postgresql && configuration.postgresqlURL.isEmpty {
+            throw .inconsistent(key: "postgresql_url", "must be set with storage = postgresql")
+        }
     }
 
     private static func apply(key: String, value: String, line: Int?, to configuration: inout ServerConfiguration) throws(ConfigurationError) {

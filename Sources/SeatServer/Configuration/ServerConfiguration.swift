@@ -1,3 +1,4 @@
+import Foundation
 import SeatCore
 import SeatLicensing
 import SeatStorage
@@ -55,6 +56,19 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// A frame whose first bytes have arrived must be complete within this.
     public var frameTimeoutSeconds = 10.0
     public var durability = Durability.fsync
+    /// Where the state lives: one node's LMDB store, or a log in PostgreSQL shared by an
+    /// active/standby group of nodes (each keeps an LMDB copy in `state_directory`).
+    public var storageBackend = StorageBackend.lmdb
+    /// The PostgreSQL of `storage = postgresql`, as a `postgresql://` URL.
+    public var postgresqlURL = ""
+    /// This node's name among the nodes sharing the PostgreSQL store; empty: the host name.
+    public var clusterNodeName = ""
+    /// Where clients reach this node (host:port), told by standbys to clients; empty: the
+    /// host name and `port`.
+    public var clusterAdvertiseAddress = ""
+    /// How long an active node's leadership lasts without renewal before a standby may
+    /// take over from a node that is paused or cut off from PostgreSQL.
+    public var clusterLeaseSeconds = 10.0
     public var storageInitialMapMegabytes = 64
     public var storageMaxMapMegabytes = 16_384
     /// Grants and other writes that add data are refused above this share of the map
@@ -108,6 +122,16 @@ public struct ServerConfiguration: Sendable, Equatable {
         dashboardListenAddress == "localhost" || dashboardListenAddress == "::1" || dashboardListenAddress.hasPrefix("127.")
     }
 
+    public var clusterNodeNameInForce: String {
+        clusterNodeName.isEmpty ? ProcessInfo.processInfo.hostName : clusterNodeName
+    }
+
+    public var clusterAdvertiseAddressInForce: String {
+        if !clusterAdvertiseAddress.isEmpty { return clusterAdvertiseAddress }
+        let host = ["0.0.0.0", "::", ""].contains(listenAddress) ? ProcessInfo.processInfo.hostName : listenAddress
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
     public var adminSocketPath: String { adminSocket.isEmpty ? stateDirectory + "/admin.sock" : adminSocket }
 
     public var storageOptions: StorageOptions {
@@ -120,4 +144,10 @@ public struct ServerConfiguration: Sendable, Equatable {
             diskReserveBytes: storageDiskReserveMegabytes << 20
         )
     }
+}
+
+/// `storage`: the single-node embedded store, or the PostgreSQL-backed HA group.
+public enum StorageBackend: String, Sendable, Equatable {
+    case lmdb
+    case postgresql
 }

@@ -32,6 +32,10 @@ extension ErrorReply {
             self.init(code: .sessionRevoked, message: "the session was revoked by an administrator")
         case .storage(.full(let reason)):
             self.init(code: .storageFull, message: "the server's storage is full: \(reason)")
+        case .storage(.fenced):
+            // Another node took over while this one still served: nothing was stored, and the
+            // client moves on to the server list's next node (this one stops serving).
+            self.init(code: .notActive, message: "this node is no longer the active one; try the next server", detail: .activeNode(address: ""))
         case .storage(let error):
             self.init(code: .storageFailure, message: "the server could not store the change: \(error)")
         }

@@ -46,6 +46,7 @@ final class SeatMetrics: Sendable {
     private let licenseSeries = LicenseSeries()
     private let process: ProcessMetrics
     private let queueWaits = Mutex<[LicenseLabels: DurationHistogram]>([:])
+    private let clusterSeries = Mutex<ClusterSeries?>(nil)
 
     /// Refusal reasons get their own series; anything else a request can fail with is
     /// counted under `other`.
@@ -207,6 +208,8 @@ final class SeatMetrics: Sendable {
         var liveSessions: Int
         var openConnections: Int
         var storage: SeatStore.Statistics
+        /// With storage = postgresql.
+        var cluster: ClusterStatus? = nil
     }
 
     /// The exposition text, after setting the gauges read at scrape time from `snapshot`.
@@ -218,6 +221,13 @@ final class SeatMetrics: Sendable {
         // 1 while grants are refused with storageFull to keep space for ends.
         storageHighWater.set(Int64(snapshot.storage.refusingAddingWrites ? 1 : 0))
         licenseSeries.update(snapshot.licenses, registry: registry)
+        if let cluster = snapshot.cluster {
+            let series = clusterSeries.withLock { series in
+                if series == nil { series = ClusterSeries(registry: registry) }
+                return series!
+            }
+            series.update(cluster)
+        }
         process.update()
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16_384)

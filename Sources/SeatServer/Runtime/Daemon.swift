@@ -57,6 +57,39 @@ public enum Daemon {
             auditObserver: { events in seatEvents.committed(events) }
         )
         defer { store.close() }
+
+        let limiter = ConnectionLimiter(limit: ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger))
+        let unauthenticated = UnauthenticatedConnections(limits: .init(configuration, connectionLimit: limiter.limit))
+        let refusals = ConnectionRefusals(metrics: metrics, logger: logger) {
+            let limits = unauthenticated.limits
+            return [
+                "max_connections": "\(limiter.limit)", "max_unauthenticated_per_address": "\(limits.perAddress)",
+                "max_unauthenticated": "\(limits.total)", "open": "\(limiter.openConnections)", "unauthenticated_open": "\(unauthenticated.count)",
+            ]
+        }
+        let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
+        let endpoints = ListenerParts(
+            configuration: configuration, connectionSettings: connectionSettings, tlsContext: tlsContext, limiter: limiter,
+            unauthenticated: unauthenticated, refusals: refusals, metrics: metrics, clock: clock, logger: logger, onListening: onListening)
+
+        // storage = postgresql: serve as a standby until elected, then as the active node.
+        let membership: ClusterMembership?
+        if configuration.storageBackend == .postgresql {
+            let member = try ClusterMembership(configuration: configuration, logger: logger) { reason in
+                LeadershipLoss.exitProcess(reason, logger: logger)
+            }
+            try await member.start()
+            guard let epoch = try await StandbyPhase(membership: member, store: store, endpoints: endpoints).run() else {
+                await member.stop()
+                logger.notice("stopped", metadata: ["role": "standby"])
+                return
+            }
+            try await StandbyPhase.takeOver(member, epoch: epoch, store: store, logger: logger)
+            membership = member
+        } else {
+            membership = nil
+        }
+
         let connections = ConnectionDirectory()
         let service = try await SeatService(
             store: store,
@@ -85,16 +118,6 @@ public enum Daemon {
         }
         readiness.markStorageOpen()
 
-        let limiter = ConnectionLimiter(limit: ResourceLimits.effectiveConnectionLimit(configured: configuration.maxConnections, logger: logger))
-        let unauthenticated = UnauthenticatedConnections(limits: .init(configuration, connectionLimit: limiter.limit))
-        let refusals = ConnectionRefusals(metrics: metrics, logger: logger) {
-            let limits = unauthenticated.limits
-            return [
-                "max_connections": "\(limiter.limit)", "max_unauthenticated_per_address": "\(limits.perAddress)",
-                "max_unauthenticated": "\(limits.total)", "open": "\(limiter.openConnections)", "unauthenticated_open": "\(unauthenticated.count)",
-            ]
-        }
-        let connectionSettings = LiveValue(ClientListener.ConnectionSettings(configuration))
         let reloaderBox = LiveValue<ConfigurationReloader?>(nil)
         let audit = AuditLog(store: store, aggregationWindowSeconds: configuration.auditAggregationWindowSeconds)
         let borrowKey = try BorrowSigningKeyFile.load(configuration)
@@ -119,6 +142,7 @@ public enum Daemon {
             ),
             borrowPublicKey: borrowKey.key.publicKey,
             metrics: metrics,
+            cluster: membership?.state,
             clock: clock,
             logger: logger
         )
@@ -139,22 +163,7 @@ public enum Daemon {
             borrowKey: borrowKey.key
         )
         let connectionServices = ConnectionHandler.Services(responder: dispatcher, directory: connections, logger: logger)
-        let listener = ClientListener(
-            host: configuration.listenAddress,
-            port: configuration.port,
-            connectionSettings: connectionSettings,
-            tlsContext: tlsContext,
-            limiter: limiter,
-            unauthenticated: unauthenticated,
-            refusals: refusals,
-            services: connectionServices,
-            metrics: metrics,
-            logger: logger,
-            onListening: { address in
-                readiness.markListening(address: "\(address.ipAddress ?? configuration.listenAddress):\(address.port ?? configuration.port)")
-                onListening(address)
-            }
-        )
+        let listener = endpoints.clientListener(services: connectionServices, readiness: readiness)
         let environment = ProcessInfo.processInfo.environment
         let reporter = LifecycleReporter(
             notifier: SystemdNotifier(environment: environment),
@@ -188,15 +197,13 @@ public enum Daemon {
         // drops, systemd hears STOPPING=1), then the client listener drains, and the
         // health listener last, so /readyz answers 503 while requests finish.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if !configuration.metricsListenAddress.isEmpty {
-            let responder = HealthResponder(readiness: readiness, metrics: {
-                metrics.render(SeatMetrics.Snapshot(
-                    licenses: await service.licenseSnapshots(), liveSessions: service.sessionCount,
-                    openConnections: limiter.openConnections, storage: store.statistics
-                ))
-            })
-            services.append(.init(service: HealthServer(
-                host: configuration.metricsListenAddress, port: configuration.metricsPort, responder: responder, logger: logger)))
+        if let health = endpoints.healthServer(readiness: readiness, metrics: {
+            metrics.render(SeatMetrics.Snapshot(
+                licenses: await service.licenseSnapshots(), liveSessions: service.sessionCount,
+                openConnections: limiter.openConnections, storage: store.statistics, cluster: membership?.state.current
+            ))
+        }) {
+            services.append(.init(service: health))
         }
         if !configuration.dashboardListenAddress.isEmpty {
             let backend = DashboardBridge(
@@ -209,15 +216,10 @@ public enum Daemon {
             services.append(.init(service: dashboard))
         }
         reloaderBox.set(reloader)
-        let adminSocket = AdminSocketListener(
-            path: configuration.adminSocketPath,
-            groupName: configuration.adminSocketGroup,
-            connectionSettings: connectionSettings,
-            services: connectionServices,
-            maximumFrameBytes: max(configuration.maxFrameBytes, 4 << 20),
-            logger: logger,
-            onListening: { _ in readiness.markAdminSocketBound() }
-        )
+        let adminSocket = endpoints.adminSocket(services: connectionServices, readiness: readiness)
+        if let membership {
+            services.append(.init(service: ActiveNodeDuties(membership: membership, store: store, snapshotAt: membership.state.current.appliedSequence, clock: clock, logger: logger)))
+        }
         services += [
             .init(service: sweeper), .init(service: reloader), .init(service: adminSocket), .init(service: listener), .init(service: reporter),
         ]
@@ -239,6 +241,8 @@ public enum Daemon {
         // Everything acknowledged is already durable; this only waits for lazy heartbeats
         // and audit events.
         try? await store.flush()
+        // Last: the lock session closes, so a standby takes over at once.
+        await membership?.stop()
         logger.notice("stopped", metadata: ["sessions": "\(service.sessionCount)"])
     }
 

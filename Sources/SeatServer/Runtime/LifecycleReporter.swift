@@ -14,11 +14,15 @@ final class LifecycleReporter: Service {
     private let status: @Sendable () -> String
     private let clock: any ServerClock
     private let logger: Logger
+    /// False when the group ends for a standby's takeover: the process goes on serving.
+    private let announcesStopping: @Sendable () -> Bool
 
     init(
         notifier: SystemdNotifier?, watchdogInterval: Duration?, statusInterval: Duration = .seconds(10), readiness: Readiness,
-        status: @escaping @Sendable () -> String, clock: any ServerClock, logger: Logger
+        status: @escaping @Sendable () -> String, clock: any ServerClock, logger: Logger,
+        announcesStopping: @escaping @Sendable () -> Bool = { true }
     ) {
+        self.announcesStopping = announcesStopping
         self.clock = clock
         self.notifier = notifier
         self.watchdogInterval = watchdogInterval
@@ -36,7 +40,8 @@ final class LifecycleReporter: Service {
         }
         await withGracefulShutdownHandler {
             await serve()
-        } onGracefulShutdown: { [readiness, notifier] in
+        } onGracefulShutdown: { [readiness, notifier, announcesStopping] in
+            guard announcesStopping() else { return }
             readiness.markShuttingDown()
             notifier?.notify("STOPPING=1\nSTATUS=shutting down")
         }

@@ -9,6 +9,8 @@ final class Readiness: Sendable {
         var listeningAddress: String?
         var adminSocketBound = false
         var shuttingDown = false
+        /// Set on a standby (storage = postgresql): why it does not serve, as of now.
+        var standby: (@Sendable () -> String)?
 
         var listenersBound: Bool { listeningAddress != nil && adminSocketBound }
     }
@@ -41,12 +43,17 @@ final class Readiness: Sendable {
         listeningContinuation.finish()
     }
 
+    /// A standby is never ready: load balancers and probes must send clients to the active node.
+    func markStandby(_ reason: @escaping @Sendable () -> String) {
+        state.withLock { $0.standby = reason }
+    }
+
     func markShuttingDown() {
         state.withLock { $0.shuttingDown = true }
     }
 
     var isReady: Bool {
-        state.withLock { $0.storageOpen && $0.listenersBound && !$0.shuttingDown }
+        state.withLock { $0.storageOpen && $0.listenersBound && !$0.shuttingDown && $0.standby == nil }
     }
 
     var isShuttingDown: Bool {
@@ -61,6 +68,7 @@ final class Readiness: Sendable {
     var notReadyReason: String? {
         state.withLock { state in
             if state.shuttingDown { return "shutting down" }
+            if let standby = state.standby { return standby() }
             if !state.storageOpen { return "storage not open" }
             if state.listeningAddress == nil { return "client listener not bound" }
             if !state.adminSocketBound { return "admin socket not bound" }

@@ -23,6 +23,24 @@ enum AdminTables {
         return "\(license.inUse)/\(license.seats) (+\(overage) overage)"
     }
 
+    /// This node with storage = postgresql: its role, the epoch, the active node.
+    static func cluster(_ cluster: AdminCluster) -> TextTable {
+        var table = TextTable(headers: ["NODE", "ROLE", "EPOCH", "ACTIVE NODE", "ACTIVE ADDRESS", "APPLIED"])
+        table.append([
+            cluster.node, cluster.role, "\(cluster.epoch)", cluster.activeNode.isEmpty ? "none (takeover under way)" : cluster.activeNode,
+            cluster.activeAddress, "\(cluster.appliedSequence)",
+        ])
+        return table
+    }
+
+    static func clusterPeers(_ peers: [AdminClusterPeer]) -> TextTable {
+        var table = TextTable(headers: ["PEER", "ADDRESS", "ROLE", "APPLIED", "SEEN"])
+        for peer in peers {
+            table.append([peer.node, peer.address, peer.role, "\(peer.appliedSequence)", time(peer.seen)])
+        }
+        return table
+    }
+
     static func policy(_ licenses: [AdminPolicyLicense]) -> TextTable {
         var table = TextTable(headers: ["LICENSE", "TENANT", "SEATS", "IN USE", "LINE", "RULE", "HOLDING"])
         for license in licenses {

@@ -1,0 +1,20 @@
+import Foundation
+import Logging
+import SeatCluster
+
+/// An active node that lost the leadership stops serving at once, by ending the process:
+/// every commit it acknowledged is in the shared log already, and the service manager
+/// (systemd's Restart=on-failure) starts it again as a standby with a fresh copy.
+enum LeadershipLoss {
+    /// EX_TEMPFAIL: a temporary condition, worth a restart.
+    static let exitStatus: Int32 = 75
+
+    static func exitProcess(_ reason: LeadershipLossReason, logger: Logger) -> Never {
+        logger.critical("cluster: this node lost the leadership and stops serving; it restarts as a standby", metadata: [
+            "reason": "\(reason)", "exit_status": "\(exitStatus)",
+        ])
+        fflush(nil)
+        // fflush(nil) flushes every stream (the log). Not exit(): nothing more may run (no atexit handler, no other thread's commit).
+        _exit(exitStatus)
+    }
+}
