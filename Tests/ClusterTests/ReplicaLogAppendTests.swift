@@ -93,6 +93,11 @@ struct ReplicaLogAppendTests {
             let blocked = await onThread { () throws(StorageError) in try log.append(sequence: 1, epoch: 1, payload: [1]) }
             guard case .failure(.replication) = blocked else { Issue.record("a blocked append gave \(blocked)"); return }
             #expect(ContinuousClock.now - started < .seconds(2))
+            // On a loaded machine the statement may reach the server late, and still wait
+            // there when the caller has given up: the server's own timeout ends it too.
+            try await eventually("the server to cancel the blocked append") {
+                try await database.sessionsWaitingForALock(runningStatementStartingWith: "INSERT INTO seatd_log") == 0
+            }
             try await blocker.query("ROLLBACK", logger: database.logger)
         }
         #expect(try await database.sequences() == [])

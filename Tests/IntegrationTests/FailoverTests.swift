@@ -191,6 +191,30 @@ import Testing
         try? FileManager.default.removeItem(atPath: a.stateDirectory)
     }
 
+    /// The batch the active node is about to append is in the log already (an append that
+    /// timed out but reached PostgreSQL): the commit is fenced, its caller told to move on,
+    /// and the node ends so that it restarts from the log.
+    @Test func aFencedCommitEndsTheActiveNode() async throws {
+        let server = try await PostgresServer.shared()
+        let url = try await server.makeDatabaseURL()
+        let a = try await DaemonProcess.start(licenses: [Self.license], settings: Self.node("a", port: try FreePorts.reserve(1)[0], url: url))
+        try await Self.waitUntilServing(a)
+        let client = try await Self.connect(to: a, trusting: a)
+        _ = try await client.acquire(licenseKey: "HA", user: "first", hostname: "h", hardwareID: "first", clientVersion: "1")
+        try await server.execute(url: url, "INSERT INTO seatd_log SELECT max(sequence) + 1, (SELECT epoch FROM seatd_leader), '\\x00' FROM seatd_log")
+        do {
+            _ = try await client.acquire(licenseKey: "HA", user: "second", hostname: "h", hardwareID: "second", clientVersion: "1")
+            Issue.record("a fenced commit was acknowledged")
+        } catch let reply as ErrorReply {
+            #expect(reply.code == .notActive)
+        } catch {
+            // The process may end before the reply is written on a loaded machine.
+        }
+        await a.waitForExit(timeout: .seconds(30))
+        #expect(a.exitStatus == 75)
+        try? FileManager.default.removeItem(atPath: a.stateDirectory)
+    }
+
     @Test func aCutBetweenTheActiveNodeAndPostgreSQLEndsWithOneActiveNode() async throws {
         let server = try await PostgresServer.shared()
         let url = try await server.makeDatabaseURL()

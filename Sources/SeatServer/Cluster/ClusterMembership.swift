@@ -22,10 +22,17 @@ final class ClusterMembership: Sendable {
     private let activationsContinuation: AsyncStream<UInt64>.Continuation
     private let everActive = Atomic(false)
     private let onLostLeadership: @Sendable (LeadershipLossReason) -> Void
+    private let onFencedCommit: @Sendable (LeadershipLossReason) -> Void
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let logger: Logger
 
-    init(configuration server: ServerConfiguration, logger: Logger, onLostLeadership: @escaping @Sendable (LeadershipLossReason) -> Void) throws {
+    /// `onLostLeadership` must stop serving at once; `onFencedCommit` soon (its callers are
+    /// answered first).
+    init(
+        configuration server: ServerConfiguration, logger: Logger,
+        onLostLeadership: @escaping @Sendable (LeadershipLossReason) -> Void,
+        onFencedCommit: @escaping @Sendable (LeadershipLossReason) -> Void
+    ) throws {
         settings = try PostgresSettings(url: server.postgresqlURL)
         configuration = LeadershipConfiguration(
             node: server.clusterNodeNameInForce, address: server.clusterAdvertiseAddressInForce,
@@ -36,6 +43,7 @@ final class ClusterMembership: Sendable {
         driver = try LeadershipDriver(settings: settings, configuration: configuration, logger: logger)
         (activations, activationsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.onLostLeadership = onLostLeadership
+        self.onFencedCommit = onFencedCommit
         self.logger = logger
     }
 
@@ -108,8 +116,25 @@ final class ClusterMembership: Sendable {
         }
     }
 
-    /// The storage writer's replicator while this node leads `epoch`.
-    func replicator(epoch: UInt64) -> FencedLogReplicator {
-        FencedLogReplicator(log: log, epoch: epoch, encode: { $0.encoded() })
+    /// The storage writer's replicator while this node leads `epoch`. A fenced append ends
+    /// the process like a lost election: another node took over, or a batch whose append
+    /// timed out reached the log after all, and either way this node's copy must be
+    /// rebuilt from the log before it may serve again.
+    func replicator(epoch: UInt64) -> some CommitReplicator {
+        DeposingReplicator(log: FencedLogReplicator(log: log, epoch: epoch, encode: { $0.encoded() }), onFenced: onFencedCommit)
+    }
+}
+
+private struct DeposingReplicator: CommitReplicator {
+    let log: FencedLogReplicator
+    let onFenced: @Sendable (LeadershipLossReason) -> Void
+
+    func replicate(_ batch: ReplicationBatch) throws(StorageError) {
+        do {
+            try log.replicate(batch)
+        } catch {
+            if case .fenced = error { onFenced(.supplanted) }
+            throw error
+        }
     }
 }

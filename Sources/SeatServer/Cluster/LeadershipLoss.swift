@@ -9,6 +9,14 @@ enum LeadershipLoss {
     /// EX_TEMPFAIL: a temporary condition, worth a restart.
     static let exitStatus: Int32 = 75
 
+    /// After a fenced commit: its callers are being told `notActive` (the store refuses every
+    /// later write at once), so the process ends shortly after, not in the middle of that.
+    static let replyGrace = 0.2
+
+    static func exitProcessSoon(_ reason: LeadershipLossReason, logger: Logger) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + replyGrace) { exitProcess(reason, logger: logger) }
+    }
+
     static func exitProcess(_ reason: LeadershipLossReason, logger: Logger) -> Never {
         logger.critical("cluster: this node lost the leadership and stops serving; it restarts as a standby", metadata: [
             "reason": "\(reason)", "exit_status": "\(exitStatus)",

@@ -75,9 +75,10 @@ public enum Daemon {
         // storage = postgresql: serve as a standby until elected, then as the active node.
         let membership: ClusterMembership?
         if configuration.storageBackend == .postgresql {
-            let member = try ClusterMembership(configuration: configuration, logger: logger) { reason in
-                LeadershipLoss.exitProcess(reason, logger: logger)
-            }
+            let member = try ClusterMembership(
+                configuration: configuration, logger: logger,
+                onLostLeadership: { LeadershipLoss.exitProcess($0, logger: logger) },
+                onFencedCommit: { LeadershipLoss.exitProcessSoon($0, logger: logger) })
             try await member.start()
             guard let epoch = try await StandbyPhase(membership: member, store: store, endpoints: endpoints).run() else {
                 await member.stop()

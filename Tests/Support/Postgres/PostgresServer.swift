@@ -66,6 +66,18 @@ public final class PostgresServer: Sendable {
         self.url(database: try PostgresSettings(url: url).database, port: port)
     }
 
+    /// Runs `sql` on `url`'s database (a test playing another node).
+    public func execute(url: String, _ sql: String) async throws {
+        let connection = try await connect(database: try PostgresSettings(url: url).database)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger)
+            try? await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     /// The epoch of every batch in the replication log of `url`'s database, in log order.
     public func logEpochs(url: String) async throws -> [Int64] {
         let connection = try await connect(database: try PostgresSettings(url: url).database)
