@@ -10,11 +10,11 @@ for path in sys.argv[1:]:
     recs += [json.loads(l) for l in open(path) if l.strip()]
 pts = defaultdict(list)
 for r in recs:
-    if r.get("peer") in ("seatd", "seatd-before", "pg", "redis"):
+    if r.get("peer") in ("seatd", "seatd-before", "seatd-pg", "pg", "redis"):
         pts[(r["mix"], r["clients"], r["peer"])].append(r)
 med = statistics.median
-names = {"seatd": "seatd", "seatd-before": "seatd before", "redis": "Redis", "pg": "PostgreSQL"}
-peers = [p for p in ("seatd-before", "redis", "pg") if any(k[2] == p for k in pts)]
+names = {"seatd": "seatd", "seatd-before": "seatd before", "seatd-pg": "seatd on PostgreSQL", "redis": "Redis", "pg": "PostgreSQL"}
+peers = [p for p in ("seatd-before", "seatd-pg", "redis", "pg") if any(k[2] == p for k in pts)]
 
 def cell(rs, key):
     return med([r[key] for r in rs]) if rs else None
@@ -39,6 +39,12 @@ for mix, c in sorted({(k[0], k[1]) for k in pts}):
     row.append(str(sum(r.get("failed", 0) for r in seatd)))
     row.append("/".join(str(len(pts.get((mix, c, p), []))) for p in ["seatd"] + peers))
     print("| " + " | ".join(row) + " |")
+if any(k[2] == "seatd-pg" for k in pts) and any(k[2] == "pg" for k in pts):
+    print("\n| mix | clients | seatd on PostgreSQL / PostgreSQL reference design |")
+    print("|---|---|---|")
+    for mix, c in sorted({(k[0], k[1]) for k in pts}):
+        a, b = cell(pts.get((mix, c, "seatd-pg"), []), "ops_per_s"), cell(pts.get((mix, c, "pg"), []), "ops_per_s")
+        print(f"| {mix} | {c} | {a / b:.2f}× |" if a and b else f"| {mix} | {c} | – |")
 print("\nops/s: operations per second (acquire calls + heartbeats + releases), median of runs; "
       "p99: transaction p99 (churn: acquire[+repeat]+release; steady: one op), median of runs; "
       "server µs/op: the server process's own CPU time per operation (tools/proc_cpu.py before and after), median of runs.")

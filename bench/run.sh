@@ -5,6 +5,8 @@
 #                           interleaved point by point (the order rotates per run)
 #   SEATD_BEFORE_BIN=PATH   also runs that (older) seatd binary in the same interleave, as
 #                           "seatd-before", for before/after figures beside the peers
+#   SEATD_PG=1 (with --peers) also runs seatd with storage = postgresql on the peers' own
+#                           PostgreSQL server (database seatd_bench), as "seatd-pg"
 # Builds seatd and seatload in release mode first. Everything listens on 127.0.0.1 only, and
 # every point is bounded by DURATION. Knobs (env, as the peers'): DURATION=15 RUNS=3
 # CLIENTS="1 16 64 256" MIXES="churn steady" COOLDOWN=10 STATE_DIR=/tmp/seatbench
@@ -15,7 +17,7 @@ PEERS=0
 [ "${1:-}" = --peers ] && PEERS=1
 export PEERS_SRC="${PEERS_SRC:-$ROOT/../shared/peers}"
 export RESULTS_DIR="${RESULTS_DIR:-$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$RESULTS_DIR/seatd" "$RESULTS_DIR/seatd-before" "$RESULTS_DIR/pg" "$RESULTS_DIR/redis"
+mkdir -p "$RESULTS_DIR/seatd" "$RESULTS_DIR/seatd-before" "$RESULTS_DIR/seatd-pg" "$RESULTS_DIR/pg" "$RESULTS_DIR/redis"
 SEATD_BEFORE_BIN="${SEATD_BEFORE_BIN:-}"
 # shellcheck source=/dev/null
 source "$PEERS_SRC/lib.sh"
@@ -48,9 +50,14 @@ if [ "$PEERS" = 1 ]; then
 fi
 log "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); DURATION=$DURATION RUNS=$RUNS CLIENTS=\"$CLIENTS\" MIXES=\"$MIXES\""
 
-# The older binary, when given, runs right before the current one in every point.
+# The older binary, when given, runs right before the current one in every point; so does
+# the PostgreSQL-backed seatd (SEATD_PG=1).
 before_point() {
   [ -z "$SEATD_BEFORE_BIN" ] || SEATD_BIN="$SEATD_BEFORE_BIN" SEATD_LABEL=seatd-before seatd_run_point "$@"
+  if [ "${SEATD_PG:-0}" = 1 ]; then
+    SEATD_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/seatd_bench?sslmode=disable" SEATD_LABEL=seatd-pg seatd_run_point "$@"
+    seatd_stop
+  fi
 }
 
 for mix in $MIXES; do

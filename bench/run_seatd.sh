@@ -14,6 +14,9 @@ SEATD_LOG="$SEATD_DIR/seatd.log"
 SEATD_EXTRA="${SEATD_EXTRA:-}"
 SEATD_HOLD_SESSIONS="${SEATD_HOLD_SESSIONS:-0}"   # extra hold-* licenses (hold scenario / restart test)
 SEATD_LABEL="${SEATD_LABEL:-seatd}"   # the record's "peer" (bench/run.sh runs an older binary as seatd-before)
+# SEATD_PG_URL: run seatd with storage = postgresql on that database (dropped and created
+# again by every reset), e.g. the peers' own PostgreSQL (bench/run.sh --peers with SEATD_PG=1).
+SEATD_PG_URL="${SEATD_PG_URL:-}"
 
 # Production settings: TLS (development CA kept across restarts), durability = fsync.
 seatd_start() {
@@ -30,6 +33,9 @@ durability = fsync
 lease_seconds = $LEASE_S
 log_level = info
 CONF
+  if [ -n "$SEATD_PG_URL" ]; then
+    printf 'storage = postgresql\npostgresql_url = %s\ncluster_node_name = bench\n' "$SEATD_PG_URL" >> "$SEATD_DIR/seatd.conf"
+  fi
   # Room for the hold test's 50,000 connections (seatd raises its soft limit to the hard one;
   # in production that is systemd's LimitNOFILE).
   # shellcheck disable=SC2086
@@ -38,7 +44,9 @@ CONF
   echo $! > "$SEATD_DIR/seatd.pid"
   local i
   for i in $(seq 1 1200); do
-    grep -q 'listening' "$SEATD_LOG" 2>/dev/null && break
+    # With storage = postgresql the node listens as a standby first: wait for the active node.
+    if [ -n "$SEATD_PG_URL" ]; then grep -q 'this node is active' "$SEATD_LOG" 2>/dev/null && sleep 0.2 && break
+    else grep -q 'listening' "$SEATD_LOG" 2>/dev/null && break; fi
     kill -0 "$(cat "$SEATD_DIR/seatd.pid")" 2>/dev/null || { log "seatd exited: $(tail -3 "$SEATD_LOG")"; return 1; }
     sleep 0.05
   done
@@ -51,7 +59,7 @@ CONF
   done
   [ -n "${SEATD_ACCESS_KEY:-}" ] || { log "could not create an access key through $SEATD_DIR/state/admin.sock"; return 1; }
   export SEATD_ACCESS_KEY
-  log "seatd started, pid $(cat "$SEATD_DIR/seatd.pid") on 127.0.0.1:$SEATD_PORT (durability=fsync, TLS 1.3, access key authentication)"
+  log "seatd started, pid $(cat "$SEATD_DIR/seatd.pid") on 127.0.0.1:$SEATD_PORT (durability=fsync, TLS 1.3, access key authentication${SEATD_PG_URL:+, storage=postgresql})"
 }
 
 seatd_stop() {
@@ -70,6 +78,10 @@ seatd_ca() { echo "$SEATD_DIR/state/tls/ca.pem"; }
 seatd_reset() {
   seatd_stop
   rm -rf "$SEATD_DIR/state/data"
+  if [ -n "$SEATD_PG_URL" ]; then
+    local db="${SEATD_PG_URL##*/}"; db="${db%%\?*}"
+    psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+  fi
   seatd_start
   "$SEATLOAD_BIN" preload --set bench --port "$SEATD_PORT" --ca "$(seatd_ca)" --connections 64 --quiet
 }
