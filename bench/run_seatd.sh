@@ -32,6 +32,8 @@ development_mode = true
 durability = fsync
 lease_seconds = $LEASE_S
 log_level = info
+# The load generator is one address opening up to 256 connections at once.
+max_unauthenticated_per_address = 1024
 CONF
   if [ -n "$SEATD_PG_URL" ]; then
     printf 'storage = postgresql\npostgresql_url = %s\ncluster_node_name = bench\n' "$SEATD_PG_URL" >> "$SEATD_DIR/seatd.conf"

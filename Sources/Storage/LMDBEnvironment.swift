@@ -144,6 +144,10 @@ struct LMDBTransaction: ~Copyable {
     /// Told each write that took effect; nil (no cost but the check) unless the store replicates.
     private let recorder: WriteRecorder?
 
+    // Not inlined: Swift 6.3.1's generic specializer crashes (signal 6, "Cannot initialize a
+    // nonCopyable type with a guaranteed value") cloning this init into `write<T>` in release
+    // builds. One call per transaction.
+    @inline(never)
     fileprivate init(_ txn: OpaquePointer, recorder: WriteRecorder? = nil) {
         self.txn = txn
         self.recorder = recorder

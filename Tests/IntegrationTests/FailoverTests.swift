@@ -3,6 +3,7 @@ import SeatClient
 import SeatCore
 import SeatProtocol
 import SeatTestPostgres
+import Synchronization
 import Testing
 
 /// Two seatd nodes on one PostgreSQL (`storage = postgresql`): the first one started is
@@ -90,24 +91,27 @@ import Testing
             var connections: [SeatConnection] = []
             for _ in 0..<12 { connections.append(try await Self.connect(to: a, trusting: a)) }
             let acknowledged = AcknowledgedSessions()
-            let clients = connections
-            let storm = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    for (index, connection) in clients.enumerated() {
-                        group.addTask {
-                            for attempt in 0..<200 {
-                                let user = "u\(index)-\(attempt)"
-                                guard let grant = try? await connection.acquire(licenseKey: "HA", user: user, hostname: "h", hardwareID: user, clientVersion: "1") else { return }
-                                await acknowledged.add(grant.token)
-                                if attempt % 2 == 0 {
-                                    await acknowledged.releasing(grant.token)
-                                    if (try? await connection.release(grant.token)) != nil { await acknowledged.released(grant.token) }
-                                }
-                            }
+            // Reads the seats in use from whichever node serves, from before the kill to the end.
+            let peak = Mutex<UInt32>(0)
+            let monitor = Task {
+                for node in [a, b] {
+                    while !Task.isCancelled {
+                        guard let watcher = try? await Self.connect(to: node, trusting: a) else {
+                            if node === a { break }
+                            try? await Task.sleep(for: .milliseconds(10))
+                            continue
                         }
+                        while !Task.isCancelled, let inUse = try? await watcher.validate(licenseKey: "HA").seatsInUse {
+                            peak.withLock { $0 = max($0, inUse) }
+                            try? await Task.sleep(for: .milliseconds(5))
+                        }
+                        await watcher.close()
+                        if node === a { break }
+                        try? await Task.sleep(for: .milliseconds(10))
                     }
                 }
             }
+            let storm = acknowledged.storm(connections, license: "HA", attempts: 200, releasingEvery: 2)
             try await waitUntil("grants acknowledged by the active node") { await acknowledged.held.count >= 10 }
             let killed = ContinuousClock.now
             await a.kill()
@@ -153,6 +157,10 @@ import Testing
                 }
             }
             #expect(granted == Self.license.seats)
+            monitor.cancel()
+            await monitor.value
+            #expect(peak.withLock { $0 } <= UInt32(Self.license.seats))
+            #expect(peak.withLock { $0 } > 0)
             await survivor.close()
             for connection in connections { await connection.close() }
         }

@@ -51,26 +51,7 @@ import Testing
         var connections: [SeatConnection] = []
         for _ in 0..<16 { connections.append(try await first.connect()) }
         let acknowledged = AcknowledgedSessions()
-        let clients = connections
-        let storm = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for (index, connection) in clients.enumerated() {
-                    group.addTask {
-                        for attempt in 0..<100 {
-                            let user = "u\(index)-\(attempt)"
-                            guard let grant = try? await connection.acquire(licenseKey: "STORM", user: user, hostname: "h", hardwareID: user, clientVersion: "1") else { continue }
-                            await acknowledged.add(grant.token)
-                            if attempt % 3 == 0 {
-                                await acknowledged.releasing(grant.token)
-                                if (try? await connection.release(grant.token)) != nil {
-                                    await acknowledged.released(grant.token)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let storm = acknowledged.storm(connections, license: "STORM", attempts: 100, releasingEvery: 3)
         // Kill in the middle of the storm: once some grants are acknowledged, with more in flight.
         for _ in 0..<400 where await acknowledged.held.count < 20 {
             try await Task.sleep(for: .milliseconds(25))
@@ -101,21 +82,6 @@ import Testing
             await client.close()
         }
     }
-}
-
-/// What the server acknowledged: sessions held, and releases sent but never answered.
-actor AcknowledgedSessions {
-    private(set) var held = Set<SessionToken>()
-    private(set) var releaseUnacknowledged = Set<SessionToken>()
-
-    func add(_ token: SessionToken) { held.insert(token) }
-
-    func releasing(_ token: SessionToken) {
-        held.remove(token)
-        releaseUnacknowledged.insert(token)
-    }
-
-    func released(_ token: SessionToken) { releaseUnacknowledged.remove(token) }
 }
 
 /// Leases across restarts and clean shutdown.

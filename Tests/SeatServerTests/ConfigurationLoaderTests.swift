@@ -80,6 +80,10 @@ import Testing
     @Test func theClusterKeysDefaultToTheHostNameAndPort() throws {
         let configuration = try ConfigurationLoader.load(file: nil, overrides: ["storage=postgresql", "postgresql_url=postgresql://seatd@db/seatd", "port=7500"])
         #expect(configuration.storageBackend == .postgresql)
+        // The copy is rebuilt from the log; the acknowledgement waits for PostgreSQL's commit.
+        #expect(configuration.durability == .fsync)
+        #expect(configuration.storageOptions.durability == .noSync)
+        #expect(try ConfigurationLoader.load(file: nil, overrides: []).storageOptions.durability == .fsync)
         #expect(configuration.clusterNodeNameInForce == ProcessInfo.processInfo.hostName)
         #expect(configuration.clusterAdvertiseAddressInForce == "\(ProcessInfo.processInfo.hostName):7500")
         let pinned = try ConfigurationLoader.load(file: nil, overrides: ["listen_address=10.0.0.5", "cluster_node_name=a", "cluster_lease_seconds=5"])

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import SeatCluster
 import SeatStorage
 import Synchronization
@@ -24,6 +25,10 @@ final class ClusterMembership: Sendable {
     private let onLostLeadership: @Sendable (LeadershipLossReason) -> Void
     private let onFencedCommit: @Sendable (LeadershipLossReason) -> Void
     private let tasks = Mutex<[Task<Void, Never>]>([])
+    /// PostgreSQL's sessions run on a loop of their own: on the client connections' loops,
+    /// every append's answer would wait its turn behind their TLS work, and the storage
+    /// writer, which waits for it, with it.
+    private let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let logger: Logger
 
     /// `onLostLeadership` must stop serving at once; `onFencedCommit` soon (its callers are
@@ -38,9 +43,9 @@ final class ClusterMembership: Sendable {
             node: server.clusterNodeNameInForce, address: server.clusterAdvertiseAddressInForce,
             lease: .milliseconds(Int64(server.clusterLeaseSeconds * 1000)))
         state = ClusterState(node: configuration.node)
-        log = try PostgresReplicaLog(settings: settings, logger: logger)
-        registry = try ClusterRegistry(settings: settings, logger: logger)
-        driver = try LeadershipDriver(settings: settings, configuration: configuration, logger: logger)
+        log = try PostgresReplicaLog(settings: settings, eventLoopGroup: eventLoops, logger: logger)
+        registry = try ClusterRegistry(settings: settings, eventLoopGroup: eventLoops, logger: logger)
+        driver = try LeadershipDriver(settings: settings, configuration: configuration, eventLoopGroup: eventLoops, logger: logger)
         (activations, activationsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.onLostLeadership = onLostLeadership
         self.onFencedCommit = onFencedCommit
@@ -49,7 +54,7 @@ final class ClusterMembership: Sendable {
 
     /// Creates the tables that are missing, then enters the election.
     func start() async throws {
-        try await ClusterSchema.install(settings: settings, logger: logger)
+        try await ClusterSchema.install(settings: settings, eventLoopGroup: eventLoops, logger: logger)
         logger.notice("cluster: joined", metadata: [
             "node": "\(configuration.node)", "address": "\(configuration.address)", "postgresql": "\(settings.redactedURL)",
         ])
@@ -77,6 +82,7 @@ final class ClusterMembership: Sendable {
         activationsContinuation.finish()
         await log.close()
         await registry.close()
+        try? await eventLoops.shutdownGracefully()
     }
 
     private func handle(_ event: LeadershipEvent) {

@@ -32,19 +32,10 @@ struct StandbyPhase {
         let clients = ConnectionHandler.Services(
             responder: StandbyResponder { cluster.current.activeAddress }, directory: ConnectionDirectory(), logger: logger)
         let admins = ConnectionHandler.Services(responder: StandbyAdminResponder(cluster: cluster), directory: ConnectionDirectory(), logger: logger)
-        let environment = ProcessInfo.processInfo.environment
-        let reporter = LifecycleReporter(
-            notifier: SystemdNotifier(environment: environment),
-            watchdogInterval: SystemdNotifier.watchdogInterval(environment: environment, processID: getpid()),
-            readiness: readiness,
-            status: {
-                let status = cluster.current
-                return "standby at log batch \(status.appliedSequence); active node: \(status.activeNode.isEmpty ? "none" : status.activeAddress)"
-            },
-            clock: endpoints.clock,
-            logger: logger,
-            announcesStopping: { follower.electedEpoch == nil }
-        )
+        let reporter = endpoints.reporter(readiness: readiness, announcesStopping: { follower.electedEpoch == nil }) {
+            let status = cluster.current
+            return "standby at log batch \(status.appliedSequence); active node: \(status.activeNode.isEmpty ? "none" : status.activeAddress)"
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let health = endpoints.healthServer(readiness: readiness, metrics: { [endpoints, store] in
             endpoints.metrics.render(SeatMetrics.Snapshot(

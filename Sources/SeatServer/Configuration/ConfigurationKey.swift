@@ -55,7 +55,7 @@ extension ConfigurationKey {
         .integer("max_unauthenticated_per_address", "Connections from one source address that have not authenticated yet (before Hello; before Authenticate when anonymous_tenant is empty); more from that address are closed at once. Authenticated connections do not count.", \.maxUnauthenticatedPerAddress, 1...1_000_000),
         .integer("unauthenticated_connections_percent", "Share (percent) of max_connections that connections not yet authenticated may hold together; beyond it new connections are closed at once.", \.unauthenticatedConnectionsPercent, 1...100),
         .seconds("frame_timeout_seconds", "A frame whose first bytes have arrived must be complete within this, or the connection is told idleTimeout and closed.", \.frameTimeoutSeconds, 0.1...3_600),
-        ConfigurationKey(name: "durability", help: "fsync: acknowledged writes survive power loss; nosync: they survive a process crash only.", appliesOnReload: false, apply: { configuration, value throws(ConfigurationError) in
+        ConfigurationKey(name: "durability", help: "fsync: acknowledged writes survive power loss; nosync: they survive a process crash only. With storage = postgresql, acknowledged writes are durable in PostgreSQL and this node's copy is never fsynced (it is rebuilt from the log).", appliesOnReload: false, apply: { configuration, value throws(ConfigurationError) in
             switch value {
             case "fsync": configuration.durability = .fsync
             case "nosync": configuration.durability = .noSync

@@ -165,17 +165,9 @@ public enum Daemon {
         )
         let connectionServices = ConnectionHandler.Services(responder: dispatcher, directory: connections, logger: logger)
         let listener = endpoints.clientListener(services: connectionServices, readiness: readiness)
-        let environment = ProcessInfo.processInfo.environment
-        let reporter = LifecycleReporter(
-            notifier: SystemdNotifier(environment: environment),
-            watchdogInterval: SystemdNotifier.watchdogInterval(environment: environment, processID: getpid()),
-            readiness: readiness,
-            status: {
-                "serving \(service.sessionCount) sessions on \(readiness.listeningAddress ?? "?"), \(limiter.openConnections) connections"
-            },
-            clock: clock,
-            logger: logger
-        )
+        let reporter = endpoints.reporter(readiness: readiness) {
+            "serving \(service.sessionCount) sessions on \(readiness.listeningAddress ?? "?"), \(limiter.openConnections) connections"
+        }
         let auditRetention = AuditRetention(store: store, settings: AuditRetention.Settings(configuration), logger: logger)
         let usageRetention = UsageRetention(store: store, months: configuration.reportRetentionMonths, logger: logger)
         let sweeper = Sweeper(

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOSSL
@@ -49,6 +50,17 @@ struct ListenerParts: Sendable {
             logger: logger,
             onListening: { _ in readiness.markAdminSocketBound() }
         )
+    }
+
+    /// systemd's notifications (READY=1, the watchdog, STATUS= with `status`).
+    func reporter(
+        readiness: Readiness, announcesStopping: @escaping @Sendable () -> Bool = { true }, status: @escaping @Sendable () -> String
+    ) -> LifecycleReporter {
+        let environment = ProcessInfo.processInfo.environment
+        return LifecycleReporter(
+            notifier: SystemdNotifier(environment: environment),
+            watchdogInterval: SystemdNotifier.watchdogInterval(environment: environment, processID: getpid()),
+            readiness: readiness, status: status, clock: clock, logger: logger, announcesStopping: announcesStopping)
     }
 
     /// nil when `metrics_listen_address` is empty.

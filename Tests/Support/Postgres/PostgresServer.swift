@@ -129,7 +129,7 @@ public final class PostgresServer: Sendable {
         // Another test run may take the port between the probe and the start: try again.
         var lastError: (any Error)?
         for attempt in 0..<3 {
-            let port = try freePort()
+            let port = try FreePorts.reserve(1)[0]
             let log = directory + "/postgres-\(attempt).log"
             do {
                 // In the foreground, as this process's child: pg_ctl's daemon would inherit
@@ -242,24 +242,6 @@ public final class PostgresServer: Sendable {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             throw FixtureError("\(program) exited with \(status): \(text.suffix(2000))")
         }
-    }
-
-    private static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw FixtureError("socket: \(String(cString: strerror(errno)))") }
-        defer { Glibc.close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                bind(socket, address, length) == 0 && getsockname(socket, address, &length) == 0
-            }
-        }
-        guard bound else { throw FixtureError("bind: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// The server goes down with the test process: an immediate shutdown (SIGQUIT to the

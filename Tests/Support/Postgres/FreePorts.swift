@@ -1,9 +1,9 @@
 import Foundation
 
-/// Loopback ports free right now, for daemons that must listen on a port known before
-/// they start (an active/standby pair tells clients each other's address).
-enum FreePorts {
-    static func reserve(_ count: Int) throws -> [Int] {
+/// Loopback ports free right now, for servers that must listen on a port known before they
+/// start (a test PostgreSQL; an active/standby pair tells clients each other's address).
+public enum FreePorts {
+    public static func reserve(_ count: Int) throws -> [Int] {
         // Bound all at once, then released: the kernel does not hand the same port out twice.
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
