@@ -19,11 +19,11 @@ struct LeadershipDriverTests {
         private let seen = Mutex<[LeadershipEvent]>([])
         private let task = Mutex<Task<Void, Never>?>(nil)
 
-        init(_ name: String, database: ClusterDatabase) throws {
+        init(_ name: String, database: ClusterDatabase, lease: TimeAmount = LeadershipDriverTests.lease) throws {
             self.name = name
             driver = try LeadershipDriver(
                 settings: database.settings,
-                configuration: LeadershipConfiguration(node: name, address: "\(name).test:7070", lease: LeadershipDriverTests.lease, pollInterval: LeadershipDriverTests.poll),
+                configuration: LeadershipConfiguration(node: name, address: "\(name).test:7070", lease: lease, pollInterval: LeadershipDriverTests.poll),
                 logger: database.logger
             )
         }
@@ -63,16 +63,16 @@ struct LeadershipDriverTests {
     }
 
     /// The first node of a cluster, once it leads epoch 1.
-    func startLeader(_ database: ClusterDatabase) async throws -> Node {
-        let a = try Node("a", database: database)
+    func startLeader(_ database: ClusterDatabase, lease: TimeAmount = LeadershipDriverTests.lease) async throws -> Node {
+        let a = try Node("a", database: database, lease: lease)
         a.start()
         try await eventually("a to lead") { a.activeEpoch == 1 }
         return a
     }
 
     /// A second node, once it has seen a as the active node.
-    func startStandby(_ database: ClusterDatabase) async throws -> Node {
-        let b = try Node("b", database: database)
+    func startStandby(_ database: ClusterDatabase, lease: TimeAmount = LeadershipDriverTests.lease) async throws -> Node {
+        let b = try Node("b", database: database, lease: lease)
         b.start()
         try await eventually("b to follow a") { b.events.contains(.activeNodeChanged(node: "a", address: "a.test:7070")) }
         return b
@@ -86,10 +86,21 @@ struct LeadershipDriverTests {
 
     @Test func theFirstNodeLeadsEpochOneAndTheOtherFollowsIt() async throws {
         let database = try await ClusterDatabase.make()
-        let a = try await startLeader(database)
-        let b = try await startStandby(database)
-        // Several leases later, a still leads (it renews) and b has not taken over.
-        try await Task.sleep(for: .milliseconds(3 * 1200))
+        // A lease long enough that a loaded machine's pauses never cost it (it lapses only
+        // after 3.2 s without a renewal), and renewals seen rather than slept through.
+        let lease = TimeAmount.seconds(4)
+        let a = try await startLeader(database, lease: lease)
+        let b = try await startStandby(database, lease: lease)
+        let first = try #require(try await leader(database).leaseUntil)
+        var renewals = 0
+        var last = first
+        try await eventually("a to renew its lease twice") {
+            if let until = try await leader(database).leaseUntil, until > last {
+                renewals += 1
+                last = until
+            }
+            return renewals >= 2
+        }
         #expect(a.activeEpoch == 1 && a.losses.isEmpty)
         #expect(b.activeEpoch == nil)
         let record = try await leader(database)
