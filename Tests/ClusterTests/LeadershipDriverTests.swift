@@ -178,13 +178,15 @@ struct LeadershipDriverTests {
         try await database.withSession { admin in
             try await admin.query("SELECT pg_terminate_backend(\(pid))", logger: database.logger)
         }
-        // Noticed while waiting (the session closed) or, if a renewal was under way, as its failure.
-        try await eventually("a to report the loss", timeout: .seconds(4)) { a.losses.count == 1 }
+        // Noticed while waiting (the session closed), as the failure of a renewal under way,
+        // or (on a loaded machine, after the session was replaced before the next renewal)
+        // as a renewal that finds the row held by another session.
+        try await eventually("a to report the loss", timeout: .seconds(20)) { a.losses.count == 1 }
         switch a.losses.first {
-        case .lockSessionLost?, .renewalFailed?: break
+        case .lockSessionLost?, .renewalFailed?, .supplanted?: break
         default: Issue.record("a lost its lock session, and reported \(a.losses)")
         }
-        try await eventually("a new epoch", timeout: .seconds(4)) { a.activeEpoch == 2 }
+        try await eventually("a new epoch", timeout: .seconds(20)) { a.activeEpoch == 2 }
         await a.stop()
     }
 
