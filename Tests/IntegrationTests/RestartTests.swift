@@ -148,6 +148,8 @@ import Testing
         let status = await first.terminate()
         #expect(status == 0)
         #expect(first.log.contains("msg=stopped"))
+        // A shutdown well inside shutdown_timeout_seconds says nothing of the timeout.
+        #expect(!first.log.contains("shutdown_timeout_seconds reached"))
         // The idle connection was told why it closed.
         await #expect(throws: (any Error).self) { try await client.validate(licenseKey: "T") }
         try await DaemonProcess.start(stateDirectory: stateDirectory, settings: DaemonProcess.durable).use { second in

@@ -225,6 +225,10 @@ public enum Daemon {
             // The shutdown timeout cancelled services that were still busy (e.g. writing
             // to a client that stopped reading). That is the bounded shutdown working,
             // not a failure: flush and exit 0 like any other shutdown.
+        }
+        // Judged by the time taken, not by the error: when the timeout cancels the group,
+        // services may end quietly (the group then returns without throwing).
+        if let limit = groupConfiguration.maximumGracefulShutdownDuration, let began = readiness.shutdownBegan, ContinuousClock.now - began >= limit {
             logger.warning("shutdown_timeout_seconds reached; connections still busy were closed", metadata: [
                 "shutdown_timeout_seconds": "\(configuration.shutdownTimeoutSeconds)",
             ])

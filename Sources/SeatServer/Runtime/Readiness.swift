@@ -9,6 +9,7 @@ final class Readiness: Sendable {
         var listeningAddress: String?
         var adminSocketBound = false
         var shuttingDown = false
+        var shutdownBegan: ContinuousClock.Instant?
         /// Set on a standby (storage = postgresql): why it does not serve, as of now.
         var standby: (@Sendable () -> String)?
 
@@ -49,7 +50,15 @@ final class Readiness: Sendable {
     }
 
     func markShuttingDown() {
-        state.withLock { $0.shuttingDown = true }
+        state.withLock { state in
+            if !state.shuttingDown { state.shutdownBegan = ContinuousClock.now }
+            state.shuttingDown = true
+        }
+    }
+
+    /// When the graceful shutdown began (nil while serving).
+    var shutdownBegan: ContinuousClock.Instant? {
+        state.withLock { $0.shutdownBegan }
     }
 
     var isReady: Bool {
