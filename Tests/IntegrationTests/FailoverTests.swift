@@ -33,6 +33,11 @@ import Testing
         try await waitUntilServing(a)
         let b = try await DaemonProcess.start(licenses: [license], settings: node("b", port: ports[1], url: url, lease: lease, tlsFrom: a))
         _ = try await b.waitForLog(containing: "cluster: serving as a standby")
+        // Until its first look at the leader row a standby names no active node.
+        let metrics = try await b.metricsPort()
+        try await waitUntil("the standby to know the active node") {
+            (try? await HTTPProbe.get(port: metrics, path: "/readyz"))?.body.contains("the active node is 127.0.0.1:\(a.port)") == true
+        }
         return (a, b)
     }
 
