@@ -227,8 +227,10 @@ public enum Daemon {
             // not a failure: flush and exit 0 like any other shutdown.
         }
         // Judged by the time taken, not by the error: when the timeout cancels the group,
-        // services may end quietly (the group then returns without throwing).
-        if let limit = groupConfiguration.maximumGracefulShutdownDuration, let began = readiness.shutdownBegan, ContinuousClock.now - began >= limit {
+        // services may end quietly (the group then returns without throwing). The group's
+        // timer starts a moment before the reporter marks the shutdown, hence the slack.
+        if let limit = groupConfiguration.maximumGracefulShutdownDuration, let began = readiness.shutdownBegan,
+           ContinuousClock.now - began >= limit - .milliseconds(50) {
             logger.warning("shutdown_timeout_seconds reached; connections still busy were closed", metadata: [
                 "shutdown_timeout_seconds": "\(configuration.shutdownTimeoutSeconds)",
             ])
