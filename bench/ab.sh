@@ -30,12 +30,13 @@ from collections import defaultdict
 pts = defaultdict(list)
 for l in open(sys.argv[1]):
     r = json.loads(l); pts[(r["mix"], r["clients"], r["peer"])].append(r)
-print("| mix | clients | before ops/s (runs) | after ops/s (runs) | after/before | before p99 ms | after p99 ms | failed before/after |")
-print("|---|---:|---|---|---:|---:|---:|---|")
+print("| mix | clients | before ops/s (runs) | after ops/s (runs) | after/before | before p99 ms | after p99 ms | before server µs/op | after server µs/op | failed before/after |")
+print("|---|---:|---|---|---:|---:|---:|---:|---:|---|")
 for mix, c in sorted({(k[0], k[1]) for k in pts}):
     b, a = pts[(mix, c, "before")], pts[(mix, c, "after")]
     mb, ma = statistics.median(r["ops_per_s"] for r in b), statistics.median(r["ops_per_s"] for r in a)
     print(f"| {mix} | {c} | {mb:,.0f} ({', '.join(format(r['ops_per_s'], ',.0f') for r in b)}) | {ma:,.0f} ({', '.join(format(r['ops_per_s'], ',.0f') for r in a)}) | "
           f"{ma / mb:.2f}× | {statistics.median(r['p99_ms'] for r in b):.1f} | {statistics.median(r['p99_ms'] for r in a):.1f} | "
+          f"{statistics.median(r['server_cpu_us_per_op'] for r in b):.1f} | {statistics.median(r['server_cpu_us_per_op'] for r in a):.1f} | "
           f"{sum(r['failed'] for r in b)}/{sum(r['failed'] for r in a)} |")
 PY

@@ -35,38 +35,43 @@ public struct LogfmtLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var line = "time=\(Self.timestamp()) level=\(event.level) msg=\(Self.quote(event.message.description))"
-        for key in merged.keys.sorted() {
-            line += " \(key)=\(Self.quote(merged[key]!.description))"
+        if let extra = event.metadata {
+            if merged.isEmpty { merged = extra } else { merged.merge(extra) { $1 } }
         }
-        line += "\n"
-        Self.output.withLock { _ in
-            FileHandle.standardOutput.write(Data(line.utf8))
-        }
+        let line = LogfmtLine.render(millisecondsSinceEpoch: Self.now(), level: event.level, message: event.message.description, metadata: merged)
+        Self.output.withLock { _ in Self.writeAll(line) }
     }
 
     /// Serialises writers so concurrent lines never interleave.
     private static let output = Mutex<Void>(())
 
-    private static func timestamp() -> String {
-        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    private static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
     }
 
-    static func quote(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.isNewline }
-        guard needsQuotes else { return value }
-        var escaped = ""
-        for character in value {
-            switch character {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            default: escaped.append(character)
+    /// One `write(2)` per line (a line is never split between writers); a write cut short
+    /// by a signal or a full pipe continues where it stopped. A line that cannot be
+    /// written (closed output) is dropped: logging never stops the server.
+    private static func writeAll(_ line: [UInt8]) {
+        line.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else if written < 0 && errno == EAGAIN {
+                    // Output someone made non-blocking: wait for room (at most a second).
+                    var ready = pollfd(fd: STDOUT_FILENO, events: Int16(POLLOUT), revents: 0)
+                    if poll(&ready, 1, 1000) <= 0 { return }
+                } else {
+                    return
+                }
             }
         }
-        return "\"" + escaped + "\""
     }
 }
 
