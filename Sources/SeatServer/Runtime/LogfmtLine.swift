@@ -1,4 +1,5 @@
 import Logging
+import SeatCore
 
 /// One `logfmt` line as bytes: `time=2026-12-02T07:23:59.824Z level=info msg="listening" key=value…\n`,
 /// metadata keys sorted. Built byte by byte because seat events are logged at the rate
@@ -71,23 +72,13 @@ enum LogfmtLine {
         return false
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), from the days-from-civil inverse of
-    /// http://howardhinnant.github.io/date_algorithms.html.
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), as `Timestamp.iso8601` writes it, without building strings.
     static func appendTimestamp(_ milliseconds: Int64, to line: inout [UInt8]) {
-        // Floor division, so times before 1970 come out right too.
-        var (seconds, millisecond) = milliseconds.quotientAndRemainder(dividingBy: 1000)
-        if millisecond < 0 { millisecond += 1000; seconds -= 1 }
-        var (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
-        if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        // Floor division, so times before 1970 land on the right day.
+        var (days, millisecondOfDay) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
+        if millisecondOfDay < 0 { millisecondOfDay += 86_400_000; days -= 1 }
+        let (year, month, day) = Timestamp.civilDate(daysSinceEpoch: days)
+        let secondOfDay = millisecondOfDay / 1000
         appendDigits(year, count: 4, to: &line)
         line.append(UInt8(ascii: "-"))
         appendDigits(month, count: 2, to: &line)
@@ -100,7 +91,7 @@ enum LogfmtLine {
         line.append(UInt8(ascii: ":"))
         appendDigits(secondOfDay % 60, count: 2, to: &line)
         line.append(UInt8(ascii: "."))
-        appendDigits(millisecond, count: 3, to: &line)
+        appendDigits(millisecondOfDay % 1000, count: 3, to: &line)
         line.append(UInt8(ascii: "Z"))
     }
 
