@@ -16,12 +16,11 @@ struct DiskFullTests {
         // Other files on the same disk: deleting them is the space an operator frees.
         let other = filesystem.path + "/other-files"
         try Data(repeating: 1, count: 2 << 20).write(to: URL(fileURLWithPath: other))
-        // Filling the disk takes 1-3 s; the newest seats are released well within their lease.
-        let lease = 12.0
+        let lease = 30.0
         // The map may grow far beyond the disk: the disk, not the map, is what runs out.
         let settings = DaemonProcess.durable.merging([
             "storage_initial_map_mb": "1", "storage_max_map_mb": "256", "storage_disk_reserve_mb": "1",
-            "lease_seconds": "\(Int(lease))", "heartbeat_interval_seconds": "4", "sweep_interval_seconds": "1",
+            "lease_seconds": "\(Int(lease))", "heartbeat_interval_seconds": "10", "sweep_interval_seconds": "1",
         ]) { $1 }
         let first = try await DaemonProcess.start(licenses: [TestLicense(key: "DISK", seats: 1_000_000)], stateDirectory: filesystem.path, settings: settings)
         var acknowledged: [SessionToken] = []
