@@ -19,18 +19,10 @@ enum LogfmtLine {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: key.utf8)
             line.append(UInt8(ascii: "="))
-            appendValue(text(of: metadata[key]!), to: &line)
+            appendValue(metadata[key]!.description, to: &line)
         }
         line.append(UInt8(ascii: "\n"))
         return line
-    }
-
-    private static func text(of value: Logger.MetadataValue) -> String {
-        switch value {
-        case .string(let string): string
-        case .stringConvertible(let convertible): convertible.description
-        case .array, .dictionary: value.description
-        }
     }
 
     /// The value as is, or quoted (with `"`, `\`, CR and LF escaped) when it is empty or

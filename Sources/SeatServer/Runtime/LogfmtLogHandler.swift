@@ -38,18 +38,12 @@ public struct LogfmtLogHandler: LogHandler {
         if let extra = event.metadata {
             if merged.isEmpty { merged = extra } else { merged.merge(extra) { $1 } }
         }
-        let line = LogfmtLine.render(millisecondsSinceEpoch: Self.now(), level: event.level, message: event.message.description, metadata: merged)
+        let line = LogfmtLine.render(millisecondsSinceEpoch: SystemClock.wallMilliseconds(), level: event.level, message: event.message.description, metadata: merged)
         Self.output.withLock { _ in Self.writeAll(line) }
     }
 
     /// Serialises writers so concurrent lines never interleave.
     private static let output = Mutex<Void>(())
-
-    private static func now() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-    }
 
     /// One `write(2)` per line (a line is never split between writers); a write cut short
     /// by a signal or a full pipe continues where it stopped. A line that cannot be

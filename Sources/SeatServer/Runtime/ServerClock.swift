@@ -22,10 +22,15 @@ final class SystemClock: ServerClock {
 
     init() {}
 
-    func now() -> Timestamp {
+    /// The wall clock as it is, steps back included (log lines show it so).
+    static func wallMilliseconds() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        let system = Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+
+    func now() -> Timestamp {
+        let system = Self.wallMilliseconds()
         var seen = latest.load(ordering: .relaxed)
         while system > seen {
             let (exchanged, original) = latest.compareExchange(expected: seen, desired: system, ordering: .relaxed)
