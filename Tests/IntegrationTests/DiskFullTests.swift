@@ -22,7 +22,9 @@ struct DiskFullTests {
             "storage_initial_map_mb": "1", "storage_max_map_mb": "256", "storage_disk_reserve_mb": "1",
             "lease_seconds": "\(Int(lease))", "heartbeat_interval_seconds": "10", "sweep_interval_seconds": "1",
         ]) { $1 }
-        let first = try await DaemonProcess.start(licenses: [TestLicense(key: "DISK", seats: 1_000_000)], stateDirectory: filesystem.path, settings: settings)
+        // It waits out a real lease: first in line for a daemon, so the suite does not wait for it.
+        let first = try await DaemonProcess.start(
+            licenses: [TestLicense(key: "DISK", seats: 1_000_000)], stateDirectory: filesystem.path, settings: settings, queue: .first)
         var acknowledged: [SessionToken] = []
         var refusal: ErrorCode?
         let client = try await first.connect()

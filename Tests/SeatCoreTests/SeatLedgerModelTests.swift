@@ -74,7 +74,7 @@ struct SeatLedgerModelTests {
 
     /// 4 × 150 seeded sequences of 200 steps, in parallel chunks.
     @Test("random operation sequences match the reference model and keep the invariants", arguments: 0..<chunks)
-    func randomSequences(chunk: Int) throws {
+    func randomSequences(chunk: Int) async throws {
         let seeds: [UInt64]
         if let text = ProcessInfo.processInfo.environment["SEATCORE_MODEL_SEED"], let seed = UInt64(text) {
             guard chunk == 0 else { return }
@@ -102,6 +102,9 @@ struct SeatLedgerModelTests {
                 return
             }
             stats.add(run.stats)
+            // A chunk is seconds of CPU: between seeds, the other tests' jobs get the
+            // cooperative pool's two threads (their timeouts run on it).
+            await Task.yield()
         }
         // Make sure the generator actually exercises the interesting paths (per chunk).
         if seeds.count > 1 {

@@ -47,10 +47,11 @@ final class DaemonProcess: Sendable {
         settings: [String: String] = [:],
         configFile: String? = nil,
         environment: [String: String] = [:],
-        launcher: [String] = []
+        launcher: [String] = [],
+        queue: DaemonSlots.Place = .inTurn
     ) async throws -> DaemonProcess {
         try TestLicense.write(licenses, to: stateDirectory + "/licenses.json")
-        return try await start(stateDirectory: stateDirectory, settings: settings, configFile: configFile, environment: environment, launcher: launcher)
+        return try await start(stateDirectory: stateDirectory, settings: settings, configFile: configFile, environment: environment, launcher: launcher, queue: queue)
     }
 
     /// Starts seatd on an existing state directory (e.g. after a kill), keeping its licenses file.
@@ -58,14 +59,16 @@ final class DaemonProcess: Sendable {
     /// to the child's environment (e.g. NOTIFY_SOCKET). `slot`: the place of a daemon
     /// killed with `killKeepingSlot` (otherwise it waits for a free one). `launcher`: a
     /// command that runs seatd (e.g. `prlimit --nofile=512:512`); its process is the
-    /// daemon's, so it must exec seatd rather than fork it.
+    /// daemon's, so it must exec seatd rather than fork it. `queue`: where it waits for a
+    /// slot (`DaemonSlots.Place`).
     static func start(
         stateDirectory: String,
         settings: [String: String] = [:],
         configFile: String? = nil,
         environment: [String: String] = [:],
         slot inherited: DaemonSlot? = nil,
-        launcher: [String] = []
+        launcher: [String] = [],
+        queue: DaemonSlots.Place = .inTurn
     ) async throws -> DaemonProcess {
         var effective = [
             "listen_address": "127.0.0.1",
@@ -90,7 +93,7 @@ final class DaemonProcess: Sendable {
         if let inherited {
             slot = inherited
         } else {
-            try await DaemonSlots.shared.take()
+            try await DaemonSlots.shared.take(queue)
             slot = DaemonSlot()
         }
         let process: ChildProcess
