@@ -17,12 +17,23 @@ public struct LeasePolicy: Sendable, Equatable {
     public func leaseExpiry(from now: Timestamp) -> Timestamp {
         now.adding(milliseconds: leaseMilliseconds)
     }
+
+    /// Whether a heartbeat at `now` is written to storage, the last one stored being at
+    /// `lastStored`: not when it comes within half a heartbeat interval of that one. A
+    /// client heartbeating on schedule has every heartbeat stored; one heartbeating faster
+    /// (or a flood of heartbeats) costs a write per half interval, not one per heartbeat.
+    /// The stored heartbeat then lags the last one by less than half an interval, which the
+    /// restart rule's extra interval covers (`restoredLeaseExpiry`).
+    public func storesHeartbeat(at now: Timestamp, lastStored: Timestamp) -> Bool {
+        now.millisecondsSinceEpoch - lastStored.millisecondsSinceEpoch >= heartbeatIntervalMilliseconds / 2
+    }
 }
 
 extension LeasePolicy {
     /// The lease a stored session gets when the daemon starts again. Heartbeats are
-    /// persisted lazily, so the stored lease may be one heartbeat older than the last one
-    /// a client was told about. A stored session therefore gets one heartbeat interval on
+    /// persisted lazily (and those within half an interval of the last stored one not at
+    /// all), so the stored lease may be one heartbeat older than the last one a client was
+    /// told about. A stored session therefore gets one heartbeat interval on
     /// top of a full lease from its last stored heartbeat: a client heartbeating on
     /// schedule keeps its seat across a restart or crash, and a seat nobody heartbeats is
     /// reclaimed within lease + one interval of its last heartbeat, however often the

@@ -13,7 +13,8 @@ public enum AcquireRefusal: Sendable, Equatable {
 public enum AcquireDecision: Sendable, Equatable {
     /// The holder already has this session (idempotent re-acquire or re-attach after a
     /// network blip). If `durable` is false its grant is still being committed: wait for
-    /// that commit before answering.
+    /// that commit before answering. A durable, not borrowed one has its lease renewed:
+    /// store the renewal (lazily), as the ledger counts it stored.
     case attached(Session, durable: Bool)
     /// A new session, reserved as pending. `reclaimed` are lapsed sessions the grant
     /// ends in the same commit. Follow with `confirmGrant` or `abortGrant`.
@@ -36,7 +37,9 @@ public enum HeartbeatRefusal: Sendable, Equatable {
 }
 
 public enum HeartbeatOutcome: Sendable, Equatable {
-    case extended(Session)
+    /// The lease is renewed; `store`: write the renewal to storage (lazily), or not
+    /// (`LeasePolicy.storesHeartbeat`; a borrowed seat's unchanged expiry never).
+    case extended(Session, store: Bool)
     case refused(HeartbeatRefusal)
     /// The lease had run out: the session is now ending as expired. Commit its end (then
     /// `finishEnd`, or `deferEnd` on failure) before telling the holder, so a restart can

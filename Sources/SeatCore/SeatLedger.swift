@@ -22,6 +22,9 @@ public struct SeatLedger: Sendable {
     struct Entry: Sendable {
         var session: Session
         var phase: Phase
+        /// The session's last heartbeat that was given to storage (its grant's time, or
+        /// the stored one it was restored with, until a heartbeat is stored).
+        var storedHeartbeatAt: Timestamp
         /// Whether the session's grant has been committed (restored sessions were). A
         /// failed end returns an uncommitted session to `pending`, not `live`.
         var committed: Bool
@@ -67,7 +70,7 @@ public struct SeatLedger: Sendable {
                 seatsTaken += 1
                 if let name { seatOverage[name] = overage }
             }
-            insert(Entry(session: session, phase: .live, committed: true, overage: overage))
+            insert(Entry(session: session, phase: .live, storedHeartbeatAt: session.lastHeartbeatAt, committed: true, overage: overage))
             // Storage holds two live sessions of one holder only if an end failed to commit
             // after the holder got a new session. Keep the newest as the one a re-acquire
             // attaches to, and remember that the holder has more.
@@ -160,6 +163,7 @@ public struct SeatLedger: Sendable {
             if entry.session.isBorrowed { return .attached(entry.session, durable: true) }
             entry.session.lastHeartbeatAt = now
             entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)
+            entry.storedHeartbeatAt = now  // the server stores every re-attach's renewal
             entries[token] = entry
             return .attached(entry.session, durable: true)
         }
@@ -233,7 +237,7 @@ public struct SeatLedger: Sendable {
             accessKeyID: request.accessKeyID,
             borrowLeaseID: borrowLeaseID
         )
-        insert(Entry(session: session, phase: .pending, committed: false, overage: overage))
+        insert(Entry(session: session, phase: .pending, storedHeartbeatAt: now, committed: false, overage: overage))
         holders[request.holder] = token
         // Every other session of the holder was lapsed and is now ending.
         crowdedHolders.remove(request.holder)
@@ -288,11 +292,13 @@ public struct SeatLedger: Sendable {
         }
         if let refusal = license.refusal(at: now) { return .refused(.license(refusal)) }
         // A borrowed seat needs no heartbeat; one that comes anyway leaves the signed expiry.
-        if entry.session.isBorrowed { return .extended(entry.session) }
+        if entry.session.isBorrowed { return .extended(entry.session, store: false) }
         entry.session.lastHeartbeatAt = now
         entry.session.leaseExpiresAt = policy.leaseExpiry(from: now)
+        let store = policy.storesHeartbeat(at: now, lastStored: entry.storedHeartbeatAt)
+        if store { entry.storedHeartbeatAt = now }
         entries[token] = entry
-        return .extended(entry.session)
+        return .extended(entry.session, store: store)
     }
 
     // MARK: Ending sessions

@@ -22,6 +22,39 @@ struct SeatLedgerHeartbeatTests {
         }
     }
 
+    /// testPolicy: interval 300 ms, so heartbeats within 150 ms of the last stored one
+    /// (the grant's at first) are not written.
+    @Test("a heartbeat is stored when half an interval has passed since the last stored one, not before")
+    func storesAtHalfIntervals() throws {
+        var h = Harness(seats: 1)
+        let s = try h.grant("a")
+        h.set(149)
+        #expect(h.heartbeat(s.token).stores == false)
+        h.set(150)
+        #expect(h.heartbeat(s.token).stores == true)
+        for t: Int64 in [151, 200, 299] {
+            h.set(t)
+            let outcome = h.heartbeat(s.token)
+            #expect(outcome.stores == false, "at \(t)")
+            #expect(outcome.extended?.leaseExpiresAt == ts(t + 1_000), "the lease is renewed all the same")
+        }
+        h.set(300)
+        #expect(h.heartbeat(s.token).stores == true)
+        // A client on schedule has every heartbeat stored.
+        for t in stride(from: Int64(600), through: 3_000, by: 300) {
+            h.set(t)
+            #expect(h.heartbeat(s.token).stores == true, "at \(t)")
+        }
+    }
+
+    @Test("a restored session counts from its stored heartbeat")
+    func restoredStoresFromItsStoredHeartbeat() throws {
+        let stored = storedSession(1, user: "alice", createdAt: 10_000, leaseExpiresAt: 11_000)
+        var ledger = SeatLedger(license: license(seats: 1), restoring: [stored])
+        #expect(ledger.heartbeat(stored.token, now: ts(10_149), policy: testPolicy).stores == false)
+        #expect(ledger.heartbeat(stored.token, now: ts(10_150), policy: testPolicy).stores == true)
+    }
+
     @Test("heartbeat extends a pending session and keeps it pending")
     func extendsPending() throws {
         var h = Harness(seats: 1)

@@ -129,7 +129,7 @@ extension ModelRun {
                 // A lapsed borrow's seat goes to the queue like any other (invariant 10).
                 if entries[token]!.session.isBorrowed { stats.borrowExpiries += 1; stats.borrowSeatsToWaiters += 1 }
             }
-            entries[grant.session.token] = Entry(session: grant.session, phase: .pending, confirmed: false, overage: overage)
+            entries[grant.session.token] = Entry(session: grant.session, phase: .pending, storedHeartbeatAt: grant.session.lastHeartbeatAt, confirmed: false, overage: overage)
             inFlight.append(.grant(grant.session.token, reclaimed: grant.reclaimed.map(\.token)))
             issued.append(grant.session.token)
             waiters.remove(at: index)

@@ -121,6 +121,8 @@ struct SeatLedgerModelTests {
             #expect(stats.duplicateHolders > Self.floor(20))
             #expect(stats.overLoweredSeats > Self.floor(5_000))
             #expect(stats.heartbeatsExtended > Self.floor(2_000) && stats.heartbeatsExpired > Self.floor(350))
+            // Both kinds of renewal: stored, and within half an interval of the stored one.
+            #expect(stats.heartbeatsStored > Self.floor(400) && stats.heartbeatsExtended - stats.heartbeatsStored > Self.floor(1_000))
             #expect(stats.policyRefusals > Self.floor(1_000) && stats.reservedGrants > Self.floor(200))
             #expect(stats.overageGrants > Self.floor(600) && stats.overageInUseSteps > Self.floor(5_000), "overage grants \(stats.overageGrants), steps \(stats.overageInUseSteps)")
             #expect(stats.sharedGrants > Self.floor(400) && stats.sharedSeatSteps > Self.floor(12_000), "\(stats.sharedGrants) shared grants, \(stats.sharedSeatSteps) steps with a shared seat")
@@ -152,7 +154,7 @@ struct ModelRun {
         var grants = 0, reclaimingGrants = 0, attachedDurable = 0, attachedPending = 0
         var noSeats = 0, licenseRefusals = 0, abortedGrants = 0, abortedEnds = 0, deferredEnds = 0
         var tokenCollisions = 0, duplicateHolders = 0, overLoweredSeats = 0
-        var heartbeatsExtended = 0, heartbeatsExpired = 0
+        var heartbeatsExtended = 0, heartbeatsExpired = 0, heartbeatsStored = 0
         var policyRefusals = 0, reservedGrants = 0
         var overageGrants = 0, overageInUseSteps = 0, sharedGrants = 0, sharedSeatSteps = 0
         var queued = 0, requeued = 0, waiterGrants = 0, heldForWaiters = 0, queueFull = 0, waitersDropped = 0
@@ -168,6 +170,7 @@ struct ModelRun {
             tokenCollisions += other.tokenCollisions; duplicateHolders += other.duplicateHolders
             overLoweredSeats += other.overLoweredSeats
             heartbeatsExtended += other.heartbeatsExtended; heartbeatsExpired += other.heartbeatsExpired
+            heartbeatsStored += other.heartbeatsStored
             policyRefusals += other.policyRefusals; reservedGrants += other.reservedGrants
             overageGrants += other.overageGrants; overageInUseSteps += other.overageInUseSteps
             sharedGrants += other.sharedGrants; sharedSeatSteps += other.sharedSeatSteps
@@ -182,6 +185,8 @@ struct ModelRun {
     struct Entry: Equatable {
         var session: Session
         var phase: SeatLedger.Phase
+        /// The last heartbeat given to storage (the grant's until one is stored).
+        var storedHeartbeatAt: Timestamp
         /// Whether its grant was confirmed (restored or confirmed sessions); decides the phase
         /// a failed end returns it to.
         var confirmed: Bool
@@ -368,6 +373,7 @@ struct ModelRun {
                 try check(durable, "attached to a live session as not durable")
                 try check(session == renewed, "attach to live did not renew: \(session) vs \(renewed)")
                 entries[session.token]!.session = renewed
+                entries[session.token]!.storedHeartbeatAt = now  // the server stores every re-attach
                 stats.attachedDurable += 1
             }
             return
@@ -466,7 +472,7 @@ struct ModelRun {
             entries[token]!.phase = .ending(.expired)
             if entries[token]!.session.isBorrowed { stats.borrowExpiries += 1 }
         }
-        entries[session.token] = Entry(session: session, phase: .pending, confirmed: false, overage: overage)
+        entries[session.token] = Entry(session: session, phase: .pending, storedHeartbeatAt: session.lastHeartbeatAt, confirmed: false, overage: overage)
         inFlight.append(.grant(session.token, reclaimed: reclaimedTokens))
         issued.append(session.token)
         stats.grants += 1
@@ -582,13 +588,19 @@ struct ModelRun {
             return try check(outcome == .refused(.license(refusal)), "expected license(\(refusal)), got \(outcome)")
         }
         if entry.session.isBorrowed {
-            return try check(outcome == .extended(entry.session), "a heartbeat changed borrowed \(entry.session): \(outcome)")
+            return try check(outcome == .extended(entry.session, store: false), "a heartbeat changed borrowed \(entry.session): \(outcome)")
         }
         var renewed = entry.session
         renewed.lastHeartbeatAt = now
         renewed.leaseExpiresAt = policy.leaseExpiry(from: now)
-        try check(outcome == .extended(renewed), "expected extended \(renewed), got \(outcome)")
+        // Written when half an interval has passed since the last one written.
+        let store = now.millisecondsSinceEpoch - entry.storedHeartbeatAt.millisecondsSinceEpoch >= policy.heartbeatIntervalMilliseconds / 2
+        try check(outcome == .extended(renewed, store: store), "expected extended \(renewed) (store: \(store)), got \(outcome)")
         entries[token]!.session = renewed
+        if store {
+            entries[token]!.storedHeartbeatAt = now
+            stats.heartbeatsStored += 1
+        }
         stats.heartbeatsExtended += 1
     }
 

@@ -44,7 +44,13 @@ extension AcquireDecision {
 
 extension HeartbeatOutcome {
     var extended: Session? {
-        if case .extended(let session) = self { return session }
+        if case .extended(let session, _) = self { return session }
+        return nil
+    }
+
+    /// Whether the renewal is to be written to storage (nil: not extended).
+    var stores: Bool? {
+        if case .extended(_, let store) = self { return store }
         return nil
     }
 }

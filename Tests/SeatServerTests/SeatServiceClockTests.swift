@@ -81,6 +81,45 @@ import Testing
         #expect(await second.service.sweep(now: second.clock.now()) == 1)
     }
 
+    /// A client heartbeating faster than the interval (or flooding heartbeats) costs one
+    /// write per half interval; the lease it was last told still survives a crash.
+    @Test func heartbeatsWithinHalfAnIntervalOfTheStoredOneAreNotWrittenAndARestartKeepsTheToldLease() async throws {
+        let interval = SeatServiceFixture.policy.heartbeatIntervalMilliseconds
+        let first = try await SeatServiceFixture(licenses: [testLicense(seats: 1)])
+        let session = try await first.acquire("alice").get().session
+        let lazyBefore = first.commits.lazyCommits
+        // A heartbeat every 1/20 interval for half an interval, less a millisecond: none stored.
+        for _ in 0..<9 {
+            first.advance(milliseconds: interval / 20)
+            _ = try await first.heartbeat(session.token).get()
+        }
+        first.advance(milliseconds: interval / 20 - 1)
+        _ = try await first.heartbeat(session.token).get()
+        #expect(first.commits.lazyCommits == lazyBefore)
+        try await first.store.flush()
+        #expect(try first.store.loadLiveSessions().first?.lastHeartbeatAt == session.lastHeartbeatAt)
+        // Half an interval after the grant: stored.
+        first.advance(milliseconds: 1)
+        let stored = try await first.heartbeat(session.token).get()
+        #expect(first.commits.lazyCommits == lazyBefore + 1)
+        try await first.store.flush()
+        #expect(try first.store.loadLiveSessions().first?.lastHeartbeatAt == stored.lastHeartbeatAt)
+        // The last one before the crash is not stored; the holder was told its lease.
+        first.advance(milliseconds: interval / 2 - 1)
+        let told = try await first.heartbeat(session.token).get()
+        #expect(first.commits.lazyCommits == lazyBefore + 1)
+        try await first.store.flush()
+        first.close()
+
+        let second = try await SeatServiceFixture(licenses: [], clock: first.clock, reopening: first.directory)
+        defer { second.remove() }
+        let restored = try #require(try await second.service.sessions(matching: SessionFilter()).first?.session)
+        #expect(restored.leaseExpiresAt >= told.leaseExpiresAt, "a restart took back lease time a holder was told")
+        second.clock.advance(by: .milliseconds(told.leaseExpiresAt.millisecondsSinceEpoch - second.clock.now().millisecondsSinceEpoch - 1))
+        #expect(await second.service.sweep(now: second.clock.now()) == 0)
+        _ = try await second.heartbeat(session.token).get()
+    }
+
     /// Restarts faster than the lease used to give every stored session a fresh lease each
     /// time, so a crash loop never reclaimed an abandoned seat.
     @Test func aCrashLoopStillReclaimsAnAbandonedSeatWithinLeasePlusOneInterval() async throws {

@@ -107,11 +107,16 @@ final class SeatServiceFixture: Sendable {
 }
 
 /// Passes commits to the store, except that the next `failNext` ones fail (as a full disk
-/// would) without reaching it. Records how many sessions each commit ends.
+/// would) without reaching it. Records how many sessions each commit ends, and counts the
+/// lazy commits.
 final class FailingCommits: SeatCommits {
     private let store: SeatStore
     private let failures = Atomic<Int>(0)
     private let endCounts = Mutex<[Int]>([])
+    private let lazy = Atomic<Int>(0)
+
+    /// Lazy commits (stored heartbeats, re-attaches) passed on so far.
+    var lazyCommits: Int { lazy.load(ordering: .sequentiallyConsistent) }
 
     /// Sessions ended by each commit that ended any, in order, including failed ones.
     var endsPerCommit: [Int] { endCounts.withLock { $0 } }
@@ -134,6 +139,7 @@ final class FailingCommits: SeatCommits {
     }
 
     func commitLazily(_ changes: [StoreChange]) {
+        lazy.add(1, ordering: .sequentiallyConsistent)
         store.commitLazily(changes)
     }
 }

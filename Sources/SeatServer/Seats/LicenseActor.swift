@@ -216,8 +216,8 @@ actor LicenseActor {
     private func heartbeat(_ token: SessionToken, attempt: Int, completion: @escaping Completion<Session>) {
         let now = clock.now()
         switch ledger.heartbeat(token, now: now, policy: livePolicy.value) {
-        case .extended(let session):
-            if !session.isBorrowed {
+        case .extended(let session, let stored):
+            if stored {
                 store.commitLazily([.refreshLease(token: token, lastHeartbeatAt: session.lastHeartbeatAt, leaseExpiresAt: session.leaseExpiresAt)])
             }
             completion(.success(session))
