@@ -1,5 +1,4 @@
 import Synchronization
-
 import Testing
 
 /// Caps how many daemons run at once. Swift Testing runs suites in parallel; ~30 daemons
