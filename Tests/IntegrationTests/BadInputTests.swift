@@ -142,8 +142,12 @@ import Testing
         let timers = Self.settings.merging(["handshake_timeout_seconds": "2", "idle_timeout_seconds": "2"]) { $1 }
         try await withDaemon(licenses: [TestLicense(key: "L", seats: 1)], settings: timers) { daemon in
             let silent = try await RawConnection.connect(port: daemon.port, caFile: nil)
+            // TLS up, then nothing: told why before the close (protocol-spec.md, section 10).
+            let noHello = try await RawConnection.connect(port: daemon.port, caFile: daemon.caFile)
             let idle = try await Self.established(daemon)
             #expect(await silent.next(timeout: .seconds(30)) == .closed)
+            Self.expectError(await noHello.next(timeout: .seconds(30)), .idleTimeout, requestID: 0)
+            #expect(await noHello.next() == .closed)
             Self.expectError(await idle.next(timeout: .seconds(30)), .idleTimeout, requestID: 0)
             #expect(await idle.next() == .closed)
             try await Self.expectStillServing(daemon)

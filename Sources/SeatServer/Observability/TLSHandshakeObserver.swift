@@ -16,12 +16,13 @@ final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        context.fireUserInboundEventTriggered(event)
         if case .handshakeCompleted = event as? TLSUserEvent {
             handshakeDone = true
-            // Nothing more to watch: leave the pipeline to the request path.
+            // Nothing more to watch: leave the pipeline to the request path. Only after
+            // passing the event on: a removed handler's context has no next handler.
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
