@@ -21,10 +21,10 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Connections per loopback source address (127.0.0.1, .2, ...).") var perSourceAddress = 20_000
     @Option(help: "TLS handshakes in flight while connecting.") var connectWindow = 128
     @Option(help: "Access key every connection authenticates with after Hello (default: $SEATD_ACCESS_KEY; none: anonymous).")
-    var accessKey: String? = ProcessInfo.processInfo.environment["SEATD_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+    var accessKey: String?
 
     var target: LoadRunner.Target {
-        LoadRunner.Target(host: host, port: port, caFile: ca, perSourceAddress: perSourceAddress, connectWindow: connectWindow, accessKey: accessKey)
+        LoadRunner.Target(host: host, port: port, caFile: ca, perSourceAddress: perSourceAddress, connectWindow: connectWindow, accessKey: accessKey ?? ProcessInfo.processInfo.environment["SEATD_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 })
     }
 }
 

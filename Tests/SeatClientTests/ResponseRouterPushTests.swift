@@ -35,10 +35,11 @@ import Testing
         return buffer
     }
 
+    /// The pending request's result if it has one yet (EmbeddedChannel: callbacks run inline).
     func pendingResult() -> Result<ServerMessage, any Error>? {
-        var result: Result<ServerMessage, any Error>?
-        pending.futureResult.whenComplete { result = $0 }
-        return result
+        let result = NIOLoopBoundBox<Result<ServerMessage, any Error>?>(nil, eventLoop: channel.eventLoop)
+        pending.futureResult.whenComplete { result.value = $0 }
+        return result.value
     }
 
     @Test func queuePushesGoToTheQueueNewsAndThePendingRequestStillGetsItsReply() async throws {

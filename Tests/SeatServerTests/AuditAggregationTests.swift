@@ -37,7 +37,7 @@ import Testing
         }
     }
 
-    @Test func distinctKeysBeyondTheLimitGoToAnOverflowBucket() {
+    @Test func distinctKeysBeyondTheLimitGoToAnOverflowBucket() throws {
         var aggregator = AuditAggregator(windowMilliseconds: 60_000, maximumKeys: 100)
         let start = Timestamp(millisecondsSinceEpoch: 1_800_000_000_000)
         for number in 0..<5_000 {
@@ -50,8 +50,8 @@ import Testing
         let events = aggregator.flush(at: start.adding(milliseconds: 60_000))
         #expect(events.count == 102)
         #expect(events.last?.address == "10.0.0.1")
-        let overflow = try? #require(events.dropLast().last)
-        #expect(overflow?.licenseKey == "*" && overflow?.tenant == "*" && overflow?.aggregate?.count == 4_900)
+        let overflow = try #require(events.dropLast().last)
+        #expect(overflow.licenseKey == "*" && overflow.tenant == "*" && overflow.aggregate?.count == 4_900)
         #expect(events.dropLast().reduce(0) { $0 + ($1.aggregate?.count ?? 0) } == 5_000)
         #expect(aggregator.pendingKeys == 0)
     }

@@ -237,9 +237,10 @@ extension DashboardRouteTests {
     @Test func aTenantsViewerSeesOnlyItsTenantAndMayNotRelease() async throws {
         let dashboard = try await Self.dashboard()
         defer { dashboard.seats.remove() }
-        _ = try await dashboard.seats.acquire("carol", license: "ACME-1")
+        _ = await dashboard.seats.acquire("carol", license: "ACME-1")
         let (_, viewerSecret) = try await dashboard.access.createKey(tenant: "acme", role: .viewer, label: "finance")
-        let session = try #require(await dashboard.seats.service.sessions(matching: SessionFilter(licenseKey: "ACME-1")).first?.session)
+        let sessions = await dashboard.seats.service.sessions(matching: SessionFilter(licenseKey: "ACME-1"))
+        let session = try #require(sessions.first?.session)
         try await dashboard.application.test(.router) { client in
             let cookie = try await Self.signIn(client, key: viewerSecret)
             let (_, overview) = try await Self.page(client, "/", cookie: cookie)

@@ -44,7 +44,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Replies buffered for a peer that does not read before the connection stops being
     /// read from: the channel's write buffer water marks, and the limit on replies held
     /// behind a batch still in flight.
-    static let replyBudget = WriteBufferWaterMark(low: 32 * 1024, high: 64 * 1024)
+    static let replyBudget = ChannelOptions.Types.WriteBufferWaterMark(low: 32 * 1024, high: 64 * 1024)
 
     private var context: ChannelHandlerContext?
     private var link: ConnectionLink?

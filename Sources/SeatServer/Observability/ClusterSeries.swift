@@ -11,10 +11,10 @@ final class ClusterSeries: Sendable {
     private let takeoversCounted = Mutex(0)
 
     init(registry: PrometheusCollectorRegistry) {
-        active = registry.makeGauge(name: "seatd_cluster_active", help: MetricHelp.text("seatd_cluster_active"))
-        epoch = registry.makeGauge(name: "seatd_cluster_epoch", help: MetricHelp.text("seatd_cluster_epoch"))
-        appliedSequence = registry.makeGauge(name: "seatd_cluster_applied_sequence", help: MetricHelp.text("seatd_cluster_applied_sequence"))
-        takeovers = registry.makeCounter(name: "seatd_cluster_takeovers_total", help: MetricHelp.text("seatd_cluster_takeovers_total"))
+        active = registry.makeGauge(descriptor: MetricHelp.descriptor("seatd_cluster_active"))
+        epoch = registry.makeGauge(descriptor: MetricHelp.descriptor("seatd_cluster_epoch"))
+        appliedSequence = registry.makeGauge(descriptor: MetricHelp.descriptor("seatd_cluster_applied_sequence"))
+        takeovers = registry.makeCounter(descriptor: MetricHelp.descriptor("seatd_cluster_takeovers_total"))
     }
 
     func update(_ status: ClusterStatus) {

@@ -59,7 +59,7 @@ final class LicenseSeries: Sendable {
     private static func make(_ key: String, _ labels: Labels, _ registry: PrometheusCollectorRegistry) -> Entry {
         let common = [("license", key), ("tenant", labels.tenant)]
         func gauge(_ name: String, _ extra: [(String, String)] = []) -> Gauge {
-            registry.makeGauge(name: name, labels: common + extra, help: MetricHelp.text(name))
+            registry.makeGauge(descriptor: MetricHelp.descriptor(name), labels: common + extra)
         }
         return Entry(
             labels: labels,

@@ -1,3 +1,5 @@
+import Prometheus
+
 /// The HELP text of every metric seatd exports, by name: one place to read what each
 /// series means (docs/operations.md's metrics table says the same).
 enum MetricHelp {
@@ -45,5 +47,10 @@ enum MetricHelp {
     static func text(_ name: String) -> String {
         guard let text = texts[name] else { preconditionFailure("no HELP text for \(name)") }
         return text
+    }
+
+    /// The metric `name` (already complete, unit included) with its HELP text.
+    static func descriptor(_ name: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: text(name))
     }
 }

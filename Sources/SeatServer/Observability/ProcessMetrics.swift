@@ -17,8 +17,8 @@ final class ProcessMetrics: Sendable {
     private let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
 
     init(registry: PrometheusCollectorRegistry) {
-        func gauge(_ name: String) -> Gauge { registry.makeGauge(name: name, labels: [], help: MetricHelp.text(name)) }
-        cpuSeconds = registry.makeCounter(name: "process_cpu_seconds_total", labels: [], help: MetricHelp.text("process_cpu_seconds_total"))
+        func gauge(_ name: String) -> Gauge { registry.makeGauge(descriptor: MetricHelp.descriptor(name)) }
+        cpuSeconds = registry.makeCounter(descriptor: MetricHelp.descriptor("process_cpu_seconds_total"))
         residentBytes = gauge("process_resident_memory_bytes")
         virtualBytes = gauge("process_virtual_memory_bytes")
         openDescriptors = gauge("process_open_fds")

@@ -69,10 +69,10 @@ final class SeatMetrics: Sendable {
     init() {
         let registry = self.registry
         func counter(_ name: String, _ labels: [(String, String)] = []) -> Counter {
-            registry.makeCounter(name: name, labels: labels, help: MetricHelp.text(name))
+            registry.makeCounter(descriptor: MetricHelp.descriptor(name), labels: labels)
         }
         func gauge(_ name: String, _ labels: [(String, String)] = []) -> Gauge {
-            registry.makeGauge(name: name, labels: labels, help: MetricHelp.text(name))
+            registry.makeGauge(descriptor: MetricHelp.descriptor(name), labels: labels)
         }
         grants = counter("seatd_grants_total")
         reattachments = counter("seatd_reattachments_total")
@@ -95,18 +95,16 @@ final class SeatMetrics: Sendable {
         var durations: [Operation: DurationHistogram] = [:]
         for operation in Operation.allCases {
             durations[operation] = registry.makeDurationHistogram(
-                name: "seatd_request_duration_seconds", labels: [("operation", operation.rawValue)],
-                buckets: Self.durationBuckets, help: MetricHelp.text("seatd_request_duration_seconds")
+                descriptor: MetricHelp.descriptor("seatd_request_duration_seconds"), labels: [("operation", operation.rawValue)],
+                buckets: Self.durationBuckets
             )
         }
         requestDurations = durations
         storageCommitDuration = registry.makeDurationHistogram(
-            name: "seatd_storage_commit_duration_seconds", labels: [], buckets: Self.durationBuckets,
-            help: MetricHelp.text("seatd_storage_commit_duration_seconds")
+            descriptor: MetricHelp.descriptor("seatd_storage_commit_duration_seconds"), buckets: Self.durationBuckets
         )
         storageBatchSize = registry.makeValueHistogram(
-            name: "seatd_storage_batch_changes", labels: [], buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
-            help: MetricHelp.text("seatd_storage_batch_changes")
+            descriptor: MetricHelp.descriptor("seatd_storage_batch_changes"), buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]
         )
         connectionsActive = gauge("seatd_connections_active")
         sessionsLive = gauge("seatd_sessions_live")
@@ -147,9 +145,8 @@ final class SeatMetrics: Sendable {
         let counter = refusals.withLock { counters in
             if let existing = counters[series] { return existing }
             let created = registry.makeCounter(
-                name: "seatd_refusals_total",
-                labels: [("reason", series.reason), ("license", series.license), ("tenant", series.tenant)],
-                help: MetricHelp.text("seatd_refusals_total")
+                descriptor: MetricHelp.descriptor("seatd_refusals_total"),
+                labels: [("reason", series.reason), ("license", series.license), ("tenant", series.tenant)]
             )
             counters[series] = created
             return created
@@ -186,8 +183,8 @@ final class SeatMetrics: Sendable {
         let histogram = queueWaits.withLock { histograms in
             if let existing = histograms[labels] { return existing }
             let created = registry.makeDurationHistogram(
-                name: "seatd_queue_wait_seconds", labels: [("license", license), ("tenant", tenant)],
-                buckets: Self.queueWaitBuckets, help: MetricHelp.text("seatd_queue_wait_seconds")
+                descriptor: MetricHelp.descriptor("seatd_queue_wait_seconds"), labels: [("license", license), ("tenant", tenant)],
+                buckets: Self.queueWaitBuckets
             )
             histograms[labels] = created
             return created

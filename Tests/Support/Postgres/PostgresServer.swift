@@ -218,7 +218,7 @@ public final class PostgresServer: Sendable {
             process.executableURL = URL(fileURLWithPath: program)
             process.arguments = arguments
         }
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         defer { try? output.close() }
         process.standardInput = FileHandle.nullDevice
