@@ -1,10 +1,15 @@
 # seatd: the two commands a fresh machine needs are `make demo` and `make test`.
-.PHONY: deps build demo test test-c test-browser soak install install-lib uninstall check-systemd release deb deb-test clean
+.PHONY: deps deps-build build demo test test-c test-browser soak install install-lib uninstall check-systemd release deb deb-test clean
 
+# What building and running seatd needs (liblmdb-dev, pkg-config, openssl).
+deps-build:
+	@scripts/install-deps.sh build
+
+# Also what the tests need: PostgreSQL, chromium and its driver, gcc, lmdb-utils, systemd.
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+build: deps-build
 	swift build
 
 # Install what is missing, build, start seatd with the demo license and show a client using it.
@@ -14,24 +19,24 @@ demo: build
 # The whole test suite (unit, protocol vectors, storage, and the daemon over TLS), then
 # the C tests and the dashboard in a real browser. A crash of the test process prints its
 # backtrace (CI has no terminal to ask).
-test: build
+test: deps build
 	SWIFT_BACKTRACE=enable=yes,interactive=no swift test
 	$(MAKE) test-c
 	$(MAKE) test-browser
 
 # `make test` RUNS times (default 10) with one core kept busy; fails if any run failed.
-soak: build
+soak: deps build
 	scripts/soak-tests.sh $(or $(RUNS),10)
 
 # libseatclient (debug) installed into a scratch prefix, the C tests compiled with the
 # system C compiler against it (seat.h, pkg-config seatclient) and run against seatd.
-test-c: build
+test-c: deps build
 	swift build --product seatclient
 	Tests/c/run.sh .build/debug
 
 # The web dashboard in headless Chromium (selenium, chromedriver) against a real seatd.
 # Fails, never skips, when the browser or the driver is missing (`make deps` installs them).
-test-browser: build
+test-browser: deps build
 	/usr/bin/python3 Tests/browser/dashboard_test.py .build/debug
 
 # The self-contained release build, then binaries, systemd unit, default configuration and
@@ -64,7 +69,7 @@ uninstall:
 	scripts/uninstall.sh
 
 # systemd-analyze verify + security exposure of systemd/seatd.service (also part of `make test`).
-check-systemd: build
+check-systemd: deps build
 	scripts/check-systemd.sh
 
 clean:

@@ -29,8 +29,10 @@ export SEATD_ACCESS_KEY
 echo "(created an access key for tenant 'default' through the admin socket; clients use it as SEATD_ACCESS_KEY)"
 step "$seatctl" validate --license DEMO-CAD-5
 step "$seatctl" acquire --license DEMO-CAD-5 --user alice --hardware-id alice-laptop
-token=$("$seatctl" acquire --license DEMO-CAD-5 --user alice --hardware-id alice-laptop --json | sed -E 's/.*"token":"([0-9a-f]+)".*/\1/')
-echo "(acquiring again as the same user and machine returns the same session: $token)"
+again=$(step "$seatctl" acquire --license DEMO-CAD-5 --user alice --hardware-id alice-laptop --json)
+echo "$again"
+token=$(printf '%s' "$again" | tail -n 1 | sed -E 's/.*"token":"([0-9a-f]+)".*/\1/')
+echo "(the same user and machine acquiring again get their session back: \"reattached\":true, the same token)"
 step "$seatctl" heartbeat "$token"
 step "$seatctl" release "$token"
 step "$seatctl" acquire --license DEMO-TRIAL-1 --user bob --hardware-id bob-pc --json
