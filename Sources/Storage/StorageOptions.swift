@@ -21,6 +21,9 @@ public struct StorageOptions: Sendable {
     /// the file system runs out (ENOSPC), and adding writes are refused while less than
     /// this is free. 0 keeps no disk reserve. See `SpaceReserve`.
     public var diskReserveBytes: Int
+    /// How long a queue of lazy changes alone (heartbeats) may wait to be joined by more:
+    /// fewer, larger commits. A change someone waits for ends the wait at once.
+    public var lazyCommitDelay: Duration
 
     public init(
         directory: String,
@@ -28,7 +31,8 @@ public struct StorageOptions: Sendable {
         maximumMapSizeBytes: Int = 16 << 30,
         durability: Durability = .fsync,
         highWaterPercent: Int = 90,
-        diskReserveBytes: Int = 0
+        diskReserveBytes: Int = 0,
+        lazyCommitDelay: Duration = .milliseconds(20)
     ) {
         self.directory = directory
         self.initialMapSizeBytes = initialMapSizeBytes
@@ -36,5 +40,6 @@ public struct StorageOptions: Sendable {
         self.durability = durability
         self.highWaterPercent = highWaterPercent
         self.diskReserveBytes = diskReserveBytes
+        self.lazyCommitDelay = lazyCommitDelay
     }
 }

@@ -71,9 +71,8 @@ final class StorageWriter: @unchecked Sendable {
         }
     }
 
-    /// How long a queue of lazy changes alone (heartbeats) may wait to be joined by more:
-    /// fewer, larger commits. A job someone waits for ends the wait at once.
-    private static let lazyCommitDelay: TimeInterval = 0.02
+    /// `StorageOptions.lazyCommitDelay`, in seconds.
+    private let lazyCommitDelay: TimeInterval
 
     /// Room for a batch of a few hundred callers before the queue grows.
     private static let initialQueueCapacity = 256
@@ -135,6 +134,8 @@ final class StorageWriter: @unchecked Sendable {
         self.environment = environment
         self.databases = databases
         self.maximumMapSizeBytes = options.maximumMapSizeBytes
+        let delay = options.lazyCommitDelay.components
+        lazyCommitDelay = TimeInterval(delay.seconds) + TimeInterval(delay.attoseconds) / 1e18
         reserve = SpaceReserve(
             directory: options.directory, maximumMapSizeBytes: options.maximumMapSizeBytes,
             highWaterPercent: options.highWaterPercent, diskReserveBytes: options.diskReserveBytes, logger: logger)
@@ -332,7 +333,7 @@ final class StorageWriter: @unchecked Sendable {
         }
         if queue.isEmpty { return nil }
         if !queueHasAwaitedJob && state == .running {
-            let deadline = Date(timeIntervalSinceNow: Self.lazyCommitDelay)
+            let deadline = Date(timeIntervalSinceNow: lazyCommitDelay)
             isWriterWaiting = true
             while !queueHasAwaitedJob && state == .running && condition.wait(until: deadline) {}
             isWriterWaiting = false

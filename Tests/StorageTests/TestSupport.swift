@@ -14,13 +14,14 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
 let quietLogger = Logger(label: "storage-tests") { _ in SwiftLogNoOpLogHandler() }
 
 func openStore(_ directory: String, initialMapSizeBytes: Int = 1 << 20, maximumMapSizeBytes: Int = 1 << 30,
-               durability: Durability = .fsync) throws -> SeatStore {
+               durability: Durability = .fsync, lazyCommitDelay: Duration = .milliseconds(20)) throws -> SeatStore {
     try SeatStore(
         options: StorageOptions(
             directory: directory,
             initialMapSizeBytes: initialMapSizeBytes,
             maximumMapSizeBytes: maximumMapSizeBytes,
-            durability: durability),
+            durability: durability,
+            lazyCommitDelay: lazyCommitDelay),
         logger: quietLogger)
 }
 
