@@ -86,7 +86,10 @@ import Testing
 
     @Test func aDaemonCrashAndRestartIsSurvivedWithoutASecondSeat() async throws {
         let stateDirectory = DaemonProcess.makeStateDirectory()
-        let settings = ShortLeases.settings.merging(DaemonProcess.durable) { $1 }
+        // The lease must outlast noticing the crash, starting a debug daemon and reconnecting:
+        // well under a second when idle, seconds at the suite's busiest (the soak lost the
+        // seat once with 5 s). 15 s leaves room at least four times over.
+        let settings = ShortLeases.settings.merging(DaemonProcess.durable) { $1 }.merging(["lease_seconds": "15"]) { $1 }
         let first = try await DaemonProcess.start(licenses: [TestLicense(key: "CRASH", seats: 2)], stateDirectory: stateDirectory, settings: settings)
         let proxy = try await TCPProxy.start(targetPort: first.port)
         let lease = try await SeatLease.acquire(
