@@ -146,8 +146,7 @@ import Testing
             try await store.commit((1...50).map { .putSession(session($0)) })
             let commitsBefore = store.statistics.commits
             for number in 1...50 {
-                store.commitLazily([.refreshLease(token: token(number), lastHeartbeatAt: .init(millisecondsSinceEpoch: 5_000),
-                                                  leaseExpiresAt: .init(millisecondsSinceEpoch: 9_000))])
+                store.commitLazily([refresh(number, heartbeatAt: 5_000, expiresAt: 9_000)])
             }
             var refreshed = 0
             for _ in 0..<200 where refreshed < 50 {
@@ -159,9 +158,7 @@ import Testing
             try await store.commit([.putSession(session(51))])
             store.close()
 
-            let reopened = try openStore(directory)
-            defer { reopened.close() }
-            let sessions = try reopened.loadLiveSessions()
+            let sessions = try liveSessionsAfterReopening(directory)
             #expect(sessions.count == 51)
             #expect(sessions.first { $0.token == token(1) }?.leaseExpiresAt.millisecondsSinceEpoch == 9_000)
         }
@@ -175,8 +172,7 @@ import Testing
             let store = try openStore(directory, lazyCommitDelay: .seconds(3_600))
             try await store.commit([.putSession(session(1))])
             let commitsBefore = store.statistics.commits
-            store.commitLazily([.refreshLease(token: token(1), lastHeartbeatAt: .init(millisecondsSinceEpoch: 6_000),
-                                              leaseExpiresAt: .init(millisecondsSinceEpoch: 10_000))])
+            store.commitLazily([refresh(1, heartbeatAt: 6_000, expiresAt: 10_000)])
             // Time for the writer to start the lazy wait (slower, and this only checks less);
             // alone, the lazy change waits out the delay.
             try await Task.sleep(for: .milliseconds(200))
@@ -193,9 +189,7 @@ import Testing
             #expect(committedInTime, "the awaited commit waited for the lazy delay")
             store.close()
 
-            let reopened = try openStore(directory)
-            defer { reopened.close() }
-            let sessions = try reopened.loadLiveSessions()
+            let sessions = try liveSessionsAfterReopening(directory)
             #expect(sessions.count == 2)
             #expect(sessions.first { $0.token == token(1) }?.leaseExpiresAt.millisecondsSinceEpoch == 10_000)
         }

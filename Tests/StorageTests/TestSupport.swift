@@ -25,6 +25,18 @@ func openStore(_ directory: String, initialMapSizeBytes: Int = 1 << 20, maximumM
         logger: quietLogger)
 }
 
+/// Opens `directory` again, as a restart would, and reads its live sessions.
+func liveSessionsAfterReopening(_ directory: String) throws -> [Session] {
+    let reopened = try openStore(directory)
+    defer { reopened.close() }
+    return try reopened.loadLiveSessions()
+}
+
+/// A heartbeat's change for session `number`: its lease now runs to `expiresAt` (ms).
+func refresh(_ number: Int, heartbeatAt: Int64, expiresAt: Int64) -> StoreChange {
+    .refreshLease(token: token(number), lastHeartbeatAt: .init(millisecondsSinceEpoch: heartbeatAt), leaseExpiresAt: .init(millisecondsSinceEpoch: expiresAt))
+}
+
 func token(_ number: Int) -> SessionToken {
     SessionToken(high: 0x5EA7_0000_0000_0000 | UInt64(number), low: UInt64(number) &* 0x9E37_79B9_7F4A_7C15)
 }
