@@ -1,5 +1,6 @@
 import CSeatClient
 import SeatClient
+import SeatCore
 import SeatProtocol
 
 /// `LeaseState` in the C API's terms.
@@ -31,7 +32,7 @@ enum CEvent {
         case .reconnecting(let interruption):
             event.code = code(of: interruption.cause)
             event.attempt = Int32(clamping: interruption.attempt)
-            event.retry_in_ms = milliseconds(interruption.retryIn)
+            event.retry_in_ms = interruption.retryIn.inMilliseconds
             event.lease_expires_at_ms = interruption.lastConfirmedExpiry?.millisecondsSinceEpoch ?? 0
             CStrings.copy(interruption.session?.hex ?? "", into: &event.session)
             CStrings.copy(interruption.cause.description, into: &event.message)
@@ -43,7 +44,7 @@ enum CEvent {
         case .waitingForSeat(let shortage):
             event.seats_total = shortage.seatsTotal
             event.seats_in_use = shortage.seatsInUse
-            event.retry_in_ms = milliseconds(shortage.retryIn)
+            event.retry_in_ms = shortage.retryIn.inMilliseconds
         case .released, .cancelled:
             break
         }
@@ -65,9 +66,5 @@ enum CEvent {
         case .timedOut: SEAT_ERR_TIMED_OUT
         case .server(let reply): Int32(reply.rawCode)
         }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SeatClient
+import SeatCore
 
 /// A lease's state changes on their way to the application: pushed by the task that reads
 /// `SeatLease.states`, taken by `seat_lease_poll` or by the callback thread.
@@ -42,7 +43,7 @@ final class EventQueue: @unchecked Sendable {
     /// The next event, waiting up to `timeout` (nil: without limit); nil when none came in
     /// time or the queue is finished and empty.
     func next(timeout: Duration?) -> LeaseState? {
-        let deadline = timeout.map { Date(timeIntervalSinceNow: Double($0.components.seconds) + Double($0.components.attoseconds) * 1e-18) }
+        let deadline = timeout.map { Date(timeIntervalSinceNow: $0.inSeconds) }
         condition.lock()
         defer { condition.unlock() }
         while pending.isEmpty && !finished {

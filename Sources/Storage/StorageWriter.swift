@@ -134,8 +134,7 @@ final class StorageWriter: @unchecked Sendable {
         self.environment = environment
         self.databases = databases
         self.maximumMapSizeBytes = options.maximumMapSizeBytes
-        let delay = options.lazyCommitDelay.components
-        lazyCommitDelay = TimeInterval(delay.seconds) + TimeInterval(delay.attoseconds) / 1e18
+        lazyCommitDelay = options.lazyCommitDelay.inSeconds
         reserve = SpaceReserve(
             directory: options.directory, maximumMapSizeBytes: options.maximumMapSizeBytes,
             highWaterPercent: options.highWaterPercent, diskReserveBytes: options.diskReserveBytes, logger: logger)

@@ -35,7 +35,7 @@ import Testing
         }
         retries.append(first.retryIn)
         for attempt in 2...5 {
-            now += retries.last!.seconds
+            now += retries.last!.inSeconds
             #expect(machine.nextAction(now: at(now)) == .connect(server: 0))
             guard case .reconnecting(let next) = machine.handle(.connectFailed(server: 0, .unreachable("down")), now: at(now)) else {
                 Issue.record("not reconnecting")

@@ -64,6 +64,6 @@ func holdingMachine(servers: Int = 1, policy: SessionLossPolicy = .reacquire, le
     _ = machine.nextAction(now: at(0))
     _ = machine.handle(.connected(server: 0, lease: lease), now: at(0))
     _ = machine.nextAction(now: at(0))
-    _ = machine.handle(.acquired(grant(expiresAt: lease.seconds)), now: at(0))
+    _ = machine.handle(.acquired(grant(expiresAt: lease.inSeconds)), now: at(0))
     return machine
 }

@@ -86,7 +86,7 @@ import Testing
 
         let second = try await SeatServiceFixture(licenses: [], clock: first.clock, reopening: first.directory)
         defer { second.remove() }
-        let restored = try #require(try await second.service.sessions(matching: SessionFilter()).first?.session)
+        let restored = try #require(await second.service.sessions(matching: SessionFilter()).first?.session)
         #expect(restored.token == grant.token && restored.isBorrowed)
         #expect(restored.leaseExpiresAt == grant.expiresAt)
         // A heartbeat leaves it as signed.

@@ -71,7 +71,7 @@ import Testing
 
         let second = try await SeatServiceFixture(licenses: [], clock: first.clock, reopening: first.directory)
         defer { second.remove() }
-        let restored = try #require(try await second.service.sessions(matching: SessionFilter()).first?.session)
+        let restored = try #require(await second.service.sessions(matching: SessionFilter()).first?.session)
         #expect(restored.token == session.token)
         let reclaimAt = session.lastHeartbeatAt.adding(milliseconds: Self.lease + SeatServiceFixture.policy.heartbeatIntervalMilliseconds)
         #expect(restored.leaseExpiresAt == reclaimAt)
@@ -113,7 +113,7 @@ import Testing
 
         let second = try await SeatServiceFixture(licenses: [], clock: first.clock, reopening: first.directory)
         defer { second.remove() }
-        let restored = try #require(try await second.service.sessions(matching: SessionFilter()).first?.session)
+        let restored = try #require(await second.service.sessions(matching: SessionFilter()).first?.session)
         #expect(restored.leaseExpiresAt >= told.leaseExpiresAt, "a restart took back lease time a holder was told")
         second.clock.advance(by: .milliseconds(told.leaseExpiresAt.millisecondsSinceEpoch - second.clock.now().millisecondsSinceEpoch - 1))
         #expect(await second.service.sweep(now: second.clock.now()) == 0)

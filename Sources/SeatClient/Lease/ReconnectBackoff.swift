@@ -1,4 +1,5 @@
 import Foundation
+import SeatCore
 
 /// Jittered exponential backoff between reconnect (and retry) attempts.
 ///
@@ -28,17 +29,9 @@ public struct ReconnectBackoff: Sendable, Equatable {
     /// 0..<1 (0 keeps the full delay, values near 1 shorten it by up to `jitter`).
     public func delay(beforeAttempt attempt: Int, unitRandom: Double) -> Duration {
         let exponent = Double(max(attempt, 1) - 1)
-        let grown = initial.seconds * pow(multiplier, exponent)
-        let bounded = min(grown.isFinite ? grown : .infinity, maximum.seconds)
+        let grown = initial.inSeconds * pow(multiplier, exponent)
+        let bounded = min(grown.isFinite ? grown : .infinity, maximum.inSeconds)
         let shortened = bounded * (1 - jitter * min(max(unitRandom, 0), 1))
         return .milliseconds(Int64((shortened * 1000).rounded()))
-    }
-}
-
-extension Duration {
-    /// The duration in seconds as a floating-point number.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import SeatCore
 import ServiceLifecycle
 
 /// Reports the daemon's lifecycle to systemd (sd_notify) and to `/readyz`: READY=1 once
@@ -57,10 +58,6 @@ final class LifecycleReporter: Service {
         notifier?.notify("READY=1\nSTATUS=\(status())")
     }
 
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
-
     private func serve() async {
         let address: String? = await cancelWhenGracefulShutdown { await self.readiness.waitUntilListening() } ?? nil
         guard address != nil else { return }
@@ -72,7 +69,7 @@ final class LifecycleReporter: Service {
         }
 
         let tick = min(watchdogInterval ?? statusInterval, statusInterval)
-        let statusMilliseconds = Self.milliseconds(statusInterval)
+        let statusMilliseconds = statusInterval.inMilliseconds
         var nextStatus = clock.now().adding(milliseconds: statusMilliseconds)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if watchdogInterval != nil {

@@ -71,7 +71,7 @@ final class ManualClock: ServerClock {
     var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
     func advance(by duration: Duration) {
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = duration.inMilliseconds
         let due: [Sleeper] = state.withLock { state in
             state.now += milliseconds
             let now = state.now
@@ -83,7 +83,7 @@ final class ManualClock: ServerClock {
     }
 
     func sleep(for duration: Duration) async throws {
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = duration.inMilliseconds
         let id: UInt64 = state.withLock { state in
             state.nextID += 1
             return state.nextID
